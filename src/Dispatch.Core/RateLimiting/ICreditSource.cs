@@ -1,0 +1,66 @@
+namespace Dispatch.Core.RateLimiting;
+
+/// <summary>
+/// Where request and token credits come from. The standalone source is
+/// <see cref="SlidingWindowLedger"/>; cluster mode puts a source backed by a shared Redis
+/// budget here. The <see cref="RateLimitController{T}"/> above it keeps FIFO order and
+/// rejections; a source only answers "yes, now" or "not before this instant".
+/// </summary>
+/// <remarks>
+/// Synchronous on purpose: a grant decision must be answerable inside one actor message. A
+/// remote source answers from credits it has already leased and refills its lease in the
+/// background, reporting <see cref="CreditAttempt.RetryAt"/> until the lease arrives.
+/// </remarks>
+public interface ICreditSource
+{
+    /// <summary>Requests allowed per interval; <see langword="null"/> when unlimited.</summary>
+    long? RequestLimit { get; }
+
+    /// <summary>Tokens allowed per interval; <see langword="null"/> when unlimited.</summary>
+    long? TokenLimit { get; }
+
+    /// <summary>Takes credits if the limits allow it at <paramref name="now"/>.</summary>
+    /// <param name="requests">Request credits wanted; at least 1.</param>
+    /// <param name="tokens">Token credits wanted; at least 0 and at most <see cref="TokenLimit"/>.</param>
+    /// <param name="now">The current time.</param>
+    CreditAttempt TryAcquire(int requests, long tokens, DateTimeOffset now);
+
+    /// <summary>
+    /// Replaces a grant's token charge with the tokens actually used: a refund frees budget,
+    /// an extra charge holds later grants back. Returns <see langword="false"/> when the grant
+    /// is unknown or has already left the window (nothing left to correct).
+    /// </summary>
+    /// <param name="grantId">The <see cref="CreditAttempt.GrantId"/> of the grant.</param>
+    /// <param name="actualTokens">The tokens the call really used (e.g. <c>usage.total_tokens</c>).</param>
+    /// <param name="now">The current time.</param>
+    bool Reconcile(long grantId, long actualTokens, DateTimeOffset now);
+
+    /// <summary>Grants nothing before <paramref name="until"/> (a 429's <c>Retry-After</c>). A pause never shortens an earlier, longer one.</summary>
+    /// <param name="until">When grants may resume.</param>
+    void PauseUntil(DateTimeOffset until);
+
+    /// <summary>The credits that could be granted at <paramref name="now"/>.</summary>
+    /// <param name="now">The current time.</param>
+    CreditBalance Available(DateTimeOffset now);
+}
+
+/// <summary>The answer of <see cref="ICreditSource.TryAcquire"/>.</summary>
+/// <param name="Granted">Whether the credits were taken.</param>
+/// <param name="GrantId">Identifies the grant for <see cref="ICreditSource.Reconcile"/>; 0 when the source keeps no record.</param>
+/// <param name="RetryAt">When not granted: the earliest instant the same request could succeed (<see cref="DateTimeOffset.MaxValue"/> for never).</param>
+public readonly record struct CreditAttempt(bool Granted, long GrantId, DateTimeOffset RetryAt)
+{
+    /// <summary>A grant.</summary>
+    /// <param name="grantId">The grant's id.</param>
+    public static CreditAttempt Grant(long grantId) => new(true, grantId, default);
+
+    /// <summary>A refusal until <paramref name="retryAt"/>.</summary>
+    /// <param name="retryAt">The earliest instant the request could succeed.</param>
+    public static CreditAttempt NotBefore(DateTimeOffset retryAt) => new(false, 0, retryAt);
+}
+
+/// <summary>Credits that could be granted now; <see langword="null"/> for an unlimited kind.</summary>
+/// <param name="Requests">Request credits left.</param>
+/// <param name="Tokens">Token credits left.</param>
+/// <param name="PausedUntil">When a <c>Retry-After</c> pause ends, if one is in force.</param>
+public readonly record struct CreditBalance(long? Requests, long? Tokens, DateTimeOffset? PausedUntil);
