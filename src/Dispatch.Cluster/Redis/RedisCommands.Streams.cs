@@ -1,0 +1,122 @@
+namespace Dispatch.Cluster.Redis;
+
+public static partial class RedisCommands
+{
+    /// <summary><c>XADD key [MAXLEN ~ n] * field value...</c>: the new entry's id.</summary>
+    public static async Task<string> XAddAsync(this IRedisCommandExecutor redis, string key, IEnumerable<KeyValuePair<string, RedisValue>> fields,
+        long? approximateMaxLength = null, CancellationToken cancellationToken = default)
+    {
+        var args = new List<RedisValue> { key };
+        if (approximateMaxLength is { } maxLength)
+        {
+            args.Add("MAXLEN");
+            args.Add("~");
+            args.Add(maxLength);
+        }
+        args.Add("*");
+        int before = args.Count;
+        foreach (var (field, value) in fields)
+        {
+            args.Add(field);
+            args.Add(value);
+        }
+        if (args.Count == before) throw new ArgumentException("XADD needs at least one field.", nameof(fields));
+        return (await redis.ExecuteAsync("XADD", args.ToArray(), cancellationToken).ConfigureAwait(false)).AsString()!;
+    }
+
+    /// <summary><c>XGROUP CREATE key group startId MKSTREAM</c>: creates the stream too when missing.</summary>
+    /// <returns>False when the group already existed (<c>BUSYGROUP</c>), which is not an error here.</returns>
+    public static async Task<bool> XGroupCreateAsync(this IRedisCommandExecutor redis, string key, string group, string startId = "$",
+        CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await redis.ExecuteAsync("XGROUP", new RedisValue[] { "CREATE", key, group, startId, "MKSTREAM" }, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RedisServerException ex) when (ex.ErrorKind == "BUSYGROUP")
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// <c>XREADGROUP GROUP group consumer COUNT n [BLOCK ms] STREAMS key id</c>. With <c>&gt;</c> it returns
+    /// new entries; with <c>0</c> the consumer's own pending ones. Empty when the block timed out.
+    /// </summary>
+    /// <remarks>With <paramref name="block"/> set the connection is held until entries arrive; use a dedicated connection.</remarks>
+    public static async Task<IReadOnlyList<RedisStreamEntry>> XReadGroupAsync(this IRedisCommandExecutor redis, string key, string group, string consumer,
+        int count, TimeSpan? block = null, string id = ">", CancellationToken cancellationToken = default)
+    {
+        var args = new List<RedisValue>(10) { "GROUP", group, consumer, "COUNT", count };
+        if (block is { } wait)
+        {
+            args.Add("BLOCK");
+            args.Add((long)Math.Max(0, wait.TotalMilliseconds));
+        }
+        args.Add("STREAMS");
+        args.Add(key);
+        args.Add(id);
+        var reply = await redis.ExecuteAsync("XREADGROUP", args.ToArray(), cancellationToken).ConfigureAwait(false);
+        if (reply.IsNull || reply.Count == 0) return [];
+        // [[stream, [[id, [field, value...]]...]]]: one stream was asked for.
+        return ParseEntries(reply[0][1]);
+    }
+
+    /// <summary><c>XACK key group id...</c>: how many entries were acknowledged.</summary>
+    public static async Task<long> XAckAsync(this IRedisCommandExecutor redis, string key, string group, params string[] ids)
+    {
+        if (ids.Length == 0) return 0;
+        var args = new RedisValue[ids.Length + 2];
+        args[0] = key;
+        args[1] = group;
+        for (int i = 0; i < ids.Length; i++) args[i + 2] = ids[i];
+        return (await redis.ExecuteAsync("XACK", args).ConfigureAwait(false)).AsLong();
+    }
+
+    /// <summary><c>XAUTOCLAIM key group consumer min-idle start COUNT n</c>: takes over entries pending longer than <paramref name="minIdle"/>.</summary>
+    public static async Task<RedisAutoClaimResult> XAutoClaimAsync(this IRedisCommandExecutor redis, string key, string group, string consumer,
+        TimeSpan minIdle, string startId = "0-0", int count = 100, CancellationToken cancellationToken = default)
+    {
+        var reply = await redis.ExecuteAsync("XAUTOCLAIM",
+            new RedisValue[] { key, group, consumer, (long)Math.Max(0, minIdle.TotalMilliseconds), startId, "COUNT", count }, cancellationToken).ConfigureAwait(false);
+        var deleted = reply.Count > 2 ? reply[2].AsArray().Select(id => id.AsString()!).ToArray() : [];
+        return new RedisAutoClaimResult(reply[0].AsString()!, ParseEntries(reply[1]), deleted);
+    }
+
+    /// <summary><c>XPENDING key group</c>: how many entries are delivered but unacknowledged, and by whom.</summary>
+    public static async Task<RedisPendingSummary> XPendingAsync(this IRedisCommandExecutor redis, string key, string group, CancellationToken cancellationToken = default)
+    {
+        var reply = await redis.ExecuteAsync("XPENDING", new RedisValue[] { key, group }, cancellationToken).ConfigureAwait(false);
+        var consumers = reply[3].AsArray()
+            .Select(pair => new KeyValuePair<string, long>(pair[0].AsString()!, pair[1].AsLong()))
+            .ToArray();
+        return new RedisPendingSummary(reply[0].AsLong(), reply[1].AsString(), reply[2].AsString(), consumers);
+    }
+
+    /// <summary><c>XLEN key</c>: the number of entries (0 when the stream does not exist).</summary>
+    public static async Task<long> XLenAsync(this IRedisCommandExecutor redis, string key, CancellationToken cancellationToken = default) =>
+        (await redis.ExecuteAsync("XLEN", new RedisValue[] { key }, cancellationToken).ConfigureAwait(false)).AsLong();
+
+    private static RedisStreamEntry[] ParseEntries(RedisResult entries)
+    {
+        var items = entries.AsArray();
+        var parsed = new RedisStreamEntry[items.Length];
+        for (int i = 0; i < items.Length; i++)
+        {
+            var entry = items[i];
+            string id = entry[0].AsString() ?? throw new RedisProtocolException("A stream entry without an id.");
+            var body = entry[1];
+            KeyValuePair<string, string>[]? fields = null;
+            if (!body.IsNull)
+            {
+                var flat = body.AsArray();
+                fields = new KeyValuePair<string, string>[flat.Length / 2];
+                for (int f = 0; f < fields.Length; f++)
+                    fields[f] = new(flat[2 * f].AsString()!, flat[2 * f + 1].AsString() ?? string.Empty);
+            }
+            parsed[i] = new RedisStreamEntry(id, fields);
+        }
+        return parsed;
+    }
+}
