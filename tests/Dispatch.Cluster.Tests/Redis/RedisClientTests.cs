@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+using Dispatch.Cluster.Redis;
+
+namespace Dispatch.Cluster.Tests.Redis;
+
+// Each test here owns its redis-server, because it stops and restarts it.
+public sealed class RedisClientTests
+{
+    [Fact]
+    public async Task The_client_connects_on_first_use()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var client = new RedisClient(server.Options);
+        Assert.Equal(RedisConnectionState.Disconnected, client.State);
+
+        Assert.Equal("PONG", await client.PingAsync());
+
+        Assert.Equal(RedisConnectionState.Connected, client.State);
+    }
+
+    [Fact]
+    public async Task Pending_commands_fault_when_the_server_dies_and_the_client_reconnects_when_it_returns()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var client = new RedisClient(server.Options);
+        var states = new ConcurrentQueue<RedisConnectionState>();
+        client.StateChanged += (_, change) => states.Enqueue(change.Current);
+        await client.SetAsync("before", "1");
+        var pending = client.ExecuteAsync("BLPOP", "never", 30);
+
+        await server.StopAsync();
+
+        var lost = await Assert.ThrowsAsync<RedisConnectionException>(() => pending);
+        Assert.Contains(server.Endpoint, lost.Message);
+        var down = await Assert.ThrowsAsync<RedisConnectionException>(() => client.PingAsync());
+        Assert.Contains(server.Endpoint, down.Message);
+
+        await server.StartAgainAsync();
+
+        Assert.Equal("PONG", await EventuallyAsync(() => client.PingAsync()));
+        Assert.Equal(RedisConnectionState.Connected, client.State);
+        Assert.Contains(RedisConnectionState.Disconnected, states);
+        Assert.Equal(RedisConnectionState.Connected, states.Last());
+    }
+
+    [Fact]
+    public async Task While_backing_off_a_command_fails_at_once_and_says_when_the_next_attempt_is()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var options = server.Options with { ReconnectMinBackoff = TimeSpan.FromMinutes(1), ReconnectMaxBackoff = TimeSpan.FromMinutes(1) };
+        await using var client = new RedisClient(options);
+        await client.PingAsync();
+        await server.StopAsync();
+
+        // The first commands after the loss may still meet the dead socket or make the one reconnect
+        // attempt; after that attempt fails, the client must refuse at once until the backoff ends.
+        var error = await FirstErrorMentioningAsync(client, "next reconnect attempt in");
+
+        Assert.Contains("failed attempts", error.Message);
+        Assert.Contains(server.Endpoint, error.Message);
+    }
+
+    [Fact]
+    public async Task Disposing_the_client_faults_its_pending_commands()
+    {
+        await using var server = await RedisServer.StartAsync();
+        var client = new RedisClient(server.Options);
+        await client.ConnectAsync();
+        var pending = client.ExecuteAsync("BLPOP", "never", 30);
+
+        await client.DisposeAsync();
+
+        await Assert.ThrowsAsync<RedisConnectionException>(() => pending);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => client.PingAsync());
+    }
+
+    // Polls until the action succeeds: the server needs a moment to accept connections again
+    // and the client may be inside a backoff window.
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> action)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            try
+            {
+                return await action();
+            }
+            catch (RedisConnectionException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+            }
+        }
+    }
+
+    private static async Task<RedisConnectionException> FirstErrorMentioningAsync(RedisClient client, string text)
+    {
+        for (int attempt = 0; attempt < 100; attempt++)
+        {
+            var error = await Assert.ThrowsAsync<RedisConnectionException>(() => client.PingAsync());
+            if (error.Message.Contains(text, StringComparison.Ordinal)) return error;
+        }
+        throw new Xunit.Sdk.XunitException($"No error mentioned '{text}'.");
+    }
+}
