@@ -1,0 +1,393 @@
+using System.Text;
+
+namespace Dispatch.Hocon.Parsing;
+
+/// <summary>
+/// Turns HOCON text into tokens in one pass over the string. Comments are dropped; runs of spaces
+/// within a line become one whitespace token because concatenations keep them.
+/// </summary>
+internal sealed class Tokenizer
+{
+    private const string Reserved = "`^?!@*&\\";
+
+    private readonly string _text;
+    private readonly string _source;
+    private readonly StringBuilder _buffer = new();
+    private readonly StringBuilder _pathBuffer = new();
+    private readonly List<Token> _tokens;
+    private int _pos;
+    private int _line = 1;
+    private int _column = 1;
+
+    public Tokenizer(string text, string source)
+    {
+        _text = text;
+        _source = source;
+        _tokens = new List<Token>(Math.Max(16, text.Length / 6));
+    }
+
+    public List<Token> Tokenize()
+    {
+        while (_pos < _text.Length)
+        {
+            var c = _text[_pos];
+            var line = _line;
+            var column = _column;
+            switch (c)
+            {
+                case '\n':
+                    Advance();
+                    Add(TokenKind.Newline, "\n", line, column);
+                    break;
+                case '#':
+                    SkipComment();
+                    break;
+                case '/' when Peek(1) == '/':
+                    SkipComment();
+                    break;
+                case ',':
+                    Advance();
+                    Add(TokenKind.Comma, ",", line, column);
+                    break;
+                case '=' or ':':
+                    Advance();
+                    Add(TokenKind.Separator, c == '=' ? "=" : ":", line, column);
+                    break;
+                case '+':
+                    if (Peek(1) != '=')
+                    {
+                        throw Error(line, column, "'+' is only allowed as part of '+='; quote strings that contain '+'");
+                    }
+
+                    Advance();
+                    Advance();
+                    Add(TokenKind.PlusEquals, "+=", line, column);
+                    break;
+                case '{':
+                    Advance();
+                    Add(TokenKind.OpenBrace, "{", line, column);
+                    break;
+                case '}':
+                    Advance();
+                    Add(TokenKind.CloseBrace, "}", line, column);
+                    break;
+                case '[':
+                    Advance();
+                    Add(TokenKind.OpenBracket, "[", line, column);
+                    break;
+                case ']':
+                    Advance();
+                    Add(TokenKind.CloseBracket, "]", line, column);
+                    break;
+                case '"':
+                    ReadQuoted(line, column);
+                    break;
+                case '$':
+                    ReadSubstitution(line, column);
+                    break;
+                default:
+                    if (IsWhitespace(c))
+                    {
+                        ReadWhitespace(line, column);
+                    }
+                    else
+                    {
+                        ReadUnquoted(line, column);
+                    }
+
+                    break;
+            }
+        }
+
+        _tokens.Add(new Token(TokenKind.End, string.Empty, _line, _column));
+        return _tokens;
+    }
+
+    private static bool IsWhitespace(char c) => c != '\n' && (char.IsWhiteSpace(c) || c == '\uFEFF');
+
+    private char Peek(int offset) => _pos + offset < _text.Length ? _text[_pos + offset] : '\0';
+
+    private void Advance()
+    {
+        if (_text[_pos] == '\n')
+        {
+            _line++;
+            _column = 1;
+        }
+        else
+        {
+            _column++;
+        }
+
+        _pos++;
+    }
+
+    private void Add(TokenKind kind, string text, int line, int column) => _tokens.Add(new Token(kind, text, line, column));
+
+    private HoconParseException Error(int line, int column, string reason) => new(new HoconOrigin(_source, line, column), reason);
+
+    private void SkipComment()
+    {
+        var end = _text.IndexOf('\n', _pos);
+        end = end < 0 ? _text.Length : end;
+        _column += end - _pos;
+        _pos = end;
+    }
+
+    private void ReadWhitespace(int line, int column)
+    {
+        var start = _pos;
+        while (_pos < _text.Length && IsWhitespace(_text[_pos]))
+        {
+            _pos++;
+        }
+
+        _column += _pos - start;
+        Add(TokenKind.Whitespace, _text.Substring(start, _pos - start), line, column);
+    }
+
+    private static bool EndsUnquoted(char c) => c is '$' or '"' or '{' or '}' or '[' or ']' or ':' or '=' or ',' or '+' or '#' or '\n'
+        || IsWhitespace(c);
+
+    private void ReadUnquoted(int line, int column)
+    {
+        var start = _pos;
+        while (_pos < _text.Length)
+        {
+            var c = _text[_pos];
+            if (EndsUnquoted(c) || (c == '/' && Peek(1) == '/'))
+            {
+                break;
+            }
+
+            if (Reserved.Contains(c, StringComparison.Ordinal))
+            {
+                _column += _pos - start;
+                throw Error(_line, _column, $"reserved character '{c}' is not allowed outside quotes; quote the string");
+            }
+
+            _pos++;
+        }
+
+        _column += _pos - start;
+        Add(TokenKind.Unquoted, _text.Substring(start, _pos - start), line, column);
+    }
+
+    private void ReadQuoted(int line, int column)
+    {
+        if (Peek(1) == '"' && Peek(2) == '"')
+        {
+            ReadTripleQuoted(line, column);
+            return;
+        }
+
+        Advance();
+        _buffer.Clear();
+        while (true)
+        {
+            if (_pos >= _text.Length || _text[_pos] == '\n')
+            {
+                throw Error(line, column, $"unterminated string starting at {line}:{column}; expected a closing '\"' before the end of the line");
+            }
+
+            var c = _text[_pos];
+            if (c == '"')
+            {
+                Advance();
+                break;
+            }
+
+            if (c == '\\')
+            {
+                ReadEscape();
+                continue;
+            }
+
+            // Copy a run of plain characters at once rather than one by one.
+            var runEnd = _text.AsSpan(_pos).IndexOfAny("\"\\\n");
+            var length = runEnd < 0 ? _text.Length - _pos : runEnd;
+            _buffer.Append(_text, _pos, length);
+            _pos += length;
+            _column += length;
+        }
+
+        _tokens.Add(new Token(TokenKind.Quoted, _buffer.ToString(), line, column));
+    }
+
+    private void ReadEscape()
+    {
+        var line = _line;
+        var column = _column;
+        Advance();
+        if (_pos >= _text.Length)
+        {
+            throw Error(line, column, "expected an escape character after '\\' but the input ended");
+        }
+
+        var c = _text[_pos];
+        Advance();
+        switch (c)
+        {
+            case '"': _buffer.Append('"'); break;
+            case '\\': _buffer.Append('\\'); break;
+            case '/': _buffer.Append('/'); break;
+            case 'b': _buffer.Append('\b'); break;
+            case 'f': _buffer.Append('\f'); break;
+            case 'n': _buffer.Append('\n'); break;
+            case 'r': _buffer.Append('\r'); break;
+            case 't': _buffer.Append('\t'); break;
+            case 'u':
+                var code = 0;
+                for (var i = 0; i < 4; i++)
+                {
+                    var digit = _pos < _text.Length ? HexValue(_text[_pos]) : -1;
+                    if (digit < 0)
+                    {
+                        throw Error(line, column, "expected four hex digits after '\\u'");
+                    }
+
+                    code = (code * 16) + digit;
+                    Advance();
+                }
+
+                _buffer.Append((char)code);
+                break;
+            default:
+                throw Error(line, column, $"invalid escape '\\{(c == '\n' ? "newline" : c.ToString())}'; expected one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX");
+        }
+    }
+
+    private static int HexValue(char c) => c switch
+    {
+        >= '0' and <= '9' => c - '0',
+        >= 'a' and <= 'f' => c - 'a' + 10,
+        >= 'A' and <= 'F' => c - 'A' + 10,
+        _ => -1,
+    };
+
+    private void ReadTripleQuoted(int line, int column)
+    {
+        Advance();
+        Advance();
+        Advance();
+        var start = _pos;
+        var close = _text.IndexOf("\"\"\"", _pos, StringComparison.Ordinal);
+        if (close < 0)
+        {
+            throw Error(line, column, $"unterminated triple-quoted string starting at {line}:{column}; expected a closing '\"\"\"'");
+        }
+
+        // Quotes right before the closing three belong to the string (""""a"""" is "a").
+        while (close + 3 < _text.Length && _text[close + 3] == '"')
+        {
+            close++;
+        }
+
+        while (_pos < close + 3)
+        {
+            Advance();
+        }
+
+        _tokens.Add(new Token(TokenKind.Quoted, _text.Substring(start, close - start), line, column));
+    }
+
+    private void ReadSubstitution(int line, int column)
+    {
+        if (Peek(1) != '{')
+        {
+            throw Error(line, column, "'$' must start a substitution '${...}'; quote strings that contain '$'");
+        }
+
+        Advance();
+        Advance();
+        var optional = false;
+        if (Peek(0) == '?')
+        {
+            optional = true;
+            Advance();
+        }
+
+        var segments = new List<string>();
+        _pathBuffer.Clear();
+        var segmentHasText = false;
+        var pendingSpace = 0;
+        while (true)
+        {
+            if (_pos >= _text.Length || _text[_pos] == '\n')
+            {
+                throw Error(line, column, $"unterminated substitution starting at {line}:{column}; expected '}}'");
+            }
+
+            var c = _text[_pos];
+            if (c == '}')
+            {
+                Advance();
+                break;
+            }
+
+            if (c == '"')
+            {
+                FlushSpace(ref pendingSpace, segmentHasText);
+                var quotedLine = _line;
+                var quotedColumn = _column;
+                ReadQuoted(quotedLine, quotedColumn);
+                var quoted = _tokens[^1];
+                _tokens.RemoveAt(_tokens.Count - 1);
+                _pathBuffer.Append(quoted.Text);
+                segmentHasText = true;
+                continue;
+            }
+
+            if (c == '.')
+            {
+                if (!segmentHasText)
+                {
+                    throw Error(_line, _column, "empty path segment in substitution; expected a name before '.'");
+                }
+
+                segments.Add(_pathBuffer.ToString());
+                _pathBuffer.Clear();
+                segmentHasText = false;
+                pendingSpace = 0;
+                Advance();
+                continue;
+            }
+
+            if (IsWhitespace(c))
+            {
+                pendingSpace++;
+                Advance();
+                continue;
+            }
+
+            if (Reserved.Contains(c, StringComparison.Ordinal) || c is '$' or '{' or '[' or ']' or ':' or '=' or ',' or '+' or '#')
+            {
+                throw Error(_line, _column, $"character '{c}' is not allowed in a substitution path; quote the segment");
+            }
+
+            FlushSpace(ref pendingSpace, segmentHasText);
+            _pathBuffer.Append(c);
+            segmentHasText = true;
+            Advance();
+        }
+
+        if (!segmentHasText)
+        {
+            throw Error(line, column, segments.Count == 0 ? "empty substitution '${}'; expected a path" : "substitution path ends with '.'; expected a name");
+        }
+
+        segments.Add(_pathBuffer.ToString());
+        _tokens.Add(new Token(TokenKind.Substitution, string.Empty, line, column, segments.ToArray(), optional));
+    }
+
+    /// <summary>Spaces inside a path segment are kept; leading and trailing ones are not.</summary>
+    private void FlushSpace(ref int pendingSpace, bool segmentHasText)
+    {
+        if (segmentHasText && pendingSpace > 0)
+        {
+            _pathBuffer.Append(' ', pendingSpace);
+        }
+
+        pendingSpace = 0;
+    }
+}

@@ -1,0 +1,94 @@
+using Dispatch.Hocon.Model;
+
+namespace Dispatch.Hocon.Parsing;
+
+/// <summary>
+/// Writes fields into the tree being parsed with the spec's merge rules: objects merge, anything else
+/// replaces, and unresolved values keep what they may merge with until resolution.
+/// </summary>
+internal static class TreeBuilder
+{
+    /// <summary>The object that fields written under <paramref name="key"/> go into, creating or layering it as needed.</summary>
+    public static HoconObject ObjectForWriting(HoconObject parent, string key, HoconOrigin origin)
+    {
+        var existing = parent.Get(key);
+        switch (existing)
+        {
+            case HoconObject obj:
+                return obj;
+            case HoconMerge merge when merge.Layers[^1] is HoconObject top:
+                return top;
+            case HoconMerge merge:
+                var layer = new HoconObject(origin);
+                merge.Layers.Add(layer);
+                return layer;
+            case HoconUnresolved unresolved:
+                // The earlier value may turn out to be an object once resolved, so keep it below.
+                var above = new HoconObject(origin);
+                parent.Set(key, new HoconMerge([unresolved, above], origin));
+                return above;
+            default:
+                var created = new HoconObject(origin);
+                parent.Set(key, created);
+                return created;
+        }
+    }
+
+    /// <summary>Assigns a value that is not an object literal to <paramref name="key"/>.</summary>
+    public static void Assign(HoconObject parent, string key, HoconValue value)
+    {
+        var existing = parent.Get(key);
+        if (value is not HoconUnresolved || existing is null or HoconScalar or HoconArray)
+        {
+            parent.Set(key, value);
+        }
+        else if (existing is HoconMerge merge)
+        {
+            merge.Layers.Add(value);
+        }
+        else
+        {
+            parent.Set(key, new HoconMerge([existing, value], value.Origin));
+        }
+    }
+
+    /// <summary>The value at <paramref name="path"/> in <paramref name="root"/> as it is now, or null.</summary>
+    public static HoconValue? ValueAt(HoconObject root, IReadOnlyList<string> path)
+    {
+        HoconValue? node = root;
+        foreach (var segment in path)
+        {
+            if (node is not HoconObject obj)
+            {
+                return null;
+            }
+
+            node = obj.Get(segment);
+        }
+
+        return node;
+    }
+
+    /// <summary>
+    /// A copy of the parts of <paramref name="value"/> that later parsing may still change (objects and
+    /// merge layers), so that a self-reference keeps seeing the value as it was.
+    /// </summary>
+    public static HoconValue Freeze(HoconValue value)
+    {
+        switch (value)
+        {
+            case HoconObject obj:
+                var copy = new HoconObject(obj.Origin, obj.Count);
+                foreach (var (key, field) in obj)
+                {
+                    copy.Set(key, Freeze(field));
+                }
+
+                return copy;
+            case HoconMerge merge:
+                return new HoconMerge(merge.Layers.Select(Freeze).ToList(), merge.Origin);
+            default:
+                return value;
+        }
+    }
+}
