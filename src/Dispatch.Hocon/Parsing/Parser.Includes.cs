@@ -32,7 +32,7 @@ internal sealed partial class Parser
             {
                 case TokenKind.Whitespace:
                     break;
-                case TokenKind.Unquoted:
+                case TokenKind.Unquoted when token.Text.EndsWith('('):
                     before += token.Text;
                     break;
                 case TokenKind.Quoted:

@@ -116,6 +116,8 @@ internal sealed partial class Parser
                     break;
                 case TokenKind.Newline or TokenKind.CloseBracket:
                     break;
+                case TokenKind.End:
+                    throw Error(after, $"expected ']' to close the array opened at {open.Line}:{open.Column}, but the input ended");
                 default:
                     throw Error(after, $"expected ',', a new line or ']' after an array element, found {after.Describe()}");
             }

@@ -35,10 +35,14 @@ internal static class TreeBuilder
     }
 
     /// <summary>Assigns a value that is not an object literal to <paramref name="key"/>.</summary>
+    /// <remarks>
+    /// An unresolved value keeps the earlier one beneath it: it may resolve to an object that merges
+    /// with it, or be an undefined <c>${?x}</c>, which leaves the earlier value in place.
+    /// </remarks>
     public static void Assign(HoconObject parent, string key, HoconValue value)
     {
         var existing = parent.Get(key);
-        if (value is not HoconUnresolved || existing is null or HoconScalar or HoconArray)
+        if (value is not HoconUnresolved || existing is null)
         {
             parent.Set(key, value);
         }
