@@ -1,0 +1,187 @@
+using System.Text.Json;
+using Dispatch.Core.Protocol;
+
+namespace Dispatch.Core.Tokens;
+
+/// <summary>
+/// Estimates tokens from the payload: prompt text at <c>chars-per-token</c> characters a token,
+/// plus the completion the call may produce, <c>max_tokens</c> (or <c>max_completion_tokens</c>)
+/// × <c>n</c>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Prompt text is every string in <c>messages[].content</c> (a string, or an array of content
+/// parts whose <c>text</c> is counted), else <c>prompt</c>, else <c>input</c> (a string, an
+/// array of strings, or arrays of token ids, which count one token each). Characters are
+/// UTF-16 code units, rounded up to whole tokens. Other payload shapes count as zero prompt
+/// tokens: the estimate is a reservation, reconciled against the real usage afterwards.
+/// </para>
+/// <para>
+/// When neither <c>max_tokens</c> nor <c>max_completion_tokens</c> is given, chat and
+/// completion payloads (<c>messages</c> or <c>prompt</c>) reserve <c>default-max-tokens</c>;
+/// <c>input</c>-only payloads (embeddings) produce no completion and reserve none.
+/// </para>
+/// </remarks>
+public sealed class DefaultTokenEstimator : ITokenEstimator
+{
+    private readonly TokenEstimationOptions _options;
+
+    /// <summary>Creates an estimator.</summary>
+    /// <param name="options">Characters per token and the default completion size; validated here.</param>
+    public DefaultTokenEstimator(TokenEstimationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+    }
+
+    /// <inheritdoc />
+    public TokenEstimate Estimate(APICalling call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        if (call.RequiredTokens is { } required)
+            return required >= 0 ? TokenEstimate.Of(required) : TokenEstimate.Invalid($"RequiredTokens must be >= 0 (was {required})");
+        return Estimate(call.Payload);
+    }
+
+    /// <summary>Estimates the tokens of a JSON payload.</summary>
+    /// <param name="payload">The request body.</param>
+    public TokenEstimate Estimate(string? payload)
+    {
+        if (string.IsNullOrWhiteSpace(payload)) return TokenEstimate.Invalid("the payload is empty; it must be a JSON object");
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(payload);
+        }
+        catch (JsonException e)
+        {
+            return TokenEstimate.Invalid($"the payload is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {FirstSentence(e.Message)}");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                return TokenEstimate.Invalid($"the payload must be a JSON object (was {root.ValueKind})");
+
+            long promptChars = 0, promptTokens = 0;
+            var expectsCompletion = false;
+            if (root.TryGetProperty("messages", out var messages))
+            {
+                if (messages.ValueKind != JsonValueKind.Array) return TokenEstimate.Invalid("'messages' must be an array");
+                expectsCompletion = true;
+                var index = 0;
+                foreach (var message in messages.EnumerateArray())
+                {
+                    if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty("content", out var content))
+                    {
+                        var error = CountContent(content, $"messages[{index}].content", ref promptChars);
+                        if (error is not null) return TokenEstimate.Invalid(error);
+                    }
+
+                    index++;
+                }
+            }
+            else if (root.TryGetProperty("prompt", out var prompt))
+            {
+                expectsCompletion = true;
+                CountInput(prompt, ref promptChars, ref promptTokens);
+            }
+            else if (root.TryGetProperty("input", out var input))
+            {
+                CountInput(input, ref promptChars, ref promptTokens);
+            }
+
+            if (!TryReadCompletion(root, expectsCompletion, out var completion, out var completionError))
+                return TokenEstimate.Invalid(completionError);
+
+            var fromText = (long)Math.Ceiling(promptChars / _options.CharsPerToken);
+            return TokenEstimate.Of(fromText + promptTokens + completion);
+        }
+    }
+
+    private static string? CountContent(JsonElement content, string where, ref long chars)
+    {
+        switch (content.ValueKind)
+        {
+            case JsonValueKind.String:
+                chars += content.GetString()!.Length;
+                return null;
+            case JsonValueKind.Array:
+                foreach (var part in content.EnumerateArray())
+                {
+                    if (part.ValueKind == JsonValueKind.Object && part.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String)
+                        chars += text.GetString()!.Length;
+                }
+
+                return null;
+            case JsonValueKind.Null:
+                return null;
+            default:
+                return $"'{where}' must be a string or an array of content parts (was {content.ValueKind})";
+        }
+    }
+
+    private static void CountInput(JsonElement input, ref long chars, ref long tokens)
+    {
+        switch (input.ValueKind)
+        {
+            case JsonValueKind.String:
+                chars += input.GetString()!.Length;
+                break;
+            case JsonValueKind.Number:
+                tokens++;
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in input.EnumerateArray()) CountInput(item, ref chars, ref tokens);
+                break;
+        }
+    }
+
+    private bool TryReadCompletion(JsonElement root, bool expectsCompletion, out long completion, out string error)
+    {
+        completion = 0;
+        error = "";
+        long? maxTokens = null;
+        foreach (var name in (ReadOnlySpan<string>)["max_completion_tokens", "max_tokens"])
+        {
+            if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) continue;
+            if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var parsed) || parsed < 0)
+            {
+                error = $"'{name}' must be a whole number >= 0";
+                return false;
+            }
+
+            maxTokens = parsed;
+            break;
+        }
+
+        long n = 1;
+        if (root.TryGetProperty("n", out var choices) && choices.ValueKind != JsonValueKind.Null)
+        {
+            if (choices.ValueKind != JsonValueKind.Number || !choices.TryGetInt64(out n) || n < 1)
+            {
+                error = "'n' must be a whole number >= 1";
+                return false;
+            }
+        }
+
+        var perChoice = maxTokens ?? (expectsCompletion ? _options.DefaultMaxTokens : 0);
+        if (perChoice > 0 && n > int.MaxValue / perChoice)
+        {
+            error = $"'max_tokens' × 'n' is too large ({perChoice} × {n})";
+            return false;
+        }
+
+        completion = perChoice * n;
+        return true;
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var end = message.IndexOf(". ", StringComparison.Ordinal);
+        return end < 0 ? message : message[..(end + 1)];
+    }
+}
