@@ -1,0 +1,186 @@
+using System.Buffers;
+using System.Text;
+using Dispatch.Cluster.Redis;
+
+namespace Dispatch.Cluster.Budget;
+
+/// <summary>
+/// The rate-limit budget that all nodes of a cluster share through Redis. Each call is one atomic
+/// Lua script run (<c>SharedBudget.lua</c>) that checks and updates the request and token sums
+/// together, on the server's clock, so that across all nodes no window of the interval ever holds
+/// more granted requests or tokens than the limits.
+/// </summary>
+/// <remarks>
+/// <para>Leases hand a node a batch of credits in one round trip. A lease is counted in full from
+/// the moment it is made until its duration has passed, and for every window touching that span,
+/// so credits a node never spends (because it died, or the work ran out) only go unused; they
+/// can never be granted twice.</para>
+/// <para>A pause (a provider's 429 with <c>Retry-After</c>) stops every node's acquisitions and
+/// leases until it ends. Credits already leased out stay spendable until their lease ends, so
+/// leases should be short.</para>
+/// </remarks>
+public sealed class SharedBudget
+{
+    private const int AcquireArgCount = 9;
+    private static readonly RedisScript Script = LoadScript();
+    private static readonly RedisValue AcquireOp = Encoding.ASCII.GetBytes("acquire");
+    private static readonly RedisValue PauseOp = Encoding.ASCII.GetBytes("pause");
+    private static readonly RedisValue ReconcileOp = Encoding.ASCII.GetBytes("reconcile");
+
+    private readonly IRedisCommandExecutor _redis;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<string, Endpoint> _endpoints;
+
+    /// <summary>Creates the budget over a Redis connection or client.</summary>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public SharedBudget(IRedisCommandExecutor redis, SharedBudgetOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _redis = redis;
+        _time = options.TimeProvider;
+        _endpoints = options.Endpoints.ToDictionary(
+            pair => pair.Key,
+            pair => new Endpoint(pair.Value, KeysFor(options.KeyPrefix, pair.Key)),
+            StringComparer.Ordinal);
+    }
+
+    /// <summary>The Lua script, for inspection and for loading it ahead of time.</summary>
+    public static RedisScript BudgetScript => Script;
+
+    /// <summary>The Redis keys of an endpoint's budget: log, grants, state and pause.</summary>
+    public static IReadOnlyList<string> KeyNames(string keyPrefix, string endpoint) =>
+        new[] { "log", "grants", "state", "pause" }.Select(part => $"{keyPrefix}:{{{endpoint}}}:{part}").ToArray();
+
+    /// <summary>Acquires exactly <paramref name="requests"/> requests and <paramref name="tokens"/> tokens, or none.</summary>
+    /// <exception cref="ArgumentException">The endpoint is not configured, or an amount is negative.</exception>
+    /// <exception cref="RedisException">Redis failed or could not be reached.</exception>
+    public Task<BudgetAcquisition> TryAcquireAsync(string endpoint, long requests, long tokens, CancellationToken cancellationToken = default)
+    {
+        RequireAmounts(requests, requests, tokens, tokens);
+        return AcquireAsync(endpoint, requests, requests, tokens, tokens, TimeSpan.Zero, cancellationToken);
+    }
+
+    /// <summary>
+    /// Leases up to <paramref name="maxRequests"/> requests and <paramref name="maxTokens"/> tokens (at least the minimums,
+    /// or nothing) for <paramref name="duration"/>. The whole lease counts as used from now until the duration ends;
+    /// the node spends it locally and must stop at <see cref="BudgetAcquisition.UseBeforeTimestamp"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The endpoint is not configured, or the amounts or duration are invalid.</exception>
+    /// <exception cref="RedisException">Redis failed or could not be reached.</exception>
+    public Task<BudgetAcquisition> LeaseAsync(string endpoint, long maxRequests, long maxTokens, TimeSpan duration,
+        long minRequests = 1, long minTokens = 0, CancellationToken cancellationToken = default)
+    {
+        RequireAmounts(minRequests, maxRequests, minTokens, maxTokens);
+        if (duration < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(duration), duration, "A lease duration must not be negative.");
+        return AcquireAsync(endpoint, minRequests, maxRequests, minTokens, maxTokens, duration, cancellationToken);
+    }
+
+    /// <summary>Pauses every node's grants for this endpoint for <paramref name="retryAfter"/> (a provider's <c>Retry-After</c>).</summary>
+    /// <remarks>A duration rather than a point in time, because nodes' clocks differ; a shorter pause never cuts a longer one short.</remarks>
+    /// <returns>How long the endpoint is now paused for.</returns>
+    public async Task<TimeSpan> PauseAsync(string endpoint, TimeSpan retryAfter, CancellationToken cancellationToken = default)
+    {
+        var target = Find(endpoint);
+        if (retryAfter <= TimeSpan.Zero) return TimeSpan.Zero;
+        long ms = (long)Math.Ceiling(retryAfter.TotalMilliseconds);
+        var reply = await _redis.EvalShaAsync(Script, target.Keys, new RedisValue[] { PauseOp, ms }, cancellationToken).ConfigureAwait(false);
+        return TimeSpan.FromMilliseconds(reply.AsLong());
+    }
+
+    /// <summary>Pauses every node's grants for this endpoint until <paramref name="until"/> on this node's clock.</summary>
+    /// <returns>How long the endpoint is now paused for.</returns>
+    public Task<TimeSpan> PauseAsync(string endpoint, DateTimeOffset until, CancellationToken cancellationToken = default) =>
+        PauseAsync(endpoint, until - _time.GetUtcNow(), cancellationToken);
+
+    /// <summary>
+    /// Replaces a grant's counted amounts with what was really used (the response's token usage, or the part of a lease
+    /// that was spent), refunding or charging the difference in the windows the grant still counts in.
+    /// </summary>
+    /// <returns>False when the grant has already left every window (there is nothing left to correct).</returns>
+    public async Task<bool> ReconcileAsync(string endpoint, string grantId, long requests, long tokens, CancellationToken cancellationToken = default)
+    {
+        var target = Find(endpoint);
+        ArgumentException.ThrowIfNullOrEmpty(grantId);
+        // Zero is valid here: a lease nobody spent is reconciled to nothing.
+        if (requests < 0 || tokens < 0) throw new ArgumentOutOfRangeException(nameof(requests), "Requests and tokens must not be negative.");
+        var args = new RedisValue[] { ReconcileOp, target.Limits.IntervalMicros, grantId, requests, tokens };
+        var reply = await _redis.EvalShaAsync(Script, target.Keys, args, cancellationToken).ConfigureAwait(false);
+        return reply[0].AsLong() == 1;
+    }
+
+    private async Task<BudgetAcquisition> AcquireAsync(string endpoint, long minRequests, long maxRequests, long minTokens, long maxTokens,
+        TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var target = Find(endpoint);
+        var limits = target.Limits;
+        // Taken before sending: the server grants later than this, so a deadline counted from here ends first.
+        long sentAt = _time.GetTimestamp();
+        var args = ArrayPool<RedisValue>.Shared.Rent(AcquireArgCount);
+        RedisResult reply;
+        try
+        {
+            args[0] = AcquireOp;
+            args[1] = limits.Requests;
+            args[2] = limits.Tokens;
+            args[3] = limits.IntervalMicros;
+            args[4] = minRequests;
+            args[5] = maxRequests;
+            args[6] = minTokens;
+            args[7] = maxTokens;
+            args[8] = lease.Ticks / 10;
+            reply = await _redis.EvalShaAsync(Script, target.Keys, args.AsMemory(0, AcquireArgCount), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<RedisValue>.Shared.Return(args, clearArray: true);
+        }
+
+        long status = reply[0].AsLong();
+        long grantedAt = reply[2].AsLong();
+        if (status == 1)
+        {
+            long useBefore = sentAt + (long)(lease.TotalSeconds * _time.TimestampFrequency);
+            return new BudgetAcquisition(BudgetDenial.None, reply[1].AsString()!, reply[4].AsLong(), reply[5].AsLong(),
+                TimeSpan.Zero, grantedAt, reply[3].AsLong(), useBefore);
+        }
+        var denial = reply[7].AsLong() switch
+        {
+            2 => BudgetDenial.Paused,
+            3 => BudgetDenial.ExceedsLimits,
+            _ => BudgetDenial.Exhausted,
+        };
+        return new BudgetAcquisition(denial, string.Empty, 0, 0, TimeSpan.FromTicks(reply[6].AsLong() * 10), grantedAt, 0, sentAt);
+    }
+
+    private Endpoint Find(string endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return _endpoints.TryGetValue(endpoint, out var target)
+            ? target
+            : throw new ArgumentException($"Endpoint '{endpoint}' has no shared budget configured.", nameof(endpoint));
+    }
+
+    private static void RequireAmounts(long minRequests, long maxRequests, long minTokens, long maxTokens)
+    {
+        if (minRequests < 0 || minTokens < 0) throw new ArgumentOutOfRangeException(nameof(minRequests), "Requests and tokens must not be negative.");
+        if (maxRequests < minRequests) throw new ArgumentOutOfRangeException(nameof(maxRequests), maxRequests, "The maximum requests must be at least the minimum.");
+        if (maxTokens < minTokens) throw new ArgumentOutOfRangeException(nameof(maxTokens), maxTokens, "The maximum tokens must be at least the minimum.");
+        if (maxRequests == 0 && maxTokens == 0) throw new ArgumentOutOfRangeException(nameof(maxRequests), "Ask for at least one request or token.");
+    }
+
+    private static RedisValue[] KeysFor(string prefix, string endpoint) =>
+        KeyNames(prefix, endpoint).Select(name => (RedisValue)Encoding.UTF8.GetBytes(name)).ToArray();
+
+    private static RedisScript LoadScript()
+    {
+        const string name = "Dispatch.Cluster.Budget.SharedBudget.lua";
+        using var stream = typeof(SharedBudget).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"The embedded resource {name} is missing from {typeof(SharedBudget).Assembly.GetName().Name}.");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return new RedisScript(reader.ReadToEnd());
+    }
+
+    private sealed record Endpoint(BudgetLimits Limits, RedisValue[] Keys);
+}

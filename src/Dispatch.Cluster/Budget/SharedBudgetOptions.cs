@@ -1,0 +1,34 @@
+namespace Dispatch.Cluster.Budget;
+
+/// <summary>Which endpoints share a budget in Redis, their limits, and where the keys live.</summary>
+public sealed record SharedBudgetOptions
+{
+    /// <summary>
+    /// The prefix of every budget key. An endpoint's keys are <c>{prefix}:{{endpoint}}:log|grants|state|pause</c>;
+    /// the braces keep one endpoint's keys in one Redis Cluster slot, as a script needs. Default <c>dispatch:budget</c>.
+    /// </summary>
+    public string KeyPrefix { get; init; } = "dispatch:budget";
+
+    /// <summary>The limits of each endpoint, by endpoint name. Required; no endpoint by default.</summary>
+    public IReadOnlyDictionary<string, BudgetLimits> Endpoints { get; init; } = new Dictionary<string, BudgetLimits>();
+
+    /// <summary>The clock leases' local deadlines are measured on. Default <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Checks every setting and says which one is wrong and why.</summary>
+    /// <returns>This instance, for chaining.</returns>
+    /// <exception cref="ArgumentException">A setting is invalid.</exception>
+    public SharedBudgetOptions Validate()
+    {
+        if (string.IsNullOrWhiteSpace(KeyPrefix)) throw new ArgumentException("The budget key prefix must not be empty.", nameof(KeyPrefix));
+        ArgumentNullException.ThrowIfNull(Endpoints);
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+        foreach (var (endpoint, limits) in Endpoints)
+        {
+            if (string.IsNullOrWhiteSpace(endpoint)) throw new ArgumentException("An endpoint name must not be empty.", nameof(Endpoints));
+            ArgumentNullException.ThrowIfNull(limits, $"{nameof(Endpoints)}[{endpoint}]");
+            limits.Validate(endpoint);
+        }
+        return this;
+    }
+}
