@@ -1,0 +1,31 @@
+using Dispatch.Core.Errors;
+using Dispatch.Core.Protocol;
+
+namespace Dispatch.Core.Execution;
+
+/// <summary>
+/// What one HTTP attempt produced, as the Endpoint reports it to the Executor: the status and
+/// body when the upstream answered, and the classified outcome.
+/// </summary>
+/// <param name="Outcome">The classified outcome; success when <see cref="ErrorClassification.IsSuccess"/>.</param>
+/// <param name="HttpStatus">The status, when the upstream answered.</param>
+/// <param name="Body">The response body, when one was read.</param>
+/// <param name="UsedTokens">The tokens the upstream reports the call used (<see cref="UsageParser"/>), when it does.</param>
+public sealed record AttemptResult(ErrorClassification Outcome, int? HttpStatus = null, string? Body = null, long? UsedTokens = null)
+{
+    /// <summary>A successful answer.</summary>
+    /// <param name="httpStatus">The upstream's status.</param>
+    /// <param name="body">The upstream's body.</param>
+    /// <param name="usedTokens">The tokens it reports used, if any.</param>
+    public static AttemptResult Success(int httpStatus, string? body, long? usedTokens = null) =>
+        new(ErrorClassification.Success, httpStatus, body, usedTokens);
+
+    /// <summary>A failed attempt.</summary>
+    /// <param name="kind">The error kind.</param>
+    /// <param name="message">What happened.</param>
+    /// <param name="httpStatus">The upstream's status, if it answered.</param>
+    /// <param name="retryAfter">The upstream's <c>Retry-After</c>, if it sent one.</param>
+    /// <param name="body">The upstream's body, if one was read.</param>
+    public static AttemptResult Failure(ErrorKind kind, string message, int? httpStatus = null, TimeSpan? retryAfter = null, string? body = null) =>
+        new(new ErrorClassification(kind, message, retryAfter), httpStatus, body);
+}

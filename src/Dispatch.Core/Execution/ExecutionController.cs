@@ -1,0 +1,57 @@
+using Dispatch.Core.Protocol;
+using Dispatch.Core.Retry;
+
+namespace Dispatch.Core.Execution;
+
+/// <summary>
+/// The executor's decisions, without the actor: given an attempt's result, finish the call or
+/// retry it after a backoff. Retry policy comes from <see cref="RetryController"/>; the final
+/// result is built by the call's <see cref="CallExecution"/>.
+/// </summary>
+/// <remarks>
+/// The executor actor around it: take a call, <see cref="CallExecution.AttemptStarted"/> once
+/// credits are granted, send, then follow <see cref="OnAttemptFinished"/>. Reporting the
+/// outcome to the breaker and the real usage to the rate limiter stays with the actors that
+/// own them.
+/// </remarks>
+public sealed class ExecutionController
+{
+    private readonly RetryController _retry;
+
+    /// <summary>Creates a controller.</summary>
+    /// <param name="retry">The endpoint's retry policy.</param>
+    public ExecutionController(RetryController retry)
+    {
+        ArgumentNullException.ThrowIfNull(retry);
+        _retry = retry;
+    }
+
+    /// <summary>Decides what follows an attempt.</summary>
+    /// <param name="call">The call, with the attempt already counted.</param>
+    /// <param name="attempt">What the attempt produced.</param>
+    /// <param name="now">The current time.</param>
+    public ExecutionStep OnAttemptFinished(CallExecution call, AttemptResult attempt, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ArgumentNullException.ThrowIfNull(attempt);
+        var outcome = attempt.Outcome;
+        if (outcome.IsSuccess) return ExecutionStep.Finish(call.Complete(attempt.HttpStatus ?? 200, attempt.Body, now));
+
+        if (outcome.Kind == ErrorKind.Cancelled) return ExecutionStep.Finish(call.Cancel("the call was cancelled while in flight", now));
+        if (call.IsPastDeadline(now))
+            return ExecutionStep.Finish(call.TimeOut($"the deadline passed during attempt {call.Attempts} ({outcome.Message})", now));
+
+        var decision = _retry.Decide(call.Attempts, outcome.Kind, outcome.RetryAfter, now, call.Call.Deadline);
+        switch (decision.Verdict)
+        {
+            case RetryVerdict.Retry:
+                return ExecutionStep.RetryAfter(decision.Delay);
+            case RetryVerdict.DeadlineTooClose:
+                return ExecutionStep.Finish(call.TimeOut(
+                    $"{outcome.Message}; the next attempt could not start before the deadline", now));
+            default:
+                var why = decision.Verdict == RetryVerdict.AttemptsExhausted ? $" after {call.Attempts} attempts" : "";
+                return ExecutionStep.Finish(call.Fail(outcome.Kind, outcome.Message + why, attempt.HttpStatus, attempt.Body, now));
+        }
+    }
+}

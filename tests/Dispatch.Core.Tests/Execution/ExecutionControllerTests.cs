@@ -1,0 +1,121 @@
+using Dispatch.Core.Execution;
+using Dispatch.Core.Protocol;
+using Dispatch.Core.Retry;
+using Dispatch.Core.Tests.Support;
+
+namespace Dispatch.Core.Tests.Execution;
+
+public class ExecutionControllerTests
+{
+    private readonly ManualTimeProvider _clock = new();
+
+    private readonly ExecutionController _controller = new(new RetryController(
+        new RetryOptions { MaxAttempts = 3, BaseDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(10), Jitter = RetryJitter.None },
+        new Random(1)));
+
+    private CallExecution Started(DateTimeOffset? deadline = null)
+    {
+        var call = new CallExecution(new APICalling("c1", "e", "{}") { Deadline = deadline }, _clock.Now);
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        call.AttemptStarted(_clock.Now);
+        return call;
+    }
+
+    [Fact]
+    public void A_successful_attempt_finishes_the_call_as_completed_with_its_timings()
+    {
+        var call = Started();
+        _clock.Advance(TimeSpan.FromSeconds(1));
+
+        var step = _controller.OnAttemptFinished(call, AttemptResult.Success(200, "{}"), _clock.Now);
+
+        Assert.Equal(ExecutionStepKind.Finish, step.Kind);
+        Assert.Equal(CallStatus.Completed, step.Result!.Status);
+        Assert.Equal((1, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3)), (step.Result.Attempts, step.Result.QueueTime, step.Result.TotalTime));
+    }
+
+    [Fact]
+    public void A_transient_failure_is_retried_after_the_backoff()
+    {
+        var call = Started();
+
+        var step = _controller.OnAttemptFinished(call, AttemptResult.Failure(ErrorKind.Server, "upstream answered 503", 503), _clock.Now);
+
+        Assert.Equal(ExecutionStep.RetryAfter(TimeSpan.FromSeconds(1)), step);
+    }
+
+    [Fact]
+    public void A_permanent_failure_finishes_the_call_as_failed_with_the_upstream_status_and_body()
+    {
+        var call = Started();
+
+        var step = _controller.OnAttemptFinished(call, AttemptResult.Failure(ErrorKind.BadRequest, "upstream answered 400", 400, body: "bad"), _clock.Now);
+
+        Assert.Equal(CallStatus.Failed, step.Result!.Status);
+        Assert.Equal((ErrorKind.BadRequest, 400, "bad"), (step.Result.Error, step.Result.HttpStatus, step.Result.Body));
+    }
+
+    [Fact]
+    public void The_last_attempt_failing_finishes_the_call_saying_how_many_attempts_were_made()
+    {
+        var call = Started();
+        call.AttemptStarted(_clock.Now);
+        call.AttemptStarted(_clock.Now);
+
+        var step = _controller.OnAttemptFinished(call, AttemptResult.Failure(ErrorKind.Connection, "the connection failed"), _clock.Now);
+
+        Assert.Equal("the connection failed after 3 attempts", step.Result!.ErrorMessage);
+        Assert.Equal(3, step.Result.Attempts);
+    }
+
+    [Fact]
+    public void A_retry_that_could_not_start_before_the_deadline_times_the_call_out()
+    {
+        var call = Started(deadline: _clock.Now.AddSeconds(5));
+
+        var step = _controller.OnAttemptFinished(call, AttemptResult.Failure(ErrorKind.RateLimited, "upstream answered 429", 429, TimeSpan.FromSeconds(10)), _clock.Now);
+
+        Assert.Equal(CallStatus.TimedOut, step.Result!.Status);
+    }
+
+    [Fact]
+    public void An_attempt_cancelled_in_flight_finishes_the_call_as_cancelled()
+    {
+        var call = Started();
+
+        var step = _controller.OnAttemptFinished(call, AttemptResult.Failure(ErrorKind.Cancelled, "the call was cancelled"), _clock.Now);
+
+        Assert.Equal(CallStatus.Cancelled, step.Result!.Status);
+    }
+
+    [Fact]
+    public void A_call_cannot_be_finished_twice()
+    {
+        var call = Started();
+        call.Complete(200, "{}", _clock.Now);
+
+        Assert.Throws<InvalidOperationException>(() => call.Cancel("late", _clock.Now));
+    }
+
+    [Fact]
+    public void A_call_rejected_before_any_attempt_reports_zero_attempts_and_all_its_time_as_queue_time()
+    {
+        var call = new CallExecution(new APICalling("c", "e", "{}"), _clock.Now);
+        _clock.Advance(TimeSpan.FromSeconds(4));
+
+        var result = call.Reject(ErrorKind.CircuitOpen, "the circuit is open", _clock.Now);
+
+        Assert.Equal((0, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(4)), (result.Attempts, result.QueueTime, result.TotalTime));
+    }
+
+    [Fact]
+    public void Tokens_charged_follow_grants_and_reconciliations()
+    {
+        var call = Started();
+
+        call.Charge(100);
+        call.Charge(-30);
+
+        Assert.Equal(70, call.Complete(200, null, _clock.Now).TokensCharged);
+    }
+}
