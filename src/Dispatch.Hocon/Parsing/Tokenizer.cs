@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Dispatch.Hocon.Parsing;
@@ -9,6 +10,9 @@ namespace Dispatch.Hocon.Parsing;
 internal sealed class Tokenizer
 {
     private const string Reserved = "`^?!@*&\\";
+
+    /// <summary>Characters that end (or are not allowed in) unquoted text, plus every non-ASCII character, checked one by one.</summary>
+    private static readonly SearchValues<char> UnquotedStops = SearchValues.Create(BuildUnquotedStops());
 
     private readonly string _text;
     private readonly string _source;
@@ -146,18 +150,40 @@ internal sealed class Tokenizer
         Add(TokenKind.Whitespace, _text.Substring(start, _pos - start), line, column);
     }
 
-    private static bool EndsUnquoted(char c) => c is '$' or '"' or '{' or '}' or '[' or ']' or ':' or '=' or ',' or '+' or '#' or '\n'
-        || IsWhitespace(c);
-
     private void ReadUnquoted(int line, int column)
     {
         var start = _pos;
         while (_pos < _text.Length)
         {
-            var c = _text[_pos];
-            if (EndsUnquoted(c) || (c == '/' && Peek(1) == '/'))
+            // Jump over plain characters with a vectorised search, then look at what stopped it.
+            var run = _text.AsSpan(_pos).IndexOfAny(UnquotedStops);
+            _pos = run < 0 ? _text.Length : _pos + run;
+            if (_pos >= _text.Length)
             {
                 break;
+            }
+
+            var c = _text[_pos];
+            if (c > '\u007f')
+            {
+                if (IsWhitespace(c))
+                {
+                    break;
+                }
+
+                _pos++;
+                continue;
+            }
+
+            if (c == '/')
+            {
+                if (Peek(1) == '/')
+                {
+                    break;
+                }
+
+                _pos++;
+                continue;
             }
 
             if (Reserved.Contains(c, StringComparison.Ordinal))
@@ -166,7 +192,7 @@ internal sealed class Tokenizer
                 throw Error(_line, _column, $"reserved character '{c}' is not allowed outside quotes; quote the string");
             }
 
-            _pos++;
+            break;
         }
 
         _column += _pos - start;
@@ -389,5 +415,24 @@ internal sealed class Tokenizer
         }
 
         pendingSpace = 0;
+    }
+
+    private static string BuildUnquotedStops()
+    {
+        var stops = new StringBuilder("$\"{}[]:=,+#/\n" + Reserved);
+        for (var c = '\0'; c <= '\u007f'; c++)
+        {
+            if (char.IsWhiteSpace(c))
+            {
+                stops.Append(c);
+            }
+        }
+
+        for (var c = '\u0080'; c < char.MaxValue; c++)
+        {
+            stops.Append(c);
+        }
+
+        return stops.Append(char.MaxValue).ToString();
     }
 }
