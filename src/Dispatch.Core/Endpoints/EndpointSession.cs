@@ -1,0 +1,245 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Dispatch.Core.Errors;
+using Dispatch.Core.Execution;
+using Dispatch.Core.Options;
+using Dispatch.Core.Protocol;
+using Flurl.Http;
+
+namespace Dispatch.Core.Endpoints;
+
+/// <summary>
+/// An endpoint's HTTP session: one Flurl client over one pooled <see cref="HttpClient"/>
+/// (<see cref="SocketsHttpHandler"/> with the endpoint's connection limit and pooled-connection
+/// lifetime). It turns an <see cref="APICalling"/> into one HTTP attempt and the response, or
+/// the exception, into an <see cref="AttemptResult"/>; it never throws for an upstream's fault.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The Endpoint actor creates it in <c>PreStart</c>, disposes it in <c>PostStop</c>, and pipes
+/// the task of <see cref="SendAsync"/> back to itself so its mailbox never blocks on I/O.
+/// <see cref="SendAsync"/> may run concurrently (one per executor).
+/// </para>
+/// <para>
+/// Secrets: the API key is read once, from the environment variable the options name, and
+/// only ever written into the request's auth header. It is never part of a result or a
+/// message, and a call's own headers cannot replace the auth header. Redirects are not
+/// followed, so the key is never sent to another host.
+/// </para>
+/// </remarks>
+public sealed class EndpointSession : IDisposable
+{
+    private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json") { CharSet = "utf-8" };
+
+    private readonly EndpointOptions _options;
+    private readonly TimeProvider _time;
+    private readonly FlurlClient _client;
+    private readonly string? _authValue;
+    private readonly string? _missingKeyError;
+    private int _disposed;
+
+    /// <summary>Opens a session for an endpoint.</summary>
+    /// <param name="options">The endpoint; validated here.</param>
+    /// <param name="time">The clock for attempt timeouts and <c>Retry-After</c> dates.</param>
+    /// <param name="getEnvironmentVariable">Reads an environment variable; <see cref="Environment.GetEnvironmentVariable(string)"/> by default.</param>
+    public EndpointSession(EndpointOptions options, TimeProvider time, Func<string, string?>? getEnvironmentVariable = null)
+        : this(options, time, getEnvironmentVariable, CreateHandler(options))
+    {
+    }
+
+    /// <summary>Opens a session over a given message handler (tests use a stub).</summary>
+    internal EndpointSession(EndpointOptions options, TimeProvider time, Func<string, string?>? getEnvironmentVariable, HttpMessageHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(handler);
+        options.Validate();
+        _options = options;
+        _time = time;
+
+        if (options.ApiKeyEnv is { } variable)
+        {
+            var key = (getEnvironmentVariable ?? Environment.GetEnvironmentVariable)(variable);
+            if (string.IsNullOrEmpty(key))
+                _missingKeyError = $"the API key environment variable {variable} named by {options.ConfigPath}.api-key-env is not set";
+            else
+                _authValue = options.AuthScheme.Length == 0 ? key : $"{options.AuthScheme} {key}";
+        }
+
+        // Timeouts are the session's own (per attempt, on the injected clock), so HttpClient's
+        // and Flurl's are switched off.
+        var http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        _client = new FlurlClient(http);
+        _client.Settings.Timeout = null;
+    }
+
+    /// <summary>The endpoint's options.</summary>
+    public EndpointOptions Options => _options;
+
+    /// <summary>Whether <see cref="Dispose"/> has run (tests assert the session is closed on every path).</summary>
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>
+    /// Makes one HTTP attempt for a call. Completes with the classified outcome; cancelling
+    /// <paramref name="cancellationToken"/> aborts the request and yields <see cref="ErrorKind.Cancelled"/>.
+    /// </summary>
+    /// <param name="call">The call.</param>
+    /// <param name="cancellationToken">Cancels the attempt (call cancelled, deadline passed, actor stopping).</param>
+    public async Task<AttemptResult> SendAsync(APICalling call, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        if (_missingKeyError is not null) return AttemptResult.Failure(ErrorKind.Authentication, _missingKeyError);
+
+        using var timeout = new CancellationTokenSource(_options.AttemptTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var token = linked.Token;
+        try
+        {
+            var request = _client.Request(_options.UrlFor(call.Path)).AllowAnyHttpStatus();
+            foreach (var (name, value) in _options.Headers) request.Headers[name] = value;
+            if (call.Headers is not null)
+            {
+                foreach (var (name, value) in call.Headers)
+                {
+                    if (!string.Equals(name, _options.AuthHeader, StringComparison.OrdinalIgnoreCase)) request.Headers[name] = value;
+                }
+            }
+
+            if (_authValue is not null) request.Headers[_options.AuthHeader] = _authValue;
+
+            var method = new HttpMethod((call.Method ?? _options.Method).ToUpperInvariant());
+            using var content = method == HttpMethod.Get || method == HttpMethod.Head ? null : JsonContent(call.Payload);
+            using var response = await request.SendAsync(method, content, token, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
+            return await ReadAsync(response, token).ConfigureAwait(false);
+        }
+        catch (Exception) when (IsDisposed)
+        {
+            // The actor stopped and closed the session under this attempt; the call is answered
+            // by the actor's shutdown path, this result only has to say what happened.
+            return AttemptResult.Failure(ErrorKind.Cancelled, "the endpoint's session was closed during the attempt");
+        }
+        catch (Exception e)
+        {
+            var timedOut = timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
+            var outcome = ErrorClassifier.Classify(e, timedOut);
+            if (outcome.Kind == ErrorKind.Timeout) outcome = outcome with { Message = $"the attempt timed out after {_options.AttemptTimeout}" };
+            return new AttemptResult(outcome);
+        }
+    }
+
+    /// <summary>Closes the HTTP session and its pooled connections. Idempotent.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) _client.Dispose();
+    }
+
+    private async Task<AttemptResult> ReadAsync(HttpResponseMessage response, CancellationToken token)
+    {
+        var status = (int)response.StatusCode;
+        var (bytes, length, tooLarge) = await ReadBoundedAsync(response.Content, token).ConfigureAwait(false);
+        try
+        {
+            if (tooLarge)
+                return AttemptResult.Failure(ErrorKind.InvalidResponse,
+                    $"the upstream's response is larger than {_options.ConfigPath}.max-response-bytes ({_options.MaxResponseBytes})", status);
+
+            var span = bytes.AsSpan(0, length);
+            var body = Encoding.UTF8.GetString(span);
+            var outcome = ErrorClassifier.Classify(status, Header(response, "Retry-After"), _time.GetUtcNow(), Header(response, "retry-after-ms"));
+            if (!outcome.IsSuccess) return new AttemptResult(outcome, status, body);
+
+            if (IsJson(response.Content.Headers.ContentType) && !IsValidJson(span))
+                return AttemptResult.Failure(ErrorKind.InvalidResponse, "the upstream's response is not valid JSON", status, body: body);
+
+            return AttemptResult.Success(status, body, UsageParser.TryReadTotalTokens(span, out var used) ? used : null);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    /// <summary>Reads the body into a rented buffer, stopping as soon as it passes the size limit.</summary>
+    private async Task<(byte[] Bytes, int Length, bool TooLarge)> ReadBoundedAsync(HttpContent content, CancellationToken token)
+    {
+        var limit = (int)Math.Min(_options.MaxResponseBytes, Array.MaxLength - 1);
+        if (content.Headers.ContentLength > limit) return (ArrayPool<byte>.Shared.Rent(1), 0, true);
+
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(content.Headers.ContentLength ?? 16 * 1024, limit) + 1);
+        try
+        {
+            var length = 0;
+            await using var stream = await content.ReadAsStreamAsync(token).ConfigureAwait(false);
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, limit + 1L));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                // Reading one byte past the limit is how an over-long body without a
+                // Content-Length is detected without reading the rest of it.
+                var room = Math.Min(buffer.Length, limit + 1) - length;
+                var read = await stream.ReadAsync(buffer.AsMemory(length, room), token).ConfigureAwait(false);
+                if (read == 0) return (buffer, length, false);
+                length += read;
+                if (length > limit) return (buffer, 0, true);
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    private static StringContent JsonContent(string payload)
+    {
+        var content = new StringContent(payload, Encoding.UTF8);
+        content.Headers.ContentType = JsonMediaType;
+        return content;
+    }
+
+    private static string? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
+
+    private static bool IsJson(MediaTypeHeaderValue? type) =>
+        type?.MediaType is { } media && media.Contains("json", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsValidJson(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(utf8);
+            while (reader.Read())
+            {
+            }
+
+            return reader.BytesConsumed > 0;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static SocketsHttpHandler CreateHandler(EndpointOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = options.MaxConnections,
+            PooledConnectionLifetime = options.PooledConnectionLifetime,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.All,
+            UseCookies = false,
+        };
+    }
+}
