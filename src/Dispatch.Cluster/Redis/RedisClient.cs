@@ -30,11 +30,11 @@ public sealed class RedisClient : IRedisCommandExecutor, IAsyncDisposable
     private bool _isDisposed;
 
     /// <summary>Creates the client; no connection is made until the first command or <see cref="ConnectAsync"/>.</summary>
-    public RedisClient(RedisOptions options, TimeProvider? timeProvider = null, ILogger<RedisClient>? logger = null)
+    public RedisClient(RedisOptions options, ILogger<RedisClient>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options.Validate();
-        _time = timeProvider ?? TimeProvider.System;
+        _time = options.TimeProvider;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
@@ -58,7 +58,16 @@ public sealed class RedisClient : IRedisCommandExecutor, IAsyncDisposable
     public Task ConnectAsync(CancellationToken cancellationToken = default) => GetConnectionAsync(cancellationToken).AsTask();
 
     /// <inheritdoc />
-    public async Task<RedisResult> ExecuteAsync(string command, ReadOnlyMemory<RedisValue> args, CancellationToken cancellationToken = default)
+    public Task<RedisResult> ExecuteAsync(string command, ReadOnlyMemory<RedisValue> args, CancellationToken cancellationToken = default)
+    {
+        var current = Volatile.Read(ref _current);
+        if (current is { IsConnected: true }) return current.ExecuteAsync(command, args, cancellationToken);
+        // The arguments must be framed before this method returns (the caller may reuse the memory),
+        // but connecting is asynchronous: copy them for the slow path.
+        return ConnectAndExecuteAsync(command, args.ToArray(), cancellationToken);
+    }
+
+    private async Task<RedisResult> ConnectAndExecuteAsync(string command, RedisValue[] args, CancellationToken cancellationToken)
     {
         var connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await connection.ExecuteAsync(command, args, cancellationToken).ConfigureAwait(false);
@@ -151,9 +160,13 @@ public sealed class RedisClient : IRedisCommandExecutor, IAsyncDisposable
 
     private void OnConnectionFailed(object? sender, RedisConnectionException error)
     {
+        var failed = (RedisConnection)sender!;
+        failed.ConnectionFailed -= OnConnectionFailed;
+        // The socket is already closed; disposing returns its buffers.
+        _ = failed.DisposeAsync().AsTask();
         lock (_gate)
         {
-            if (!ReferenceEquals(sender, _current)) return;
+            if (!ReferenceEquals(failed, _current)) return;
             _current = null;
         }
         SetState(RedisConnectionState.Disconnected, error);

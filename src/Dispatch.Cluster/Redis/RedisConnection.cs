@@ -30,17 +30,27 @@ public sealed class RedisConnection : IRedisCommandExecutor, IAsyncDisposable, I
     private readonly CancellationTokenSource _closing = new();
     private readonly ILogger _logger;
     private readonly Task _readLoop;
+    private readonly TimeProvider _time;
+    private readonly long _timeoutTicks;
+    private readonly ITimer? _watchdog;
     private RespWriter _queued = new();
     private RespWriter _sending = new();
-    private Task _flush = Task.CompletedTask;
     private bool _flushing;
+    private bool _buffersReleased;
     private RedisConnectionException? _failure;
 
     private RedisConnection(RedisOptions options, Socket socket, ILogger logger)
     {
         Options = options;
         _logger = logger;
+        _time = options.TimeProvider;
         _stream = new NetworkStream(socket, ownsSocket: true);
+        if (options.CommandTimeout is { } timeout)
+        {
+            _timeoutTicks = (long)(timeout.TotalSeconds * _time.TimestampFrequency);
+            var period = TimeSpan.FromTicks(Math.Clamp(timeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 5, TimeSpan.TicksPerSecond));
+            _watchdog = _time.CreateTimer(static state => ((RedisConnection)state!).CheckOverdue(), this, period, period);
+        }
         _readLoop = Task.Run(ReadLoopAsync);
     }
 
@@ -127,12 +137,16 @@ public sealed class RedisConnection : IRedisCommandExecutor, IAsyncDisposable, I
         ArgumentException.ThrowIfNullOrEmpty(command);
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<RedisResult>(cancellationToken);
 
-        var reply = new PendingReply(command);
+        var reply = new PendingReply(command, _timeoutTicks == 0 ? long.MaxValue : _time.GetTimestamp() + _timeoutTicks);
         reply.CancelWith(cancellationToken);
         bool startFlush = false;
         lock (_gate)
         {
-            if (_failure is not null) return Task.FromException<RedisResult>(_failure);
+            if (_failure is not null)
+            {
+                reply.Fail(_failure);
+                return reply.Task;
+            }
             int mark = _queued.Length;
             try
             {
@@ -150,12 +164,15 @@ public sealed class RedisConnection : IRedisCommandExecutor, IAsyncDisposable, I
                 startFlush = true;
             }
         }
-        if (startFlush) _flush = FlushAsync();
+        if (startFlush) _ = FlushAsync();
         return reply.Task;
     }
 
     // Commands queued while a write is in flight go out together in the next write, so a burst
     // of concurrent callers costs a few system calls rather than one each.
+    // While a flush runs it owns the buffer being written; after a failure, whichever of this loop
+    // and Fail finishes last returns both buffers to the pool. "Nothing left to send" and "no flush
+    // running" are decided in one critical section, so a command queued meanwhile is never stranded.
     private async Task FlushAsync()
     {
         try
@@ -168,6 +185,7 @@ public sealed class RedisConnection : IRedisCommandExecutor, IAsyncDisposable, I
                     if (_queued.Length == 0 || _failure is not null)
                     {
                         _flushing = false;
+                        if (_failure is not null) ReleaseBuffers();
                         return;
                     }
                     batch = _queued;
@@ -181,7 +199,27 @@ public sealed class RedisConnection : IRedisCommandExecutor, IAsyncDisposable, I
         catch (Exception ex)
         {
             Fail(ex);
+            lock (_gate)
+            {
+                _flushing = false;
+                ReleaseBuffers();
+            }
         }
+    }
+
+    private void ReleaseBuffers()
+    {
+        if (_buffersReleased) return;
+        _buffersReleased = true;
+        _queued.Dispose();
+        _sending.Dispose();
+    }
+
+    private void CheckOverdue()
+    {
+        if (!_pending.TryPeek(out var oldest) || _time.GetTimestamp() < oldest.Deadline) return;
+        Fail(new RedisConnectionException(Endpoint,
+            $"Redis at {Endpoint} sent no reply to {oldest.Command} within {Options.CommandTimeout!.Value.TotalMilliseconds:0} ms; the connection is presumed dead."));
     }
 
     private async Task ReadLoopAsync()
@@ -251,6 +289,7 @@ public sealed class RedisConnection : IRedisCommandExecutor, IAsyncDisposable, I
         lock (_gate)
         {
             if (_failure is not null) return;
+            if (!_flushing) ReleaseBuffers();
             failure = cause as RedisConnectionException ?? new RedisConnectionException(
                 Endpoint,
                 cause is ObjectDisposedException
@@ -259,6 +298,7 @@ public sealed class RedisConnection : IRedisCommandExecutor, IAsyncDisposable, I
                 cause);
             Volatile.Write(ref _failure, failure);
         }
+        _watchdog?.Dispose();
         _closing.Cancel();
         _stream.Dispose();
         while (_pending.TryDequeue(out var reply)) reply.Fail(failure);
@@ -271,20 +311,19 @@ public sealed class RedisConnection : IRedisCommandExecutor, IAsyncDisposable, I
     {
         Fail(new ObjectDisposedException(nameof(RedisConnection)));
         await _readLoop.ConfigureAwait(false);
-        await _flush.ConfigureAwait(false);
-        _queued.Dispose();
-        _sending.Dispose();
-        _closing.Dispose();
     }
 
     /// <summary>Closes the socket; commands still waiting fail with <see cref="RedisConnectionException"/>.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    private sealed class PendingReply(string command) : TaskCompletionSource<RedisResult>(TaskCreationOptions.RunContinuationsAsynchronously)
+    private sealed class PendingReply(string command, long deadline) : TaskCompletionSource<RedisResult>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         private CancellationTokenRegistration _cancellation;
 
         public string Command { get; } = command;
+
+        /// <summary>The timestamp by which the reply is due (long.MaxValue when there is no timeout).</summary>
+        public long Deadline { get; } = deadline;
 
         // A cancelled caller stops waiting, but its slot stays in the queue: the server will still
         // answer the command, and that reply must be consumed to keep the others matched.

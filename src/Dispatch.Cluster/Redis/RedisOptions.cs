@@ -26,6 +26,17 @@ public sealed record RedisOptions
     /// <summary>The longest wait between reconnect attempts. Default 5 seconds.</summary>
     public TimeSpan ReconnectMaxBackoff { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a reply may take before the connection is declared dead (a server or network that
+    /// stopped answering without closing the socket). Replies arrive in order, so one overdue reply
+    /// means every later one is stuck too. A blocking read (<c>XREADGROUP BLOCK</c>) must block for
+    /// less than this, or run on a client whose timeout is null. Null waits forever. Default 10 seconds.
+    /// </summary>
+    public TimeSpan? CommandTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The clock for timeouts and reconnect backoff. Default <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
     /// <summary>The name shown by <c>CLIENT LIST</c>; null sets none. Default null.</summary>
     public string? ClientName { get; init; }
 
@@ -49,6 +60,9 @@ public sealed record RedisOptions
         if (ReconnectMinBackoff < TimeSpan.Zero) throw new ArgumentException($"redis.reconnect-min-backoff must not be negative, not {ReconnectMinBackoff}.", nameof(ReconnectMinBackoff));
         if (ReconnectMaxBackoff < ReconnectMinBackoff)
             throw new ArgumentException($"redis.reconnect-max-backoff ({ReconnectMaxBackoff}) must be at least reconnect-min-backoff ({ReconnectMinBackoff}).", nameof(ReconnectMaxBackoff));
+        if (CommandTimeout is { } commandTimeout && commandTimeout <= TimeSpan.Zero)
+            throw new ArgumentException($"redis.command-timeout must be positive (or unset), not {commandTimeout}.", nameof(CommandTimeout));
+        ArgumentNullException.ThrowIfNull(TimeProvider);
         if (User is not null && Password is null) throw new ArgumentException("redis.user is set but redis.password is not; AUTH needs both.", nameof(User));
         return this;
     }

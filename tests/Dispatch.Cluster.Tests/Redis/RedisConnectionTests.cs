@@ -177,4 +177,16 @@ public sealed class RedisConnectionTests(RedisServerFixture redis)
         Assert.Equal("in-three", await db3.GetAsync(key));
         Assert.Null(await db0.GetAsync(key));
     }
+
+    [Fact]
+    public async Task A_reply_overdue_past_the_command_timeout_fails_the_connection()
+    {
+        await using var connection = await RedisConnection.ConnectAsync(redis.Server.Options with { CommandTimeout = TimeSpan.FromMilliseconds(100) });
+
+        // BLPOP stands in for a server that stopped answering: no reply comes for 30 s.
+        var error = await Assert.ThrowsAsync<RedisConnectionException>(() => connection.ExecuteAsync("BLPOP", Key("never"), 30));
+
+        Assert.Contains("no reply to BLPOP", error.Message);
+        Assert.False(connection.IsConnected);
+    }
 }
