@@ -9,6 +9,9 @@ namespace Dispatch.FakeUpstream.Counting;
 /// What the server has seen since it started or was last reset, for tests and benchmarks to
 /// assert on. Counts only API requests (chat completions and echo), never the admin routes.
 /// Every counter is updated with <see cref="Interlocked"/>; reading one is a single load.
+/// A request's counters are updated before its response ends, so a client that has read a whole
+/// response sees them; a request that ends without a response (reset, timeout, client gone) is
+/// counted just after its connection drops.
 /// </summary>
 public sealed class UpstreamCounters
 {
@@ -20,6 +23,7 @@ public sealed class UpstreamCounters
     private long[] _byFault = new long[FaultKinds];
     private ConcurrentDictionary<string, StrongBox<long>> _callIds = new(StringComparer.Ordinal);
     private long _received;
+    private long _completed;
     private long _throttled;
     private long _aborted;
     private long _open;
@@ -33,7 +37,7 @@ public sealed class UpstreamCounters
     public long RequestsReceived => Volatile.Read(ref _received);
 
     /// <summary>Requests answered 200 with a normal body (not a body fault).</summary>
-    public long Completed => Volatile.Read(ref _byStatus[200]) - FaultsOf(FaultKind.MalformedJson) - FaultsOf(FaultKind.OversizedBody);
+    public long Completed => Volatile.Read(ref _completed);
 
     /// <summary>429s sent by the rate limiter (injected 429 faults are counted under <see cref="FaultsOf"/>).</summary>
     public long Throttled => Volatile.Read(ref _throttled);
@@ -158,11 +162,19 @@ public sealed class UpstreamCounters
         return open;
     }
 
-    internal void RequestEnded(int statusCode, bool aborted)
+    internal void RequestEnded(int statusCode, RequestOutcome outcome)
     {
         // Outcome first, then the open count: whoever sees the request closed also sees how it ended.
-        if (aborted) Interlocked.Increment(ref _aborted);
-        else if (statusCode is >= 0 and < StatusSlots) Interlocked.Increment(ref Volatile.Read(ref _byStatus)[statusCode]);
+        if (outcome == RequestOutcome.Aborted)
+        {
+            Interlocked.Increment(ref _aborted);
+        }
+        else
+        {
+            if (outcome == RequestOutcome.Completed) Interlocked.Increment(ref _completed);
+            if (statusCode is >= 0 and < StatusSlots) Interlocked.Increment(ref Volatile.Read(ref _byStatus)[statusCode]);
+        }
+
         Interlocked.Decrement(ref _open);
     }
 
@@ -190,6 +202,7 @@ public sealed class UpstreamCounters
         Volatile.Write(ref _byFault, new long[FaultKinds]);
         Volatile.Write(ref _callIds, new ConcurrentDictionary<string, StrongBox<long>>(StringComparer.Ordinal));
         Interlocked.Exchange(ref _received, 0);
+        Interlocked.Exchange(ref _completed, 0);
         Interlocked.Exchange(ref _throttled, 0);
         Interlocked.Exchange(ref _aborted, 0);
         Interlocked.Exchange(ref _maxOpen, Volatile.Read(ref _open));

@@ -1,4 +1,5 @@
 using System.Text;
+using Dispatch.FakeUpstream.Counting;
 using Dispatch.FakeUpstream.Faults;
 using Microsoft.AspNetCore.Http;
 
@@ -14,29 +15,28 @@ internal sealed partial class ApiRequestHandler
     private static readonly byte[] OversizedPrefix = Encoding.UTF8.GetBytes("{\"object\":\"chat.completion\",\"padding\":\"");
     private static readonly byte[] OversizedSuffix = Encoding.UTF8.GetBytes("\"}");
 
-    /// <summary>Answers with <paramref name="fault"/>; true when the request ends without a response.</summary>
-    private async Task<bool> WriteFaultAsync(HttpContext context, Fault fault)
+    /// <summary>Answers with <paramref name="fault"/>.</summary>
+    private async Task<RequestOutcome> WriteFaultAsync(HttpContext context, Fault fault)
     {
         switch (fault.Kind)
         {
             case FaultKind.ConnectionReset:
                 context.Abort();
-                return true;
+                return RequestOutcome.Aborted;
             case FaultKind.Timeout:
                 await NeverAnswerAsync(context);
-                return true;
+                return RequestOutcome.Aborted;
             case FaultKind.MalformedJson:
                 context.Response.ContentType = "application/json";
-                context.Response.ContentLength = MalformedBody.Length;
                 await context.Response.BodyWriter.WriteAsync(MalformedBody, context.RequestAborted);
-                return false;
+                return RequestOutcome.Answered;
             case FaultKind.OversizedBody:
                 await WriteOversizedAsync(context, state.Faults.Options.OversizedBodyBytes);
-                return false;
+                return RequestOutcome.Answered;
             default:
                 if (fault.RetryAfter is { } retryAfter) RateLimitHeaders.ApplyRetryAfter(context.Response.Headers, retryAfter);
                 await WriteErrorAsync(context, fault.StatusCode, "fake_upstream_fault", fault.Kind.ToString(), $"Injected fault: {fault.StatusCode} {fault.Kind}.");
-                return false;
+                return RequestOutcome.Answered;
         }
     }
 
@@ -56,12 +56,14 @@ internal sealed partial class ApiRequestHandler
         context.Abort();
     }
 
-    /// <summary>Valid JSON of exactly <paramref name="length"/> bytes, streamed so the server never holds it whole.</summary>
+    /// <summary>
+    /// Valid JSON of exactly <paramref name="length"/> bytes, streamed so the server never holds it whole.
+    /// Body faults are chunked like every other answer, so their response ends only after the counters are updated.
+    /// </summary>
     private static async Task WriteOversizedAsync(HttpContext context, long length)
     {
         var response = context.Response;
         response.ContentType = "application/json";
-        response.ContentLength = length;
         var writer = response.BodyWriter;
         var cancel = context.RequestAborted;
         await writer.WriteAsync(OversizedPrefix, cancel);
@@ -69,7 +71,8 @@ internal sealed partial class ApiRequestHandler
         while (left > 0)
         {
             var chunk = (int)Math.Min(left, CompletionText.Length);
-            await writer.WriteAsync(CompletionText.AsMemory(0, chunk), cancel);
+            // A client that stops reading at its size limit completes the pipe: stop writing then.
+            if ((await writer.WriteAsync(CompletionText.AsMemory(0, chunk), cancel)).IsCompleted) return;
             left -= chunk;
         }
 

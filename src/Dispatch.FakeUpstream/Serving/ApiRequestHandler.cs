@@ -1,3 +1,4 @@
+using Dispatch.FakeUpstream.Counting;
 using Dispatch.FakeUpstream.Faults;
 using Dispatch.FakeUpstream.RateLimiting;
 using Dispatch.FakeUpstream.Tokens;
@@ -15,35 +16,36 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
     public async Task HandleAsync(HttpContext context, ApiRoute route)
     {
         state.Counters.RequestStarted();
-        var aborted = false;
+        var outcome = RequestOutcome.Aborted;
         try
         {
-            aborted = await HandleCoreAsync(context, route);
+            outcome = await HandleCoreAsync(context, route);
         }
         catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
         {
             // Kestrel refuses bodies over MaxRequestBodySize while we read them.
             await WriteErrorAsync(context, ex.StatusCode, "invalid_request_error", "request_too_large", ex.Message);
+            outcome = RequestOutcome.Answered;
         }
         catch (Exception ex) when (IsClientGone(context, ex))
         {
-            aborted = true;
+            outcome = RequestOutcome.Aborted;
         }
         finally
         {
-            state.Counters.RequestEnded(context.Response.StatusCode, aborted || context.RequestAborted.IsCancellationRequested);
+            if (context.RequestAborted.IsCancellationRequested) outcome = RequestOutcome.Aborted;
+            state.Counters.RequestEnded(context.Response.StatusCode, outcome);
         }
     }
 
-    /// <summary>Handles one request; true when it ended without a response.</summary>
-    private async Task<bool> HandleCoreAsync(HttpContext context, ApiRoute route)
+    private async Task<RequestOutcome> HandleCoreAsync(HttpContext context, ApiRoute route)
     {
         using var body = await RequestBody.ReadAsync(context.Request.BodyReader, context.RequestAborted);
         var plan = Plan(context, route, body.Memory);
         if (plan.Rejection is { } rejection)
         {
             await WriteErrorAsync(context, rejection.Status, rejection.Type, rejection.Code, rejection.Message);
-            return false;
+            return RequestOutcome.Answered;
         }
 
         var latency = state.Latency;
@@ -52,23 +54,24 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
         if (plan.Fault.IsFault) return await WriteFaultAsync(context, plan.Fault);
         if (route == ApiRoute.ChatCompletions) await WriteChatCompletionAsync(context, plan.Chat);
         else await WriteEchoAsync(context, body.Memory, plan.EchoTokens);
-        return false;
+        return RequestOutcome.Completed;
     }
 
     /// <summary>Everything decided before the first await that may wait: synchronous, so it may use spans and short locks.</summary>
     private RequestPlan Plan(HttpContext context, ApiRoute route, ReadOnlyMemory<byte> body)
     {
         var headers = context.Request.Headers;
+        string? callId = headers[FakeUpstreamHeaders.CallId];
+        callId ??= headers[FakeUpstreamHeaders.IdempotencyKey];
+        // Every arrival counts, even one refused for its key: the client did send it.
+        var arrival = callId is null ? 1 : state.Counters.CallIdArrived(callId);
+
         var key = ApiKeys.Read(headers);
         if (state.Options.RequiredApiKey is { } required && !key.SequenceEqual(required))
         {
             var message = key.IsEmpty ? "No API key provided." : "Incorrect API key provided.";
             return RequestPlan.Reject(StatusCodes.Status401Unauthorized, "invalid_request_error", "invalid_api_key", message);
         }
-
-        string? callId = headers[FakeUpstreamHeaders.CallId];
-        callId ??= headers[FakeUpstreamHeaders.IdempotencyKey];
-        var arrival = callId is null ? 1 : state.Counters.CallIdArrived(callId);
 
         var limits = state.Limits;
         var window = state.Windows.For(ApiKeys.WindowKey(key));

@@ -13,9 +13,10 @@ public sealed class AuthenticationSpec
         await using var up = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions { RequiredApiKey = "sk-right" });
         using var http = up.CreateClient(key);
 
-        using var response = await http.SendAsync(Requests.Chat());
+        using var response = await http.SendAsync(Requests.Chat(callId: "c1"));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(1, up.Counters.ArrivalsOf("c1"));
         Assert.Equal("invalid_api_key", (await response.JsonAsync()).GetProperty("error").GetProperty("code").GetString());
         Assert.DoesNotContain("wrong", await response.Content.ReadAsStringAsync());
         Assert.Equal(1, up.Counters.ResponsesWithStatus(401));
