@@ -37,9 +37,21 @@ public sealed class RedisServer : IAsyncDisposable
     /// <exception cref="InvalidOperationException">redis-server is not on PATH: the tests need it and say so rather than skip.</exception>
     public static async Task<RedisServer> StartAsync()
     {
-        var server = new RedisServer(FindExecutable(), FreePort());
-        await server.StartAgainAsync();
-        return server;
+        string executable = FindExecutable();
+        // Another process may take the free port before redis-server binds it; try a few ports.
+        for (int attempt = 1; ; attempt++)
+        {
+            var server = new RedisServer(executable, FreePort());
+            try
+            {
+                await server.StartAgainAsync();
+                return server;
+            }
+            catch (InvalidOperationException) when (attempt < 3)
+            {
+                await server.StopAsync();
+            }
+        }
     }
 
     /// <summary>Starts the process (again) on the same port and waits until it answers PING.</summary>

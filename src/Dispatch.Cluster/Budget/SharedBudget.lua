@@ -9,6 +9,16 @@
 -- lease) and counts against every window of `interval` that touches that span: it stays in the log
 -- while finish >= now - interval. A grant is made only when the sums of the entries still in the
 -- log plus the new grant fit the limits. Time is the server's (TIME), never a node's.
+--
+-- Why no window is ever over the limit: take any window W = [a, a + interval] and, among the
+-- grants whose spans touch W, the one made last, at time s (s <= a + interval). Every other grant
+-- touching W was made no later than s (scripts run one at a time, and `now` never goes back) and
+-- ends at or after a >= s - interval, so it was still in the log when the last one was checked at
+-- s. That check admitted the last grant only if all of them together fit the limits.
+--
+-- Leases: a lease is counted in full for its whole span, whether or not its credits are spent, so
+-- a node that dies holding one can only leave credits unused. The node must stop spending at the
+-- span's end (it measures the span from before it sent the request, so its deadline comes first).
 
 local log, grants, state, pause = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local op = ARGV[1]

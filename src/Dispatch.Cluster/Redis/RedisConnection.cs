@@ -15,7 +15,8 @@ namespace Dispatch.Cluster.Redis;
 /// </summary>
 /// <remarks>
 /// A blocking command (<c>XREADGROUP BLOCK</c>, <c>BLPOP</c>) holds up every reply behind it,
-/// so blocking reads belong on a connection of their own.
+/// so blocking reads belong on a connection of their own. <c>SUBSCRIBE</c>, <c>MONITOR</c> and
+/// <c>MULTI</c> change how the server answers and are not supported; <c>PUBLISH</c> is.
 /// </remarks>
 public sealed class RedisConnection : IRedisCommandExecutor, IAsyncDisposable, IDisposable
 {

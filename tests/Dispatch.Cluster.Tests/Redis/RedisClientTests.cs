@@ -61,6 +61,23 @@ public sealed class RedisClientTests
     }
 
     [Fact]
+    public async Task A_client_whose_server_is_down_fails_with_the_endpoint_and_the_reason()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await server.StopAsync();
+        await using var client = new RedisClient(server.Options);
+        var states = new ConcurrentQueue<RedisConnectionStateChangedEventArgs>();
+        client.StateChanged += (_, change) => states.Enqueue(change);
+
+        var error = await Assert.ThrowsAsync<RedisConnectionException>(() => client.PingAsync());
+
+        Assert.Contains($"Could not connect to Redis at {server.Endpoint}", error.Message);
+        Assert.Equal(RedisConnectionState.Disconnected, client.State);
+        Assert.Equal([RedisConnectionState.Connecting, RedisConnectionState.Disconnected], states.Select(s => s.Current));
+        Assert.NotNull(states.Last().Error);
+    }
+
+    [Fact]
     public async Task Disposing_the_client_faults_its_pending_commands()
     {
         await using var server = await RedisServer.StartAsync();

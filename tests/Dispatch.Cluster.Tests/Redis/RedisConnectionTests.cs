@@ -109,6 +109,39 @@ public sealed class RedisConnectionTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task Cancelling_some_of_many_concurrent_commands_leaves_the_others_matched()
+    {
+        await using var connection = await redis.ConnectAsync();
+        string prefix = Key("cancel-mix");
+        await Task.WhenAll(Enumerable.Range(0, 500).Select(i => connection.SetAsync($"{prefix}:{i}", i)));
+        var random = new Random(7);
+        using var cancelled = new CancellationTokenSource();
+
+        var calls = Enumerable.Range(0, 500).Select(i =>
+        {
+            bool cancel = random.Next(3) == 0;
+            var task = connection.ExecuteAsync("GET", new RedisValue[] { $"{prefix}:{i}" }, cancel ? cancelled.Token : default);
+            return (i, cancel, task);
+        }).ToArray();
+        await cancelled.CancelAsync();
+
+        foreach (var (i, cancel, task) in calls)
+        {
+            if (cancel)
+            {
+                // A cancelled caller either stopped waiting or had its reply already.
+                try { Assert.Equal(i, (await task).AsLong()); }
+                catch (OperationCanceledException) { }
+            }
+            else
+            {
+                Assert.Equal(i, (await task).AsLong());
+            }
+        }
+        Assert.Equal("PONG", await connection.PingAsync());
+    }
+
+    [Fact]
     public async Task An_already_cancelled_token_sends_nothing()
     {
         await using var connection = await redis.ConnectAsync();
