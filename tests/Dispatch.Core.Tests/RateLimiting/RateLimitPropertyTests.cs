@@ -86,6 +86,21 @@ public class RateLimitPropertyTests
         AssertNoWindowOverLimits(charged, requests: null, tokens: 1_000);
     }
 
+    [Fact]
+    public void The_window_checker_catches_one_grant_too_many()
+    {
+        // Three grants within one interval against a limit of two, spread so that no fixed
+        // one-interval bucket holds more than two: only a sliding check sees it.
+        var grants = new List<Grant>
+        {
+            new(0, T0.AddSeconds(9), 1),
+            new(1, T0.AddSeconds(11), 1),
+            new(2, T0.AddSeconds(18), 1),
+        };
+
+        Assert.ThrowsAny<Exception>(() => AssertNoWindowOverLimits(grants, requests: 2, tokens: null));
+    }
+
     private sealed record Run(List<Grant> Grants);
 
     private static Run Simulate(int seed, int? requests, long? tokens, int maxTokensPerCall, bool saturating, int intervals)
@@ -129,16 +144,25 @@ public class RateLimitPropertyTests
         return new Run(grants.Where(g => g.At < end).ToList());
     }
 
-    /// <summary>Every window (s − interval, s] that could hold a maximum ends at a grant; check each one directly.</summary>
+    /// <summary>
+    /// Every window (s − interval, s] that could hold a maximum ends at a grant, so each grant
+    /// is taken as a window's end and the grants inside are summed, with two pointers over the
+    /// grants in time order.
+    /// </summary>
     private static void AssertNoWindowOverLimits(List<Grant> grants, int? requests, long? tokens)
     {
         Assert.NotEmpty(grants);
         var byTime = grants.OrderBy(g => g.At).ToList();
-        foreach (var last in byTime)
+        var first = 0;
+        long tokensInWindow = 0;
+        for (var last = 0; last < byTime.Count; last++)
         {
-            var inWindow = byTime.Where(g => g.At > last.At - Interval && g.At <= last.At).ToList();
-            if (requests is { } r) Assert.True(inWindow.Count <= r, $"{inWindow.Count} requests in the window ending {last.At:O}");
-            if (tokens is { } t) Assert.True(inWindow.Sum(g => g.Tokens) <= t, $"{inWindow.Sum(g => g.Tokens)} tokens in the window ending {last.At:O}");
+            tokensInWindow += byTime[last].Tokens;
+            while (byTime[first].At <= byTime[last].At - Interval) tokensInWindow -= byTime[first++].Tokens;
+
+            var count = last - first + 1;
+            if (requests is { } r) Assert.True(count <= r, $"{count} requests in the window ending {byTime[last].At:O}");
+            if (tokens is { } t) Assert.True(tokensInWindow <= t, $"{tokensInWindow} tokens in the window ending {byTime[last].At:O}");
         }
     }
 }
