@@ -153,7 +153,7 @@ public abstract partial class TestKitBase
 
     private static T OfType<T>(object message, string? hint) => message is T typed
         ? typed
-        : throw new XunitException($"Expected a message of type {TypeName<T>()}{Hint(hint)} but received {Describe(message)}.");
+        : throw new XunitException($"Expected {TypeName<T>()}{Hint(hint)} but received {Describe(message)}.");
 
     private static T EqualTo<T>(T expected, object message, string? hint)
     {

@@ -113,8 +113,10 @@ public abstract class ActorSpec : TestKit
 
     protected IActorRef CreateChild(IActorRef supervisor, Props props, string? name = null)
     {
-        supervisor.Tell(new CreateChild(props, name), TestActor);
-        return ExpectMsg<IActorRef>();
+        // A probe of its own, so the reply cannot interleave with what the child tells TestActor.
+        var replies = CreateTestProbe();
+        supervisor.Tell(new CreateChild(props, name), replies.Ref);
+        return replies.ExpectMsg<IActorRef>();
     }
 
     protected IActorRef Supervisor(SupervisorStrategy? strategy = null, string? name = null) =>

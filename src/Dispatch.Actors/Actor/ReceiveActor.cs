@@ -40,6 +40,13 @@ public abstract class ReceiveActor : ActorBase
         _building.Add(new AsyncHandler<T>(this, handler, shouldHandle));
     }
 
+    /// <summary>Handles messages of type <typeparamref name="T"/> for which <paramref name="shouldHandle"/> holds, asynchronously.</summary>
+    protected void ReceiveAsync<T>(Predicate<T> shouldHandle, Func<T, Task> handler)
+    {
+        ArgumentNullException.ThrowIfNull(shouldHandle);
+        ReceiveAsync(handler, shouldHandle);
+    }
+
     /// <summary>Handles any message not handled by an earlier handler.</summary>
     protected void ReceiveAny(Action<object> handler) => Receive(handler);
 
