@@ -215,8 +215,12 @@ public sealed partial class HoconConfig
     /// <returns>The resolved array.</returns>
     /// <exception cref="HoconMissingPathException">The path has no value.</exception>
     /// <exception cref="HoconWrongTypeException">The value is not an array.</exception>
-    public HoconArray GetArray(string path) =>
-        GetValue(path) as HoconArray ?? throw WrongType(path, GetValue(path), "array");
+    /// <remarks>An object whose keys are whole numbers (<c>a.0 = x</c>, <c>a.1 = y</c>) counts as the array of its values in key order, as the spec asks.</remarks>
+    public HoconArray GetArray(string path)
+    {
+        var value = GetValue(path);
+        return AsArray(value) ?? throw WrongType(path, value, "array");
+    }
 
     /// <summary>The object at a path as a configuration of its own (already resolved).</summary>
     /// <param name="path">The path expression.</param>
@@ -275,6 +279,33 @@ public sealed partial class HoconConfig
         return node;
     }
 
+    /// <summary>The value as an array; objects with whole-number keys convert, ignoring other keys.</summary>
+    private static HoconArray? AsArray(HoconValue value)
+    {
+        if (value is HoconArray array)
+        {
+            return array;
+        }
+
+        if (value is not HoconObject obj)
+        {
+            return null;
+        }
+
+        var indexed = new List<(long Index, HoconValue Value)>();
+        foreach (var (key, field) in obj)
+        {
+            if (long.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+            {
+                indexed.Add((index, field));
+            }
+        }
+
+        return indexed.Count == 0
+            ? null
+            : new HoconArray(indexed.OrderBy(i => i.Index).Select(i => i.Value).ToList(), obj.Origin);
+    }
+
     private T Get<T>(string path, string expected, TryConvert<T> convert) => Convert(path, GetValue(path), expected, convert);
 
     private T GetOrDefault<T>(string path, T defaultValue, string expected, TryConvert<T> convert) =>
@@ -283,10 +314,7 @@ public sealed partial class HoconConfig
     private IReadOnlyList<T> GetList<T>(string path, string expected, TryConvert<T> convert)
     {
         var value = GetValue(path);
-        if (value is not HoconArray array)
-        {
-            throw WrongType(path, value, $"list of {expected}");
-        }
+        var array = AsArray(value) ?? throw WrongType(path, value, $"list of {expected}");
 
         var result = new List<T>(array.Count);
         for (var i = 0; i < array.Count; i++)

@@ -139,6 +139,15 @@ public class GetterTests
         Assert.Throws<HoconWrongTypeException>(read);
     }
 
+    [Fact]
+    public void An_object_with_numeric_keys_reads_as_a_list()
+    {
+        var config = HoconConfig.Parse("a.1 = y\na.0 = x\na.10 = z\na.name = ignored\nb.x = 1");
+        Assert.Equal(["x", "y", "z"], config.GetStringList("a"));
+        Assert.Equal(3, config.GetArray("a").Count);
+        Assert.Throws<HoconWrongTypeException>(() => config.GetStringList("b"));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("a..b")]

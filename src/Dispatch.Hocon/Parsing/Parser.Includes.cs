@@ -4,17 +4,9 @@ namespace Dispatch.Hocon.Parsing;
 
 internal sealed partial class Parser
 {
-    private bool IsIncludeStart()
-    {
-        if (Peek.Kind != TokenKind.Unquoted || Peek.Text != "include" || PeekAt(1).Kind != TokenKind.Whitespace)
-        {
-            return false;
-        }
-
-        var argument = PeekAt(2);
-        return argument.Kind == TokenKind.Quoted
-            || (argument.Kind == TokenKind.Unquoted && argument.Text.Contains('(', StringComparison.Ordinal));
-    }
+    /// <summary>An unquoted <c>include</c> followed by whitespace starts an include wherever a key is expected.</summary>
+    private bool IsIncludeStart() =>
+        Peek.Kind == TokenKind.Unquoted && Peek.Text == "include" && PeekAt(1).Kind is TokenKind.Whitespace or TokenKind.Newline;
 
     /// <summary>
     /// Reads <c>include "x"</c>, <c>include file("x")</c>, <c>include classpath("x")</c> and
@@ -30,7 +22,7 @@ internal sealed partial class Parser
             var token = Next();
             switch (token.Kind)
             {
-                case TokenKind.Whitespace:
+                case TokenKind.Whitespace or TokenKind.Newline:
                     break;
                 case TokenKind.Unquoted when token.Text.EndsWith('('):
                     before += token.Text;
@@ -79,23 +71,30 @@ internal sealed partial class Parser
     private void IncludeFile(Token name, bool required, HoconObject target, string[]? path, int depth)
     {
         var full = Path.GetFullPath(Path.Combine(_directory, name.Text));
-        var found = File.Exists(full) ? full : null;
-        if (found is null && Path.GetExtension(full).Length == 0)
+        var found = new List<string>(2);
+        if (File.Exists(full))
         {
-            // The spec lets "include name" pick name.conf or name.json.
-            found = new[] { full + ".conf", full + ".json" }.FirstOrDefault(File.Exists);
+            found.Add(full);
+        }
+        else if (Path.GetExtension(full).Length == 0)
+        {
+            // The spec loads every known extension of a bare name, the HOCON file last so that it wins.
+            found.AddRange(new[] { full + ".json", full + ".conf" }.Where(File.Exists));
         }
 
-        if (found is null)
+        if (found.Count == 0 && required)
         {
-            if (required)
-            {
-                throw Error(name, $"required include \"{name.Text}\" was not found (looked for {full})");
-            }
-
-            return;
+            throw Error(name, $"required include \"{name.Text}\" was not found (looked for {full})");
         }
 
+        foreach (var file in found)
+        {
+            IncludeOneFile(name, file, target, path, depth);
+        }
+    }
+
+    private void IncludeOneFile(Token name, string found, HoconObject target, string[]? path, int depth)
+    {
         if (_context.IncludeStack.Contains(found, StringComparer.Ordinal))
         {
             throw Error(name, $"include cycle: {string.Join(" -> ", _context.IncludeStack.Append(found))}");

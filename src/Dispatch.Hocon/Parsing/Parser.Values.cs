@@ -137,8 +137,10 @@ internal sealed partial class Parser
     }
 
     /// <summary>
-    /// Turns substitutions of the field's own path (or a prefix of it) into references to the value
-    /// the path had before this assignment, which is what <c>path = ${path} ":/extra"</c> means.
+    /// Turns a field's substitutions of its own path (or of a path inside it) into references to the
+    /// value the path had before this assignment: <c>path = ${path} ":/extra"</c>. As the spec says, only
+    /// a substitution that is the whole value or a part of a concatenation counts; one inside an object
+    /// or array literal (<c>a = [${a}]</c>) is an ordinary substitution and so a cycle.
     /// </summary>
     private HoconValue MarkSelfReferences(HoconValue value, string[]? fieldPath)
     {
@@ -147,31 +149,32 @@ internal sealed partial class Parser
             return value;
         }
 
-        switch (value)
+        if (value is HoconConcatenation concatenation)
         {
-            case HoconSubstitution substitution when PathExpression.IsPrefixOf(substitution.Path, fieldPath):
-                var earlier = TreeBuilder.ValueAt(_context.Root, substitution.Path);
-                return new HoconPrevious(
-                    substitution.Path,
-                    substitution.Optional,
-                    earlier is null ? null : TreeBuilder.Freeze(earlier),
-                    substitution.Origin);
-            case HoconConcatenation concatenation:
-                MarkAll(concatenation.Parts, fieldPath);
-                return value;
-            case HoconArray array:
-                MarkAll(array.Items, fieldPath);
-                return value;
-            default:
-                return value;
+            var parts = concatenation.Parts;
+            for (var i = 0; i < parts.Count; i++)
+            {
+                parts[i] = MarkSelfReference(parts[i], fieldPath);
+            }
+
+            return value;
         }
+
+        return MarkSelfReference(value, fieldPath);
     }
 
-    private void MarkAll(List<HoconValue> values, string[] fieldPath)
+    private HoconValue MarkSelfReference(HoconValue value, string[] fieldPath)
     {
-        for (var i = 0; i < values.Count; i++)
+        if (value is not HoconSubstitution substitution || !PathExpression.IsPrefixOf(fieldPath, substitution.Path))
         {
-            values[i] = MarkSelfReferences(values[i], fieldPath);
+            return value;
         }
+
+        var earlier = TreeBuilder.ValueAt(_context.Root, substitution.Path);
+        return new HoconPrevious(
+            substitution.Path,
+            substitution.Optional,
+            earlier is null ? null : TreeBuilder.Freeze(earlier),
+            substitution.Origin);
     }
 }

@@ -19,6 +19,9 @@ internal sealed class Resolver
     private readonly HashSet<HoconValue> _inProgress = new(ReferenceEqualityComparer.Instance);
     private readonly List<HoconValue> _stack = [];
 
+    /// <summary>The last cycle reported, so that an optional substitution can treat it as undefined.</summary>
+    private HoconResolveException? _cycle;
+
     private Resolver(HoconObject root, Func<string, string?> environment)
     {
         _root = root;
@@ -44,7 +47,7 @@ internal sealed class Resolver
 
         if (!_inProgress.Add(value))
         {
-            throw CycleError(value);
+            throw _cycle = CycleError(value);
         }
 
         if (_stack.Count >= MaxDepth)
@@ -127,10 +130,18 @@ internal sealed class Resolver
 
     private HoconValue? ResolveSubstitution(HoconSubstitution substitution)
     {
-        if (TryLookup(substitution.Path, out var found)
-            || (substitution.FallbackPath is { } fallback && TryLookup(fallback, out found)))
+        try
         {
-            return found;
+            if (TryLookup(substitution.Path, out var found)
+                || (substitution.FallbackPath is { } fallback && TryLookup(fallback, out found)))
+            {
+                return found;
+            }
+        }
+        catch (HoconResolveException e) when (substitution.Optional && ReferenceEquals(e, _cycle))
+        {
+            // The spec treats an optional substitution caught in a cycle as undefined.
+            return null;
         }
 
         return FromEnvironment(substitution.FallbackPath ?? substitution.Path, substitution.Origin)

@@ -80,6 +80,23 @@ public sealed class IncludeTests : IDisposable
     }
 
     [Fact]
+    public void An_include_without_extension_loads_json_then_conf()
+    {
+        _folder.Write("both.json", "{ \"a\": 1, \"b\": 1 }");
+        _folder.Write("both.conf", "b = 2");
+        var main = _folder.Write("main.conf", "include\n  \"both\"");
+        AssertSameJson("""{"a":1,"b":2}""", HoconConfig.Load(main));
+    }
+
+    [Fact]
+    public void An_unquoted_include_at_the_start_of_a_key_must_name_a_file()
+    {
+        Assert.Throws<HoconParseException>(() => HoconConfig.Parse("include = 5"));
+        Assert.Equal(5, HoconConfig.Parse("\"include\" = 5").GetInt("include"));
+        Assert.Equal(5, HoconConfig.Parse("foo include = 5").GetInt("\"foo include\""));
+    }
+
+    [Fact]
     public void An_include_cycle_is_an_error_naming_the_files()
     {
         _folder.Write("a.conf", "include \"b.conf\"");

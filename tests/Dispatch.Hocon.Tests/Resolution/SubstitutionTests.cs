@@ -147,6 +147,49 @@ public class SubstitutionTests
     }
 
     [Fact]
+    public void A_self_reference_into_the_field_looks_at_the_value_below()
+    {
+        AssertSameJson("""{"foo":{"a":2,"c":1}}""", Parse("foo : { a : { c : 1 } }\nfoo : ${foo.a}\nfoo : { a : 2 }"));
+    }
+
+    [Fact]
+    public void A_hidden_self_reference_or_unknown_substitution_is_never_evaluated()
+    {
+        AssertSameJson("""{"foo":42,"bar":1}""", Parse("foo : ${foo}\nfoo : 42\nbar : ${does-not-exist}\nbar : 1"));
+    }
+
+    [Fact]
+    public void An_optional_self_reference_without_earlier_value_is_undefined()
+    {
+        AssertSameJson("""{"a":"foo"}""", Parse("a = ${?a}foo\nb = ${?b}"));
+    }
+
+    [Fact]
+    public void Objects_that_refer_to_each_other_look_forward()
+    {
+        AssertSameJson(
+            """{"bar":{"a":4,"b":3},"foo":{"c":3,"d":4}}""",
+            Parse("bar : { a : ${foo.d}, b : 1 }\nbar.b = 3\nfoo : { c : ${bar.b}, d : 2 }\nfoo.d = 4"));
+        AssertSameJson(
+            """{"bar":{"foo":43,"baz":43}}""",
+            Parse("bar : { foo : 42, baz : ${bar.foo} }\nbar : { foo : 43 }"));
+    }
+
+    [Fact]
+    public void A_substitution_of_the_field_inside_an_array_or_object_literal_is_a_cycle()
+    {
+        Assert.Throws<HoconResolveException>(() => Parse("a = [1]\na = [${a}]").Resolve());
+        Assert.Throws<HoconResolveException>(() => Parse("a : { b : ${a} }").Resolve());
+    }
+
+    [Fact]
+    public void An_optional_substitution_caught_in_a_cycle_is_undefined()
+    {
+        var config = Parse("a = ${?b}\nb = ${?a}");
+        AssertSameJson("{}", config);
+    }
+
+    [Fact]
     public void An_object_that_refers_to_itself_is_a_cycle()
     {
         var error = Assert.Throws<HoconResolveException>(() => Parse("a { b = ${x} }\nx = ${a}").Resolve());
