@@ -19,6 +19,15 @@ namespace Dispatch.FakeUpstream;
 /// limits with 429 and Retry-After, latency, injected faults, and counters.
 /// Admin routes: <c>GET /healthz</c>, <c>GET /v1/counters[?callIds=true]</c>, <c>POST /v1/reset</c>.
 /// </summary>
+/// <remarks>
+/// Each API request goes through, in order: counting (received, open, call-id arrival); the key
+/// check (401 when <see cref="FakeUpstreamOptions.RequiredApiKey"/> is set and not matched); the
+/// fault decision (see <see cref="FaultController"/>; a fault charges no budget); payload
+/// validation (400, or 413 over <see cref="FakeUpstreamOptions.MaxRequestBodyBytes"/>); the key's
+/// sliding window (429 with Retry-After, nothing charged; 400 if the request alone exceeds the token
+/// limit); the latency; the answer. Every response past the key check (except a 413, refused while
+/// the body is read) carries the <c>x-ratelimit-*</c> headers of each configured limit.
+/// </remarks>
 /// <example>
 /// <code>
 /// await using var up = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions

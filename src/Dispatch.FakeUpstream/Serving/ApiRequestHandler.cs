@@ -80,7 +80,7 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
         var fault = state.Faults.Decide(headers[FakeUpstreamHeaders.Fault], callId, arrival, out var invalidScript);
         if (invalidScript)
         {
-            return RequestPlan.Reject(StatusCodes.Status400BadRequest, "invalid_request_error", "invalid_fault_script",
+            return Invalid(context, limits, window, now, "invalid_fault_script",
                 $"Header '{FakeUpstreamHeaders.Fault}' is not a fault script (e.g. '503:2,500,ok' or 'reset*').");
         }
 
@@ -97,14 +97,14 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
         if (route == ApiRoute.ChatCompletions)
         {
             if (!TokenEstimator.TryReadChat(body.Span, out chat, out var error))
-                return Invalid(context, limits, window, now, error!);
+                return Invalid(context, limits, window, now, "invalid_request", error!);
             prompt = chat.PromptTokens;
             completion = chat.CompletionTokens;
         }
         else
         {
             if (!TryReadEchoTokens(headers, body.Span, out prompt, out var error))
-                return Invalid(context, limits, window, now, error!);
+                return Invalid(context, limits, window, now, "invalid_request", error!);
             completion = 0;
         }
 
@@ -129,10 +129,11 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
         return new RequestPlan { Chat = chat, EchoTokens = prompt };
     }
 
-    private static RequestPlan Invalid(HttpContext context, RateLimitOptions limits, SlidingWindow window, long now, string error)
+    /// <summary>A 400 that charges nothing but still reports the window, as every response past the key check does.</summary>
+    private static RequestPlan Invalid(HttpContext context, RateLimitOptions limits, SlidingWindow window, long now, string code, string error)
     {
         RateLimitHeaders.Apply(context.Response.Headers, limits, window.Peek(now, limits));
-        return RequestPlan.Reject(StatusCodes.Status400BadRequest, "invalid_request_error", "invalid_request", error);
+        return RequestPlan.Reject(StatusCodes.Status400BadRequest, "invalid_request_error", code, error);
     }
 
     private static bool IsClientGone(HttpContext context, Exception ex) =>

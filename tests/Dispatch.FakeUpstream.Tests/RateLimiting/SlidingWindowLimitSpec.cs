@@ -1,4 +1,5 @@
 using System.Net;
+using Dispatch.FakeUpstream.Faults;
 using Dispatch.FakeUpstream.RateLimiting;
 using Dispatch.FakeUpstream.Tests.Support;
 
@@ -167,6 +168,25 @@ public sealed class SlidingWindowLimitSpec
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("request_too_large", (await response.JsonAsync()).GetProperty("error").GetProperty("code").GetString());
         Assert.Equal(0, up.Counters.Throttled);
+    }
+
+    [Fact]
+    public async Task Faulted_and_invalid_requests_report_the_window_without_charging_it()
+    {
+        await using var up = await StartAsync(requests: 3);
+        using var http = up.CreateClient("k");
+        (await http.SendAsync(Requests.Echo())).Dispose();
+        up.Faults.Enqueue(FaultKind.BadGateway);
+
+        using var faulted = await http.SendAsync(Requests.Echo());
+        using var invalid = await http.SendAsync(Requests.Post("v1/echo", "{not json"));
+        using var badScript = await http.SendAsync(Requests.Echo(faultScript: "nonsense"));
+
+        Assert.Equal(HttpStatusCode.BadGateway, faulted.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, badScript.StatusCode);
+        Assert.All(new[] { faulted, invalid, badScript }, r => Assert.Equal("2", r.Header(FakeUpstreamHeaders.RemainingRequests)));
+        Assert.Equal(1, up.Counters.MaxRequestsInWindow);
     }
 
     [Fact]
