@@ -10,7 +10,8 @@ namespace Dispatch.Core.RateLimiting;
 /// <para>
 /// Grants go out strictly in arrival order: while the head cannot be granted, nobody behind
 /// it is, so a large call is not starved by a stream of small ones. The price is that small
-/// calls wait behind a large one; with per-interval limits that wait is at most one interval.
+/// calls wait behind a large one; the head itself becomes grantable within one interval of
+/// reaching the front (plus any <c>Retry-After</c> pause), because every grant ages out by then.
 /// A request for more tokens than the per-interval limit could never be granted and is
 /// rejected at once instead of blocking the line forever.
 /// </para>

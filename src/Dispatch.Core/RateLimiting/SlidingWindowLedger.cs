@@ -31,7 +31,8 @@ namespace Dispatch.Core.RateLimiting;
 /// window needs no correction.
 /// </para>
 /// <para>
-/// Cost: memory is one entry per grant in the window (bounded by the request limit). The
+/// Cost: memory is one entry per grant in the window (at most the request limit; with
+/// only a token limit, the grants one interval holds). The
 /// grant path is O(1) amortized and allocates nothing; the log is a ring buffer that only
 /// grows when it is full. When both limits are unlimited nothing is logged. Not
 /// thread-safe: owned by the rate limiter actor.
