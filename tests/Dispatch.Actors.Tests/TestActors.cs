@@ -119,6 +119,18 @@ public abstract class ActorSpec : TestKit
         return replies.ExpectMsg<IActorRef>();
     }
 
+    /// <summary>A supervisor whose decider reports each failure to the returned probe before deciding.</summary>
+    protected (IActorRef Supervisor, TestProbe Failures) ReportingSupervisor(Func<Exception, Directive> decide)
+    {
+        var failures = CreateTestProbe();
+        var supervisor = Supervisor(new OneForOneStrategy(e =>
+        {
+            failures.Ref.Tell(e, null);
+            return decide(e);
+        }));
+        return (supervisor, failures);
+    }
+
     protected IActorRef Supervisor(SupervisorStrategy? strategy = null, string? name = null) =>
         Sys.ActorOf(Props.Create(() => new SupervisorActor(strategy)), name);
 }

@@ -58,12 +58,7 @@ public sealed class PropsSpec : ActorSpec
     [Fact]
     public void A_throwing_constructor_becomes_ActorInitializationException_through_supervision_and_stops_the_actor()
     {
-        var failures = CreateTestProbe();
-        var supervisor = Supervisor(new OneForOneStrategy(e =>
-        {
-            failures.Ref.Tell(e, null);
-            return SupervisorStrategy.DefaultDecider(e);
-        }));
+        var (supervisor, failures) = ReportingSupervisor(SupervisorStrategy.DefaultDecider);
 
         var child = Watch(CreateChild(supervisor, Props.Create(() => new ThrowingActor())));
 
@@ -77,12 +72,7 @@ public sealed class PropsSpec : ActorSpec
     [Fact]
     public void A_throwing_constructor_given_by_arguments_is_unwrapped_to_its_own_exception()
     {
-        var failures = CreateTestProbe();
-        var supervisor = Supervisor(new OneForOneStrategy(e =>
-        {
-            failures.Ref.Tell(e, null);
-            return Directive.Stop;
-        }));
+        var (supervisor, failures) = ReportingSupervisor(_ => Directive.Stop);
 
         CreateChild(supervisor, Props.Create<ThrowingActor>());
 

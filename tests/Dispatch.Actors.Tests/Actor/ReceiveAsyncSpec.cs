@@ -46,12 +46,7 @@ public sealed class ReceiveAsyncSpec : ActorSpec
     [Fact]
     public void An_exception_after_an_await_goes_through_supervision()
     {
-        var failures = CreateTestProbe();
-        var supervisor = Supervisor(new OneForOneStrategy(e =>
-        {
-            failures.Ref.Tell(e, null);
-            return Directive.Restart;
-        }));
+        var (supervisor, failures) = ReportingSupervisor(_ => Directive.Restart);
         var child = CreateChild(supervisor, Props.Create<FailAfterAwaitActor>());
 
         child.Tell("fail");
@@ -64,12 +59,7 @@ public sealed class ReceiveAsyncSpec : ActorSpec
     [Fact]
     public void A_synchronously_failing_async_handler_goes_through_supervision()
     {
-        var failures = CreateTestProbe();
-        var supervisor = Supervisor(new OneForOneStrategy(e =>
-        {
-            failures.Ref.Tell(e, null);
-            return Directive.Resume;
-        }));
+        var (supervisor, failures) = ReportingSupervisor(_ => Directive.Resume);
         var child = CreateChild(supervisor, Props.Create<FailAfterAwaitActor>());
 
         child.Tell("fail-now");

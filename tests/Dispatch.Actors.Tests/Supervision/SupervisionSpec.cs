@@ -166,12 +166,7 @@ public sealed class SupervisionSpec : ActorSpec
     [Fact]
     public void Kill_makes_the_child_fail_with_ActorKilledException_and_the_default_stops_it()
     {
-        var failures = CreateTestProbe();
-        var supervisor = Supervisor(new OneForOneStrategy(e =>
-        {
-            failures.Ref.Tell(e, null);
-            return SupervisorStrategy.DefaultDecider(e);
-        }));
+        var (supervisor, failures) = ReportingSupervisor(SupervisorStrategy.DefaultDecider);
         var child = Watch(CreateChild(supervisor, Props.Create(() => new FailingActor(TestActor))));
         ExpectMsg("prestart");
 
