@@ -11,6 +11,11 @@ public enum BudgetDenial
     Paused,
     /// <summary>The request asks for more than the limits allow in a whole window; it can never be granted.</summary>
     ExceedsLimits,
+    /// <summary>
+    /// Redis started too recently to know every grant still in the window (see
+    /// <see cref="SharedBudgetOptions.GuardAgainstRedisRestart"/>); <see cref="BudgetAcquisition.RetryAfter"/> says when it will.
+    /// </summary>
+    RedisRestarted,
 }
 
 /// <summary>The answer of the shared budget to an acquisition or a lease.</summary>

@@ -18,10 +18,13 @@ namespace Dispatch.Cluster.Budget;
 /// <para>A pause (a provider's 429 with <c>Retry-After</c>) stops every node's acquisitions and
 /// leases until it ends. Credits already leased out stay spendable until their lease ends, so
 /// leases should be short.</para>
+/// <para>A Redis restarted without its data has forgotten the grants still in the window; unless
+/// <see cref="SharedBudgetOptions.GuardAgainstRedisRestart"/> is off, nothing is granted until it
+/// has been up for an interval plus the longest lease (<see cref="BudgetDenial.RedisRestarted"/>).</para>
 /// </remarks>
 public sealed class SharedBudget
 {
-    private const int AcquireArgCount = 9;
+    private const int AcquireArgCount = 10;
     private static readonly RedisScript Script = LoadScript();
     private static readonly RedisValue AcquireOp = Encoding.ASCII.GetBytes("acquire");
     private static readonly RedisValue PauseOp = Encoding.ASCII.GetBytes("pause");
@@ -29,6 +32,8 @@ public sealed class SharedBudget
 
     private readonly IRedisCommandExecutor _redis;
     private readonly TimeProvider _time;
+    private readonly TimeSpan _maxLease;
+    private readonly bool _guard;
     private readonly Dictionary<string, Endpoint> _endpoints;
 
     /// <summary>Creates the budget over a Redis connection or client.</summary>
@@ -40,6 +45,8 @@ public sealed class SharedBudget
         options.Validate();
         _redis = redis;
         _time = options.TimeProvider;
+        _maxLease = options.MaxLeaseDuration;
+        _guard = options.GuardAgainstRedisRestart;
         _endpoints = options.Endpoints.ToDictionary(
             pair => pair.Key,
             pair => new Endpoint(pair.Value, KeysFor(options.KeyPrefix, pair.Key)),
@@ -49,9 +56,9 @@ public sealed class SharedBudget
     /// <summary>The Lua script, for inspection and for loading it ahead of time.</summary>
     public static RedisScript BudgetScript => Script;
 
-    /// <summary>The Redis keys of an endpoint's budget: log, grants, state and pause.</summary>
+    /// <summary>The Redis keys of an endpoint's budget: log, grants, state, pause and ready.</summary>
     public static IReadOnlyList<string> KeyNames(string keyPrefix, string endpoint) =>
-        new[] { "log", "grants", "state", "pause" }.Select(part => $"{keyPrefix}:{{{endpoint}}}:{part}").ToArray();
+        new[] { "log", "grants", "state", "pause", "ready" }.Select(part => $"{keyPrefix}:{{{endpoint}}}:{part}").ToArray();
 
     /// <summary>Acquires exactly <paramref name="requests"/> requests and <paramref name="tokens"/> tokens, or none.</summary>
     /// <exception cref="ArgumentException">The endpoint is not configured, or an amount is negative.</exception>
@@ -73,7 +80,8 @@ public sealed class SharedBudget
         long minRequests = 1, long minTokens = 0, CancellationToken cancellationToken = default)
     {
         RequireAmounts(minRequests, maxRequests, minTokens, maxTokens);
-        if (duration < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(duration), duration, "A lease duration must not be negative.");
+        if (duration < TimeSpan.Zero || duration > _maxLease)
+            throw new ArgumentOutOfRangeException(nameof(duration), duration, $"A lease lasts from zero to the configured maximum ({_maxLease}).");
         return AcquireAsync(endpoint, minRequests, maxRequests, minTokens, maxTokens, duration, cancellationToken);
     }
 
@@ -130,6 +138,7 @@ public sealed class SharedBudget
             args[6] = minTokens;
             args[7] = maxTokens;
             args[8] = lease.Ticks / 10;
+            args[9] = _guard ? limits.IntervalMicros + _maxLease.Ticks / 10 : 0;
             reply = await _redis.EvalShaAsync(Script, target.Keys, args.AsMemory(0, AcquireArgCount), cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -149,6 +158,7 @@ public sealed class SharedBudget
         {
             2 => BudgetDenial.Paused,
             3 => BudgetDenial.ExceedsLimits,
+            4 => BudgetDenial.RedisRestarted,
             _ => BudgetDenial.Exhausted,
         };
         return new BudgetAcquisition(denial, string.Empty, 0, 0, TimeSpan.FromTicks(reply[6].AsLong() * 10), grantedAt, 0, sentAt);

@@ -4,6 +4,7 @@
 -- KEYS[2] grants hash: grant id -> "requests:tokens"
 -- KEYS[3] state  hash: r, t (sums over the log), seq (grant counter), last (latest server µs seen)
 -- KEYS[4] pause  string with a PX expiry while the endpoint is cooling down (Retry-After)
+-- KEYS[5] ready  string, no expiry: this Redis has been up long enough to hold every live grant
 --
 -- A grant covers the span [start, finish] (finish = start for a single call, start + lease for a
 -- lease) and counts against every window of `interval` that touches that span: it stays in the log
@@ -19,8 +20,13 @@
 -- Leases: a lease is counted in full for its whole span, whether or not its credits are spent, so
 -- a node that dies holding one can only leave credits unused. The node must stop spending at the
 -- span's end (it measures the span from before it sent the request, so its deadline comes first).
+--
+-- Restarts: a Redis that restarts without its data has forgotten grants that may still be in the
+-- window (and leases still being spent). Until the server has been up longer than the interval
+-- plus the longest lease (`guard`), nothing is granted; the `ready` key, gone with the data,
+-- records that this wait is over so INFO is read only until then.
 
-local log, grants, state, pause = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local log, grants, state, pause, ready = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local op = ARGV[1]
 
 local clock = redis.call('TIME')
@@ -83,13 +89,22 @@ local function used()
 end
 
 if op == 'acquire' then
-  -- ARGV: limitR limitT interval(µs) minR maxR minT maxT lease(µs)
+  -- ARGV: limitR limitT interval(µs) minR maxR minT maxT lease(µs) guard(µs, 0 = off)
   local limitR, limitT, interval = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
   local minR, maxR, minT, maxT = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
   local lease = tonumber(ARGV[9])
   -- Reply: {status, id, start, finish, requests, tokens, wait µs, reason}
   if minR > limitR or minT > limitT then
     return {-1, '', now, 0, 0, 0, 0, 3}
+  end
+  local guard = tonumber(ARGV[10])
+  if guard > 0 and redis.call('EXISTS', ready) == 0 then
+    -- uptime_in_seconds is truncated, so the real uptime is at least this.
+    local uptime = tonumber(string.match(redis.call('INFO', 'server'), 'uptime_in_seconds:(%d+)')) * 1000000
+    if uptime <= guard then
+      return {0, '', now, 0, 0, 0, guard - uptime + 1000000, 4}
+    end
+    redis.call('SET', ready, '1')
   end
   local cooling = redis.call('PTTL', pause)
   if cooling > 0 then

@@ -4,13 +4,24 @@ namespace Dispatch.Cluster.Budget;
 public sealed record SharedBudgetOptions
 {
     /// <summary>
-    /// The prefix of every budget key. An endpoint's keys are <c>{prefix}:{{endpoint}}:log|grants|state|pause</c>;
+    /// The prefix of every budget key. An endpoint's keys are <c>{prefix}:{{endpoint}}:log|grants|state|pause|ready</c>;
     /// the braces keep one endpoint's keys in one Redis Cluster slot, as a script needs. Default <c>dispatch:budget</c>.
     /// </summary>
     public string KeyPrefix { get; init; } = "dispatch:budget";
 
     /// <summary>The limits of each endpoint, by endpoint name. Required; no endpoint by default.</summary>
     public IReadOnlyDictionary<string, BudgetLimits> Endpoints { get; init; } = new Dictionary<string, BudgetLimits>();
+
+    /// <summary>The longest lease <see cref="SharedBudget.LeaseAsync"/> may hand out. Default 1 second.</summary>
+    public TimeSpan MaxLeaseDuration { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Whether to grant nothing while Redis has been up for less than an endpoint's interval plus
+    /// <see cref="MaxLeaseDuration"/>. A Redis restarted without its data has forgotten the grants
+    /// still in the window, and granting a full window again could exceed the provider's limits.
+    /// Turn it off only where that brief risk is acceptable (tests). Default true.
+    /// </summary>
+    public bool GuardAgainstRedisRestart { get; init; } = true;
 
     /// <summary>The clock leases' local deadlines are measured on. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
@@ -23,6 +34,7 @@ public sealed record SharedBudgetOptions
         if (string.IsNullOrWhiteSpace(KeyPrefix)) throw new ArgumentException("The budget key prefix must not be empty.", nameof(KeyPrefix));
         ArgumentNullException.ThrowIfNull(Endpoints);
         ArgumentNullException.ThrowIfNull(TimeProvider);
+        if (MaxLeaseDuration < TimeSpan.Zero) throw new ArgumentException($"The maximum lease duration must not be negative, not {MaxLeaseDuration}.", nameof(MaxLeaseDuration));
         foreach (var (endpoint, limits) in Endpoints)
         {
             if (string.IsNullOrWhiteSpace(endpoint)) throw new ArgumentException("An endpoint name must not be empty.", nameof(Endpoints));

@@ -15,12 +15,7 @@ public sealed class SharedBudgetConcurrencyTests(RedisServerFixture redis)
     [Fact]
     public async Task Concurrent_acquisitions_and_leases_from_16_connections_never_over_grant_in_any_window()
     {
-        string endpoint = $"ep-{Guid.NewGuid():N}";
-        var options = new SharedBudgetOptions
-        {
-            KeyPrefix = "test:budget",
-            Endpoints = new Dictionary<string, BudgetLimits> { [endpoint] = new(RequestLimit, TokenLimit, Interval) },
-        };
+        var (options, endpoint) = TestBudgets.For(RequestLimit, TokenLimit, Interval);
         var connections = await Task.WhenAll(Enumerable.Range(0, Nodes).Select(_ => redis.ConnectAsync()));
         var grants = new ConcurrentBag<RecordedGrant>();
         int denials = 0;

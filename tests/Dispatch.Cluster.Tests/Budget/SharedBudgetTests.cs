@@ -10,12 +10,7 @@ public sealed class SharedBudgetTests(RedisServerFixture redis)
 
     private static (SharedBudget Budget, string Endpoint) Budget(IRedisCommandExecutor connection, long requests, long tokens, TimeSpan interval)
     {
-        string endpoint = $"ep-{Guid.NewGuid():N}";
-        var options = new SharedBudgetOptions
-        {
-            KeyPrefix = "test:budget",
-            Endpoints = new Dictionary<string, BudgetLimits> { [endpoint] = new(requests, tokens, interval) },
-        };
+        var (options, endpoint) = TestBudgets.For(requests, tokens, interval);
         return (new SharedBudget(connection, options), endpoint);
     }
 
@@ -128,12 +123,9 @@ public sealed class SharedBudgetTests(RedisServerFixture redis)
     {
         await using var deadNode = await redis.ConnectAsync();
         await using var liveNode = await redis.ConnectAsync();
-        var (deadBudget, endpoint) = Budget(deadNode, requests: 10, tokens: 10_000, LongInterval);
-        var liveBudget = new SharedBudget(liveNode, new SharedBudgetOptions
-        {
-            KeyPrefix = "test:budget",
-            Endpoints = new Dictionary<string, BudgetLimits> { [endpoint] = new(10, 10_000, LongInterval) },
-        });
+        var (options, endpoint) = TestBudgets.For(requests: 10, tokens: 10_000, LongInterval);
+        var deadBudget = new SharedBudget(deadNode, options);
+        var liveBudget = new SharedBudget(liveNode, options);
         await deadBudget.LeaseAsync(endpoint, maxRequests: 4, maxTokens: 0, duration: TimeSpan.FromMilliseconds(100), minRequests: 4);
         await deadNode.DisposeAsync();
 
@@ -149,12 +141,7 @@ public sealed class SharedBudgetTests(RedisServerFixture redis)
         var connections = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => redis.ConnectAsync()));
         try
         {
-            string endpoint = $"ep-{Guid.NewGuid():N}";
-            var options = new SharedBudgetOptions
-            {
-                KeyPrefix = "test:budget",
-                Endpoints = new Dictionary<string, BudgetLimits> { [endpoint] = new(1000, 100_000, LongInterval) },
-            };
+            var (options, endpoint) = TestBudgets.For(requests: 1000, tokens: 100_000, LongInterval);
             var budgets = connections.Select(c => new SharedBudget(c, options)).ToArray();
 
             var paused = await budgets[0].PauseAsync(endpoint, TimeSpan.FromSeconds(30));
@@ -226,13 +213,14 @@ public sealed class SharedBudgetTests(RedisServerFixture redis)
     {
         await using var connection = await redis.ConnectAsync();
         var (budget, endpoint) = Budget(connection, requests: 10, tokens: 1000, TimeSpan.FromSeconds(2));
-        await budget.LeaseAsync(endpoint, 2, 0, TimeSpan.FromSeconds(3));
+        await budget.LeaseAsync(endpoint, 2, 0, TimeSpan.FromSeconds(1));
 
-        foreach (var key in SharedBudget.KeyNames("test:budget", endpoint).Take(3))
+        foreach (var key in SharedBudget.KeyNames(TestBudgets.KeyPrefix, endpoint).Take(3))
         {
             var ttl = await connection.TimeToLiveAsync(key);
             Assert.NotNull(ttl);
-            Assert.InRange(ttl.Value, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(6.01));
+            // The newest grant leaves the last window 1 s (lease) + 2 s (interval) from now; one second of slack.
+            Assert.InRange(ttl.Value, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(4.01));
         }
     }
 
