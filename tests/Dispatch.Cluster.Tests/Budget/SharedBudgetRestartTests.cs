@@ -30,7 +30,7 @@ public sealed class SharedBudgetRestartTests
         var budget = new SharedBudget(connection, options with { MaxLeaseDuration = TimeSpan.Zero });
 
         // Redis reports its uptime in whole seconds: the guard lifts within about a second.
-        var result = await EventuallyAsync(() => budget.TryAcquireAsync(endpoint, 1, 1), r => r.Granted);
+        var result = await Eventually.ReturnsAsync(() => budget.TryAcquireAsync(endpoint, 1, 1), r => r.Granted);
 
         Assert.True(result.Granted);
     }
@@ -50,24 +50,7 @@ public sealed class SharedBudgetRestartTests
         await server.StopAsync();
         await server.StartAgainAsync();
 
-        var afterRestart = await EventuallyAsync(() => budget.TryAcquireAsync(endpoint, 1, 1), _ => true);
+        var afterRestart = await Eventually.SucceedsAsync(() => budget.TryAcquireAsync(endpoint, 1, 1));
         Assert.Equal(BudgetDenial.RedisRestarted, afterRestart.Denial);
-    }
-
-    private static async Task<BudgetAcquisition> EventuallyAsync(Func<Task<BudgetAcquisition>> acquire, Func<BudgetAcquisition, bool> done)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (true)
-        {
-            try
-            {
-                var result = await acquire();
-                if (done(result) || DateTime.UtcNow > deadline) return result;
-            }
-            catch (RedisConnectionException) when (DateTime.UtcNow < deadline)
-            {
-            }
-            await Task.Delay(20);
-        }
     }
 }
