@@ -139,6 +139,23 @@ public class EndpointSessionTests
     }
 
     [Fact]
+    public async Task A_streamed_body_within_the_limit_is_read_whole_however_it_arrives()
+    {
+        var json = $$$"""{"text":"{{{new string('x', 50_000)}}}","usage":{"total_tokens":3}}""";
+        var handler = new StubHandler((_, _) => Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StreamContent(new UnknownLengthStream(Encoding.UTF8.GetBytes(json))),
+        }));
+        using var session = Session(handler, Options() with { MaxResponseBytes = 100_000 });
+
+        var result = await session.SendAsync(Call(), CancellationToken.None);
+
+        Assert.True(result.Outcome.IsSuccess);
+        Assert.Equal(json, result.Body);
+        Assert.Equal(3, result.UsedTokens);
+    }
+
+    [Fact]
     public async Task An_attempt_that_outlives_its_timeout_is_a_timeout()
     {
         using var session = Session(StubHandler.Hanging());

@@ -103,4 +103,15 @@ public class ProtocolJsonTests
 
         static (CallStatus, ErrorKind) Pair(APICallResult r) => (r.Status, r.Error);
     }
+
+    [Fact]
+    public void DispatchStatus_survives_a_json_round_trip()
+    {
+        var status = new DispatchStatus(T0, [new StatusSnapshot("a", T0) { QueueDepth = 1 }]);
+
+        var back = RoundTrip(status);
+
+        Assert.Equal(status.At, back.At);
+        Assert.Equal(status.Endpoints, back.Endpoints);
+    }
 }

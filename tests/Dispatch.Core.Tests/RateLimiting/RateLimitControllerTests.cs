@@ -144,4 +144,31 @@ public class RateLimitControllerTests
         Assert.Equal(CreditRequestStatus.DuplicateId, again.Status);
         Assert.Equal(1, limiter.Waiting);
     }
+
+    [Fact]
+    public void Draining_hands_back_every_waiter_in_order_and_clears_the_wake_time()
+    {
+        var limiter = Controller(requests: 1);
+        limiter.Request("a", "A", 1, T0);
+        limiter.Request("b", "B", 1, T0);
+        limiter.Request("c", "C", 1, T0);
+        var drained = new List<string>();
+
+        limiter.DrainTo(drained);
+
+        Assert.Equal(["B", "C"], drained);
+        Assert.Equal(0, limiter.Waiting);
+        Assert.Null(limiter.WakeAt);
+    }
+
+    [Fact]
+    public void The_balance_shows_the_credits_left_in_the_current_window()
+    {
+        var limiter = Controller(requests: 2, tokens: 100);
+        limiter.Request("a", "A", 30, T0);
+
+        var balance = limiter.Available(T0.AddSeconds(1));
+
+        Assert.Equal(new CreditBalance(1, 70, null), balance);
+    }
 }
