@@ -57,6 +57,34 @@ public class EndpointSessionTests
     }
 
     [Fact]
+    public async Task A_call_may_override_method_path_and_other_headers()
+    {
+        var handler = StubHandler.Answering(HttpStatusCode.OK);
+        using var session = Session(handler);
+
+        await session.SendAsync(Call() with { Method = "get", Path = "/v1/models", Headers = new Dictionary<string, string> { ["x-org"] = "other" } }, CancellationToken.None);
+
+        var (request, body) = Assert.Single(handler.Received);
+        Assert.Equal(HttpMethod.Get, request.Method);
+        Assert.Equal("https://api.example.com/v1/models", request.RequestUri!.ToString());
+        Assert.Equal("other", request.Headers.GetValues("x-org").Single());
+        Assert.Null(body);
+    }
+
+    [Fact]
+    public async Task An_empty_auth_scheme_sends_the_bare_key_in_the_configured_header()
+    {
+        var handler = StubHandler.Answering(HttpStatusCode.OK);
+        using var session = Session(handler, Options() with { AuthHeader = "x-api-key", AuthScheme = "" });
+
+        await session.SendAsync(Call(), CancellationToken.None);
+
+        var request = handler.Received.Single().Request;
+        Assert.Equal(Key, request.Headers.GetValues("x-api-key").Single());
+        Assert.Null(request.Headers.Authorization);
+    }
+
+    [Fact]
     public async Task A_missing_api_key_variable_fails_as_authentication_without_sending()
     {
         var handler = StubHandler.Answering(HttpStatusCode.OK);
