@@ -118,6 +118,20 @@ public sealed class SharedBudget
         return reply[0].AsLong() == 1;
     }
 
+    /// <summary>
+    /// Ends a lease: nothing more can be taken from it, and its shared record shrinks to the requests taken and the
+    /// tokens really used, so the credits never spent go back to every node. Safe because the record keeps its span,
+    /// which covers every moment the credits were spent.
+    /// </summary>
+    /// <returns>False when the lease has already left every window (nothing was left to give back).</returns>
+    public Task<bool> ReturnUnusedAsync(LeasedCredits lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        if (lease.IsClosed) throw new InvalidOperationException($"The lease {lease.Lease.GrantId} of endpoint '{lease.Endpoint}' was already returned.");
+        lease.Close();
+        return ReconcileAsync(lease.Endpoint, lease.Lease.GrantId, lease.UsedRequests, lease.UsedTokens, cancellationToken);
+    }
+
     private async Task<BudgetAcquisition> AcquireAsync(string endpoint, long minRequests, long maxRequests, long minTokens, long maxTokens,
         TimeSpan lease, CancellationToken cancellationToken)
     {

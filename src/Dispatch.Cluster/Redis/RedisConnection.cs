@@ -170,10 +170,10 @@ public sealed class RedisConnection : IRedisCommandExecutor, IAsyncDisposable, I
     }
 
     // Commands queued while a write is in flight go out together in the next write, so a burst
-    // of concurrent callers costs a few system calls rather than one each.
-    // While a flush runs it owns the buffer being written; after a failure, whichever of this loop
-    // and Fail finishes last returns both buffers to the pool. "Nothing left to send" and "no flush
-    // running" are decided in one critical section, so a command queued meanwhile is never stranded.
+    // of concurrent callers costs a few system calls rather than one each. "Nothing left to send"
+    // and "no flush running" are decided in one critical section, so a command queued meanwhile is
+    // never stranded. A running flush owns the buffer being written; after a failure, whichever of
+    // this loop and Fail finishes last returns both buffers to the pool.
     private async Task FlushAsync()
     {
         try

@@ -7,6 +7,11 @@ namespace Dispatch.Cluster.Redis;
 /// Parses RESP2 replies out of a byte buffer. A reply that is not complete yet is left
 /// unconsumed, so the reader can append the next chunk from the socket and try again.
 /// </summary>
+/// <remarks>
+/// Parsing takes two passes: the first only checks that a whole reply is there (and that it is
+/// well formed) without allocating, the second builds the result. A large reply arriving in many
+/// chunks is therefore re-scanned per chunk but builds no garbage until it is complete.
+/// </remarks>
 internal static class RespParser
 {
     // Deep nesting only comes from a corrupt stream; bound it so a bad reply cannot overflow the stack.
@@ -17,90 +22,90 @@ internal static class RespParser
     /// <exception cref="RedisProtocolException">The bytes are not RESP2.</exception>
     public static bool TryParse(ReadOnlySpan<byte> buffer, out RedisResult result, out int consumed)
     {
-        int position = 0;
-        if (TryParseValue(buffer, ref position, 0, out result!))
+        int end = 0;
+        if (!TrySkip(buffer, ref end, 0))
         {
-            consumed = position;
-            return true;
+            result = null!;
+            consumed = 0;
+            return false;
         }
-        result = null!;
-        consumed = 0;
-        return false;
+        int position = 0;
+        result = Build(buffer, ref position);
+        consumed = position;
+        return true;
     }
 
-    private static bool TryParseValue(ReadOnlySpan<byte> buffer, ref int position, int depth, out RedisResult? result)
+    // Pass 1: is a whole, well-formed reply there? Moves position past it; allocates nothing.
+    private static bool TrySkip(ReadOnlySpan<byte> buffer, ref int position, int depth)
     {
-        result = null;
         if (!TryReadLine(buffer, position, out var line, out int next)) return false;
         if (line.IsEmpty) throw new RedisProtocolException("An empty line where a reply type was expected.");
-        byte type = line[0];
         var payload = line[1..];
-        switch (type)
+        switch (line[0])
         {
-            case (byte)'+':
-                result = RedisResult.SimpleString(Encoding.UTF8.GetString(payload));
-                position = next;
-                return true;
-            case (byte)'-':
-                result = RedisResult.Error(Encoding.UTF8.GetString(payload));
+            case (byte)'+' or (byte)'-':
                 position = next;
                 return true;
             case (byte)':':
-                result = RedisResult.Integer(ParseInteger(payload, "integer"));
+                ParseInteger(payload, "integer");
                 position = next;
                 return true;
             case (byte)'$':
-                return TryParseBulk(buffer, ref position, next, ParseInteger(payload, "bulk length"), out result);
+                long length = ParseInteger(payload, "bulk length");
+                if (length == -1)
+                {
+                    position = next;
+                    return true;
+                }
+                if (length < 0 || length > int.MaxValue - 2) throw new RedisProtocolException($"Invalid bulk string length {length}.");
+                int end = next + (int)length;
+                if (buffer.Length < end + 2) return false;
+                if (buffer[end] != (byte)'\r' || buffer[end + 1] != (byte)'\n')
+                    throw new RedisProtocolException("A bulk string is not terminated by CRLF.");
+                position = end + 2;
+                return true;
             case (byte)'*':
-                return TryParseArray(buffer, ref position, next, ParseInteger(payload, "array length"), depth, out result);
+                long count = ParseInteger(payload, "array length");
+                if (count < -1 || count > int.MaxValue) throw new RedisProtocolException($"Invalid array length {count}.");
+                if (count > 0 && depth >= MaxDepth) throw new RedisProtocolException($"Arrays nested deeper than {MaxDepth}.");
+                int cursor = next;
+                for (long i = 0; i < count; i++)
+                    if (!TrySkip(buffer, ref cursor, depth + 1)) return false;
+                position = cursor;
+                return true;
             default:
-                throw new RedisProtocolException($"Unknown reply type byte 0x{type:X2}.");
+                throw new RedisProtocolException($"Unknown reply type byte 0x{line[0]:X2}.");
         }
     }
 
-    private static bool TryParseBulk(ReadOnlySpan<byte> buffer, ref int position, int start, long length, out RedisResult? result)
+    // Pass 2: build the reply that pass 1 found complete and valid.
+    private static RedisResult Build(ReadOnlySpan<byte> buffer, ref int position)
     {
-        result = null;
-        if (length == -1)
+        TryReadLine(buffer, position, out var line, out int next);
+        var payload = line[1..];
+        position = next;
+        switch (line[0])
         {
-            result = RedisResult.NullBulk;
-            position = start;
-            return true;
+            case (byte)'+':
+                return RedisResult.SimpleString(Encoding.UTF8.GetString(payload));
+            case (byte)'-':
+                return RedisResult.Error(Encoding.UTF8.GetString(payload));
+            case (byte)':':
+                return RedisResult.Integer(ParseInteger(payload, "integer"));
+            case (byte)'$':
+                int length = (int)ParseInteger(payload, "bulk length");
+                if (length == -1) return RedisResult.NullBulk;
+                var bytes = buffer.Slice(next, length).ToArray();
+                position = next + length + 2;
+                return RedisResult.Bulk(bytes);
+            default:
+                int count = (int)ParseInteger(payload, "array length");
+                if (count == -1) return RedisResult.NullArray;
+                if (count == 0) return RedisResult.EmptyArray;
+                var items = new RedisResult[count];
+                for (int i = 0; i < items.Length; i++) items[i] = Build(buffer, ref position);
+                return RedisResult.Array(items);
         }
-        if (length < 0 || length > int.MaxValue - 2) throw new RedisProtocolException($"Invalid bulk string length {length}.");
-        int end = start + (int)length;
-        if (buffer.Length < end + 2) return false;
-        if (buffer[end] != (byte)'\r' || buffer[end + 1] != (byte)'\n')
-            throw new RedisProtocolException("A bulk string is not terminated by CRLF.");
-        result = RedisResult.Bulk(buffer[start..end].ToArray());
-        position = end + 2;
-        return true;
-    }
-
-    private static bool TryParseArray(ReadOnlySpan<byte> buffer, ref int position, int start, long count, int depth, out RedisResult? result)
-    {
-        result = null;
-        if (count == -1)
-        {
-            result = RedisResult.NullArray;
-            position = start;
-            return true;
-        }
-        if (count < 0 || count > int.MaxValue) throw new RedisProtocolException($"Invalid array length {count}.");
-        if (depth >= MaxDepth) throw new RedisProtocolException($"Arrays nested deeper than {MaxDepth}.");
-        // Each item takes at least 3 bytes (":0\r\n" is 4), so a count the buffer cannot hold yet means "not complete";
-        // checking first avoids allocating a huge array for a reply that is still arriving.
-        if (count > (buffer.Length - start) / 3) return false;
-        var items = count == 0 ? [] : new RedisResult[count];
-        int cursor = start;
-        for (int i = 0; i < items.Length; i++)
-        {
-            if (!TryParseValue(buffer, ref cursor, depth + 1, out var item)) return false;
-            items[i] = item!;
-        }
-        result = RedisResult.Array(items);
-        position = cursor;
-        return true;
     }
 
     private static bool TryReadLine(ReadOnlySpan<byte> buffer, int start, out ReadOnlySpan<byte> line, out int next)

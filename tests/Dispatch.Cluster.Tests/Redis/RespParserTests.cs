@@ -124,6 +124,23 @@ public sealed class RespParserTests
     public void Malformed_input_raises_a_protocol_error(string wire) =>
         Assert.Throws<RedisProtocolException>(() => RespParser.TryParse(Encoding.UTF8.GetBytes(wire), out _, out _));
 
+    [Fact]
+    public void Parsing_a_small_integer_or_an_incomplete_reply_allocates_nothing()
+    {
+        var integer = ":1\r\n"u8.ToArray();
+        var partial = "*3\r\n:1\r\n$5\r\nhel"u8.ToArray();
+        RespParser.TryParse(integer, out _, out _);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+        {
+            RespParser.TryParse(integer, out _, out _);
+            RespParser.TryParse(partial, out _, out _);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     private const string ComplexReply =
         "*4\r\n$5\r\nhello\r\n*2\r\n:42\r\n*2\r\n$-1\r\n-ERR inner\r\n*-1\r\n$10\r\n0123456789\r\n";
 

@@ -33,4 +33,22 @@ public sealed class RespWriterTests
         RedisValue arg = value;
         Assert.Equal(value.ToString(System.Globalization.CultureInfo.InvariantCulture).Length, arg.ByteCount);
     }
+
+    [Fact]
+    public void Framing_a_command_of_integers_and_pre_encoded_keys_allocates_nothing()
+    {
+        using var writer = new RespWriter(4096);
+        RedisValue[] args = ["dispatch:budget:{chat}:log"u8.ToArray(), 25L, 2000L, 60_000_000L, 1.5];
+        writer.WriteCommand("EVALSHA", args);
+        writer.Clear();
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+        {
+            writer.WriteCommand("EVALSHA", args);
+            writer.Clear();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }
