@@ -112,7 +112,7 @@ public sealed class EndpointSession : IDisposable
             if (_authValue is not null) request.Headers[_options.AuthHeader] = _authValue;
 
             var method = new HttpMethod((call.Method ?? _options.Method).ToUpperInvariant());
-            using var content = method == HttpMethod.Get || method == HttpMethod.Head ? null : JsonContent(call.Payload);
+            using var content = method == HttpMethod.Get || method == HttpMethod.Head || call.Payload is null ? null : JsonContent(call.Payload);
             using var response = await request.SendAsync(method, content, token, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
             return await ReadAsync(response, token).ConfigureAwait(false);
         }
