@@ -131,6 +131,14 @@ public abstract class ActorSpec : TestKit
         return (supervisor, failures);
     }
 
+    /// <summary>A probe subscribed to events of <typeparamref name="TEvent"/> on the system's event stream.</summary>
+    protected TestProbe Subscriber<TEvent>()
+    {
+        var probe = CreateTestProbe();
+        Sys.EventStream.Subscribe(probe.Ref, typeof(TEvent));
+        return probe;
+    }
+
     protected IActorRef Supervisor(SupervisorStrategy? strategy = null, string? name = null) =>
         Sys.ActorOf(Props.Create(() => new SupervisorActor(strategy)), name);
 }

@@ -40,6 +40,8 @@ internal sealed class Mailbox : IThreadPoolWorkItem
 
     internal bool IsClosed => (Volatile.Read(ref _status) & Closed) != 0;
 
+    internal bool IsScheduled => (Volatile.Read(ref _status) & Scheduled) != 0;
+
     internal bool IsSuspended => Volatile.Read(ref _status) >= SuspendUnit;
 
     internal int Capacity => _capacity;

@@ -78,8 +78,7 @@ public sealed class LifecycleSpec : ActorSpec
     [Fact]
     public void Messages_left_in_the_mailbox_at_stop_go_to_dead_letters()
     {
-        var deadLetters = CreateTestProbe();
-        Sys.EventStream.Subscribe(deadLetters.Ref, typeof(DeadLetter));
+        var deadLetters = Subscriber<DeadLetter>();
         using var gate = new ManualResetEventSlim();
         var actor = Sys.ActorOf(Props.Create(() => new BlockingActor(gate, TestActor)));
         actor.Tell("block");

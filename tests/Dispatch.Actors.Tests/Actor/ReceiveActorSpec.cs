@@ -35,8 +35,7 @@ public sealed class ReceiveActorSpec : ActorSpec
     [Fact]
     public void Unhandled_messages_are_published_as_UnhandledMessage()
     {
-        var probe = CreateTestProbe();
-        Sys.EventStream.Subscribe(probe.Ref, typeof(UnhandledMessage));
+        var probe = Subscriber<UnhandledMessage>();
         var actor = Sys.ActorOf<StringOnlyActor>();
 
         actor.Tell(42);
@@ -62,8 +61,7 @@ public sealed class ReceiveActorSpec : ActorSpec
     [Fact]
     public void Sender_is_dead_letters_when_a_message_has_no_sender()
     {
-        var probe = CreateTestProbe();
-        Sys.EventStream.Subscribe(probe.Ref, typeof(DeadLetter));
+        var probe = Subscriber<DeadLetter>();
         var echo = Sys.ActorOf<EchoActor>();
 
         echo.Tell("orphan", null);
@@ -88,8 +86,7 @@ public sealed class ReceiveActorSpec : ActorSpec
     [Fact]
     public void An_untyped_actor_receives_everything_and_reports_what_it_does_not_handle()
     {
-        var probe = CreateTestProbe();
-        Sys.EventStream.Subscribe(probe.Ref, typeof(UnhandledMessage));
+        var probe = Subscriber<UnhandledMessage>();
         var actor = Sys.ActorOf<UntypedEcho>();
 
         actor.Tell("hi");

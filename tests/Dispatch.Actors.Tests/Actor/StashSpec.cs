@@ -60,8 +60,7 @@ public sealed class StashSpec : ActorSpec
     [Fact]
     public void Stashed_messages_go_to_dead_letters_when_the_actor_stops()
     {
-        var deadLetters = CreateTestProbe();
-        Sys.EventStream.Subscribe(deadLetters.Ref, typeof(DeadLetter));
+        var deadLetters = Subscriber<DeadLetter>();
         var actor = Watch(Sys.ActorOf<GateKeeper>());
         actor.Tell("a");
 

@@ -5,8 +5,7 @@ public sealed class BoundedMailboxSpec : ActorSpec
     [Fact]
     public void A_Tell_to_a_full_mailbox_goes_to_dead_letters_with_the_reason_and_does_not_block()
     {
-        var deadLetters = CreateTestProbe();
-        Sys.EventStream.Subscribe(deadLetters.Ref, typeof(DeadLetter));
+        var deadLetters = Subscriber<DeadLetter>();
         using var gate = new ManualResetEventSlim();
         var actor = Sys.ActorOf(Props.Create(() => new BlockingActor(gate, TestActor)).WithMailbox(new BoundedMailbox(2)));
         actor.Tell("block");

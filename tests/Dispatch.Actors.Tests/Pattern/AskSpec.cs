@@ -61,8 +61,7 @@ public sealed class AskSpec : ActorSpec
     [Fact]
     public async Task A_late_reply_goes_to_dead_letters()
     {
-        var deadLetters = CreateTestProbe();
-        Sys.EventStream.Subscribe(deadLetters.Ref, typeof(DeadLetter));
+        var deadLetters = Subscriber<DeadLetter>();
         var twice = Sys.ActorOf<ReplyTwiceActor>();
 
         Assert.Equal("first", await twice.Ask<string>("go", TimeSpan.FromSeconds(3)));
