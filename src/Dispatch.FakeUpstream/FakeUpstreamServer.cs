@@ -132,8 +132,8 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
     /// <exception cref="ArgumentException">The new limits are invalid.</exception>
     public RateLimitOptions Limits
     {
-        get => _state.Limits;
-        set => _state.Limits = value;
+        get => _state.Limits.Options;
+        set => _state.SetLimits(value);
     }
 
     /// <summary>Response delays; setting them applies from the next request.</summary>

@@ -74,6 +74,7 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
         }
 
         var limits = state.Limits;
+        var options = limits.Options;
         var window = state.Windows.For(ApiKeys.WindowKey(key));
         var now = state.Time.GetUtcNow().UtcTicks;
 
@@ -88,7 +89,7 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
         {
             // Injected faults stand in front of the limiter, as an outage does: they charge no budget.
             state.Counters.FaultInjected(fault.Kind);
-            RateLimitHeaders.Apply(context.Response.Headers, limits, window.Peek(now, limits));
+            RateLimitHeaders.Apply(context.Response.Headers, limits, window.Peek(now, options));
             return new RequestPlan { Fault = fault };
         }
 
@@ -108,12 +109,12 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
             completion = 0;
         }
 
-        var decision = window.TryAdmit(now, prompt + completion, limits);
+        var decision = window.TryAdmit(now, prompt + completion, options);
         RateLimitHeaders.Apply(context.Response.Headers, limits, decision);
         if (decision.NeverFits)
         {
             return RequestPlan.Reject(StatusCodes.Status400BadRequest, "invalid_request_error", "request_too_large",
-                $"Request too large: it needs {prompt + completion} tokens, more than the {limits.TokensPerWindow} tokens allowed per window.");
+                $"Request too large: it needs {prompt + completion} tokens, more than the {options.TokensPerWindow} tokens allowed per window.");
         }
 
         if (!decision.Admitted)
@@ -130,9 +131,9 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
     }
 
     /// <summary>A 400 that charges nothing but still reports the window, as every response past the key check does.</summary>
-    private static RequestPlan Invalid(HttpContext context, RateLimitOptions limits, SlidingWindow window, long now, string code, string error)
+    private static RequestPlan Invalid(HttpContext context, LimitsInForce limits, SlidingWindow window, long now, string code, string error)
     {
-        RateLimitHeaders.Apply(context.Response.Headers, limits, window.Peek(now, limits));
+        RateLimitHeaders.Apply(context.Response.Headers, limits, window.Peek(now, limits.Options));
         return RequestPlan.Reject(StatusCodes.Status400BadRequest, "invalid_request_error", code, error);
     }
 

@@ -7,18 +7,18 @@ namespace Dispatch.FakeUpstream.Serving;
 /// <summary>Writes the <c>x-ratelimit-*</c> and Retry-After headers in OpenAI's format.</summary>
 internal static class RateLimitHeaders
 {
-    public static void Apply(IHeaderDictionary headers, RateLimitOptions limits, in RateLimitDecision decision)
+    public static void Apply(IHeaderDictionary headers, LimitsInForce limits, in RateLimitDecision decision)
     {
-        if (limits.RequestsPerWindow is { } requestLimit)
+        if (limits.RequestLimitText is not null)
         {
-            headers[FakeUpstreamHeaders.LimitRequests] = Format(requestLimit);
+            headers[FakeUpstreamHeaders.LimitRequests] = limits.RequestLimitText;
             headers[FakeUpstreamHeaders.RemainingRequests] = Format(decision.RemainingRequests ?? 0);
             headers[FakeUpstreamHeaders.ResetRequests] = Duration(decision.ResetRequests);
         }
 
-        if (limits.TokensPerWindow is { } tokenLimit)
+        if (limits.TokenLimitText is not null)
         {
-            headers[FakeUpstreamHeaders.LimitTokens] = Format(tokenLimit);
+            headers[FakeUpstreamHeaders.LimitTokens] = limits.TokenLimitText;
             headers[FakeUpstreamHeaders.RemainingTokens] = Format(decision.RemainingTokens ?? 0);
             headers[FakeUpstreamHeaders.ResetTokens] = Duration(decision.ResetTokens);
         }
@@ -36,9 +36,24 @@ internal static class RateLimitHeaders
         headers[FakeUpstreamHeaders.RetryAfterMs] = Format(milliseconds);
     }
 
-    /// <summary>Seconds with up to millisecond precision and a unit, e.g. <c>1.5s</c>, <c>0s</c>.</summary>
-    public static string Duration(TimeSpan value) =>
-        Math.Max(0, value.TotalSeconds).ToString("0.###", CultureInfo.InvariantCulture) + "s";
+    /// <summary>
+    /// Seconds with up to millisecond precision (rounded up) and a unit, e.g. <c>1.5s</c>, <c>0s</c>;
+    /// integer arithmetic, because this runs for every limited response.
+    /// </summary>
+    public static string Duration(TimeSpan value)
+    {
+        var milliseconds = Math.Max(0, (value.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond);
+        var (seconds, fraction) = Math.DivRem(milliseconds, 1000);
+        if (fraction == 0) return string.Create(CultureInfo.InvariantCulture, $"{seconds}s");
+        var digits = fraction % 100 == 0 ? 1 : fraction % 10 == 0 ? 2 : 3;
+        var shown = digits switch { 1 => fraction / 100, 2 => fraction / 10, _ => fraction };
+        return digits switch
+        {
+            1 => string.Create(CultureInfo.InvariantCulture, $"{seconds}.{shown}s"),
+            2 => string.Create(CultureInfo.InvariantCulture, $"{seconds}.{shown:D2}s"),
+            _ => string.Create(CultureInfo.InvariantCulture, $"{seconds}.{shown:D3}s"),
+        };
+    }
 
     private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

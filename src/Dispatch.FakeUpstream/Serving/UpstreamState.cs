@@ -9,7 +9,7 @@ namespace Dispatch.FakeUpstream.Serving;
 internal sealed class UpstreamState : IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
-    private volatile RateLimitOptions _limits;
+    private volatile LimitsInForce _limits;
     private volatile LatencyOptions _latency;
     private long _responseIds;
 
@@ -21,7 +21,7 @@ internal sealed class UpstreamState : IDisposable
         Windows = new KeyedRateLimiter();
         Counters = new UpstreamCounters(Windows);
         Faults = new FaultController(options.Faults, Time, Random);
-        _limits = options.Limits;
+        _limits = new LimitsInForce(options.Limits);
         _latency = options.Latency;
     }
 
@@ -40,15 +40,13 @@ internal sealed class UpstreamState : IDisposable
     /// <summary>Cancelled when the server begins to stop, so requests that would wait forever end.</summary>
     public CancellationToken Stopping => _stopping.Token;
 
-    public RateLimitOptions Limits
+    public LimitsInForce Limits => _limits;
+
+    public void SetLimits(RateLimitOptions limits)
     {
-        get => _limits;
-        set
-        {
-            ArgumentNullException.ThrowIfNull(value);
-            value.Validate();
-            _limits = value;
-        }
+        ArgumentNullException.ThrowIfNull(limits);
+        limits.Validate();
+        _limits = new LimitsInForce(limits);
     }
 
     public LatencyOptions Latency

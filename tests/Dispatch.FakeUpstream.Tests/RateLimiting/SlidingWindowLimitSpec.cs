@@ -213,6 +213,7 @@ public sealed class SlidingWindowLimitSpec
         using var response = await http.SendAsync(Requests.Echo());
 
         Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.Equal("2", response.Header(FakeUpstreamHeaders.LimitRequests));
         Assert.Throws<ArgumentException>(() => up.Limits = up.Limits with { Window = TimeSpan.Zero });
     }
 }
