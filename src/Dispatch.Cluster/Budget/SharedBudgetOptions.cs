@@ -21,6 +21,11 @@ public sealed record SharedBudgetOptions
     /// still in the window, and granting a full window again could exceed the provider's limits.
     /// Turn it off only where that brief risk is acceptable (tests). Default true.
     /// </summary>
+    /// <remarks>
+    /// The guard recognises a restart by a marker key that vanishes with the data. A Redis that
+    /// persists to disk restores the marker together with a log that may lack the grants made after
+    /// its last save; run the budget's Redis without persistence, or with <c>appendfsync always</c>.
+    /// </remarks>
     public bool GuardAgainstRedisRestart { get; init; } = true;
 
     /// <summary>The clock leases' local deadlines are measured on. Default <see cref="TimeProvider.System"/>.</summary>

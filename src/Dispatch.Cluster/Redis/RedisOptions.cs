@@ -46,6 +46,11 @@ public sealed record RedisOptions
     /// <summary>The port part of <see cref="Endpoint"/>.</summary>
     public int Port => SplitEndpoint().Port;
 
+    /// <summary>The settings for logs and messages, with the password masked (secrets never reach logs).</summary>
+    public override string ToString() =>
+        $"RedisOptions {{ Endpoint = {Endpoint}, User = {User ?? "(default)"}, Password = {(Password is null ? "(none)" : "***")}, " +
+        $"Database = {Database}, ConnectTimeout = {ConnectTimeout}, CommandTimeout = {CommandTimeout?.ToString() ?? "(none)"}, ClientName = {ClientName ?? "(none)"} }}";
+
     /// <summary>Options for <c>host:port</c> with every other setting at its default.</summary>
     public static RedisOptions For(string endpoint) => new RedisOptions { Endpoint = endpoint }.Validate();
 

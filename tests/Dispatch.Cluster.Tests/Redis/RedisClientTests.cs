@@ -78,6 +78,22 @@ public sealed class RedisClientTests
     }
 
     [Fact]
+    public async Task A_password_protected_server_accepts_the_configured_password_and_user()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using (var admin = await RedisConnection.ConnectAsync(server.Options))
+            await admin.ExecuteAsync("CONFIG", "SET", "requirepass", "s3cret");
+
+        await using var withPassword = new RedisClient(server.Options with { Password = "s3cret" });
+        await using var withUser = new RedisClient(server.Options with { User = "default", Password = "s3cret" });
+        await using var without = await RedisConnection.ConnectAsync(server.Options);
+
+        Assert.Equal("PONG", await withPassword.PingAsync());
+        Assert.Equal("PONG", await withUser.PingAsync());
+        Assert.Equal("NOAUTH", (await Assert.ThrowsAsync<RedisServerException>(() => without.PingAsync())).ErrorKind);
+    }
+
+    [Fact]
     public async Task Disposing_the_client_faults_its_pending_commands()
     {
         await using var server = await RedisServer.StartAsync();
