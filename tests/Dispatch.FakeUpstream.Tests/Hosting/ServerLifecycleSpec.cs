@@ -21,6 +21,17 @@ public sealed class ServerLifecycleSpec
     }
 
     [Fact]
+    public async Task Server_bound_to_all_interfaces_reports_a_loopback_url_that_works()
+    {
+        await using var up = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions { BindAddress = IPAddress.Any });
+
+        Assert.Equal($"http://127.0.0.1:{up.Port}", up.BaseUrl);
+        using var http = up.CreateClient();
+        using var response = await http.GetAsync("healthz");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Stopped_server_frees_its_port_for_a_new_server()
     {
         var first = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions());
