@@ -87,7 +87,7 @@ public sealed partial class HoconConfig
     public HoconConfig WithFallback(HoconConfig fallback)
     {
         ArgumentNullException.ThrowIfNull(fallback);
-        var top = (HoconObject)Merger.FillFromFallback(_unresolved, fallback._unresolved);
+        var top = FallbackFiller.Fill(_unresolved, fallback._unresolved);
         var merged = (HoconObject)Merger.Merge(top, fallback._unresolved);
         return new HoconConfig(merged, _environment);
     }

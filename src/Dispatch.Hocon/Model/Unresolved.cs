@@ -54,7 +54,10 @@ internal sealed class HoconConcatenation(List<HoconValue> parts, HoconOrigin ori
 /// Several definitions of one path, earliest first, where at least one is unresolved: the spec merges
 /// them once their types are known (objects merge, anything else hides what is below).
 /// </summary>
-internal sealed class HoconMerge(List<HoconValue> layers, HoconOrigin origin) : HoconUnresolved(origin)
+internal sealed class HoconMerge(IReadOnlyList<HoconValue> layers, HoconOrigin origin) : HoconUnresolved(origin)
 {
-    public List<HoconValue> Layers { get; } = layers;
+    public IReadOnlyList<HoconValue> Layers { get; } = layers;
+
+    /// <summary>A merge with one more layer on top; merges are never changed in place, so snapshots can share them.</summary>
+    public HoconMerge With(HoconValue layer) => new([.. Layers, layer], Origin);
 }

@@ -157,10 +157,27 @@ internal sealed partial class Parser
                 parts[i] = MarkSelfReference(parts[i], fieldPath);
             }
 
-            return value;
+            return JoinIfResolved(concatenation);
         }
 
         return MarkSelfReference(value, fieldPath);
+    }
+
+    /// <summary>
+    /// Joins a concatenation whose substitutions all turned into earlier values, so that a long run of
+    /// <c>a += x</c> lines stays one flat array instead of a chain as long as the file.
+    /// </summary>
+    private static HoconValue JoinIfResolved(HoconConcatenation concatenation)
+    {
+        foreach (var part in concatenation.Parts)
+        {
+            if (part is HoconUnresolved)
+            {
+                return concatenation;
+            }
+        }
+
+        return Concatenation.Join(concatenation.Parts, concatenation.Origin, (message, at) => new HoconParseException(at, message))!;
     }
 
     private HoconValue MarkSelfReference(HoconValue value, string[] fieldPath)
@@ -170,11 +187,12 @@ internal sealed partial class Parser
             return value;
         }
 
-        var earlier = TreeBuilder.ValueAt(_context.Root, substitution.Path);
-        return new HoconPrevious(
-            substitution.Path,
-            substitution.Optional,
-            earlier is null ? null : TreeBuilder.Freeze(earlier),
-            substitution.Origin);
+        // An earlier value that needs no resolution stands in for the reference right away.
+        return TreeBuilder.ValueAt(_context.Root, substitution.Path) switch
+        {
+            null => new HoconPrevious(substitution.Path, substitution.Optional, null, substitution.Origin),
+            HoconUnresolved unresolved => new HoconPrevious(substitution.Path, substitution.Optional, TreeBuilder.Freeze(unresolved), substitution.Origin),
+            var earlier => TreeBuilder.Freeze(earlier),
+        };
     }
 }

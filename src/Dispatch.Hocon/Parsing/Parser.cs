@@ -42,9 +42,15 @@ internal sealed partial class Parser
     }
 
     /// <summary>Parses a file; its includes are looked up next to it.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static HoconObject ParseFile(string path)
     {
         var full = Path.GetFullPath(path);
+        if (!File.Exists(full))
+        {
+            throw new FileNotFoundException($"The HOCON file '{path}' was not found.", full);
+        }
+
         return ParseText(File.ReadAllText(full), path, Path.GetDirectoryName(full)!, full);
     }
 
@@ -207,10 +213,14 @@ internal sealed partial class Parser
     {
         var element = ParseValue(depth + 1, operatorToken);
         var origin = OriginOf(operatorToken);
-        var earlier = parent.Get(key) is { } existing ? TreeBuilder.Freeze(existing) : null;
-        var previous = new HoconPrevious(fieldPath, optional: true, earlier, origin);
+        var earlier = parent.Get(key) switch
+        {
+            null => new HoconPrevious(fieldPath, optional: true, null, origin),
+            HoconUnresolved unresolved => new HoconPrevious(fieldPath, optional: true, TreeBuilder.Freeze(unresolved), origin),
+            var resolved => TreeBuilder.Freeze(resolved),
+        };
         var appended = new HoconArray([element], element.Origin);
-        TreeBuilder.Assign(parent, key, new HoconConcatenation([previous, appended], origin));
+        TreeBuilder.Assign(parent, key, JoinIfResolved(new HoconConcatenation([earlier, appended], origin)));
     }
 
     /// <summary>

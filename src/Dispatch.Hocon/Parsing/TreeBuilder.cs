@@ -20,7 +20,7 @@ internal static class TreeBuilder
                 return top;
             case HoconMerge merge:
                 var layer = new HoconObject(origin);
-                merge.Layers.Add(layer);
+                parent.Set(key, merge.With(layer));
                 return layer;
             case HoconUnresolved unresolved:
                 // The earlier value may turn out to be an object once resolved, so keep it below.
@@ -48,7 +48,7 @@ internal static class TreeBuilder
         }
         else if (existing is HoconMerge merge)
         {
-            merge.Layers.Add(value);
+            parent.Set(key, merge.With(value));
         }
         else
         {
@@ -74,8 +74,9 @@ internal static class TreeBuilder
     }
 
     /// <summary>
-    /// A copy of the parts of <paramref name="value"/> that later parsing may still change (objects and
-    /// merge layers), so that a self-reference keeps seeing the value as it was.
+    /// A copy of the parts of <paramref name="value"/> that later parsing may still change (objects, also
+    /// as merge layers), so that a self-reference keeps seeing the value as it was. Values inside arrays,
+    /// concatenations and earlier snapshots are never written to again and are shared.
     /// </summary>
     public static HoconValue Freeze(HoconValue value)
     {
@@ -89,7 +90,7 @@ internal static class TreeBuilder
                 }
 
                 return copy;
-            case HoconMerge merge:
+            case HoconMerge merge when merge.Layers.Any(l => l is HoconObject or HoconMerge):
                 return new HoconMerge(merge.Layers.Select(Freeze).ToList(), merge.Origin);
             default:
                 return value;

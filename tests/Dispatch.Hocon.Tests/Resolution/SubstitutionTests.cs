@@ -250,6 +250,29 @@ public class SubstitutionTests
     }
 
     [Fact]
+    public void Thousands_of_appends_and_self_references_stay_flat()
+    {
+        var text = "list = []\npath = x\n" + string.Concat(Enumerable.Range(0, 2000).Select(i => $"list += {i}\npath = ${{path}}y\n"));
+        var config = Parse(text).WithFallback(Parse("list = [a]"));
+        Assert.Equal(2000, config.GetStringList("list").Count);
+        Assert.Equal(2001, config.GetString("path").Length);
+    }
+
+    [Fact]
+    public void Appending_to_a_non_array_is_an_error()
+    {
+        Assert.Throws<HoconParseException>(() => Parse("a = 1\na += 2"));
+        Assert.Throws<HoconResolveException>(() => Parse("a = ${b}\nb = 1\na += 2").Resolve());
+    }
+
+    [Fact]
+    public void A_long_chain_of_self_references_to_substitutions_fails_cleanly_when_merged_with_a_fallback()
+    {
+        var text = "a = ${b}\n" + string.Concat(Enumerable.Repeat("a = ${a}x\n", 600));
+        Assert.Throws<HoconResolveException>(() => Parse(text).WithFallback(Parse("b = 1")).Resolve());
+    }
+
+    [Fact]
     public void A_long_substitution_chain_is_a_resolve_error_not_a_crash()
     {
         var text = string.Join('\n', Enumerable.Range(0, 2000).Select(i => $"a{i} = ${{a{i + 1}}}")) + "\na2000 = end";
