@@ -22,9 +22,11 @@ public sealed record TestKitSettings
 
     /// <summary>The defaults, with <see cref="TimeFactor"/> read from <c>DISPATCH_TESTKIT_TIMEFACTOR</c> when set.</summary>
     /// <exception cref="ArgumentException">The variable is set but is not a positive number.</exception>
-    public static TestKitSettings FromEnvironment()
+    public static TestKitSettings FromEnvironment() => FromTimeFactorText(Environment.GetEnvironmentVariable(TimeFactorVariable));
+
+    /// <summary>The defaults with the time factor parsed from <paramref name="text"/> (the variable's value).</summary>
+    internal static TestKitSettings FromTimeFactorText(string? text)
     {
-        var text = Environment.GetEnvironmentVariable(TimeFactorVariable);
         if (string.IsNullOrWhiteSpace(text))
         {
             return new TestKitSettings();

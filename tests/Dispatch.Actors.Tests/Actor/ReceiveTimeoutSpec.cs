@@ -4,15 +4,10 @@ namespace Dispatch.Actors.Tests;
 
 public sealed class ReceiveTimeoutSpec : ActorSpec
 {
-    private readonly ManualTimeProvider _clock;
-
     public ReceiveTimeoutSpec()
-        : this(new ManualTimeProvider())
+        : base(new ManualTimeProvider())
     {
     }
-
-    private ReceiveTimeoutSpec(ManualTimeProvider clock)
-        : base(clock) => _clock = clock;
 
     [Fact]
     public void ReceiveTimeout_arrives_after_the_idle_period()
@@ -21,9 +16,9 @@ public sealed class ReceiveTimeoutSpec : ActorSpec
         actor.Tell("start");
         ExpectMsg("started");
 
-        _clock.Advance(TimeSpan.FromSeconds(9));
+        Clock.Advance(TimeSpan.FromSeconds(9));
         ExpectNoMsg(TimeSpan.FromMilliseconds(50));
-        _clock.Advance(TimeSpan.FromSeconds(1));
+        Clock.Advance(TimeSpan.FromSeconds(1));
 
         ExpectMsg("timeout");
     }
@@ -34,13 +29,13 @@ public sealed class ReceiveTimeoutSpec : ActorSpec
         var actor = Sys.ActorOf(Props.Create(() => new IdleActor(TestActor)));
         actor.Tell("start");
         ExpectMsg("started");
-        _clock.Advance(TimeSpan.FromSeconds(6));
+        Clock.Advance(TimeSpan.FromSeconds(6));
 
         actor.Tell("activity");
         ExpectMsg("activity");
-        _clock.Advance(TimeSpan.FromSeconds(6));
+        Clock.Advance(TimeSpan.FromSeconds(6));
         ExpectNoMsg(TimeSpan.FromMilliseconds(50));
-        _clock.Advance(TimeSpan.FromSeconds(4));
+        Clock.Advance(TimeSpan.FromSeconds(4));
 
         ExpectMsg("timeout");
     }
@@ -51,11 +46,11 @@ public sealed class ReceiveTimeoutSpec : ActorSpec
         var actor = Sys.ActorOf(Props.Create(() => new IdleActor(TestActor)));
         actor.Tell("start");
         ExpectMsg("started");
-        _clock.Advance(TimeSpan.FromSeconds(6));
+        Clock.Advance(TimeSpan.FromSeconds(6));
 
         actor.Tell(new Heartbeat());
         ExpectMsg<Heartbeat>();
-        _clock.Advance(TimeSpan.FromSeconds(4));
+        Clock.Advance(TimeSpan.FromSeconds(4));
 
         ExpectMsg("timeout");
     }
@@ -69,7 +64,7 @@ public sealed class ReceiveTimeoutSpec : ActorSpec
 
         actor.Tell("stop");
         ExpectMsg("stopped");
-        _clock.Advance(TimeSpan.FromSeconds(30));
+        Clock.Advance(TimeSpan.FromSeconds(30));
 
         ExpectNoMsg(TimeSpan.FromMilliseconds(50));
     }

@@ -4,24 +4,19 @@ namespace Dispatch.Actors.Tests;
 
 public sealed class SchedulerSpec : ActorSpec
 {
-    private readonly ManualTimeProvider _clock;
-
     public SchedulerSpec()
-        : this(new ManualTimeProvider())
+        : base(new ManualTimeProvider())
     {
     }
-
-    private SchedulerSpec(ManualTimeProvider clock)
-        : base(clock) => _clock = clock;
 
     [Fact]
     public void ScheduleTellOnce_delivers_after_the_delay_in_virtual_time()
     {
         Sys.Scheduler.ScheduleTellOnce(TimeSpan.FromMinutes(1), TestActor, "later", TestActor);
 
-        _clock.Advance(TimeSpan.FromSeconds(59));
+        Clock.Advance(TimeSpan.FromSeconds(59));
         ExpectNoMsg(TimeSpan.FromMilliseconds(50));
-        _clock.Advance(TimeSpan.FromSeconds(1));
+        Clock.Advance(TimeSpan.FromSeconds(1));
 
         ExpectMsg("later");
         Assert.Equal(TestActor, LastSender);
@@ -33,11 +28,11 @@ public sealed class SchedulerSpec : ActorSpec
         var scheduled = Sys.Scheduler.ScheduleTellOnce(TimeSpan.FromSeconds(1), TestActor, "never", null);
 
         scheduled.Cancel();
-        _clock.Advance(TimeSpan.FromSeconds(5));
+        Clock.Advance(TimeSpan.FromSeconds(5));
 
         Assert.True(scheduled.IsCancellationRequested);
         ExpectNoMsg(TimeSpan.FromMilliseconds(50));
-        Assert.Equal(0, _clock.ActiveTimerCount);
+        Assert.Equal(0, Clock.ActiveTimerCount);
     }
 
     [Fact]
@@ -45,10 +40,10 @@ public sealed class SchedulerSpec : ActorSpec
     {
         var scheduled = Sys.Scheduler.ScheduleTellRepeatedly(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TestActor, "tick", null);
 
-        _clock.Advance(TimeSpan.FromSeconds(5));
+        Clock.Advance(TimeSpan.FromSeconds(5));
         Assert.Equal(3, ReceiveN(3).Count);
         scheduled.Cancel();
-        _clock.Advance(TimeSpan.FromSeconds(10));
+        Clock.Advance(TimeSpan.FromSeconds(10));
 
         ExpectNoMsg(TimeSpan.FromMilliseconds(50));
     }
@@ -61,9 +56,9 @@ public sealed class SchedulerSpec : ActorSpec
         Sys.Scheduler.ScheduleOnce(TimeSpan.FromSeconds(1), () => once++);
         var repeating = Sys.Scheduler.ScheduleRepeatedly(TimeSpan.Zero, TimeSpan.FromSeconds(1), () => repeated++);
 
-        _clock.Advance(TimeSpan.FromSeconds(3));
+        Clock.Advance(TimeSpan.FromSeconds(3));
         repeating.Cancel();
-        _clock.Advance(TimeSpan.FromSeconds(3));
+        Clock.Advance(TimeSpan.FromSeconds(3));
 
         Assert.Equal(1, once);
         Assert.Equal(4, repeated);
@@ -75,7 +70,7 @@ public sealed class SchedulerSpec : ActorSpec
         Sys.Scheduler.ScheduleOnce(TimeSpan.FromSeconds(1), () => throw new InvalidOperationException("action failed"));
         Sys.Scheduler.ScheduleTellOnce(TimeSpan.FromSeconds(2), TestActor, "still running", null);
 
-        _clock.Advance(TimeSpan.FromSeconds(2));
+        Clock.Advance(TimeSpan.FromSeconds(2));
 
         ExpectMsg("still running");
     }
@@ -93,10 +88,10 @@ public sealed class SchedulerSpec : ActorSpec
     {
         var before = Sys.Scheduler.Now;
 
-        _clock.Advance(TimeSpan.FromHours(1));
+        Clock.Advance(TimeSpan.FromHours(1));
 
         Assert.Equal(before + TimeSpan.FromHours(1), Sys.Scheduler.Now);
-        Assert.Same(_clock, Sys.Scheduler.TimeProvider);
+        Assert.Same(Clock, Sys.Scheduler.TimeProvider);
     }
 
     [Fact]

@@ -4,15 +4,10 @@ namespace Dispatch.Actors.Tests;
 
 public sealed class TimerSpec : ActorSpec
 {
-    private readonly ManualTimeProvider _clock;
-
     public TimerSpec()
-        : this(new ManualTimeProvider())
+        : base(new ManualTimeProvider())
     {
     }
-
-    private TimerSpec(ManualTimeProvider clock)
-        : base(clock) => _clock = clock;
 
     [Fact]
     public void A_single_timer_delivers_its_message_once_after_the_delay()
@@ -21,12 +16,12 @@ public sealed class TimerSpec : ActorSpec
         actor.Tell(new StartSingle("tick", TimeSpan.FromSeconds(10)));
         ExpectMsg("started");
 
-        _clock.Advance(TimeSpan.FromSeconds(9));
+        Clock.Advance(TimeSpan.FromSeconds(9));
         ExpectNoMsg(TimeSpan.FromMilliseconds(50));
-        _clock.Advance(TimeSpan.FromSeconds(1));
+        Clock.Advance(TimeSpan.FromSeconds(1));
 
         ExpectMsg("tick");
-        _clock.Advance(TimeSpan.FromSeconds(30));
+        Clock.Advance(TimeSpan.FromSeconds(30));
         ExpectNoMsg(TimeSpan.FromMilliseconds(50));
     }
 
@@ -39,7 +34,7 @@ public sealed class TimerSpec : ActorSpec
 
         Within(TimeSpan.FromSeconds(3), () =>
         {
-            _clock.Advance(TimeSpan.FromMinutes(5));
+            Clock.Advance(TimeSpan.FromMinutes(5));
 
             Assert.Equal(Enumerable.Repeat<object>("replenish", 5), ReceiveN(5));
         });
@@ -53,11 +48,11 @@ public sealed class TimerSpec : ActorSpec
         actor.Tell(new StartPeriodic("tick", TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1)));
         ExpectMsg("started");
 
-        _clock.Advance(TimeSpan.FromSeconds(1));
+        Clock.Advance(TimeSpan.FromSeconds(1));
         ExpectMsg("tick");
-        _clock.Advance(TimeSpan.FromSeconds(9));
+        Clock.Advance(TimeSpan.FromSeconds(9));
         ExpectNoMsg(TimeSpan.FromMilliseconds(50));
-        _clock.Advance(TimeSpan.FromSeconds(1));
+        Clock.Advance(TimeSpan.FromSeconds(1));
         ExpectMsg("tick");
     }
 
@@ -71,7 +66,7 @@ public sealed class TimerSpec : ActorSpec
         actor.Tell(new BlockThenCancel(gate));
         ExpectMsg("blocked");
 
-        _clock.Advance(TimeSpan.FromSeconds(1));
+        Clock.Advance(TimeSpan.FromSeconds(1));
         gate.Set();
         actor.Tell("ping");
 
@@ -89,11 +84,11 @@ public sealed class TimerSpec : ActorSpec
         actor.Tell(new BlockThenReplace(gate));
         ExpectMsg("blocked");
 
-        _clock.Advance(TimeSpan.FromSeconds(1));
+        Clock.Advance(TimeSpan.FromSeconds(1));
         gate.Set();
         actor.Tell("ping");
         ExpectMsg("pong");
-        _clock.Advance(TimeSpan.FromSeconds(5));
+        Clock.Advance(TimeSpan.FromSeconds(5));
 
         ExpectMsg("new");
         ExpectNoMsg(TimeSpan.FromMilliseconds(50));
@@ -108,7 +103,7 @@ public sealed class TimerSpec : ActorSpec
         actor.Tell(new IsActive());
         ExpectMsg(true);
 
-        _clock.Advance(TimeSpan.FromSeconds(1));
+        Clock.Advance(TimeSpan.FromSeconds(1));
         ExpectMsg("tick");
         actor.Tell(new IsActive());
 
@@ -126,10 +121,10 @@ public sealed class TimerSpec : ActorSpec
 
         actor.Tell(new CancelAllTimers());
         ExpectMsg("cancelled");
-        _clock.Advance(TimeSpan.FromSeconds(10));
+        Clock.Advance(TimeSpan.FromSeconds(10));
 
         ExpectNoMsg(TimeSpan.FromMilliseconds(50));
-        Assert.Equal(0, _clock.ActiveTimerCount);
+        Assert.Equal(0, Clock.ActiveTimerCount);
     }
 
     [Fact]
@@ -142,10 +137,10 @@ public sealed class TimerSpec : ActorSpec
         actor.Tell(new InvalidOperationException("restart"));
         actor.Tell("ping");
         ExpectMsg("pong");
-        _clock.Advance(TimeSpan.FromSeconds(10));
+        Clock.Advance(TimeSpan.FromSeconds(10));
 
         ExpectNoMsg(TimeSpan.FromMilliseconds(50));
-        Assert.Equal(0, _clock.ActiveTimerCount);
+        Assert.Equal(0, Clock.ActiveTimerCount);
     }
 
     [Fact]
@@ -158,7 +153,7 @@ public sealed class TimerSpec : ActorSpec
         Sys.Stop(actor);
         ExpectTerminated(actor);
 
-        Assert.Equal(0, _clock.ActiveTimerCount);
+        Assert.Equal(0, Clock.ActiveTimerCount);
     }
 
     [Fact]
