@@ -28,6 +28,7 @@ public sealed class RedisClient : IRedisCommandExecutor, IAsyncDisposable
     private Exception? _lastError;
     private RedisConnectionState _state = RedisConnectionState.Disconnected;
     private bool _isDisposed;
+    private long _commandsOfClosedConnections;
 
     /// <summary>Creates the client; no connection is made until the first command or <see cref="ConnectAsync"/>.</summary>
     public RedisClient(RedisOptions options, ILogger<RedisClient>? logger = null)
@@ -46,6 +47,15 @@ public sealed class RedisClient : IRedisCommandExecutor, IAsyncDisposable
 
     /// <inheritdoc />
     public string Endpoint => Options.Endpoint;
+
+    /// <summary>How many commands this client has sent, over all its connections (for measuring round trips per call).</summary>
+    public long CommandsSent
+    {
+        get
+        {
+            lock (_gate) return _commandsOfClosedConnections + (_current?.CommandsSent ?? 0);
+        }
+    }
 
     /// <summary>The connection's current state.</summary>
     public RedisConnectionState State
@@ -166,6 +176,7 @@ public sealed class RedisClient : IRedisCommandExecutor, IAsyncDisposable
         _ = failed.DisposeAsync().AsTask();
         lock (_gate)
         {
+            _commandsOfClosedConnections += failed.CommandsSent;
             if (!ReferenceEquals(failed, _current)) return;
             _current = null;
         }

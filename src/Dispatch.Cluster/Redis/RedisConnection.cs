@@ -39,6 +39,7 @@ public sealed class RedisConnection : IRedisCommandExecutor, IAsyncDisposable, I
     private bool _flushing;
     private bool _buffersReleased;
     private RedisConnectionException? _failure;
+    private long _commandsSent;
 
     private RedisConnection(RedisOptions options, Socket socket, ILogger logger)
     {
@@ -66,6 +67,9 @@ public sealed class RedisConnection : IRedisCommandExecutor, IAsyncDisposable, I
 
     /// <summary>Whether the connection is still usable (it has not failed or been disposed).</summary>
     public bool IsConnected => Volatile.Read(ref _failure) is null;
+
+    /// <summary>How many commands this connection has queued for sending: each is one round trip's worth of work for the server.</summary>
+    public long CommandsSent => Interlocked.Read(ref _commandsSent);
 
     /// <summary>The number of commands sent whose replies have not arrived yet.</summary>
     public int PendingCount => _pending.Count;
@@ -159,6 +163,7 @@ public sealed class RedisConnection : IRedisCommandExecutor, IAsyncDisposable, I
                 throw;
             }
             _pending.Enqueue(reply);
+            _commandsSent++;
             if (!_flushing)
             {
                 _flushing = true;

@@ -39,6 +39,7 @@ public sealed class RedisClientTests
 
         Assert.Equal("PONG", await Eventually.SucceedsAsync(() => client.PingAsync()));
         Assert.Equal(RedisConnectionState.Connected, client.State);
+        Assert.True(client.CommandsSent >= 3, "commands of the lost connection still count");
         Assert.Contains(RedisConnectionState.Disconnected, states);
         Assert.Equal(RedisConnectionState.Connected, states.Last());
     }

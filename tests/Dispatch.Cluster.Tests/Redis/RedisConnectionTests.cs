@@ -71,6 +71,7 @@ public sealed class RedisConnectionTests(RedisServerFixture redis)
 
         Assert.All(replies, reply => Assert.Equal($"value-{reply.i}", reply.value));
         Assert.Equal(0, connection.PendingCount);
+        Assert.Equal(4000, connection.CommandsSent);
     }
 
     [Fact]
