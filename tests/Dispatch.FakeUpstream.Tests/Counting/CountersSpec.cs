@@ -105,4 +105,21 @@ public sealed class CountersSpec
 
         Assert.Equal(3, up.Counters.MaxOpenRequests);
     }
+
+    [Fact]
+    public async Task Reset_zeroes_the_counters_and_forgets_the_windows()
+    {
+        await using var up = await StartAsync(RateLimitOptions.Unlimited);
+        using var http = up.CreateClient();
+        (await http.SendAsync(Requests.Echo(tokens: 9, callId: "a"))).Dispose();
+
+        up.Reset();
+
+        var snapshot = up.Counters.Snapshot();
+        Assert.Equal(0, snapshot.RequestsReceived);
+        Assert.Equal(0, snapshot.Completed);
+        Assert.Equal(0, snapshot.MaxTokensInWindow);
+        Assert.Equal(0, snapshot.DistinctCallIds);
+        Assert.Empty(snapshot.ResponsesByStatus);
+    }
 }

@@ -27,6 +27,32 @@ public sealed class FaultScriptSpec
     }
 
     [Theory]
+    [InlineData("ok", FaultKind.None, 200)]
+    [InlineData("none", FaultKind.None, 200)]
+    [InlineData("400", FaultKind.BadRequest, 400)]
+    [InlineData("401", FaultKind.Unauthorized, 401)]
+    [InlineData("403", FaultKind.Forbidden, 403)]
+    [InlineData("404", FaultKind.NotFound, 404)]
+    [InlineData("422", FaultKind.UnprocessableEntity, 422)]
+    [InlineData("429", FaultKind.TooManyRequests, 429)]
+    [InlineData("500", FaultKind.InternalServerError, 500)]
+    [InlineData("502", FaultKind.BadGateway, 502)]
+    [InlineData("503", FaultKind.ServiceUnavailable, 503)]
+    [InlineData("504", FaultKind.GatewayTimeout, 504)]
+    [InlineData("timeout", FaultKind.Timeout, 0)]
+    [InlineData("reset", FaultKind.ConnectionReset, 0)]
+    [InlineData("malformed", FaultKind.MalformedJson, 200)]
+    [InlineData("oversized", FaultKind.OversizedBody, 200)]
+    public void Every_step_name_maps_to_its_kind_and_status(string text, FaultKind kind, int status)
+    {
+        Assert.True(Fault.TryParse(text, out var fault));
+
+        Assert.Equal(kind, fault.Kind);
+        Assert.Equal(status, fault.StatusCode);
+        Assert.Null(fault.RetryAfter);
+    }
+
+    [Theory]
     [InlineData("")]
     [InlineData("418")]
     [InlineData("503:-1")]

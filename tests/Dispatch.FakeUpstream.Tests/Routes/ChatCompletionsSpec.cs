@@ -99,6 +99,18 @@ public sealed class ChatCompletionsSpec
     }
 
     [Fact]
+    public async Task Chat_completion_reads_a_body_spread_over_many_buffers()
+    {
+        await using var up = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions());
+        using var http = up.CreateClient();
+
+        using var response = await http.SendAsync(Requests.Chat(Requests.ChatBody(contentChars: 200_000, maxTokens: 1)));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(50_000, (await response.JsonAsync()).GetProperty("usage").GetProperty("prompt_tokens").GetInt64());
+    }
+
+    [Fact]
     public async Task Chat_completion_with_a_body_over_the_limit_is_answered_413()
     {
         await using var up = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions { MaxRequestBodyBytes = 1000 });
