@@ -44,15 +44,20 @@ public static partial class RedisCommands
     /// <c>XREADGROUP GROUP group consumer COUNT n [BLOCK ms] STREAMS key id</c>. With <c>&gt;</c> it returns
     /// new entries; with <c>0</c> the consumer's own pending ones. Empty when the block timed out.
     /// </summary>
-    /// <remarks>With <paramref name="block"/> set the connection is held until entries arrive; use a dedicated connection.</remarks>
+    /// <remarks>
+    /// With <paramref name="block"/> set the connection is held until entries arrive or the block ends; use a dedicated
+    /// connection whose <see cref="RedisOptions.CommandTimeout"/> is longer than the block.
+    /// </remarks>
     public static async Task<IReadOnlyList<RedisStreamEntry>> XReadGroupAsync(this IRedisCommandExecutor redis, string key, string group, string consumer,
         int count, TimeSpan? block = null, string id = ">", CancellationToken cancellationToken = default)
     {
         var args = new List<RedisValue>(10) { "GROUP", group, consumer, "COUNT", count };
         if (block is { } wait)
         {
+            // BLOCK 0 means "forever" to Redis, so a wait that rounds to zero must not become one.
+            if (wait <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(block), wait, "A block time must be positive; pass null not to block.");
             args.Add("BLOCK");
-            args.Add((long)Math.Max(0, wait.TotalMilliseconds));
+            args.Add(Math.Max(1, (long)Math.Ceiling(wait.TotalMilliseconds)));
         }
         args.Add("STREAMS");
         args.Add(key);

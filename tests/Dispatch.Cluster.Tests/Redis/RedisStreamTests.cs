@@ -55,6 +55,14 @@ public sealed class RedisStreamTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task A_zero_block_time_is_refused_because_redis_would_block_forever()
+    {
+        await using var connection = await redis.ConnectAsync();
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
+            connection.XReadGroupAsync(Key("stream"), "executors", "node-a", count: 1, block: TimeSpan.Zero));
+    }
+
+    [Fact]
     public async Task Entries_left_pending_by_a_dead_consumer_are_claimed_after_the_idle_time()
     {
         await using var connection = await redis.ConnectAsync();
