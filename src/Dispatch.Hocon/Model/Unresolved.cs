@@ -61,3 +61,14 @@ internal sealed class HoconMerge(IReadOnlyList<HoconValue> layers, HoconOrigin o
     /// <summary>A merge with one more layer on top; merges are never changed in place, so snapshots can share them.</summary>
     public HoconMerge With(HoconValue layer) => new([.. Layers, layer], Origin);
 }
+
+/// <summary>
+/// The value at <see cref="Path"/> inside <see cref="Source"/>, a value not resolved yet: what a
+/// self-reference such as <c>a.b = ${a.b} x</c> sees when <c>a</c> is still a substitution.
+/// </summary>
+internal sealed class HoconSelection(HoconValue source, string[] path, HoconOrigin origin) : HoconUnresolved(origin)
+{
+    public HoconValue Source { get; } = source;
+
+    public string[] Path { get; } = path;
+}

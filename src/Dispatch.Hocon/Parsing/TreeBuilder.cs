@@ -56,18 +56,25 @@ internal static class TreeBuilder
         }
     }
 
-    /// <summary>The value at <paramref name="path"/> in <paramref name="root"/> as it is now, or null.</summary>
+    /// <summary>
+    /// The value at <paramref name="path"/> in <paramref name="root"/> as it is now, or null. Where the
+    /// path runs into a value not resolved yet, the rest of it is looked up once that value is resolved.
+    /// </summary>
     public static HoconValue? ValueAt(HoconObject root, IReadOnlyList<string> path)
     {
         HoconValue? node = root;
-        foreach (var segment in path)
+        for (var i = 0; i < path.Count; i++)
         {
-            if (node is not HoconObject obj)
+            switch (node)
             {
-                return null;
+                case HoconObject obj:
+                    node = obj.Get(path[i]);
+                    break;
+                case HoconUnresolved unresolved:
+                    return new HoconSelection(Freeze(unresolved), path.Skip(i).ToArray(), unresolved.Origin);
+                default:
+                    return null;
             }
-
-            node = obj.Get(segment);
         }
 
         return node;

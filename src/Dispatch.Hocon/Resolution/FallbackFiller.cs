@@ -64,6 +64,7 @@ internal sealed class FallbackFiller
         HoconArray array => array.Items,
         HoconConcatenation concatenation => concatenation.Parts,
         HoconMerge merge => merge.Layers,
+        HoconSelection selection => [selection.Source],
         _ => [],
     };
 
@@ -83,6 +84,9 @@ internal sealed class FallbackFiller
         HoconArray array => RebuildAll(array.Items) is { } items ? new HoconArray(items, array.Origin) : array,
         HoconConcatenation concatenation => RebuildAll(concatenation.Parts) is { } parts ? new HoconConcatenation(parts, concatenation.Origin) : concatenation,
         HoconMerge merge => RebuildAll(merge.Layers) is { } layers ? new HoconMerge(layers, merge.Origin) : merge,
+        HoconSelection selection => ReferenceEquals(Filled(selection.Source), selection.Source)
+            ? selection
+            : new HoconSelection(Filled(selection.Source), selection.Path, selection.Origin),
         _ => node,
     };
 

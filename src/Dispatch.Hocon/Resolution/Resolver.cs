@@ -67,6 +67,7 @@ internal sealed class Resolver
                 HoconPrevious previous => ResolvePrevious(previous),
                 HoconConcatenation concatenation => ResolveConcatenation(concatenation),
                 HoconMerge merge => ResolveMerge(merge),
+                HoconSelection selection => ResolveSelection(selection),
                 _ => value,
             };
             _resolved[value] = result;
@@ -186,6 +187,17 @@ internal sealed class Resolver
         }
 
         return Concatenation.Join(pieces, concatenation.Origin, (message, at) => new HoconResolveException($"{at}: {message}", at));
+    }
+
+    private HoconValue? ResolveSelection(HoconSelection selection)
+    {
+        var node = Resolve(selection.Source);
+        foreach (var segment in selection.Path)
+        {
+            node = (node as HoconObject)?.Get(segment);
+        }
+
+        return node;
     }
 
     /// <summary>The latest defined layer wins; while layers are objects they merge with the ones below.</summary>

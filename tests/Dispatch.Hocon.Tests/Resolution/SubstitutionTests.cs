@@ -227,6 +227,30 @@ public class SubstitutionTests
     }
 
     [Fact]
+    public void Fields_written_into_a_substituted_object_merge_over_it()
+    {
+        AssertSameJson(
+            """{"base":{"x":1},"a":{"x":1,"y":2,"z":3}}""",
+            Parse("base { x = 1 }\na = ${base}\na { y = 2 }\na { z = 3 }"));
+    }
+
+    [Fact]
+    public void A_self_reference_into_a_value_not_yet_resolved_looks_inside_it_once_resolved()
+    {
+        AssertSameJson(
+            """{"base":{"tags":["a"]},"e":{"tags":["a","b"]}}""",
+            Parse("base { tags = [a] }\ne = ${base}\ne.tags = ${e.tags} [b]"));
+    }
+
+    [Fact]
+    public void An_append_looks_inside_a_fallback_value_not_yet_resolved()
+    {
+        var app = Parse("e.tags += b");
+        var reference = Parse("base { tags = [a] }\ne = ${base}");
+        Assert.Equal(["a", "b"], app.WithFallback(reference).GetStringList("e.tags"));
+    }
+
+    [Fact]
     public void Concatenating_a_string_with_an_object_substitution_is_an_error()
     {
         var error = Assert.Throws<HoconResolveException>(() => Parse("o { x = 1 }\ns = foo ${o}").Resolve());
