@@ -122,4 +122,38 @@ public sealed class CountersSpec
         Assert.Equal(0, snapshot.DistinctCallIds);
         Assert.Empty(snapshot.ResponsesByStatus);
     }
+
+    [Fact]
+    public async Task Every_request_is_counted_once_as_a_status_or_an_abort_under_concurrent_faults()
+    {
+        await using var up = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions
+        {
+            RandomSeed = 5,
+            Faults = FaultOptions.Spread(0.4, FaultKind.InternalServerError, FaultKind.ServiceUnavailable, FaultKind.ConnectionReset, FaultKind.MalformedJson),
+        });
+        using var http = up.CreateClient();
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 300).Select(async i =>
+        {
+            try
+            {
+                using var response = await http.SendAsync(Requests.Echo(callId: $"call-{i}"));
+                return (int)response.StatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return 0;
+            }
+        }));
+        await Eventually.TrueAsync(() => up.Counters.OpenRequests == 0, "every request has ended");
+
+        var snapshot = up.Counters.Snapshot();
+        Assert.Equal(300, snapshot.RequestsReceived);
+        Assert.Equal(snapshot.RequestsReceived, snapshot.ResponsesByStatus.Values.Sum() + snapshot.Aborted);
+        Assert.Equal(outcomes.Count(o => o == 0), snapshot.Aborted);
+        Assert.Equal(snapshot.FaultsByKind.GetValueOrDefault(FaultKind.ConnectionReset), snapshot.Aborted);
+        Assert.Equal(snapshot.FaultsInjected, snapshot.RequestsReceived - snapshot.Completed);
+        Assert.Equal(300, snapshot.DistinctCallIds);
+        Assert.Equal(0, snapshot.RepeatedArrivals);
+    }
 }
