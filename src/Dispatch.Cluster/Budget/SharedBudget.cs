@@ -33,6 +33,7 @@ public sealed class SharedBudget
     private readonly IRedisCommandExecutor _redis;
     private readonly TimeProvider _time;
     private readonly TimeSpan _maxLease;
+    private readonly TimeSpan _sendWithin;
     private readonly bool _guard;
     private readonly Dictionary<string, Endpoint> _endpoints;
 
@@ -46,6 +47,7 @@ public sealed class SharedBudget
         _redis = redis;
         _time = options.TimeProvider;
         _maxLease = options.MaxLeaseDuration;
+        _sendWithin = options.SendWithin;
         _guard = options.GuardAgainstRedisRestart;
         _endpoints = options.Endpoints.ToDictionary(
             pair => pair.Key,
@@ -60,13 +62,16 @@ public sealed class SharedBudget
     public static IReadOnlyList<string> KeyNames(string keyPrefix, string endpoint) =>
         new[] { "log", "grants", "state", "pause", "ready" }.Select(part => $"{keyPrefix}:{{{endpoint}}}:{part}").ToArray();
 
-    /// <summary>Acquires exactly <paramref name="requests"/> requests and <paramref name="tokens"/> tokens, or none.</summary>
+    /// <summary>
+    /// Acquires exactly <paramref name="requests"/> requests and <paramref name="tokens"/> tokens, or none; the grant is
+    /// counted until <see cref="SharedBudgetOptions.SendWithin"/> after it.
+    /// </summary>
     /// <exception cref="ArgumentException">The endpoint is not configured, or an amount is negative.</exception>
     /// <exception cref="RedisException">Redis failed or could not be reached.</exception>
     public Task<BudgetAcquisition> TryAcquireAsync(string endpoint, long requests, long tokens, CancellationToken cancellationToken = default)
     {
         RequireAmounts(requests, requests, tokens, tokens);
-        return AcquireAsync(endpoint, requests, requests, tokens, tokens, TimeSpan.Zero, cancellationToken);
+        return AcquireAsync(endpoint, requests, requests, tokens, tokens, _sendWithin, cancellationToken);
     }
 
     /// <summary>

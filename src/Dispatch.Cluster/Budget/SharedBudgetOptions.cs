@@ -16,6 +16,15 @@ public sealed record SharedBudgetOptions
     public TimeSpan MaxLeaseDuration { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// How long after a <see cref="SharedBudget.TryAcquireAsync"/> grant its request may still reach the provider
+    /// (queueing, connection set-up, network). The grant is counted for that whole span, so the provider's windows,
+    /// which it measures at arrival, stay within the limits too, not only the windows of grant times. The caller
+    /// must send before <see cref="BudgetAcquisition.UseBeforeTimestamp"/> or not at all. At most
+    /// <see cref="MaxLeaseDuration"/>. Default zero (counted at the grant only).
+    /// </summary>
+    public TimeSpan SendWithin { get; init; } = TimeSpan.Zero;
+
+    /// <summary>
     /// Whether to grant nothing while Redis has been up for less than an endpoint's interval plus
     /// <see cref="MaxLeaseDuration"/>. A Redis restarted without its data has forgotten the grants
     /// still in the window, and granting a full window again could exceed the provider's limits.
@@ -40,6 +49,8 @@ public sealed record SharedBudgetOptions
         ArgumentNullException.ThrowIfNull(Endpoints);
         ArgumentNullException.ThrowIfNull(TimeProvider);
         if (MaxLeaseDuration < TimeSpan.Zero) throw new ArgumentException($"The maximum lease duration must not be negative, not {MaxLeaseDuration}.", nameof(MaxLeaseDuration));
+        if (SendWithin < TimeSpan.Zero || SendWithin > MaxLeaseDuration)
+            throw new ArgumentException($"send-within ({SendWithin}) must be from zero to the maximum lease duration ({MaxLeaseDuration}).", nameof(SendWithin));
         foreach (var (endpoint, limits) in Endpoints)
         {
             if (string.IsNullOrWhiteSpace(endpoint)) throw new ArgumentException("An endpoint name must not be empty.", nameof(Endpoints));

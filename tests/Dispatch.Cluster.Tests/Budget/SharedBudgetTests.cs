@@ -104,6 +104,31 @@ public sealed class SharedBudgetTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task A_grant_is_counted_until_its_request_must_have_been_sent()
+    {
+        await using var connection = await redis.ConnectAsync();
+        var (options, endpoint) = TestBudgets.For(requests: 10, tokens: 1000, LongInterval);
+        var budget = new SharedBudget(connection, options with { SendWithin = TimeSpan.FromMilliseconds(300) });
+        long before = options.TimeProvider.GetTimestamp();
+
+        var grant = await budget.TryAcquireAsync(endpoint, 1, 10);
+        var took = options.TimeProvider.GetElapsedTime(before);
+
+        Assert.Equal(grant.GrantedAtMicros + 300_000, grant.CountedUntilMicros);
+        // The local deadline runs from just before the request went out.
+        var deadline = options.TimeProvider.GetElapsedTime(before, grant.UseBeforeTimestamp);
+        Assert.InRange(deadline, TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(300) + took);
+    }
+
+    [Fact]
+    public void Send_within_may_not_exceed_the_longest_lease()
+    {
+        var (options, _) = TestBudgets.For(requests: 10, tokens: 1000, LongInterval);
+        var error = Assert.Throws<ArgumentException>(() => (options with { SendWithin = TimeSpan.FromSeconds(2) }).Validate());
+        Assert.Equal("SendWithin", error.ParamName);
+    }
+
+    [Fact]
     public async Task A_lease_takes_what_is_left_when_that_is_at_least_its_minimum()
     {
         await using var connection = await redis.ConnectAsync();
