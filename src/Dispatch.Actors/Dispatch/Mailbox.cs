@@ -127,7 +127,13 @@ internal sealed class Mailbox : IThreadPoolWorkItem
         }
 
         ProcessAllSystemMessages();
-        ProcessUserMessages();
+        if (ProcessUserMessages())
+        {
+            // The turn ended with messages left: stay scheduled and queue the next turn behind the
+            // work already waiting, so one busy actor cannot starve the others on this thread.
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            return;
+        }
 
         int status;
         do
@@ -172,7 +178,8 @@ internal sealed class Mailbox : IThreadPoolWorkItem
         }
     }
 
-    private void ProcessUserMessages()
+    /// <summary>Processes up to <c>throughput</c> user messages; true when it stopped at the limit with more waiting.</summary>
+    private bool ProcessUserMessages()
     {
         var left = _throughput;
         while ((Volatile.Read(ref _status) & ~Scheduled) == 0 && TryDequeue(out var envelope))
@@ -185,9 +192,11 @@ internal sealed class Mailbox : IThreadPoolWorkItem
 
             if (--left == 0)
             {
-                return;
+                return (Volatile.Read(ref _status) & ~Scheduled) == 0 && HasUserMessages;
             }
         }
+
+        return false;
     }
 
     private void ProcessAllSystemMessages()

@@ -64,13 +64,16 @@ public static class Futures
     /// Sends <see cref="PoisonPill"/> to <paramref name="target"/> and completes with true once it has
     /// stopped, or false if it has not within <paramref name="timeout"/>.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is not positive.</exception>
     public static Task<bool> GracefulStop(this IActorRef target, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(target);
         var internalTarget = target as InternalActorRef;
         var system = internalTarget?.System
             ?? throw new ArgumentException($"GracefulStop needs a ref of a Dispatch ActorSystem; {target} has none.", nameof(target));
-        var watcher = new StopWatcherRef(system, timeout);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
+        var watcher = new StopWatcherRef(system);
+        watcher.Start(timeout);
         internalTarget!.SendSystemMessage(new Watch(internalTarget, watcher));
         target.Tell(PoisonPill.Instance, null);
         return watcher.Task;

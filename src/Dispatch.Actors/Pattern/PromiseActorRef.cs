@@ -102,22 +102,30 @@ internal sealed class StopWatcherRef : MinimalActorRef
 {
     private readonly TaskCompletionSource<bool> _promise = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ActorSystem _system;
-    private readonly ITimer _timer;
+    private ITimer? _timer;
 
-    internal StopWatcherRef(ActorSystem system, TimeSpan timeout)
-        : base(system.NextTempPath())
-    {
-        _system = system;
-        _timer = system.Settings.TimeProvider.CreateTimer(
-            static state => ((StopWatcherRef)state!).Complete(false),
-            this,
-            timeout,
-            Timeout.InfiniteTimeSpan);
-    }
+    internal StopWatcherRef(ActorSystem system)
+        : base(system.NextTempPath()) => _system = system;
 
     public override ActorSystem System => _system;
 
     internal Task<bool> Task => _promise.Task;
+
+    internal void Start(TimeSpan timeout)
+    {
+        var timer = _system.Settings.TimeProvider.CreateTimer(
+            static state => ((StopWatcherRef)state!).Complete(false),
+            this,
+            timeout,
+            Timeout.InfiniteTimeSpan);
+        _timer = timer;
+
+        // A virtual clock may have fired it already, before it was stored.
+        if (_promise.Task.IsCompleted)
+        {
+            timer.Dispose();
+        }
+    }
 
     public override void Tell(object message, IActorRef? sender)
     {
@@ -135,7 +143,7 @@ internal sealed class StopWatcherRef : MinimalActorRef
     {
         if (_promise.TrySetResult(stopped))
         {
-            _timer.Dispose();
+            _timer?.Dispose();
         }
     }
 }
