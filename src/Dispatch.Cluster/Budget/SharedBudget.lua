@@ -16,6 +16,8 @@
 -- touching W was made no later than s (scripts run one at a time, and `now` never goes back) and
 -- ends at or after a >= s - interval, so it was still in the log when the last one was checked at
 -- s. That check admitted the last grant only if all of them together fit the limits.
+-- (Reconcile later replaces a grant's amounts with what was really used; the guarantee then holds
+-- for real use, which is what the provider counts.)
 --
 -- Leases: a lease is counted in full for its whole span, whether or not its credits are spent, so
 -- a node that dies holding one can only leave credits unused. The node must stop spending at the
