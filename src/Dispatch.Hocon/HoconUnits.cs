@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 
 namespace Dispatch.Hocon;
@@ -11,8 +12,8 @@ public static class HoconUnits
 {
     private const decimal TicksPerNanosecond = 0.01m;
 
-    private static readonly Dictionary<string, decimal> DurationUnits = BuildDurationUnits();
-    private static readonly Dictionary<string, decimal> SizeUnits = BuildSizeUnits();
+    private static readonly FrozenDictionary<string, decimal> DurationUnits = BuildDurationUnits().ToFrozenDictionary(StringComparer.Ordinal);
+    private static readonly FrozenDictionary<string, decimal> SizeUnits = BuildSizeUnits().ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Parses a duration; a number without a unit is milliseconds.</summary>
     /// <param name="text">For example <c>500ms</c>, <c>1.5 s</c>, <c>2 hours</c>, <c>1d</c>.</param>

@@ -106,7 +106,7 @@ internal sealed partial class Parser
                     throw Error(token, "unexpected ','; expected an array element or ']'");
             }
 
-            items.Add(ParseValue(depth, items.Count == 0 ? open : _tokens[_index - 1]));
+            items.Add(ParseValue(depth, _previous));
             SkipWhitespace();
             var after = Peek;
             switch (after.Kind)

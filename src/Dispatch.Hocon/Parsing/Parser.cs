@@ -10,17 +10,23 @@ namespace Dispatch.Hocon.Parsing;
 /// </summary>
 internal sealed partial class Parser
 {
-    private readonly List<Token> _tokens;
+    private readonly Tokenizer _tokenizer;
+
+    /// <summary>The tokens read ahead of the current position, as a ring; the parser looks two ahead at most.</summary>
+    private readonly Token[] _ahead = new Token[4];
     private readonly string _source;
     private readonly string _directory;
     private readonly ParseContext _context;
     private readonly string[] _includePrefix;
     private readonly StringBuilder _keyBuffer = new();
-    private int _index;
+    private int _aheadStart;
+    private int _aheadCount;
+    /// <summary>The last token read other than whitespace, for "expected a value after ..." messages.</summary>
+    private Token _previous;
 
     private Parser(string text, string source, string directory, ParseContext context, string[] includePrefix)
     {
-        _tokens = new Tokenizer(text, source).Tokenize();
+        _tokenizer = new Tokenizer(text, source);
         _source = source;
         _directory = directory;
         _context = context;
@@ -54,11 +60,31 @@ internal sealed partial class Parser
         return ParseText(File.ReadAllText(full), path, Path.GetDirectoryName(full)!, full);
     }
 
-    private Token Peek => _tokens[_index];
+    private Token Peek => PeekAt(0);
 
-    private Token PeekAt(int offset) => _tokens[Math.Min(_index + offset, _tokens.Count - 1)];
+    private Token PeekAt(int offset)
+    {
+        while (_aheadCount <= offset)
+        {
+            _ahead[(_aheadStart + _aheadCount) % _ahead.Length] = _tokenizer.Next();
+            _aheadCount++;
+        }
 
-    private Token Next() => _tokens[_index < _tokens.Count - 1 ? _index++ : _index];
+        return _ahead[(_aheadStart + offset) % _ahead.Length];
+    }
+
+    private Token Next()
+    {
+        var token = Peek;
+        _aheadStart = (_aheadStart + 1) % _ahead.Length;
+        _aheadCount--;
+        if (token.Kind is not (TokenKind.Whitespace or TokenKind.Newline))
+        {
+            _previous = token;
+        }
+
+        return token;
+    }
 
     private HoconOrigin OriginOf(Token token) => new(_source, token.Line, token.Column);
 
@@ -68,7 +94,7 @@ internal sealed partial class Parser
     {
         while (Peek.Kind == TokenKind.Whitespace)
         {
-            _index++;
+            Next();
         }
     }
 
@@ -76,7 +102,7 @@ internal sealed partial class Parser
     {
         while (Peek.Kind is TokenKind.Whitespace or TokenKind.Newline)
         {
-            _index++;
+            Next();
         }
     }
 

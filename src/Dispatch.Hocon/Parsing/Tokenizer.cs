@@ -4,21 +4,23 @@ using System.Text;
 namespace Dispatch.Hocon.Parsing;
 
 /// <summary>
-/// Turns HOCON text into tokens in one pass over the string. Comments are dropped; runs of spaces
-/// within a line become one whitespace token because concatenations keep them.
+/// Turns HOCON text into tokens, one at a time, in one pass over the string (the parser looks at most
+/// two tokens ahead, so no token list is built). Comments are dropped; runs of spaces within a line
+/// become one whitespace token because concatenations keep them.
 /// </summary>
 internal sealed class Tokenizer
 {
     private const string Reserved = "`^?!@*&\\";
 
     /// <summary>Characters that end (or are not allowed in) unquoted text, plus every non-ASCII character, checked one by one.</summary>
+    private static readonly string[] Spaces = Enumerable.Range(0, 65).Select(n => new string(' ', n)).ToArray();
+
     private static readonly SearchValues<char> UnquotedStops = SearchValues.Create(BuildUnquotedStops());
 
     private readonly string _text;
     private readonly string _source;
     private readonly StringBuilder _buffer = new();
     private readonly StringBuilder _pathBuffer = new();
-    private readonly List<Token> _tokens;
     private int _pos;
     private int _line = 1;
     private int _column = 1;
@@ -27,10 +29,10 @@ internal sealed class Tokenizer
     {
         _text = text;
         _source = source;
-        _tokens = new List<Token>(Math.Max(16, text.Length / 6));
     }
 
-    public List<Token> Tokenize()
+    /// <summary>The next token; at the end of the text, an <see cref="TokenKind.End"/> token every time.</summary>
+    public Token Next()
     {
         while (_pos < _text.Length)
         {
@@ -41,22 +43,19 @@ internal sealed class Tokenizer
             {
                 case '\n':
                     Advance();
-                    Add(TokenKind.Newline, "\n", line, column);
-                    break;
+                    return new Token(TokenKind.Newline, "\n", line, column);
                 case '#':
                     SkipComment();
-                    break;
+                    continue;
                 case '/' when Peek(1) == '/':
                     SkipComment();
-                    break;
+                    continue;
                 case ',':
                     Advance();
-                    Add(TokenKind.Comma, ",", line, column);
-                    break;
+                    return new Token(TokenKind.Comma, ",", line, column);
                 case '=' or ':':
                     Advance();
-                    Add(TokenKind.Separator, c == '=' ? "=" : ":", line, column);
-                    break;
+                    return new Token(TokenKind.Separator, c == '=' ? "=" : ":", line, column);
                 case '+':
                     if (Peek(1) != '=')
                     {
@@ -65,46 +64,29 @@ internal sealed class Tokenizer
 
                     Advance();
                     Advance();
-                    Add(TokenKind.PlusEquals, "+=", line, column);
-                    break;
+                    return new Token(TokenKind.PlusEquals, "+=", line, column);
                 case '{':
                     Advance();
-                    Add(TokenKind.OpenBrace, "{", line, column);
-                    break;
+                    return new Token(TokenKind.OpenBrace, "{", line, column);
                 case '}':
                     Advance();
-                    Add(TokenKind.CloseBrace, "}", line, column);
-                    break;
+                    return new Token(TokenKind.CloseBrace, "}", line, column);
                 case '[':
                     Advance();
-                    Add(TokenKind.OpenBracket, "[", line, column);
-                    break;
+                    return new Token(TokenKind.OpenBracket, "[", line, column);
                 case ']':
                     Advance();
-                    Add(TokenKind.CloseBracket, "]", line, column);
-                    break;
+                    return new Token(TokenKind.CloseBracket, "]", line, column);
                 case '"':
-                    ReadQuoted(line, column);
-                    break;
+                    return ReadQuoted(line, column);
                 case '$':
-                    ReadSubstitution(line, column);
-                    break;
+                    return ReadSubstitution(line, column);
                 default:
-                    if (IsWhitespace(c))
-                    {
-                        ReadWhitespace(line, column);
-                    }
-                    else
-                    {
-                        ReadUnquoted(line, column);
-                    }
-
-                    break;
+                    return IsWhitespace(c) ? ReadWhitespace(line, column) : ReadUnquoted(line, column);
             }
         }
 
-        _tokens.Add(new Token(TokenKind.End, string.Empty, _line, _column));
-        return _tokens;
+        return new Token(TokenKind.End, string.Empty, _line, _column);
     }
 
     private static bool IsWhitespace(char c) => c != '\n' && (char.IsWhiteSpace(c) || c == '\uFEFF');
@@ -126,8 +108,6 @@ internal sealed class Tokenizer
         _pos++;
     }
 
-    private void Add(TokenKind kind, string text, int line, int column) => _tokens.Add(new Token(kind, text, line, column));
-
     private HoconParseException Error(int line, int column, string reason) => new(new HoconOrigin(_source, line, column), reason);
 
     private void SkipComment()
@@ -138,7 +118,7 @@ internal sealed class Tokenizer
         _pos = end;
     }
 
-    private void ReadWhitespace(int line, int column)
+    private Token ReadWhitespace(int line, int column)
     {
         var start = _pos;
         while (_pos < _text.Length && IsWhitespace(_text[_pos]))
@@ -146,11 +126,16 @@ internal sealed class Tokenizer
             _pos++;
         }
 
-        _column += _pos - start;
-        Add(TokenKind.Whitespace, _text.Substring(start, _pos - start), line, column);
+        var length = _pos - start;
+        _column += length;
+
+        // Indentation is mostly plain spaces; share those strings instead of allocating one per line.
+        var run = _text.AsSpan(start, length);
+        var text = length < Spaces.Length && !run.ContainsAnyExcept(' ') ? Spaces[length] : run.ToString();
+        return new Token(TokenKind.Whitespace, text, line, column);
     }
 
-    private void ReadUnquoted(int line, int column)
+    private Token ReadUnquoted(int line, int column)
     {
         var start = _pos;
         while (_pos < _text.Length)
@@ -196,15 +181,14 @@ internal sealed class Tokenizer
         }
 
         _column += _pos - start;
-        Add(TokenKind.Unquoted, _text.Substring(start, _pos - start), line, column);
+        return new Token(TokenKind.Unquoted, _text.Substring(start, _pos - start), line, column);
     }
 
-    private void ReadQuoted(int line, int column)
+    private Token ReadQuoted(int line, int column)
     {
         if (Peek(1) == '"' && Peek(2) == '"')
         {
-            ReadTripleQuoted(line, column);
-            return;
+            return ReadTripleQuoted(line, column);
         }
 
         Advance();
@@ -237,7 +221,7 @@ internal sealed class Tokenizer
             _column += length;
         }
 
-        _tokens.Add(new Token(TokenKind.Quoted, _buffer.ToString(), line, column));
+        return new Token(TokenKind.Quoted, _buffer.ToString(), line, column);
     }
 
     private void ReadEscape()
@@ -291,7 +275,7 @@ internal sealed class Tokenizer
         _ => -1,
     };
 
-    private void ReadTripleQuoted(int line, int column)
+    private Token ReadTripleQuoted(int line, int column)
     {
         Advance();
         Advance();
@@ -314,10 +298,10 @@ internal sealed class Tokenizer
             Advance();
         }
 
-        _tokens.Add(new Token(TokenKind.Quoted, _text.Substring(start, close - start), line, column));
+        return new Token(TokenKind.Quoted, _text.Substring(start, close - start), line, column);
     }
 
-    private void ReadSubstitution(int line, int column)
+    private Token ReadSubstitution(int line, int column)
     {
         if (Peek(1) != '{')
         {
@@ -354,12 +338,7 @@ internal sealed class Tokenizer
             if (c == '"')
             {
                 FlushSpace(ref pendingSpace, segmentHasText);
-                var quotedLine = _line;
-                var quotedColumn = _column;
-                ReadQuoted(quotedLine, quotedColumn);
-                var quoted = _tokens[^1];
-                _tokens.RemoveAt(_tokens.Count - 1);
-                _pathBuffer.Append(quoted.Text);
+                _pathBuffer.Append(ReadQuoted(_line, _column).Text);
                 segmentHasText = true;
                 continue;
             }
@@ -403,7 +382,7 @@ internal sealed class Tokenizer
         }
 
         segments.Add(_pathBuffer.ToString());
-        _tokens.Add(new Token(TokenKind.Substitution, string.Empty, line, column, segments.ToArray(), optional));
+        return new Token(TokenKind.Substitution, string.Empty, line, column, segments.ToArray(), optional);
     }
 
     /// <summary>Spaces inside a path segment are kept; leading and trailing ones are not.</summary>
