@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Immutable;
 using System.Text;
 
 namespace Dispatch.Hocon.Parsing;
@@ -12,9 +13,10 @@ internal sealed class Tokenizer
 {
     private const string Reserved = "`^?!@*&\\";
 
-    /// <summary>Characters that end (or are not allowed in) unquoted text, plus every non-ASCII character, checked one by one.</summary>
-    private static readonly string[] Spaces = Enumerable.Range(0, 65).Select(n => new string(' ', n)).ToArray();
+    /// <summary>Strings of 0 to 64 spaces, shared by the whitespace tokens of indented text.</summary>
+    private static readonly ImmutableArray<string> Spaces = [.. Enumerable.Range(0, 65).Select(n => new string(' ', n))];
 
+    /// <summary>Characters that end (or are not allowed in) unquoted text, plus every non-ASCII character, checked one by one.</summary>
     private static readonly SearchValues<char> UnquotedStops = SearchValues.Create(BuildUnquotedStops());
 
     private readonly string _text;
