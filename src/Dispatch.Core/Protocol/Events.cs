@@ -19,3 +19,11 @@ public sealed record BreakerStateChanged(
 /// <param name="Endpoint">The endpoint the call went to.</param>
 /// <param name="Result">The final result.</param>
 public sealed record CallFinished(string Endpoint, APICallResult Result);
+
+/// <summary>Published on the event stream when a failed attempt will be retried, once its backoff timer is set.</summary>
+/// <param name="Endpoint">The endpoint the call went to.</param>
+/// <param name="CallId">The call.</param>
+/// <param name="Attempt">The attempt that failed (1 for the first).</param>
+/// <param name="Error">Why it failed.</param>
+/// <param name="Delay">The backoff before the next attempt (the upstream's Retry-After when that is longer).</param>
+public sealed record CallRetrying(string Endpoint, string CallId, int Attempt, ErrorKind Error, TimeSpan Delay);

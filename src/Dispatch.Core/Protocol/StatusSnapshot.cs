@@ -11,6 +11,9 @@ public sealed record StatusSnapshot(string Endpoint, DateTimeOffset At)
     /// <summary>Calls held by executors (waiting for credits, in flight, or backing off).</summary>
     public int InFlight { get; init; }
 
+    /// <summary>Of the calls <see cref="InFlight"/>, those waiting in the rate limiter's line for credits.</summary>
+    public int WaitingForCredits { get; init; }
+
     /// <summary>Request credits that could be granted now; <see langword="null"/> when requests are unlimited.</summary>
     public long? RequestCreditsLeft { get; init; }
 

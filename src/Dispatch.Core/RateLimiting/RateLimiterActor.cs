@@ -1,0 +1,116 @@
+using Dispatch.Actors;
+
+namespace Dispatch.Core.RateLimiting;
+
+/// <summary>
+/// An endpoint's rate limiter: a <see cref="RateLimitController{T}"/> in an actor. Credit requests
+/// are granted in arrival order as the <see cref="ICreditSource"/> allows; one keyed timer is kept
+/// at the instant the head of the line may next be grantable (<see cref="RateLimitController{T}.WakeAt"/>),
+/// so nothing polls. A 429's Retry-After pauses all grants; reconciliation corrects a grant's tokens.
+/// </summary>
+/// <remarks>
+/// The credit source is the supervisor's, passed in, so it survives a restart of this actor
+/// and the window guarantee with it. Deadlines and cancellation are the executors' business:
+/// an executor whose call ends while in line takes its request out with <see cref="CancelCredits"/>.
+/// </remarks>
+internal sealed class RateLimiterActor : ReceiveActor, IWithTimers
+{
+    private const string WakeKey = "wake";
+
+    // One day: far enough that a timer set this long is as good as none, and within what
+    // every TimeProvider's timers accept.
+    private static readonly TimeSpan LongestWait = TimeSpan.FromDays(1);
+
+    private readonly RateLimitController<Waiter> _controller;
+    private DateTimeOffset? _timerAt;
+
+    public RateLimiterActor(ICreditSource source)
+    {
+        _controller = new RateLimitController<Waiter>(source);
+        Receive<AcquireCredits>(Acquire);
+        Receive<Replenish>(_ =>
+        {
+            _timerAt = null;
+            GrantWhatCan();
+        });
+        Receive<CancelCredits>(cancel =>
+        {
+            if (_controller.Cancel(cancel.CallId, out _)) GrantWhatCan();
+        });
+        Receive<ReconcileCredits>(reconcile =>
+        {
+            if (_controller.Reconcile(reconcile.GrantId, Math.Max(0, reconcile.ActualTokens), Now)) GrantWhatCan();
+        });
+        Receive<PauseCredits>(pause =>
+        {
+            _controller.Pause(pause.Until);
+            GrantWhatCan();
+        });
+        Receive<CompleteStatus>(status =>
+        {
+            var balance = _controller.Available(Now);
+            status.ReplyTo.Tell(status.Snapshot with
+            {
+                RequestCreditsLeft = balance.Requests,
+                TokenCreditsLeft = balance.Tokens,
+                WaitingForCredits = _controller.Waiting,
+            }, Self);
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private DateTimeOffset Now => Context.System.Scheduler.Now;
+
+    private void Acquire(AcquireCredits request)
+    {
+        var waiter = new Waiter(Sender, request.Ticket);
+        var result = _controller.Request(request.CallId, waiter, request.Tokens, Now);
+        if (result.Status == CreditRequestStatus.DuplicateId)
+        {
+            // A re-request under the same id replaces the one in line (its ticket is stale).
+            _controller.Cancel(request.CallId, out _);
+            result = _controller.Request(request.CallId, waiter, request.Tokens, Now);
+        }
+
+        switch (result.Status)
+        {
+            case CreditRequestStatus.Granted:
+                Grant(result.Grant);
+                break;
+            case CreditRequestStatus.Rejected:
+                Sender.Tell(new CreditsRefused(request.CallId, request.Ticket, result.Error!), Self);
+                break;
+            default:
+                SetTimer();
+                break;
+        }
+    }
+
+    private void GrantWhatCan()
+    {
+        var now = Now;
+        while (_controller.TryGrantNext(now, out var grant)) Grant(grant);
+        SetTimer();
+    }
+
+    private void Grant(in CreditGrant<Waiter> grant) =>
+        grant.State.Executor.Tell(new CreditsGranted(grant.WaiterId, grant.State.Ticket, grant.GrantId, grant.Tokens), Self);
+
+    private void SetTimer()
+    {
+        var wake = _controller.WakeAt;
+        if (wake == _timerAt) return;
+        _timerAt = wake;
+        if (wake is not { } at)
+        {
+            Timers.Cancel(WakeKey);
+            return;
+        }
+
+        var delay = at - Now;
+        Timers.StartSingleTimer(WakeKey, Replenish.Instance, delay < TimeSpan.Zero ? TimeSpan.Zero : delay > LongestWait ? LongestWait : delay);
+    }
+
+    private readonly record struct Waiter(IActorRef Executor, int Ticket);
+}

@@ -1,0 +1,35 @@
+using Dispatch.Actors;
+using Dispatch.Core.Protocol;
+
+namespace Dispatch.Core.RateLimiting;
+
+/// <summary>Executor → rate limiter: one request credit and <paramref name="Tokens"/> token credits for this call, in line.</summary>
+internal sealed record AcquireCredits(string CallId, long Tokens, int Ticket);
+
+/// <summary>Rate limiter → executor: the credits asked for with <paramref name="Ticket"/> are yours.</summary>
+internal sealed record CreditsGranted(string CallId, int Ticket, long GrantId, long Tokens);
+
+/// <summary>Rate limiter → executor: the credits can never be granted.</summary>
+internal sealed record CreditsRefused(string CallId, int Ticket, string Reason);
+
+/// <summary>Executor → rate limiter: the call no longer wants credits (cancelled, timed out).</summary>
+internal sealed record CancelCredits(string CallId);
+
+/// <summary>Executor → rate limiter: the upstream reported the tokens a grant really used.</summary>
+internal sealed record ReconcileCredits(long GrantId, long ActualTokens);
+
+/// <summary>Executor → rate limiter: a 429 asked for no requests before <paramref name="Until"/>.</summary>
+internal sealed record PauseCredits(DateTimeOffset Until);
+
+/// <summary>Supervisor → rate limiter: add the credit figures to this snapshot and send it to <paramref name="ReplyTo"/>.</summary>
+internal sealed record CompleteStatus(StatusSnapshot Snapshot, IActorRef ReplyTo);
+
+/// <summary>The rate limiter's timer: the head of the line may be grantable now.</summary>
+internal sealed class Replenish
+{
+    public static readonly Replenish Instance = new();
+
+    private Replenish()
+    {
+    }
+}
