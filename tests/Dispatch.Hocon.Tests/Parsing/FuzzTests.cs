@@ -1,10 +1,8 @@
-using System.Diagnostics;
 using System.Text;
-using Xunit.Abstractions;
 
 namespace Dispatch.Hocon.Tests.Parsing;
 
-public class FuzzTests(ITestOutputHelper output)
+public class FuzzTests
 {
     private const string Sample = """"
         # a sample with every construct
@@ -95,16 +93,13 @@ public class FuzzTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Parsing_time_grows_with_input_size_not_faster()
+    public void Deeply_nested_and_large_repetitive_documents_parse_or_fail_cleanly()
     {
         var nested = "a = " + new string('{', 5000) + new string('}', 5000);
         var braces = string.Concat(Enumerable.Repeat("a { b = [1, {c = ${?x}}] }\n", 20_000));
         foreach (var text in new[] { nested, braces })
         {
-            var watch = Stopwatch.StartNew();
             AssertParsesOrFailsCleanly(text);
-            output.WriteLine($"{text.Length} chars in {watch.ElapsedMilliseconds} ms");
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10));
         }
     }
 

@@ -1,11 +1,10 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Xunit.Abstractions;
 
 namespace Dispatch.Hocon.Tests;
 
-public class PerformanceTests(ITestOutputHelper output)
+public class LargeDocumentTests(ITestOutputHelper output)
 {
     /// <summary>A document of about <paramref name="targetChars"/> characters that uses most of the syntax.</summary>
     internal static string GenerateDocument(int targetChars)
@@ -33,21 +32,15 @@ public class PerformanceTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_one_megabyte_document_parses_and_resolves_well_under_a_second()
+    public void A_one_megabyte_document_parses_and_resolves()
     {
+        // Speed is measured by HoconParseBenchmarks (tests/Dispatch.Benchmarks), never asserted here.
         var document = GenerateDocument(1024 * 1024);
-        HoconConfig.Parse(GenerateDocument(10_000)).Resolve();
 
-        var watch = Stopwatch.StartNew();
         var config = HoconConfig.Parse(document);
-        var parsed = watch.Elapsed;
         config.Resolve();
-        var resolved = watch.Elapsed;
 
-        output.WriteLine($"{document.Length} chars: parse {parsed.TotalMilliseconds:F0} ms, parse + resolve {resolved.TotalMilliseconds:F0} ms");
+        output.WriteLine($"{document.Length} chars parsed and resolved");
         Assert.Equal(5, config.GetInt("endpoint-100.retry.max-attempts"));
-
-        // A generous bound: coverage instrumentation and a busy 2-core machine slow this down several times; the benchmark records the real figure.
-        Assert.True(resolved < TimeSpan.FromSeconds(10), $"took {resolved}");
     }
 }
