@@ -60,6 +60,25 @@ public static class Futures
         recipient.Tell(reply, sender);
     }
 
+    /// <summary>When <paramref name="task"/> completes, tells <paramref name="recipient"/> a <see cref="Status.Success"/> or a <see cref="Status.Failure"/>.</summary>
+    public static async Task PipeTo(this Task task, ICanTell recipient, IActorRef? sender = null)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(recipient);
+        object reply;
+        try
+        {
+            await task.ConfigureAwait(false);
+            reply = new Status.Success(null);
+        }
+        catch (Exception e)
+        {
+            reply = new Status.Failure(e);
+        }
+
+        recipient.Tell(reply, sender);
+    }
+
     /// <summary>
     /// Sends <see cref="PoisonPill"/> to <paramref name="target"/> and completes with true once it has
     /// stopped, or false if it has not within <paramref name="timeout"/>.

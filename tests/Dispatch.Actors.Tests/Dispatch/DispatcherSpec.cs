@@ -64,7 +64,44 @@ public sealed class DispatcherSpec : ActorSpec
         ExpectMsg("max concurrency 1, 20000 messages");
     }
 
+    [Fact]
+    public void A_Tell_of_a_preallocated_message_allocates_nothing_on_the_senders_thread()
+    {
+        var message = new object();
+        var sink = Sys.ActorOf<CountingSink>();
+        Send(sink, message, 50_000);
+        sink.Tell("count", TestActor);
+        ExpectMsg(50_000);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Send(sink, message, 10_000);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // Queues grow in amortized segments; anything near a byte per message would be a per-Tell allocation.
+        Assert.True(allocated < 1_000, $"{allocated} bytes allocated for 10,000 Tells");
+        sink.Tell("count", TestActor);
+        ExpectMsg(60_000);
+    }
+
+    private static void Send(IActorRef target, object message, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            target.Tell(message, null);
+        }
+    }
+
     private static Mailbox Mailbox(IActorRef actor) => ((LocalActorRef)actor).Cell.Mailbox;
+
+    public sealed class CountingSink : ReceiveActor
+    {
+        public CountingSink()
+        {
+            var count = 0;
+            Receive<string>(_ => Sender.Tell(count));
+            ReceiveAny(_ => count++);
+        }
+    }
 
     public sealed class ConcurrencyChecker : ReceiveActor
     {

@@ -135,6 +135,11 @@ public sealed class AskSpec : ActorSpec
 
         await Task.FromResult<string?>(null).PipeTo(TestActor);
         Assert.Null(ExpectMsg<Status.Success>().Status);
+
+        await Task.CompletedTask.PipeTo(TestActor);
+        ExpectMsg<Status.Success>();
+        await Task.FromException(new InvalidOperationException("plain")).PipeTo(TestActor);
+        Assert.Equal("plain", ExpectMsg<Status.Failure>().Cause.Message);
     }
 
     [Fact]
