@@ -182,11 +182,12 @@ internal sealed partial class ActorCell
 
     private static string EncodeName(long number)
     {
-        // Short, readable generated names: $a, $b, ... $ba, ...
+        // Short, readable generated names: $a ... $z, $aa, $ab, ...
         Span<char> buffer = stackalloc char[16];
         var i = buffer.Length;
         do
         {
+            number--;
             buffer[--i] = (char)('a' + (number % 26));
             number /= 26;
         }
