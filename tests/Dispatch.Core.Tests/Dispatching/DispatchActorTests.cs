@@ -13,7 +13,7 @@ public class DispatchActorTests(ITestOutputHelper output) : DispatchSpec(output)
     {
         var dispatch = StartDispatch();
 
-        var result = await dispatch.Ask<APICallResult>(Call("c1"), TimeSpan.FromSeconds(10));
+        var result = await Send(dispatch, Call("c1"));
 
         Assert.Equal(CallStatus.Completed, result.Status);
         Assert.Equal(200, result.HttpStatus);
@@ -53,7 +53,7 @@ public class DispatchActorTests(ITestOutputHelper output) : DispatchSpec(output)
     {
         var dispatch = StartDispatch(Endpoint(e => e with { RateLimit = new RateLimitOptions { Requests = null, Tokens = 100 } }));
 
-        var result = await dispatch.Ask<APICallResult>(Call("big") with { RequiredTokens = 101 }, TimeSpan.FromSeconds(10));
+        var result = await Send(dispatch, Call("big") with { RequiredTokens = 101 });
 
         Assert.Equal(CallStatus.Rejected, result.Status);
         Assert.Equal(ErrorKind.InvalidRequest, result.Error);
@@ -84,8 +84,9 @@ public class DispatchActorTests(ITestOutputHelper output) : DispatchSpec(output)
         var dispatch = StartDispatch();
         var first = Call("c1") with { CacheControl = CacheControl.Default, Headers = null };
 
-        await dispatch.Ask<APICallResult>(first, TimeSpan.FromSeconds(10));
-        var second = await dispatch.Ask<APICallResult>(first with { CallId = "c2" }, TimeSpan.FromSeconds(10));
+        await Send(dispatch, first);
+        await StatusUntil(dispatch, s => s.Counters.Completed == 1, "the answer to be stored");
+        var second = await Send(dispatch, first with { CallId = "c2" });
 
         Assert.True(second.FromCache);
         Assert.Equal("c2", second.CallId);
@@ -96,10 +97,10 @@ public class DispatchActorTests(ITestOutputHelper output) : DispatchSpec(output)
     public async Task The_status_reports_queue_in_flight_credits_breaker_and_counters()
     {
         var dispatch = StartDispatch(Endpoint(e => e with { RateLimit = new RateLimitOptions { Requests = 10, Tokens = 1000 } }));
-        await dispatch.Ask<APICallResult>(Call("c1"), TimeSpan.FromSeconds(10));
+        await Send(dispatch, Call("c1"));
         await StatusUntil(dispatch, s => s.Counters.Completed == 1, "the call to be booked");
 
-        var all = await dispatch.Ask<DispatchStatus>(new GetStatus(), TimeSpan.FromSeconds(10));
+        var all = await dispatch.Ask<DispatchStatus>(new GetStatus()).WaitAsync(TimeSpan.FromSeconds(10));
 
         var status = Assert.Single(all.Endpoints);
         Assert.Equal(Api, status.Endpoint);

@@ -99,7 +99,11 @@ public abstract class DispatchSpec : TestKit, IAsyncLifetime
     protected Task Until(Func<bool> condition, string what) =>
         AwaitConditionAsync(condition, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(2), what);
 
-    protected Task<StatusSnapshot> StatusOf(IActorRef dispatch) => dispatch.Ask<StatusSnapshot>(new GetStatus(Api), TimeSpan.FromSeconds(10));
+    /// <summary>Asks for a call's result; the ask itself has no timeout (virtual time would expire it), the wait is real time.</summary>
+    protected static Task<APICallResult> Send(IActorRef dispatch, APICalling call) =>
+        dispatch.Ask<APICallResult>(call).WaitAsync(TimeSpan.FromSeconds(20));
+
+    protected Task<StatusSnapshot> StatusOf(IActorRef dispatch) => dispatch.Ask<StatusSnapshot>(new GetStatus(Api)).WaitAsync(TimeSpan.FromSeconds(10));
 
     /// <summary>Waits until the endpoint's status satisfies <paramref name="condition"/>.</summary>
     protected async Task<StatusSnapshot> StatusUntil(IActorRef dispatch, Func<StatusSnapshot, bool> condition, string what)
