@@ -21,6 +21,7 @@ internal sealed partial class ActorCell : IActorContext
     private object? _currentMessage;
     private IActorRef? _currentSender;
     private ILogger? _log;
+    private ActorStash? _stash;
 
     internal ActorCell(ActorSystem system, Props props, ActorCell? parent, ActorPath path)
     {

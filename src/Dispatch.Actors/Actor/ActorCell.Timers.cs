@@ -6,7 +6,6 @@ internal sealed partial class ActorCell
     private TimeSpan? _receiveTimeout;
     private ITimer? _receiveTimeoutTimer;
     private TimerScheduler? _timers;
-    private ActorStash? _stash;
 
     public TimeSpan? ReceiveTimeout => _receiveTimeout;
 
