@@ -107,6 +107,26 @@ public sealed class SharedBudget
     public Task<TimeSpan> PauseAsync(string endpoint, DateTimeOffset until, CancellationToken cancellationToken = default) =>
         PauseAsync(endpoint, until - _time.GetUtcNow(), cancellationToken);
 
+    /// <summary>How much longer the endpoint is paused by a 429 of any node; zero when it is not paused.</summary>
+    /// <exception cref="ArgumentException">The endpoint is not configured.</exception>
+    /// <exception cref="RedisException">Redis failed or could not be reached.</exception>
+    public async Task<TimeSpan> PausedForAsync(string endpoint, CancellationToken cancellationToken = default)
+    {
+        var target = Find(endpoint);
+        long ms = (await _redis.ExecuteAsync("PTTL", target.Keys.AsMemory(3, 1), cancellationToken).ConfigureAwait(false)).AsLong();
+        return ms > 0 ? TimeSpan.FromMilliseconds(ms) : TimeSpan.Zero;
+    }
+
+    /// <summary>The limits an endpoint's budget enforces.</summary>
+    /// <exception cref="ArgumentException">The endpoint is not configured.</exception>
+    public BudgetLimits LimitsOf(string endpoint) => Find(endpoint).Limits;
+
+    /// <summary>The endpoints that have a budget.</summary>
+    public IReadOnlyCollection<string> Endpoints => _endpoints.Keys;
+
+    /// <summary>The clock leases' local deadlines are measured on.</summary>
+    public TimeProvider TimeProvider => _time;
+
     /// <summary>
     /// Replaces a grant's counted amounts with what was really used (the response's token usage, or the part of a lease
     /// that was spent), refunding or charging the difference in the windows the grant still counts in.

@@ -51,7 +51,27 @@ public static partial class RedisCommands
     public static async Task<IReadOnlyList<RedisStreamEntry>> XReadGroupAsync(this IRedisCommandExecutor redis, string key, string group, string consumer,
         int count, TimeSpan? block = null, string id = ">", CancellationToken cancellationToken = default)
     {
-        var args = new List<RedisValue>(10) { "GROUP", group, consumer, "COUNT", count };
+        var args = new List<RedisValue>(10) { "GROUP", group, consumer };
+        return await ReadOneStreamAsync(redis, "XREADGROUP", args, count, block, key, id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>XREAD COUNT n [BLOCK ms] STREAMS key id</c>: entries after <paramref name="afterId"/>, outside any consumer group.
+    /// Empty when the block timed out.
+    /// </summary>
+    /// <remarks>As with <see cref="XReadGroupAsync"/>, a blocking read needs a connection whose command timeout is longer than the block.</remarks>
+    public static async Task<IReadOnlyList<RedisStreamEntry>> XReadAsync(this IRedisCommandExecutor redis, string key, string afterId, int count,
+        TimeSpan? block = null, CancellationToken cancellationToken = default)
+    {
+        return await ReadOneStreamAsync(redis, "XREAD", new List<RedisValue>(7), count, block, key, afterId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Finishes and sends <c>XREAD</c> or <c>XREADGROUP</c> for one stream: <c>COUNT n [BLOCK ms] STREAMS key id</c>.</summary>
+    private static async Task<IReadOnlyList<RedisStreamEntry>> ReadOneStreamAsync(IRedisCommandExecutor redis, string command, List<RedisValue> args,
+        int count, TimeSpan? block, string key, string id, CancellationToken cancellationToken)
+    {
+        args.Add("COUNT");
+        args.Add(count);
         if (block is { } wait)
         {
             // BLOCK 0 means "forever" to Redis, so a wait that rounds to zero must not become one.
@@ -62,10 +82,36 @@ public static partial class RedisCommands
         args.Add("STREAMS");
         args.Add(key);
         args.Add(id);
-        var reply = await redis.ExecuteAsync("XREADGROUP", args.ToArray(), cancellationToken).ConfigureAwait(false);
+        var reply = await redis.ExecuteAsync(command, args.ToArray(), cancellationToken).ConfigureAwait(false);
         if (reply.IsNull || reply.Count == 0) return [];
         // [[stream, [[id, [field, value...]]...]]]: one stream was asked for.
         return ParseEntries(reply[0][1]);
+    }
+
+    /// <summary>
+    /// <c>XCLAIM key group consumer 0 id... JUSTID</c>: (re)assigns the pending entries to <paramref name="consumer"/> and
+    /// resets their idle time, which is how a consumer shows it is still working on them.
+    /// </summary>
+    /// <returns>The ids that were still pending.</returns>
+    public static async Task<IReadOnlyList<string>> XClaimJustIdAsync(this IRedisCommandExecutor redis, string key, string group, string consumer,
+        IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
+    {
+        if (ids.Count == 0) return [];
+        var args = new List<RedisValue>(ids.Count + 5) { key, group, consumer, 0 };
+        foreach (var id in ids) args.Add(id);
+        args.Add("JUSTID");
+        var reply = await redis.ExecuteAsync("XCLAIM", args.ToArray(), cancellationToken).ConfigureAwait(false);
+        return reply.AsArray().Select(id => id.AsString()!).ToArray();
+    }
+
+    /// <summary><c>XDEL key id...</c>: how many entries were deleted.</summary>
+    public static async Task<long> XDelAsync(this IRedisCommandExecutor redis, string key, params string[] ids)
+    {
+        if (ids.Length == 0) return 0;
+        var args = new RedisValue[ids.Length + 1];
+        args[0] = key;
+        for (int i = 0; i < ids.Length; i++) args[i + 1] = ids[i];
+        return (await redis.ExecuteAsync("XDEL", args).ConfigureAwait(false)).AsLong();
     }
 
     /// <summary><c>XACK key group id...</c>: how many entries were acknowledged.</summary>

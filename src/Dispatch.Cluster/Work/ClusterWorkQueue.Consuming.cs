@@ -1,0 +1,282 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Dispatch.Cluster.Redis;
+using Dispatch.Core.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Dispatch.Cluster.Work;
+
+public sealed partial class ClusterWorkQueue
+{
+    private long _inFlight;
+
+    /// <summary>Calls this node has taken from the streams and not yet finished (for membership and status).</summary>
+    public long InFlight => Interlocked.Read(ref _inFlight);
+
+    /// <summary>
+    /// Starts taking calls of <paramref name="endpoints"/> from their streams: up to
+    /// <see cref="ClusterOptions.MaxInFlight"/> per endpoint at once, each run by <paramref name="handler"/>.
+    /// Entries this node's name left pending in an earlier run are taken first; entries idle on a silent
+    /// node for <see cref="ClusterOptions.ClaimIdleTimeout"/> are claimed.
+    /// </summary>
+    /// <param name="endpoints">The endpoints this node serves.</param>
+    /// <param name="handler">Runs a call through this node's pipeline.</param>
+    public void StartConsuming(IEnumerable<string> endpoints, ClusterCallHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(handler);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopped != 0, this);
+            foreach (var endpoint in endpoints.Distinct(StringComparer.Ordinal))
+                _loops.Add(ConsumeAsync(endpoint, handler, _stopReading.Token));
+        }
+    }
+
+    private async Task ConsumeAsync(string endpoint, ClusterCallHandler handler, CancellationToken stopping)
+    {
+        // Let the caller go on; this loop lives until the queue stops.
+        await Task.Yield();
+        var stream = new StreamState(_keys.Calls(endpoint), _options.MaxInFlight);
+        await using var reader = new RedisClient(BlockingOptions(endpoint));
+        // Claiming and refreshing run a few times per idle timeout, so a live node's entries never reach it.
+        var cadence = _options.ClaimIdleTimeout / 3;
+        var block = cadence < _options.ReadBlock ? cadence : _options.ReadBlock;
+        bool groupReady = false, ownPendingTaken = false;
+        long nextMaintenance = 0;
+        var delay = MinRetryDelay;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                if (!groupReady)
+                {
+                    // "0": a group made after calls were queued (or after Redis lost its data) still sees them.
+                    await _commands.XGroupCreateAsync(stream.Key, _keys.Group, "0", CancellationToken.None).ConfigureAwait(false);
+                    groupReady = true;
+                }
+                if (!ownPendingTaken)
+                {
+                    var own = await _commands.XReadGroupAsync(stream.Key, _keys.Group, NodeName, _options.MaxInFlight, id: "0").ConfigureAwait(false);
+                    foreach (var entry in own) Start(stream, entry, handler);
+                    ownPendingTaken = true;
+                }
+                await stream.Slots.WaitAsync(stopping).ConfigureAwait(false);
+                stream.Slots.Release();
+                if (_time.GetTimestamp() >= nextMaintenance)
+                {
+                    await MaintainAsync(stream, handler).ConfigureAwait(false);
+                    nextMaintenance = _time.GetTimestamp() + (long)(cadence.TotalSeconds * _time.TimestampFrequency);
+                }
+                int free = stream.Slots.CurrentCount;
+                if (free == 0) continue;
+                var entries = await reader.XReadGroupAsync(stream.Key, _keys.Group, NodeName, free, block).ConfigureAwait(false);
+                foreach (var entry in entries) Start(stream, entry, handler);
+                delay = MinRetryDelay;
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (RedisServerException ex) when (ex.ErrorKind == "NOGROUP")
+            {
+                // Redis lost the group (restarted without its data): make it again and carry on.
+                groupReady = false;
+            }
+            catch (RedisException ex)
+            {
+                _logger.LogDebug("Reading calls of {Endpoint} on node {Node} failed; retrying: {Error}", endpoint, NodeName, ex.Message);
+                if (!await DelayAsync(delay, stopping).ConfigureAwait(false)) break;
+                delay = Next(delay);
+            }
+        }
+        // Calls already taken finish (or are aborted by StopAsync) before the loop counts as done.
+        await Task.WhenAll(stream.Running.Values).ConfigureAwait(false);
+    }
+
+    /// <summary>Refreshes the entries this node works on and claims those a silent node left idle too long.</summary>
+    private async Task MaintainAsync(StreamState stream, ClusterCallHandler handler)
+    {
+        var mine = stream.Running.Keys.ToArray();
+        if (mine.Length > 0) await _commands.XClaimJustIdAsync(stream.Key, _keys.Group, NodeName, mine).ConfigureAwait(false);
+        int free = stream.Slots.CurrentCount;
+        if (free == 0) return;
+        var claimed = await _commands.XAutoClaimAsync(stream.Key, _keys.Group, NodeName, _options.ClaimIdleTimeout, stream.ClaimCursor, free)
+            .ConfigureAwait(false);
+        stream.ClaimCursor = claimed.NextStartId;
+        foreach (var entry in claimed.Entries)
+        {
+            _logger.LogInformation("Node {Node} claimed call entry {EntryId} of {Stream}, idle longer than {Timeout}",
+                NodeName, entry.Id, stream.Key, _options.ClaimIdleTimeout);
+            Start(stream, entry, handler);
+        }
+    }
+
+    private void Start(StreamState stream, RedisStreamEntry entry, ClusterCallHandler handler)
+    {
+        // An entry this node already works on (claimed back, or read again as its own pending) runs once.
+        if (stream.Running.ContainsKey(entry.Id) || !stream.Slots.Wait(0)) return;
+        Interlocked.Increment(ref _inFlight);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        stream.Running[entry.Id] = done.Task;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await ProcessAsync(stream.Key, entry, handler).ConfigureAwait(false);
+            }
+            finally
+            {
+                stream.Running.TryRemove(entry.Id, out _);
+                stream.Slots.Release();
+                Interlocked.Decrement(ref _inFlight);
+                done.SetResult();
+            }
+        });
+    }
+
+    private async Task ProcessAsync(string streamKey, RedisStreamEntry entry, ClusterCallHandler handler)
+    {
+        var abort = _abort.Token;
+        try
+        {
+            string? origin = entry[OriginField];
+            var (call, result) = Read(entry);
+            if (call is null && result is null)
+            {
+                _logger.LogError("Call entry {EntryId} of {Stream} has no call id or origin and cannot be answered; it is dropped", entry.Id, streamKey);
+                await RetryAsync(() => AcknowledgeAsync(streamKey, entry.Id), abort).ConfigureAwait(false);
+                return;
+            }
+            string callId = call?.CallId ?? result!.CallId;
+            string resultKey = _keys.Result(callId);
+            string? stored = await RetryAsync(() => _commands.GetAsync(resultKey), abort).ConfigureAwait(false);
+            string json;
+            if (stored is not null)
+            {
+                // Finished before (by a node that died before acknowledging, or a duplicate entry): answer, don't send again.
+                json = stored;
+            }
+            else
+            {
+                result ??= await RunAsync(handler, call!, abort).ConfigureAwait(false);
+                json = ClusterJson.Serialize(result);
+                bool first = await RetryAsync(() => _commands.SetAsync(resultKey, json, _options.ResultTtl, onlyIfAbsent: true), abort).ConfigureAwait(false);
+                // Another node stored a result first: that one is the call's only final result.
+                if (!first) json = await RetryAsync(() => _commands.GetAsync(resultKey), abort).ConfigureAwait(false) ?? json;
+            }
+            await RetryAsync(() => ReplyAsync(origin!, callId, json), abort).ConfigureAwait(false);
+            await RetryAsync(() => AcknowledgeAsync(streamKey, entry.Id), abort).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            // Stopping without waiting: the entry stays pending and another node claims it.
+        }
+    }
+
+    /// <summary>The call of an entry, or (when it cannot be read) the rejection to answer its submitter with.</summary>
+    private (APICalling? Call, APICallResult? Rejection) Read(RedisStreamEntry entry)
+    {
+        string? json = entry[CallField];
+        if (entry[OriginField] is null || json is null) return (null, null);
+        try
+        {
+            return (ClusterJson.DeserializeCall(json), null);
+        }
+        catch (JsonException ex)
+        {
+            string? callId = TryReadCallId(json);
+            if (callId is null) return (null, null);
+            _logger.LogError("Call {CallId} in entry {EntryId} is unreadable and is rejected: {Error}", callId, entry.Id, ex.Message);
+            return (null, APICallResult.Rejected(callId, ErrorKind.InvalidRequest, $"The queued call could not be read: {ex.Message}"));
+        }
+    }
+
+    private static string? TryReadCallId(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("callId", out var id) && id.ValueKind == JsonValueKind.String
+                ? id.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<APICallResult> RunAsync(ClusterCallHandler handler, APICalling call, CancellationToken abort)
+    {
+        try
+        {
+            return await handler(call, abort).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            // A pipeline that throws instead of answering still owes the submitter one final result.
+            _logger.LogError(ex, "Node {Node} failed to run call {CallId}", NodeName, call.CallId);
+            return APICallResult.Failed(call.CallId, ErrorKind.Server, $"Node '{NodeName}' could not run the call: {ex.Message}");
+        }
+    }
+
+    private async Task<bool> ReplyAsync(string origin, string callId, string json)
+    {
+        var fields = new KeyValuePair<string, RedisValue>[] { new(CallIdField, callId), new(ResultField, json) };
+        await _commands.XAddAsync(_keys.Replies(origin), fields, ReplyStreamMaxLength).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task<bool> AcknowledgeAsync(string streamKey, string id)
+    {
+        try
+        {
+            // Sent together on one connection: the entry is acknowledged, then removed so the stream holds only open calls.
+            var ack = _commands.XAckAsync(streamKey, _keys.Group, id);
+            var delete = _commands.XDelAsync(streamKey, id);
+            await Task.WhenAll(ack, delete).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.ErrorKind == "NOGROUP")
+        {
+            // Redis lost the stream with its data; there is nothing left to acknowledge.
+        }
+        return true;
+    }
+
+    /// <summary>Repeats a step until Redis answers: the step's work (a call already sent upstream) must not be lost to an outage.</summary>
+    private async Task<T> RetryAsync<T>(Func<Task<T>> step, CancellationToken abort)
+    {
+        var delay = MinRetryDelay;
+        while (true)
+        {
+            abort.ThrowIfCancellationRequested();
+            try
+            {
+                return await step().ConfigureAwait(false);
+            }
+            catch (RedisConnectionException ex)
+            {
+                _logger.LogDebug("Node {Node} waits for Redis to finish a call: {Error}", NodeName, ex.Message);
+                await Task.Delay(delay, _time, abort).ConfigureAwait(false);
+                delay = Next(delay);
+            }
+        }
+    }
+
+    private sealed class StreamState(string key, int maxInFlight)
+    {
+        public string Key { get; } = key;
+
+        public SemaphoreSlim Slots { get; } = new(maxInFlight, maxInFlight);
+
+        public ConcurrentDictionary<string, Task> Running { get; } = new(StringComparer.Ordinal);
+
+        public string ClaimCursor { get; set; } = "0-0";
+    }
+}

@@ -1,0 +1,335 @@
+using System.Collections.Concurrent;
+using Dispatch.Cluster.Redis;
+using Dispatch.Core.Protocol;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Dispatch.Cluster.Work;
+
+/// <summary>Runs one call through this node's pipeline and returns its final result (in hosting: an Ask of the DispatchActor).</summary>
+/// <param name="call">The call taken from the cluster's queue.</param>
+/// <param name="cancellationToken">Fires when the node stops without waiting any longer; the call is then left for another node.</param>
+public delegate Task<APICallResult> ClusterCallHandler(APICalling call, CancellationToken cancellationToken);
+
+/// <summary>
+/// Distributes calls over the nodes of a cluster through Redis Streams. A submitted call is added to its
+/// endpoint's stream (<c>{prefix}:{endpoint}:calls</c>); every node reads those streams through one consumer
+/// group, runs each call through its own pipeline, stores the final result by call id
+/// (<c>{prefix}:result:{callId}</c>, with a time to live), sends it to the submitting node's reply stream
+/// (<c>{prefix}:node:{name}:replies</c>), and only then acknowledges the entry.
+/// </summary>
+/// <remarks>
+/// <para>Exactly one result per call at the submitter: a call id that is already waiting is not added
+/// again, and only the first result for a waiting id completes it; later copies are dropped.</para>
+/// <para>A node that dies leaves its entries pending; after <see cref="ClusterOptions.ClaimIdleTimeout"/>
+/// another node claims them (<c>XAUTOCLAIM</c>). A claimed (or otherwise re-delivered) call whose result
+/// is already stored is answered from it and not sent upstream again. Living nodes keep the entries they
+/// are working on fresh, so a slow call is not claimed from under them.</para>
+/// <para>When Redis is unreachable a submission fails with <see cref="ClusterUnavailableException"/> or
+/// waits, by <see cref="ClusterOptions.WhenRedisDown"/>; readers retry until it is back. A Redis that
+/// comes back without its data (a new run id) lost the queued entries: every call still waiting here is
+/// added again, so none is lost.</para>
+/// </remarks>
+public sealed partial class ClusterWorkQueue : IAsyncDisposable
+{
+    private const string CallField = "call";
+    private const string OriginField = "origin";
+    private const string CallIdField = "call-id";
+    private const string ResultField = "result";
+
+    // Reply streams are read as results arrive; the cap only bounds the stream of a node that died.
+    private const long ReplyStreamMaxLength = 10_000;
+
+    private static readonly TimeSpan MinRetryDelay = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMilliseconds(500);
+
+    private readonly ClusterOptions _options;
+    private readonly ClusterKeys _keys;
+    private readonly RedisClient _commands;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, Submission> _waiting = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopReading = new();
+    private readonly CancellationTokenSource _abort = new();
+    private readonly List<Task> _loops = [];
+    private readonly object _gate = new();
+    private string? _serverRunId;
+    private long _unclaimedReplies;
+    private bool _started;
+    private int _stopped;
+
+    /// <summary>Creates the queue of this node; nothing is read before <see cref="StartAsync"/> and <see cref="StartConsuming"/>.</summary>
+    /// <param name="options">The Redis server, this node's name, timeouts and limits.</param>
+    /// <param name="logger">Where failures are logged.</param>
+    public ClusterWorkQueue(ClusterOptions options, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Validate();
+        _keys = new ClusterKeys(options.KeyPrefix);
+        _logger = logger ?? NullLogger.Instance;
+        _time = options.TimeProvider;
+        _commands = new RedisClient(options.Redis with { ClientName = options.Redis.ClientName ?? $"dispatch-{options.NodeName}" });
+        _commands.StateChanged += OnStateChanged;
+    }
+
+    /// <summary>This node's name: its consumer name and the name of its reply stream.</summary>
+    public string NodeName => _options.NodeName;
+
+    /// <summary>The Redis client the queue sends its ordinary (non-blocking) commands on.</summary>
+    public RedisClient Redis => _commands;
+
+    /// <summary>Results that arrived for no waiting call (copies from re-deliveries, or answers to callers that gave up); they are dropped.</summary>
+    public long UnclaimedReplies => Interlocked.Read(ref _unclaimedReplies);
+
+    /// <summary>Submitted calls still waiting for their result.</summary>
+    public int Waiting => _waiting.Count;
+
+    /// <summary>
+    /// Starts reading this node's reply stream, so results of submitted calls arrive. A Redis that is down
+    /// now is not an error: reading starts when it is back.
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopped != 0, this);
+            if (_started) throw new InvalidOperationException($"The work queue of node '{NodeName}' has already started.");
+            _started = true;
+        }
+        // Replies older than this node are answers for an earlier process with the same name: start after them.
+        string cursor = "0-0";
+        try
+        {
+            var now = await _commands.TimeAsync(cancellationToken).ConfigureAwait(false);
+            cursor = $"{now.ToUnixTimeMilliseconds()}-0";
+            _serverRunId = await ReadRunIdAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisException ex)
+        {
+            _logger.LogWarning("Node {Node} starts without Redis at {Endpoint}; it reads its replies once Redis is back: {Error}",
+                NodeName, _commands.Endpoint, ex.Message);
+        }
+        lock (_gate) _loops.Add(ReadRepliesAsync(cursor, _stopReading.Token));
+    }
+
+    /// <summary>
+    /// Submits a call to the cluster: it is added to its endpoint's stream, some node runs it, and its result
+    /// completes the returned task. A call id already waiting here is not added again: the same task is returned.
+    /// </summary>
+    /// <param name="call">The call.</param>
+    /// <param name="cancellationToken">Stops waiting (for Redis, or for the result); a call already queued still runs.</param>
+    /// <exception cref="ClusterUnavailableException">Redis is unreachable and <see cref="ClusterOptions.WhenRedisDown"/> is <c>fail</c>.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="StartAsync"/> was not called, so no result could ever arrive.</exception>
+    public Task<APICallResult> SubmitAsync(APICalling call, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ArgumentException.ThrowIfNullOrEmpty(call.CallId);
+        ArgumentException.ThrowIfNullOrEmpty(call.Endpoint);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopped != 0, this);
+            if (!_started) throw new InvalidOperationException($"Start the work queue of node '{NodeName}' before submitting: its replies are read from then on.");
+        }
+        var submission = new Submission(call);
+        var current = _waiting.GetOrAdd(call.CallId, submission);
+        if (!ReferenceEquals(current, submission)) return current.Result.Task.WaitAsync(cancellationToken);
+        return SubmitCoreAsync(submission, cancellationToken);
+    }
+
+    private async Task<APICallResult> SubmitCoreAsync(Submission submission, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await AddEntryAsync(submission, cancellationToken).ConfigureAwait(false);
+            return await submission.Result.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ClusterUnavailableException or OperationCanceledException)
+        {
+            // This caller gave up: forget the call so the same id can be submitted again.
+            _waiting.TryRemove(new KeyValuePair<string, Submission>(submission.Call.CallId, submission));
+            throw;
+        }
+    }
+
+    private async Task AddEntryAsync(Submission submission, CancellationToken cancellationToken)
+    {
+        var call = submission.Call;
+        var fields = new KeyValuePair<string, RedisValue>[]
+        {
+            new(CallField, submission.Json),
+            new(OriginField, NodeName),
+        };
+        var delay = MinRetryDelay;
+        while (true)
+        {
+            try
+            {
+                await _commands.XAddAsync(_keys.Calls(call.Endpoint), fields, cancellationToken: cancellationToken).ConfigureAwait(false);
+                submission.Queued = true;
+                return;
+            }
+            catch (RedisConnectionException ex)
+            {
+                if (_options.WhenRedisDown == WhenRedisDown.Fail)
+                {
+                    throw new ClusterUnavailableException(
+                        $"Call '{call.CallId}' for endpoint '{call.Endpoint}' could not be submitted: Redis at {_commands.Endpoint} is unreachable " +
+                        $"({ex.Message}). It was most likely not queued; submit it again with the same call id when Redis is back, " +
+                        $"or set {ClusterOptions.Path}.when-redis-down = wait.", ex);
+                }
+                _logger.LogDebug("Submitting call {CallId} waits for Redis at {Endpoint}: {Error}", call.CallId, _commands.Endpoint, ex.Message);
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                delay = Next(delay);
+            }
+        }
+    }
+
+    private async Task ReadRepliesAsync(string cursor, CancellationToken stopping)
+    {
+        await using var reader = new RedisClient(BlockingOptions("replies"));
+        string stream = _keys.Replies(NodeName);
+        var delay = MinRetryDelay;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var entries = await reader.XReadAsync(stream, cursor, 100, _options.ReadBlock).ConfigureAwait(false);
+                foreach (var entry in entries)
+                {
+                    cursor = entry.Id;
+                    Complete(entry);
+                }
+                delay = MinRetryDelay;
+            }
+            catch (RedisException ex)
+            {
+                _logger.LogDebug("Reading the replies of node {Node} failed; retrying: {Error}", NodeName, ex.Message);
+                if (!await DelayAsync(delay, stopping).ConfigureAwait(false)) break;
+                delay = Next(delay);
+            }
+        }
+    }
+
+    private void Complete(RedisStreamEntry entry)
+    {
+        string? callId = entry[CallIdField];
+        string? json = entry[ResultField];
+        APICallResult result;
+        try
+        {
+            result = ClusterJson.DeserializeResult(json ?? throw new System.Text.Json.JsonException("The reply has no result field."));
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            _logger.LogError("Reply {EntryId} for call {CallId} on node {Node} is unreadable: {Error}", entry.Id, callId, NodeName, ex.Message);
+            if (callId is null) return;
+            result = APICallResult.Failed(callId, ErrorKind.InvalidResponse, $"The cluster's result for this call could not be read: {ex.Message}");
+        }
+        // Only the first result for a waiting id completes it; a copy from a re-delivery finds nobody waiting.
+        if (_waiting.TryRemove(result.CallId, out var submission)) submission.Result.TrySetResult(result);
+        else Interlocked.Increment(ref _unclaimedReplies);
+    }
+
+    private void OnStateChanged(object? sender, RedisConnectionStateChangedEventArgs change)
+    {
+        if (change.Current == RedisConnectionState.Connected && Volatile.Read(ref _stopped) == 0) _ = CheckServerAsync();
+    }
+
+    /// <summary>After a reconnect: a Redis with a new run id has lost its data, so every call still waiting here is queued again.</summary>
+    private async Task CheckServerAsync()
+    {
+        try
+        {
+            string? runId = await ReadRunIdAsync(CancellationToken.None).ConfigureAwait(false);
+            string? previous = Interlocked.Exchange(ref _serverRunId, runId);
+            if (previous is null || previous == runId) return;
+            var lost = _waiting.Values.Where(s => s.Queued).ToArray();
+            _logger.LogWarning("Redis at {Endpoint} restarted without its data; node {Node} submits its {Count} waiting calls again",
+                _commands.Endpoint, NodeName, lost.Length);
+            foreach (var submission in lost)
+            {
+                if (!submission.Result.Task.IsCompleted) await AddEntryAsync(submission, _abort.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or ClusterUnavailableException or OperationCanceledException)
+        {
+            // The connection dropped again; the next reconnect checks once more. Forget the id so that check compares.
+            _logger.LogWarning("Node {Node} could not check Redis at {Endpoint} after reconnecting: {Error}", NodeName, _commands.Endpoint, ex.Message);
+        }
+    }
+
+    private async Task<string?> ReadRunIdAsync(CancellationToken cancellationToken) =>
+        (await _commands.InfoAsync("server", cancellationToken).ConfigureAwait(false)).GetValueOrDefault("run_id");
+
+    /// <summary>
+    /// Stops reading, lets calls this node is working on finish for up to <paramref name="drainTimeout"/>
+    /// (the rest stay pending in Redis and another node claims them), and answers submissions still
+    /// waiting <see cref="CallStatus.Cancelled"/>.
+    /// </summary>
+    public async Task StopAsync(TimeSpan drainTimeout)
+    {
+        Task[] loops;
+        lock (_gate)
+        {
+            if (_stopped != 0) return;
+            _stopped = 1;
+            loops = _loops.ToArray();
+        }
+        _commands.StateChanged -= OnStateChanged;
+        await _stopReading.CancelAsync().ConfigureAwait(false);
+        var finished = Task.WhenAll(loops);
+        try
+        {
+            await finished.WaitAsync(drainTimeout, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            await _abort.CancelAsync().ConfigureAwait(false);
+            await finished.ConfigureAwait(false);
+        }
+        await _abort.CancelAsync().ConfigureAwait(false);
+        foreach (var (callId, submission) in _waiting)
+        {
+            if (_waiting.TryRemove(new KeyValuePair<string, Submission>(callId, submission)))
+                submission.Result.TrySetResult(APICallResult.Cancelled(callId, $"Node '{NodeName}' stopped before the call's result arrived."));
+        }
+        await _commands.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Stops at once: calls being worked on are left pending for another node (see <see cref="StopAsync"/>).</summary>
+    public ValueTask DisposeAsync() => new(StopAsync(TimeSpan.Zero));
+
+    private RedisOptions BlockingOptions(string role) => _options.Redis with
+    {
+        // A blocking read holds its connection for the whole block: the reply is not overdue until well after it.
+        CommandTimeout = _options.ReadBlock + (_options.Redis.CommandTimeout ?? TimeSpan.FromSeconds(10)),
+        ClientName = $"dispatch-{NodeName}-{role}",
+    };
+
+    private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static TimeSpan Next(TimeSpan delay) => delay * 2 > MaxRetryDelay ? MaxRetryDelay : delay * 2;
+
+    private sealed class Submission(APICalling call)
+    {
+        public APICalling Call { get; } = call;
+
+        public string Json { get; } = ClusterJson.Serialize(call);
+
+        public TaskCompletionSource<APICallResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Whether the entry reached Redis (so a Redis that lost its data lost it too).</summary>
+        public volatile bool Queued;
+    }
+}
