@@ -1,12 +1,14 @@
+using System.CommandLine;
+using Dispatch.Cli.Commands;
+
 namespace Dispatch.Cli;
 
 /// <summary>The <c>dispatch</c> command's entry point.</summary>
 public static class Program
 {
     /// <summary>Runs the chosen command; returns the process exit code.</summary>
-    public static int Main(string[] args)
-    {
-        Console.Error.WriteLine($"dispatch: no command is available yet (asked for: {string.Join(' ', args)}).");
-        return 2;
-    }
+    /// <param name="args">The command line.</param>
+    public static Task<int> Main(string[] args) =>
+        // Ctrl-C and SIGTERM are each command's own business: a batch run and a node must drain, not be cut off.
+        CommandTree.Create().Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 }

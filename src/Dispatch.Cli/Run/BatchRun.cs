@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using Dispatch.Actors;
+using Dispatch.Core.Dispatching;
+using Dispatch.Core.Options;
+using Dispatch.Core.Protocol;
+using Dispatch.Hocon;
+using Dispatch.Hosting.Configuration;
+using Dispatch.Hosting.DependencyInjection;
+using Dispatch.Hosting.Registry;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Spectre.Console;
+
+namespace Dispatch.Cli.Run;
+
+/// <summary>
+/// <c>dispatch run</c>: streams a JSONL file through an in-process node and writes one result per
+/// line. Input is read as it is submitted, with a bounded number of calls outstanding, so a file
+/// of any size runs in constant memory (plus the ids, for resuming).
+/// </summary>
+internal static class BatchRun
+{
+    /// <summary>Exit code when every call completed.</summary>
+    public const int Success = 0;
+
+    /// <summary>Exit code when some call did not complete, a line was malformed or the run was interrupted.</summary>
+    public const int SomeFailed = 1;
+
+    /// <summary>Exit code when the run could not start (bad flags, configuration or files).</summary>
+    public const int CannotStart = 2;
+
+    public static async Task<int> ExecuteAsync(RunOptions options, IAnsiConsole console, TextWriter stderr, bool interactive, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(options.Input))
+        {
+            await stderr.WriteLineAsync($"dispatch run: the input file '{options.Input}' does not exist");
+            return CannotStart;
+        }
+
+        RunConfiguration configuration;
+        try
+        {
+            configuration = RunConfiguration.Create(options, out var flagError);
+            if (flagError is not null)
+            {
+                await stderr.WriteLineAsync("dispatch run: " + flagError);
+                return CannotStart;
+            }
+        }
+        catch (Exception e) when (e is HoconException or IOException)
+        {
+            await stderr.WriteLineAsync("dispatch run: " + e.Message);
+            return CannotStart;
+        }
+
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddDispatch(d =>
+        {
+            configuration.Apply(d);
+            d.LogToConsole = options.Verbose;
+            d.LogToStandardError = true;
+        });
+        using var host = builder.Build();
+        try
+        {
+            await host.StartAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is HoconException or DispatchOptionsException or IOException)
+        {
+            await stderr.WriteLineAsync("dispatch run: " + e.Message);
+            return CannotStart;
+        }
+
+        var settings = host.Services.GetRequiredService<DispatchSettings>();
+        var dispatch = host.Services.GetRequiredService<IActorRegistry>().Get<DispatchActor>();
+        var stats = new RunStats(await InputReader.CountAsync(options.Input, cancellationToken));
+        var clock = Stopwatch.StartNew();
+        var errorsPath = ResultFiles.ErrorsPathFor(options.Output);
+        var done = ResultFiles.ReadDoneIds(options.Output);
+
+        await using (var files = ResultFiles.Open(options.Output))
+        {
+            using var stopPolling = new CancellationTokenSource();
+            var polling = PollStatusAsync(dispatch, stats, stopPolling.Token);
+            var submitting = SubmitAllAsync(options.Input, configuration.Endpoint, settings, dispatch, done, files, stats, stderr, interactive, cancellationToken);
+            await RunDisplay.ShowProgressAsync(console, stderr, interactive, stats, clock, submitting);
+            await submitting;
+            await stopPolling.CancelAsync();
+            await polling;
+        }
+
+        await host.StopAsync(CancellationToken.None);
+        clock.Stop();
+        RunDisplay.ShowSummary(console, stats, clock.Elapsed, options.Output, errorsPath);
+        return stats.Failed == 0 && stats.Malformed == 0 && stats.Interrupted == 0 ? Success : SomeFailed;
+    }
+
+    private static async Task SubmitAllAsync(
+        string input,
+        string? defaultEndpoint,
+        DispatchSettings settings,
+        IActorRef dispatch,
+        HashSet<string> done,
+        ResultFiles files,
+        RunStats stats,
+        TextWriter stderr,
+        bool interactive,
+        CancellationToken cancellationToken)
+    {
+        // Enough calls outstanding to keep every executor busy and the queues fed, few enough to bound memory.
+        var window = Math.Clamp(settings.Dispatch.Endpoints.Values.Sum(e => e.Executor.Concurrency) * 4, 16, 4096);
+        using var slots = new SemaphoreSlim(window, window);
+        var submitted = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            await foreach (var line in InputReader.ReadAsync(input, cancellationToken))
+            {
+                if (done.Contains(line.Id))
+                {
+                    stats.RecordSkipped();
+                    continue;
+                }
+
+                var problem = line.Error
+                    ?? (!submitted.Add(line.Id) ? $"line {line.LineNumber}: the id '{line.Id}' is used by an earlier line" : null)
+                    ?? (line.Endpoint ?? defaultEndpoint) switch
+                    {
+                        null => $"line {line.LineNumber}: names no endpoint and the run has none (pass --endpoint or --url)",
+                        var name when settings.Dispatch.Find(name) is null => $"line {line.LineNumber}: endpoint '{name}' is not configured",
+                        _ => null,
+                    };
+                if (problem is not null)
+                {
+                    stats.RecordMalformed();
+                    if (!interactive) await stderr.WriteLineAsync("dispatch run: " + problem);
+                    await files.WriteAsync(line, APICallResult.Rejected(line.Id, ErrorKind.InvalidRequest, problem));
+                    continue;
+                }
+
+                await slots.WaitAsync(cancellationToken);
+                _ = CallAsync(line, line.Endpoint ?? defaultEndpoint!, dispatch, files, stats, slots, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl-C: submit nothing more; what was submitted finishes (or is drained) below.
+        }
+
+        for (var i = 0; i < window; i++) await slots.WaitAsync(CancellationToken.None);
+    }
+
+    private static async Task CallAsync(InputLine line, string endpoint, IActorRef dispatch, ResultFiles files, RunStats stats, SemaphoreSlim slots, CancellationToken interrupted)
+    {
+        try
+        {
+            var call = new APICalling(line.Id, endpoint, line.Payload!) { RequiredTokens = line.Tokens, Method = line.Method, Path = line.Path };
+            var result = await dispatch.Ask<APICallResult>(call);
+            // A call cancelled because the run was interrupted is not a result: the next run sends it again.
+            if (result.Status == CallStatus.Cancelled && interrupted.IsCancellationRequested)
+            {
+                stats.RecordInterrupted();
+                return;
+            }
+
+            stats.Record(result);
+            await files.WriteAsync(line, result);
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    private static async Task PollStatusAsync(IActorRef dispatch, RunStats stats, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                stats.Update(await dispatch.Ask<DispatchStatus>(new GetStatus(), TimeSpan.FromSeconds(5), stop));
+                await Task.Delay(TimeSpan.FromMilliseconds(500), stop);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (AskTimeoutException)
+            {
+                // A busy node answers the next poll.
+            }
+        }
+
+        // One last look, so the summary counts every retry and 429.
+        try
+        {
+            stats.Update(await dispatch.Ask<DispatchStatus>(new GetStatus(), TimeSpan.FromSeconds(5)));
+        }
+        catch (AskTimeoutException)
+        {
+            // Keep the last counts seen.
+        }
+    }
+}

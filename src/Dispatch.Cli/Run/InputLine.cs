@@ -1,0 +1,111 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Dispatch.Cli.Run;
+
+/// <summary>
+/// One line of a batch input, parsed. Two shapes are accepted: a request body as OpenAI's
+/// cookbook <c>api_request_parallel_processor.py</c> reads it (a top-level <c>metadata</c> is
+/// echoed in the result and removed from what is sent), or an envelope
+/// <c>{"id", "endpoint", "tokens", "metadata", "body"}</c>. A line without an id gets its line
+/// number, so re-runs give the same ids.
+/// </summary>
+/// <param name="LineNumber">The 1-based line number in the input file.</param>
+/// <param name="Id">The call id.</param>
+internal sealed record InputLine(long LineNumber, string Id)
+{
+    private static readonly HashSet<string> EnvelopeKeys = ["id", "endpoint", "tokens", "metadata", "body", "method", "path"];
+
+    /// <summary>The endpoint named by the envelope; <see langword="null"/> uses the run's.</summary>
+    public string? Endpoint { get; init; }
+
+    /// <summary>The request body to send, as JSON text; <see langword="null"/> when the line is malformed.</summary>
+    public string? Payload { get; init; }
+
+    /// <summary>The tokens the envelope says the call uses.</summary>
+    public int? Tokens { get; init; }
+
+    /// <summary>The per-call method override of the envelope.</summary>
+    public string? Method { get; init; }
+
+    /// <summary>The per-call path override of the envelope.</summary>
+    public string? Path { get; init; }
+
+    /// <summary>What to echo in the result.</summary>
+    public JsonNode? Metadata { get; init; }
+
+    /// <summary>Why the line cannot be sent; <see langword="null"/> when it can.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>Parses one non-blank line.</summary>
+    /// <param name="lineNumber">Its 1-based number.</param>
+    /// <param name="text">Its text.</param>
+    public static InputLine Parse(long lineNumber, string text)
+    {
+        var fallbackId = lineNumber.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(text);
+        }
+        catch (JsonException e)
+        {
+            return Malformed(lineNumber, fallbackId, $"not valid JSON: {e.Message}");
+        }
+
+        if (node is not JsonObject obj)
+            return Malformed(lineNumber, fallbackId, $"must be a JSON object (was {node?.GetValueKind().ToString() ?? "null"})");
+
+        var metadata = obj["metadata"]?.DeepClone();
+        if (obj["body"] is not null && obj.All(p => EnvelopeKeys.Contains(p.Key)))
+            return ParseEnvelope(lineNumber, fallbackId, obj, metadata);
+
+        // The cookbook format: the line is the body; metadata is ours, not the provider's.
+        obj.Remove("metadata");
+        return new InputLine(lineNumber, fallbackId) { Payload = obj.ToJsonString(), Metadata = metadata };
+    }
+
+    private static InputLine ParseEnvelope(long lineNumber, string fallbackId, JsonObject obj, JsonNode? metadata)
+    {
+        var id = fallbackId;
+        if (obj["id"] is { } idNode)
+        {
+            if (idNode.GetValueKind() is JsonValueKind.String or JsonValueKind.Number && idNode.ToString() is { Length: > 0 } text) id = text;
+            else return Malformed(lineNumber, fallbackId, "'id' must be a non-empty string or a number") with { Metadata = metadata };
+        }
+
+        string? endpoint = null;
+        if (obj["endpoint"] is { } endpointNode)
+        {
+            if (endpointNode.GetValueKind() == JsonValueKind.String) endpoint = endpointNode.GetValue<string>();
+            else return Malformed(lineNumber, id, "'endpoint' must be a string") with { Metadata = metadata };
+        }
+
+        int? tokens = null;
+        if (obj["tokens"] is { } tokensNode)
+        {
+            if (tokensNode.GetValueKind() == JsonValueKind.Number && tokensNode.AsValue().TryGetValue<int>(out var t) && t >= 0) tokens = t;
+            else return Malformed(lineNumber, id, "'tokens' must be a whole number >= 0") with { Metadata = metadata };
+        }
+
+        string? method = null, path = null;
+        if (obj["method"] is { } methodNode)
+        {
+            if (methodNode.GetValueKind() == JsonValueKind.String) method = methodNode.GetValue<string>();
+            else return Malformed(lineNumber, id, "'method' must be a string") with { Metadata = metadata };
+        }
+
+        if (obj["path"] is { } pathNode)
+        {
+            if (pathNode.GetValueKind() == JsonValueKind.String) path = pathNode.GetValue<string>();
+            else return Malformed(lineNumber, id, "'path' must be a string") with { Metadata = metadata };
+        }
+
+        var body = obj["body"]!;
+        var payload = body.GetValueKind() == JsonValueKind.String ? body.GetValue<string>() : body.ToJsonString();
+        return new InputLine(lineNumber, id) { Endpoint = endpoint, Payload = payload, Tokens = tokens, Method = method, Path = path, Metadata = metadata };
+    }
+
+    private static InputLine Malformed(long lineNumber, string id, string reason) =>
+        new(lineNumber, id) { Error = $"line {lineNumber}: {reason}" };
+}

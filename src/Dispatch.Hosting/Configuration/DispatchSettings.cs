@@ -1,0 +1,40 @@
+using Dispatch.Core.Options;
+
+namespace Dispatch.Hosting.Configuration;
+
+/// <summary>
+/// Everything a Dispatch node reads from configuration: the pipeline's <see cref="DispatchOptions"/>
+/// and the node's own logging, ingress and shutdown settings. Built from HOCON by
+/// <see cref="DispatchConfigLoader"/>.
+/// </summary>
+public sealed record DispatchSettings
+{
+    /// <summary>The pipeline's options: the endpoints and their policies.</summary>
+    public DispatchOptions Dispatch { get; init; } = new();
+
+    /// <summary>Logging (<c>dispatch.logging</c>).</summary>
+    public LoggingOptions Logging { get; init; } = new();
+
+    /// <summary>The HTTP ingress (<c>dispatch.ingress</c>).</summary>
+    public IngressOptions Ingress { get; init; } = new();
+
+    /// <summary>Shutdown (<c>dispatch.shutdown</c>).</summary>
+    public ShutdownOptions Shutdown { get; init; } = new();
+
+    /// <summary>Every invalid setting, each starting with its configuration path.</summary>
+    public IReadOnlyList<string> GetErrors()
+    {
+        var errors = new List<string>(Dispatch.GetErrors());
+        Logging.Check(errors);
+        Ingress.Check(errors);
+        Shutdown.Check(errors);
+        return errors;
+    }
+
+    /// <summary>Throws <see cref="DispatchOptionsException"/> naming every invalid setting.</summary>
+    public void Validate()
+    {
+        var errors = GetErrors();
+        if (errors.Count > 0) throw new DispatchOptionsException(errors);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Net;
+using Dispatch.Hosting.Configuration;
+using Dispatch.Hosting.DependencyInjection;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dispatch.Hosting.Ingress;
+
+/// <summary>
+/// A standalone node: the Dispatch host plus the HTTP ingress on <c>dispatch.ingress.bind</c>:<c>port</c>
+/// (always served by a node, whatever <c>dispatch.ingress.enabled</c> says).
+/// </summary>
+public static class DispatchNode
+{
+    /// <summary>Builds a node; start it with <c>RunAsync</c> or <c>StartAsync</c>.</summary>
+    /// <param name="configure">Configures Dispatch (files, overrides, actors).</param>
+    /// <param name="args">Host arguments, if any.</param>
+    public static WebApplication Build(Action<DispatchBuilder> configure, string[]? args = null)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
+        builder.Services.AddDispatch(d =>
+        {
+            configure(d);
+            d.Override("dispatch.ingress.enabled", "true", "dispatch node");
+        });
+
+        // Listen where the settings say; read when the server starts, after the settings were validated.
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<DispatchSettings>((kestrel, settings) =>
+            kestrel.Listen(IPAddress.Parse(settings.Ingress.Bind), settings.Ingress.Port));
+
+        // Registered after AddDispatch, so it runs once the settings are known to be valid: a node
+        // without its token must not start rather than answer every caller 401.
+        builder.Services.AddHostedService(sp => new TokenCheck(() => IngressToken(sp)));
+
+        var app = builder.Build();
+        app.MapDispatchIngress(() => IngressToken(app.Services));
+        return app;
+    }
+
+    /// <summary>The address the ingress listens on, once the node has started (e.g. <c>http://127.0.0.1:8780</c>).</summary>
+    /// <param name="app">A started node.</param>
+    public static string IngressAddress(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+    }
+
+    private static string IngressToken(IServiceProvider services)
+    {
+        var settings = services.GetRequiredService<DispatchSettings>();
+        var builder = services.GetRequiredService<DispatchBuilder>();
+        var env = settings.Ingress.TokenEnv;
+        var token = builder.Dependencies?.GetEnvironmentVariable(env) ?? Environment.GetEnvironmentVariable(env);
+        return string.IsNullOrEmpty(token)
+            ? throw new Core.Options.DispatchOptionsException([$"{IngressOptions.Path}.token-env names {env}, which is not set: set it to the bearer token callers must send"])
+            : token;
+    }
+
+    private sealed class TokenCheck(Func<string> token) : Microsoft.Extensions.Hosting.IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            _ = token();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,75 @@
+using System.Diagnostics.Metrics;
+using Dispatch.Core.Protocol;
+
+namespace Dispatch.Hosting.Telemetry;
+
+/// <summary>
+/// Dispatch's instruments on the <see cref="Meter"/> named <c>Dispatch</c>: calls by status, retries
+/// and call duration from each final result; queue depth, in flight, credits left, 429s and breaker
+/// state from the latest status snapshot.
+/// </summary>
+public sealed class DispatchMetrics : IDisposable
+{
+    /// <summary>The meter's name.</summary>
+    public const string MeterName = "Dispatch";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _calls;
+    private readonly Counter<long> _retries;
+    private readonly Histogram<double> _duration;
+    private volatile DispatchStatus? _latest;
+
+    /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>, or an own meter when there is none.</summary>
+    /// <param name="meterFactory">The host's meter factory, if any.</param>
+    public DispatchMetrics(IMeterFactory? meterFactory = null)
+    {
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _calls = _meter.CreateCounter<long>("dispatch.calls", "{call}", "Calls that got their final result, by endpoint and status.");
+        _retries = _meter.CreateCounter<long>("dispatch.retries", "{attempt}", "Attempts after the first, by endpoint.");
+        _duration = _meter.CreateHistogram<double>("dispatch.call.duration", "s", "From arrival to final result, by endpoint and status.");
+        _meter.CreateObservableGauge("dispatch.queue.depth", () => Observe(s => s.QueueDepth), "{call}", "Calls waiting for an executor.");
+        _meter.CreateObservableGauge("dispatch.in_flight", () => Observe(s => s.InFlight), "{call}", "Calls held by executors.");
+        _meter.CreateObservableGauge("dispatch.credits.requests", () => ObserveNullable(s => s.RequestCreditsLeft), "{request}", "Request credits that could be granted now (limited endpoints only).");
+        _meter.CreateObservableGauge("dispatch.credits.tokens", () => ObserveNullable(s => s.TokenCreditsLeft), "{token}", "Token credits that could be granted now (limited endpoints only).");
+        _meter.CreateObservableGauge("dispatch.breaker.state", () => Observe(s => (int)s.Breaker), null, "0 = closed, 1 = open, 2 = half-open.");
+        _meter.CreateObservableCounter("dispatch.upstream.rate_limited", () => Observe(s => s.Counters.RateLimited), "{response}", "429 answers received from the upstream.");
+    }
+
+    /// <summary>Records one final result.</summary>
+    /// <param name="finished">The event published for it.</param>
+    public void Record(CallFinished finished)
+    {
+        ArgumentNullException.ThrowIfNull(finished);
+        var endpoint = new KeyValuePair<string, object?>("endpoint", finished.Endpoint);
+        var status = new KeyValuePair<string, object?>("status", finished.Result.Status.ToString());
+        _calls.Add(1, endpoint, status);
+        _duration.Record(finished.Result.TotalTime.TotalSeconds, endpoint, status);
+        if (finished.Result.Attempts > 1) _retries.Add(finished.Result.Attempts - 1, endpoint);
+    }
+
+    /// <summary>Replaces the snapshot the gauges report.</summary>
+    /// <param name="status">The latest status.</param>
+    public void Update(DispatchStatus status) => _latest = status;
+
+    /// <inheritdoc />
+    public void Dispose() => _meter.Dispose();
+
+    private IEnumerable<Measurement<T>> Observe<T>(Func<StatusSnapshot, T> read) where T : struct
+    {
+        var status = _latest;
+        if (status is null) yield break;
+        foreach (var endpoint in status.Endpoints)
+            yield return new Measurement<T>(read(endpoint), new KeyValuePair<string, object?>("endpoint", endpoint.Endpoint));
+    }
+
+    private IEnumerable<Measurement<long>> ObserveNullable(Func<StatusSnapshot, long?> read)
+    {
+        var status = _latest;
+        if (status is null) yield break;
+        foreach (var endpoint in status.Endpoints)
+        {
+            if (read(endpoint) is { } value)
+                yield return new Measurement<long>(value, new KeyValuePair<string, object?>("endpoint", endpoint.Endpoint));
+        }
+    }
+}

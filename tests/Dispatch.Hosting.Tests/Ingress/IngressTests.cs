@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Dispatch.FakeUpstream;
+using Dispatch.Hosting.Ingress;
+using Dispatch.Hosting.Tests.Support;
+using Microsoft.AspNetCore.Builder;
+
+namespace Dispatch.Hosting.Tests.Ingress;
+
+public sealed class IngressTests : IAsyncLifetime
+{
+    private const string Token = "ingress-test-token-123";
+    private FakeUpstreamServer _upstream = null!;
+    private WebApplication _node = null!;
+    private HttpClient _http = null!;
+
+    public async Task InitializeAsync()
+    {
+        _upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions());
+        _node = DispatchNode.Build(d =>
+        {
+            TestNode.Isolate(d, new Dictionary<string, string> { ["DISPATCH_INGRESS_TOKEN"] = Token });
+            d.AddHocon(TestNode.Endpoint("chat", _upstream.BaseUrl) + "\ndispatch.ingress.port = 0");
+        });
+        await _node.StartAsync();
+        _http = new HttpClient { BaseAddress = new Uri(DispatchNode.IngressAddress(_node)) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _node.StopAsync();
+        await _node.DisposeAsync();
+        await _upstream.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_request_without_the_bearer_token_is_answered_401()
+    {
+        using var response = await _http.PostAsync(new Uri("/v1/calls", UriKind.Relative), Json("""{"body":{}}"""));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_request_with_a_wrong_token_is_answered_401()
+    {
+        using var request = Post("""{"body":{}}""", "wrong-token");
+        using var response = await _http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Malformed_json_is_answered_400_with_the_reason()
+    {
+        using var request = Post("""{"body": {"model": }""");
+        using var response = await _http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString();
+        Assert.Contains("not valid JSON", error);
+        Assert.Contains("LineNumber", error);
+    }
+
+    [Fact]
+    public async Task A_call_without_a_body_is_answered_400_naming_the_field()
+    {
+        using var request = Post("""{"id":"x"}""");
+        using var response = await _http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString();
+        Assert.StartsWith("'body' is required", error);
+    }
+
+    [Fact]
+    public async Task A_good_call_is_answered_with_its_result()
+    {
+        using var request = Post($$"""{"id":"ingress-1","body":{{TestNode.ChatPayload()}}}""");
+        using var response = await _http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var result = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("ingress-1", result.GetProperty("callId").GetString());
+        Assert.Equal("Completed", result.GetProperty("status").GetString());
+        Assert.Equal(200, result.GetProperty("httpStatus").GetInt32());
+        Assert.Contains("choices", result.GetProperty("body").GetString());
+    }
+
+    [Fact]
+    public async Task The_status_lists_the_endpoints()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/status");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        using var response = await _http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var endpoints = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("endpoints");
+        Assert.Equal("chat", endpoints[0].GetProperty("endpoint").GetString());
+    }
+
+    private static HttpRequestMessage Post(string json, string token = Token)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/calls") { Content = Json(json) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return request;
+    }
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+}
