@@ -16,6 +16,9 @@ public sealed record ClusterKeys(string Prefix)
     /// <summary>The stream of results for calls a node submitted: <c>{prefix}:node:{name}:replies</c>.</summary>
     public string Replies(string name) => $"{Prefix}:node:{name}:replies";
 
+    /// <summary>A key a node writes once and checks on every reconnect: when it is gone, Redis lost its data.</summary>
+    public string Marker(string name) => $"{Prefix}:node:{name}:marker";
+
     /// <summary>The set of node names that have heartbeated (dead ones are removed when found expired).</summary>
     public string Nodes => $"{Prefix}:nodes";
 

@@ -97,6 +97,16 @@ public sealed class ClusterNode : IAsyncDisposable
     /// <exception cref="RedisException">Redis failed or could not be reached.</exception>
     public Task<IReadOnlyList<NodeInfo>> ListNodesAsync(CancellationToken cancellationToken = default) => Membership.ListNodesAsync(cancellationToken);
 
+    /// <summary>The cluster as a whole: its live nodes with their in-flight counts, and each endpoint's shared credits.</summary>
+    /// <exception cref="RedisException">Redis failed or could not be reached.</exception>
+    public async Task<ClusterStatus> StatusAsync(CancellationToken cancellationToken = default)
+    {
+        var nodes = await ListNodesAsync(cancellationToken).ConfigureAwait(false);
+        var budgets = new SortedDictionary<string, BudgetUsage>(StringComparer.Ordinal);
+        foreach (var endpoint in Budget.Endpoints) budgets[endpoint] = await Budget.UsageAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        return new ClusterStatus(nodes, budgets);
+    }
+
     /// <summary>
     /// Leaves the cluster: removes the membership entry, stops taking calls, lets calls in progress finish for up to
     /// <paramref name="drainTimeout"/> (the rest are claimed by other nodes), and gives unspent leased credits back.

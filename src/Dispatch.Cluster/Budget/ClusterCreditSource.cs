@@ -239,11 +239,13 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
                         break;
                 }
             }
-            catch (RedisException ex)
+            catch (Exception ex)
             {
                 // A lost return or correction only leaves the budget counting the whole lease (under-use);
-                // a lost pause still holds on this node. A failed refill backs off below.
-                _logger.LogWarning("Cluster budget {Work} for endpoint {Endpoint} failed: {Error}", work.Kind, _endpoint, ex.Message);
+                // a lost pause still holds on this node. A failed refill backs off below. Nothing here may end
+                // the worker: the actor would wait for a lease that never comes.
+                if (ex is RedisException) _logger.LogWarning("Cluster budget {Work} for endpoint {Endpoint} failed: {Error}", work.Kind, _endpoint, ex.Message);
+                else _logger.LogError(ex, "Cluster budget {Work} for endpoint {Endpoint} failed unexpectedly", work.Kind, _endpoint);
                 if (work.Kind == WorkKind.Refill) RefillFailed();
             }
         }

@@ -29,6 +29,7 @@ public sealed class SharedBudget
     private static readonly RedisValue AcquireOp = Encoding.ASCII.GetBytes("acquire");
     private static readonly RedisValue PauseOp = Encoding.ASCII.GetBytes("pause");
     private static readonly RedisValue ReconcileOp = Encoding.ASCII.GetBytes("reconcile");
+    private static readonly RedisValue UsageOp = Encoding.ASCII.GetBytes("usage");
 
     private readonly IRedisCommandExecutor _redis;
     private readonly TimeProvider _time;
@@ -115,6 +116,18 @@ public sealed class SharedBudget
         var target = Find(endpoint);
         long ms = (await _redis.ExecuteAsync("PTTL", target.Keys.AsMemory(3, 1), cancellationToken).ConfigureAwait(false)).AsLong();
         return ms > 0 ? TimeSpan.FromMilliseconds(ms) : TimeSpan.Zero;
+    }
+
+    /// <summary>What all nodes' grants still in the window count against an endpoint's limits (for status), and any pause.</summary>
+    /// <exception cref="ArgumentException">The endpoint is not configured.</exception>
+    /// <exception cref="RedisException">Redis failed or could not be reached.</exception>
+    public async Task<BudgetUsage> UsageAsync(string endpoint, CancellationToken cancellationToken = default)
+    {
+        var target = Find(endpoint);
+        var reply = await _redis.EvalShaAsync(Script, target.Keys, new RedisValue[] { UsageOp, target.Limits.IntervalMicros }, cancellationToken)
+            .ConfigureAwait(false);
+        long pauseMs = reply[2].AsLong();
+        return new BudgetUsage(target.Limits, reply[0].AsLong(), reply[1].AsLong(), pauseMs > 0 ? TimeSpan.FromMilliseconds(pauseMs) : TimeSpan.Zero);
     }
 
     /// <summary>The limits an endpoint's budget enforces.</summary>

@@ -174,5 +174,10 @@ elseif op == 'reconcile' then
   redis.call('HINCRBY', state, 'r', r - oldR)
   redis.call('HINCRBY', state, 't', t - oldT)
   return {1, r - oldR, t - oldT}
+elseif op == 'usage' then
+  -- ARGV: interval(µs). What the grants still in the window count, and the rest of any pause (ms, <= 0 for none).
+  trim(tonumber(ARGV[2]))
+  local r, t = used()
+  return {r, t, redis.call('PTTL', pause)}
 end
 return redis.error_reply('BUDGET unknown operation ' .. tostring(op))

@@ -29,19 +29,6 @@ public static partial class RedisCommands
         return DateTimeOffset.UnixEpoch.AddTicks(micros * 10);
     }
 
-    /// <summary><c>INFO section</c>: the section's <c>name:value</c> lines as a dictionary.</summary>
-    public static async Task<Dictionary<string, string>> InfoAsync(this IRedisCommandExecutor redis, string section, CancellationToken cancellationToken = default)
-    {
-        string text = (await redis.ExecuteAsync("INFO", new RedisValue[] { section }, cancellationToken).ConfigureAwait(false)).AsString() ?? string.Empty;
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            int colon = line.IndexOf(':', StringComparison.Ordinal);
-            if (colon > 0 && !line.StartsWith('#')) fields[line[..colon]] = line[(colon + 1)..];
-        }
-        return fields;
-    }
-
     /// <summary><c>GET key</c>: the value as text, or null when the key does not exist.</summary>
     public static async Task<string?> GetAsync(this IRedisCommandExecutor redis, string key, CancellationToken cancellationToken = default) =>
         (await redis.ExecuteAsync("GET", new RedisValue[] { key }, cancellationToken).ConfigureAwait(false)).AsString();

@@ -125,6 +125,12 @@ public sealed partial class ClusterWorkQueue
             {
                 await ProcessAsync(stream.Key, entry, handler).ConfigureAwait(false);
             }
+            catch (Exception ex)
+            {
+                // Redis refused a step (out of memory, wrong type): the entry stays pending, and once this node
+                // stops refreshing it another node claims it and tries again.
+                _logger.LogError(ex, "Node {Node} could not finish call entry {EntryId} of {Stream}", NodeName, entry.Id, stream.Key);
+            }
             finally
             {
                 stream.Running.TryRemove(entry.Id, out _);

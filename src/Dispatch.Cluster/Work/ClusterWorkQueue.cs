@@ -27,8 +27,9 @@ public delegate Task<APICallResult> ClusterCallHandler(APICalling call, Cancella
 /// are working on fresh, so a slow call is not claimed from under them.</para>
 /// <para>When Redis is unreachable a submission fails with <see cref="ClusterUnavailableException"/> or
 /// waits, by <see cref="ClusterOptions.WhenRedisDown"/>; readers retry until it is back. A Redis that
-/// comes back without its data (a new run id) lost the queued entries: every call still waiting here is
-/// added again, so none is lost.</para>
+/// comes back without its data (seen by a marker key gone missing) lost the queued entries: every call
+/// still waiting here is added again, so none is lost. A call that was running at that moment may then
+/// run twice; the submitter still gets one result.</para>
 /// </remarks>
 public sealed partial class ClusterWorkQueue : IAsyncDisposable
 {
@@ -53,7 +54,7 @@ public sealed partial class ClusterWorkQueue : IAsyncDisposable
     private readonly CancellationTokenSource _abort = new();
     private readonly List<Task> _loops = [];
     private readonly object _gate = new();
-    private string? _serverRunId;
+    private int _markerSeen;
     private long _unclaimedReplies;
     private bool _started;
     private int _stopped;
@@ -102,7 +103,6 @@ public sealed partial class ClusterWorkQueue : IAsyncDisposable
         {
             var now = await _commands.TimeAsync(cancellationToken).ConfigureAwait(false);
             cursor = $"{now.ToUnixTimeMilliseconds()}-0";
-            _serverRunId = await ReadRunIdAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (RedisException ex)
         {
@@ -140,7 +140,7 @@ public sealed partial class ClusterWorkQueue : IAsyncDisposable
     {
         try
         {
-            await AddEntryAsync(submission, cancellationToken).ConfigureAwait(false);
+            await AddEntryAsync(submission, _options.WhenRedisDown == WhenRedisDown.Wait, cancellationToken).ConfigureAwait(false);
             return await submission.Result.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ClusterUnavailableException or OperationCanceledException)
@@ -151,7 +151,7 @@ public sealed partial class ClusterWorkQueue : IAsyncDisposable
         }
     }
 
-    private async Task AddEntryAsync(Submission submission, CancellationToken cancellationToken)
+    private async Task AddEntryAsync(Submission submission, bool waitForRedis, CancellationToken cancellationToken)
     {
         var call = submission.Call;
         var fields = new KeyValuePair<string, RedisValue>[]
@@ -170,7 +170,7 @@ public sealed partial class ClusterWorkQueue : IAsyncDisposable
             }
             catch (RedisConnectionException ex)
             {
-                if (_options.WhenRedisDown == WhenRedisDown.Fail)
+                if (!waitForRedis)
                 {
                     throw new ClusterUnavailableException(
                         $"Call '{call.CallId}' for endpoint '{call.Endpoint}' could not be submitted: Redis at {_commands.Endpoint} is unreachable " +
@@ -235,31 +235,32 @@ public sealed partial class ClusterWorkQueue : IAsyncDisposable
         if (change.Current == RedisConnectionState.Connected && Volatile.Read(ref _stopped) == 0) _ = CheckServerAsync();
     }
 
-    /// <summary>After a reconnect: a Redis with a new run id has lost its data, so every call still waiting here is queued again.</summary>
+    /// <summary>
+    /// On every (re)connect: a Redis that lost this node's marker key lost its data with it (restarted without
+    /// persistence, or flushed), and with it the entries of the calls still waiting here, so they are queued again.
+    /// </summary>
     private async Task CheckServerAsync()
     {
         try
         {
-            string? runId = await ReadRunIdAsync(CancellationToken.None).ConfigureAwait(false);
-            string? previous = Interlocked.Exchange(ref _serverRunId, runId);
-            if (previous is null || previous == runId) return;
+            bool written = await _commands.SetAsync(_keys.Marker(NodeName), "1", onlyIfAbsent: true).ConfigureAwait(false);
+            // The first write only marks this node's presence; a later one means the marker was gone.
+            if (Interlocked.Exchange(ref _markerSeen, 1) == 0 || !written) return;
             var lost = _waiting.Values.Where(s => s.Queued).ToArray();
-            _logger.LogWarning("Redis at {Endpoint} restarted without its data; node {Node} submits its {Count} waiting calls again",
+            _logger.LogWarning("Redis at {Endpoint} lost its data; node {Node} submits its {Count} waiting calls again",
                 _commands.Endpoint, NodeName, lost.Length);
             foreach (var submission in lost)
             {
-                if (!submission.Result.Task.IsCompleted) await AddEntryAsync(submission, _abort.Token).ConfigureAwait(false);
+                // Accepted calls are queued again whatever when-redis-down says: their callers are already waiting.
+                if (!submission.Result.Task.IsCompleted) await AddEntryAsync(submission, waitForRedis: true, _abort.Token).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is RedisException or ClusterUnavailableException or OperationCanceledException)
+        catch (Exception ex) when (ex is RedisException or OperationCanceledException or ObjectDisposedException)
         {
-            // The connection dropped again; the next reconnect checks once more. Forget the id so that check compares.
-            _logger.LogWarning("Node {Node} could not check Redis at {Endpoint} after reconnecting: {Error}", NodeName, _commands.Endpoint, ex.Message);
+            // The connection dropped again before the check; the next reconnect checks once more.
+            _logger.LogWarning("Node {Node} could not check Redis at {Endpoint} after connecting: {Error}", NodeName, _commands.Endpoint, ex.Message);
         }
     }
-
-    private async Task<string?> ReadRunIdAsync(CancellationToken cancellationToken) =>
-        (await _commands.InfoAsync("server", cancellationToken).ConfigureAwait(false)).GetValueOrDefault("run_id");
 
     /// <summary>
     /// Stops reading, lets calls this node is working on finish for up to <paramref name="drainTimeout"/>
@@ -288,6 +289,14 @@ public sealed partial class ClusterWorkQueue : IAsyncDisposable
             await finished.ConfigureAwait(false);
         }
         await _abort.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _commands.DelAsync(_keys.Marker(NodeName)).ConfigureAwait(false);
+        }
+        catch (RedisException)
+        {
+            // Left behind it only tells a later node of this name that Redis kept its data.
+        }
         foreach (var (callId, submission) in _waiting)
         {
             if (_waiting.TryRemove(new KeyValuePair<string, Submission>(callId, submission)))
