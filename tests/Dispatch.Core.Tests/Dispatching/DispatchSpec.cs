@@ -96,8 +96,8 @@ public abstract class DispatchSpec : TestKit, IAsyncLifetime
     }
 
     /// <summary>Waits (real time, polling) until <paramref name="condition"/> holds.</summary>
-    protected Task Until(Func<bool> condition, string what) =>
-        AwaitConditionAsync(condition, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(2), what);
+    protected Task Until(Func<bool> condition, string what, int seconds = 10) =>
+        AwaitConditionAsync(condition, TimeSpan.FromSeconds(seconds), TimeSpan.FromMilliseconds(2), what);
 
     /// <summary>Asks for a call's result; the ask itself has no timeout (virtual time would expire it), the wait is real time.</summary>
     protected static Task<APICallResult> Send(IActorRef dispatch, APICalling call) =>

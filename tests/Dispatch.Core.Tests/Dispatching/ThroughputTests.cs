@@ -1,0 +1,67 @@
+using Dispatch.Actors;
+using Dispatch.Core.Protocol;
+using Dispatch.Core.Queue;
+using Dispatch.Core.RateLimiting;
+using Xunit.Abstractions;
+using UpstreamLimits = Dispatch.FakeUpstream.RateLimiting.RateLimitOptions;
+
+namespace Dispatch.Core.Tests.Dispatching;
+
+/// <summary>
+/// With limits equal to the upstream's, Dispatch uses the whole budget and never more. Dispatch and
+/// the upstream share one virtual clock, which the test moves in steps only once nothing more can
+/// happen at the current instant, so "no window over the limit" and "within 110% of the minimum
+/// time" are measured exactly, whatever the machine's speed.
+/// </summary>
+public class ThroughputTests(ITestOutputHelper output) : DispatchSpec(output)
+{
+    private const int Calls = 2_000;
+    private const int Limit = 500;
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(50);
+
+    protected override UpstreamLimits UpstreamLimits => new() { RequestsPerWindow = Limit, Window = Interval };
+
+    [Fact]
+    public async Task Two_thousand_calls_at_the_upstreams_limits_all_complete_without_a_429_within_110_percent_of_the_minimum_time()
+    {
+        var dispatch = StartDispatch(Endpoint(e => e with
+        {
+            RateLimit = new RateLimitOptions { Requests = Limit, Interval = Interval },
+            Executor = new Dispatch.Core.Execution.ExecutorOptions { Concurrency = 16 },
+            Queue = new QueueOptions { Capacity = Calls },
+        }));
+        var start = Clock.GetUtcNow();
+        var calls = Enumerable.Range(0, Calls).Select(i => dispatch.Ask<APICallResult>(Call($"c{i}"))).ToArray();
+
+        while (calls.Any(c => !c.IsCompleted))
+        {
+            await UntilOnlyTimeCanHelp(dispatch, calls);
+            if (calls.All(c => c.IsCompleted)) break;
+            Clock.Advance(Step);
+        }
+
+        var elapsed = Clock.GetUtcNow() - start;
+        // 500 at 0 s, 1 s, 2 s and 3 s: the limits allow nothing faster than 3 s.
+        var minimum = Interval * (Calls / Limit - 1);
+        Assert.All(calls, c => Assert.Equal(CallStatus.Completed, c.Result.Status));
+        Assert.Equal(0, Upstream.Counters.Throttled);
+        Assert.True(Upstream.Counters.MaxRequestsInWindow <= Limit, $"{Upstream.Counters.MaxRequestsInWindow} requests in one window");
+        Assert.InRange(elapsed, minimum, minimum * 1.1);
+    }
+
+    /// <summary>Waits until every unfinished call sits in the queue or in the rate limiter's line, held back by the clock.</summary>
+    private async Task UntilOnlyTimeCanHelp(IActorRef dispatch, Task<APICallResult>[] calls)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            var unfinished = calls.Count(c => !c.IsCompleted);
+            if (unfinished == 0) return;
+            var status = await StatusOf(dispatch);
+            if (status.InFlight == status.WaitingForCredits && status.QueueDepth + status.WaitingForCredits == unfinished) return;
+        }
+
+        throw new Xunit.Sdk.XunitException("the pipeline never settled at " + Clock.GetUtcNow());
+    }
+}
