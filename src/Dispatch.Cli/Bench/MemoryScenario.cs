@@ -62,8 +62,8 @@ internal static class MemoryScenario
             if (kind == ClientKind.Dispatch)
                 checks.Add(new TargetCheck("Dispatch: ≤ 2 KB per queued call beyond its payload", $"{perCall:N0} bytes", perCall <= 2048));
 
+            // Every call ends before the client goes, so none touches a disposed semaphore or limiter.
             await abort.CancelAsync().ConfigureAwait(false);
-            await client.DisposeAsync().ConfigureAwait(false);
             foreach (var task in tasks)
             {
                 try
@@ -75,6 +75,8 @@ internal static class MemoryScenario
                     // Cancelled by the teardown above: the scenario measured them waiting, not ending.
                 }
             }
+
+            await client.DisposeAsync().ConfigureAwait(false);
         }
 
         return new ScenarioResult("memory",

@@ -145,9 +145,11 @@ internal sealed class PollyClient : IBenchClient
                     { Result: { } response } => (int)response.StatusCode >= 500,
                     _ => false,
                 }),
+                // A short sampling window: with a long one, the successes before an outage keep
+                // the failure ratio low, and the breaker opens late or never.
                 FailureRatio = 0.5,
                 MinimumThroughput = 10,
-                SamplingDuration = TimeSpan.FromSeconds(10),
+                SamplingDuration = TimeSpan.FromSeconds(2),
                 BreakDuration = profile.BreakDuration,
                 OnOpened = _ => Notify(onBreakerChange, "Open"),
                 OnHalfOpened = _ => Notify(onBreakerChange, "HalfOpen"),

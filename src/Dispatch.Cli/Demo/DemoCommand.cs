@@ -106,7 +106,7 @@ internal static class DemoCommand
         var counters = upstream.Counters.Snapshot(includeCallIds: false);
         var completed = results.Count(r => r.IsSuccess);
         var durations = results.Select(r => r.TotalTime.TotalMilliseconds).Order().ToArray();
-        var table = new Table().Border(TableBorder.Rounded).Title("dispatch demo").AddColumn("").AddColumn(new TableColumn("").RightAligned());
+        var table = new Table().Border(TableBorder.Rounded).Title("dispatch demo").AddColumn("").AddColumn(new TableColumn("").RightAligned()).HideHeaders();
         table.AddRow("calls completed", $"{completed} / {calls}");
         table.AddRow("throughput", string.Create(CultureInfo.InvariantCulture, $"{calls / clock.Elapsed.TotalSeconds:0.0} calls/s in {clock.Elapsed.TotalSeconds:0.0} s"));
         table.AddRow("429s from the provider", counters.Throttled.ToString(CultureInfo.InvariantCulture));

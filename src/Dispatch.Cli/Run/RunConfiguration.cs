@@ -45,7 +45,9 @@ internal sealed class RunConfiguration
         error = null;
         if (endpoint is null)
         {
-            if (HasEndpointFlags(options))
+            if (configured.Count == 0)
+                error = "no endpoint to call: pass --url (the full request URL) or a --config that defines one";
+            else if (HasEndpointFlags(options))
                 error = $"say which endpoint the flags apply to with --endpoint (the configuration has {configured.Count}: {string.Join(", ", configured)})";
             return run;
         }

@@ -46,7 +46,7 @@ internal static class RunDisplay
     /// <summary>Writes the summary table.</summary>
     public static void ShowSummary(IAnsiConsole console, RunStats stats, TimeSpan elapsed, string output, string errors)
     {
-        var table = new Table().Border(TableBorder.Rounded).Title("dispatch run").AddColumn("").AddColumn(new TableColumn("").RightAligned());
+        var table = new Table().Border(TableBorder.Rounded).Title("dispatch run").AddColumn("").AddColumn(new TableColumn("").RightAligned()).HideHeaders();
         var sent = stats.Completed + stats.Failed;
         table.AddRow("input lines", N(stats.Total));
         table.AddRow("completed", N(stats.Completed));

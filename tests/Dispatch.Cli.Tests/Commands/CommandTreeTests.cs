@@ -1,0 +1,36 @@
+using Dispatch.Cli.Commands;
+
+namespace Dispatch.Cli.Tests.Commands;
+
+public sealed class CommandTreeTests
+{
+    [Fact]
+    public void The_dispatch_command_has_run_node_fake_upstream_demo_and_up()
+    {
+        var names = CommandTree.Create().Subcommands.Select(c => c.Name).ToList();
+
+        Assert.Subset(names.ToHashSet(), new HashSet<string> { "run", "node", "fake-upstream", "demo", "up" });
+    }
+
+    [Fact]
+    public void The_bench_subcommand_is_there_exactly_when_the_bench_command_type_is_built_in()
+    {
+        var built = typeof(CommandTree).Assembly.GetType(CommandTree.BenchCommandType) is not null;
+
+        Assert.Equal(built, CommandTree.Create().Subcommands.Any(c => c.Name == "bench"));
+    }
+
+    [Fact]
+    public void Run_accepts_repeated_headers_and_the_config_less_flags()
+    {
+        var parse = CommandTree.Create().Parse(["run", "in.jsonl", "-o", "out.jsonl", "--url", "http://x", "--header", "A: 1", "--header", "B: 2", "--limit-requests", "5", "--interval", "200ms", "--concurrency", "3", "--max-attempts", "2"]);
+
+        Assert.Empty(parse.Errors);
+    }
+
+    [Fact]
+    public void Run_without_an_output_is_a_parse_error()
+    {
+        Assert.NotEmpty(CommandTree.Create().Parse(["run", "in.jsonl"]).Errors);
+    }
+}
