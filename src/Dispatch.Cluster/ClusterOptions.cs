@@ -62,7 +62,10 @@ public sealed record ClusterOptions
     /// </summary>
     public bool GuardAgainstRedisRestart { get; init; } = true;
 
-    /// <summary>How often a busy node checks whether another node paused an endpoint (<c>pause-check-interval</c>). Default 250 ms.</summary>
+    /// <summary>
+    /// How often a busy node checks whether another node paused an endpoint, and how long it gathers token corrections
+    /// of spent leases before sending them in one command per lease (<c>pause-check-interval</c>). Default 250 ms.
+    /// </summary>
     public TimeSpan PauseCheckInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>A call pending this long on a silent node is claimed by another (<c>claim-idle-timeout</c>). Default 60 seconds.</summary>

@@ -16,7 +16,9 @@ namespace Dispatch.Cluster.Budget;
 /// <remarks>
 /// <para>Every Redis command (leases, returns of unused credits, reconciliations, pauses, pause checks)
 /// runs on one background worker, in order, one at a time: a batch's unused credits are given back
-/// before the next batch is asked for, and at most one lease request is ever in flight.</para>
+/// before the next batch is asked for, and at most one lease request is ever in flight. Token
+/// corrections that arrive after a batch was retired are gathered and sent once per batch and
+/// <see cref="ClusterOptions.PauseCheckInterval"/>, so Redis sees a few commands per batch, not per call.</para>
 /// <para>Over-granting is impossible by construction: every credit granted here comes from a lease the
 /// budget counted in full for its whole span, and none is granted after the lease's local deadline.
 /// Credits of a node that dies holding a lease are only left unused.</para>
@@ -43,6 +45,8 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
     private readonly Dictionary<long, LocalGrant> _grants = [];
     private readonly Queue<LeaseRecord> _leases = new();
     private readonly Task _worker;
+    private readonly ITimer _flushTimer;
+    private readonly HashSet<LeaseRecord> _corrected = [];
     private LeaseRecord? _current;
     private long _lastGrantId;
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
@@ -69,6 +73,7 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
         _options = options.Validate();
         _time = budget.TimeProvider;
         _logger = logger ?? NullLogger.Instance;
+        _flushTimer = _time.CreateTimer(_ => FlushCorrections(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _worker = Task.Run(WorkAsync);
     }
 
@@ -141,8 +146,10 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
             long delta = actualTokens - grant.Tokens;
             _grants[grantId] = grant with { Tokens = actualTokens };
             grant.Lease.Credits.AdjustTokens(delta);
-            // A batch still being spent is corrected when it is retired; a retired one is corrected now.
-            if (grant.Lease.Retired) QueueReturn(grant.Lease);
+            // A batch still being spent is corrected when it is retired. Corrections of retired batches are
+            // gathered for a pause-check interval and sent once per batch, not once per call.
+            if (grant.Lease.Retired && _corrected.Add(grant.Lease) && _corrected.Count == 1)
+                _flushTimer.Change(_options.PauseCheckInterval, Timeout.InfiniteTimeSpan);
             return true;
         }
     }
@@ -181,8 +188,10 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
             if (_disposed) return;
             _disposed = true;
             RetireCurrent();
+            QueueCorrections();
             _work.Writer.TryComplete();
         }
+        await _flushTimer.DisposeAsync().ConfigureAwait(false);
         await _worker.ConfigureAwait(false);
     }
 
@@ -202,8 +211,18 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
         QueueReturn(lease);
     }
 
-    private void QueueReturn(LeaseRecord lease) =>
-        _work.Writer.TryWrite(Work.Return(lease.Credits.Lease.GrantId, lease.Credits.UsedRequests, lease.Credits.UsedTokens));
+    private void QueueReturn(LeaseRecord lease) => _work.Writer.TryWrite(Work.Return(lease));
+
+    private void FlushCorrections()
+    {
+        lock (_gate) QueueCorrections();
+    }
+
+    private void QueueCorrections()
+    {
+        foreach (var lease in _corrected) QueueReturn(lease);
+        _corrected.Clear();
+    }
 
     /// <summary>Forgets batches that have left every window: their grants can no longer be corrected.</summary>
     private void Prune(long timestamp)
@@ -225,10 +244,14 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
                 switch (work.Kind)
                 {
                     case WorkKind.Refill:
-                        await RefillAsync((int)work.Requests, work.Tokens).ConfigureAwait(false);
+                        await RefillAsync(work.Requests, work.Tokens).ConfigureAwait(false);
                         break;
                     case WorkKind.Return:
-                        await _budget.ReconcileAsync(_endpoint, work.GrantId!, work.Requests, work.Tokens).ConfigureAwait(false);
+                        // The amounts are read when sent, so a return queued before later corrections still carries them.
+                        string grantId;
+                        long usedRequests, usedTokens;
+                        lock (_gate) (grantId, usedRequests, usedTokens) = (work.Lease!.Credits.Lease.GrantId, work.Lease.Credits.UsedRequests, work.Lease.Credits.UsedTokens);
+                        await _budget.ReconcileAsync(_endpoint, grantId, usedRequests, usedTokens).ConfigureAwait(false);
                         break;
                     case WorkKind.Pause:
                         await _budget.PauseAsync(_endpoint, work.Until).ConfigureAwait(false);
@@ -276,6 +299,8 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
                     }
                     _leases.Enqueue(record);
                     _current = record;
+                    // The lease was granted, so no pause was in force: the next check can wait a whole interval.
+                    _nextPauseCheck = now + _options.PauseCheckInterval;
                     break;
                 case BudgetDenial.Paused:
                     if (now + lease.RetryAfter > _pausedUntil) _pausedUntil = now + lease.RetryAfter;
@@ -340,13 +365,13 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
         CheckPause,
     }
 
-    private readonly record struct Work(WorkKind Kind, long Requests, long Tokens, string? GrantId, DateTimeOffset Until)
+    private readonly record struct Work(WorkKind Kind, int Requests, long Tokens, LeaseRecord? Lease, DateTimeOffset Until)
     {
         public static Work CheckPause => new(WorkKind.CheckPause, 0, 0, null, default);
 
         public static Work Refill(int requests, long tokens) => new(WorkKind.Refill, requests, tokens, null, default);
 
-        public static Work Return(string grantId, long requests, long tokens) => new(WorkKind.Return, requests, tokens, grantId, default);
+        public static Work Return(LeaseRecord lease) => new(WorkKind.Return, 0, 0, lease, default);
 
         public static Work Pause(DateTimeOffset until) => new(WorkKind.Pause, 0, 0, null, until);
     }

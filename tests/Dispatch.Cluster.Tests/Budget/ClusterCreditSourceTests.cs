@@ -17,9 +17,9 @@ public sealed class ClusterCreditSourceTests(RedisServerFixture redis)
     private static DateTimeOffset Now => TimeProvider.System.GetUtcNow();
 
     /// <summary>Three nodes, each with its own connection and budget object, sharing one endpoint's budget in Redis.</summary>
-    private async Task<(ClusterCreditSource[] Sources, RedisConnection[] Connections)> NodesAsync(int leaseSize = 4)
+    private async Task<(ClusterCreditSource[] Sources, RedisConnection[] Connections)> NodesAsync(int leaseSize = 4, TimeSpan? interval = null)
     {
-        var (budgetOptions, endpoint) = TestBudgets.For(RequestLimit, TokenLimit, Interval);
+        var (budgetOptions, endpoint) = TestBudgets.For(RequestLimit, TokenLimit, interval ?? Interval);
         var options = TestCluster.Options(redis.Server.Options, TestCluster.NewPrefix(), "node") with { LeaseSize = leaseSize };
         var connections = await Task.WhenAll(Enumerable.Range(0, Nodes).Select(_ => redis.ConnectAsync()));
         var sources = connections
@@ -139,6 +139,40 @@ public sealed class ClusterCreditSourceTests(RedisServerFixture redis)
         {
             await DisposeAsync(sources, connections);
         }
+    }
+
+    [Fact]
+    public async Task Corrections_of_a_spent_lease_reach_the_budget_in_one_command()
+    {
+        var (sources, connections) = await NodesAsync(interval: TimeSpan.FromMinutes(1));
+        await using var probe = await redis.ConnectAsync();
+        var source = sources[0];
+        try
+        {
+            var grants = new List<long>();
+            for (int i = 0; i < 4; i++) grants.Add((await Poll.UntilAsync(() => source.TryAcquire(1, 10, Now), a => a.Granted, "a grant")).GrantId);
+            // The fifth retires the spent lease and draws the next one.
+            await Poll.UntilAsync(() => source.TryAcquire(1, 10, Now), a => a.Granted, "a grant from the next lease");
+            long before = connections[0].CommandsSent;
+
+            foreach (var id in grants) Assert.True(source.Reconcile(id, 25, Now));
+
+            var usage = await Poll.UntilAsync(() => UsageAsync(source.Endpoint), u => u.Tokens == 4 * 25 + 400, "the corrections arrive");
+            Assert.Equal(8, usage.Requests);
+            Assert.Equal(1, connections[0].CommandsSent - before);
+        }
+        finally
+        {
+            await DisposeAsync(sources, connections);
+        }
+
+        Task<BudgetUsage> UsageAsync(string endpoint) =>
+            new SharedBudget(probe, new SharedBudgetOptions
+            {
+                KeyPrefix = TestBudgets.KeyPrefix,
+                GuardAgainstRedisRestart = false,
+                Endpoints = new Dictionary<string, BudgetLimits> { [endpoint] = new(RequestLimit, TokenLimit, TimeSpan.FromMinutes(1)) },
+            }).UsageAsync(endpoint);
     }
 
     [Fact]
