@@ -89,9 +89,22 @@ public sealed class ClusterNode : IAsyncDisposable
         await Membership.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Submits a call to the cluster and returns its one final result (see <see cref="ClusterWorkQueue.SubmitAsync"/>).</summary>
+    /// <summary>
+    /// Submits a call to the cluster and returns its one final result (see <see cref="ClusterWorkQueue.SubmitAsync"/>).
+    /// A call for an endpoint this node's configuration does not have is answered <see cref="CallStatus.Rejected"/>
+    /// at once: no node would ever take it from its stream.
+    /// </summary>
     /// <exception cref="ClusterUnavailableException">Redis is unreachable and <see cref="ClusterOptions.WhenRedisDown"/> is <c>fail</c>.</exception>
-    public Task<APICallResult> SubmitAsync(APICalling call, CancellationToken cancellationToken = default) => Work.SubmitAsync(call, cancellationToken);
+    public Task<APICallResult> SubmitAsync(APICalling call, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        if (call.Endpoint is null || !_dispatch.Endpoints.ContainsKey(call.Endpoint))
+        {
+            return Task.FromResult(APICallResult.Rejected(call.CallId, ErrorKind.InvalidRequest,
+                $"No endpoint named '{call.Endpoint}' is configured under {EndpointOptions.EndpointsPath}."));
+        }
+        return Work.SubmitAsync(call, cancellationToken);
+    }
 
     /// <summary>The live nodes of the cluster.</summary>
     /// <exception cref="RedisException">Redis failed or could not be reached.</exception>

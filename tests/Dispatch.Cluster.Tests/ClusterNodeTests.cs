@@ -1,3 +1,4 @@
+using Dispatch.Cluster.Work;
 using Dispatch.Core.Options;
 using Dispatch.Core.Protocol;
 using Dispatch.Core.RateLimiting;
@@ -14,28 +15,44 @@ public sealed class ClusterNodeTests(RedisServerFixture redis)
 
     private static readonly DispatchOptions Dispatch = new() { Endpoints = new Dictionary<string, EndpointOptions> { ["chat"] = Chat } };
 
+    /// <summary>Stands in for a node's pipeline: its rate limiter draws on the shared budget before "sending".</summary>
+    private static ClusterCallHandler Pipeline(ClusterNode node)
+    {
+        var credits = node.CreditSourceFactory(Chat);
+        return async (call, _) =>
+        {
+            var attempt = await Poll.UntilAsync(() => credits.TryAcquire(1, 50, TimeProvider.System.GetUtcNow()), c => c.Granted, "credits");
+            return APICallResult.Completed(call.CallId, 200, $"{node.NodeName} granted {attempt.GrantId}");
+        };
+    }
+
     [Fact]
-    public async Task A_call_submitted_on_one_node_runs_on_another_with_credits_from_the_shared_budget_and_both_show_in_the_status()
+    public async Task Calls_submitted_on_a_node_run_with_credits_from_the_shared_budget_and_every_node_shows_in_the_status()
     {
         string prefix = TestCluster.NewPrefix();
-        await using var a = new ClusterNode(TestCluster.Options(redis.Server.Options, prefix, "a"), new DispatchOptions());
+        await using var a = new ClusterNode(TestCluster.Options(redis.Server.Options, prefix, "a"), Dispatch);
         await using var b = new ClusterNode(TestCluster.Options(redis.Server.Options, prefix, "b"), Dispatch);
-        var credits = b.CreditSourceFactory(Chat);
-        await a.StartAsync((call, _) => throw new InvalidOperationException("node a serves no endpoint"));
-        await b.StartAsync(async (call, _) =>
-        {
-            // Stands in for b's pipeline: its rate limiter draws on the shared budget before sending.
-            var attempt = await Poll.UntilAsync(() => credits.TryAcquire(1, 50, TimeProvider.System.GetUtcNow()), c => c.Granted, "credits");
-            return APICallResult.Completed(call.CallId, 200, $"b granted {attempt.GrantId}");
-        });
+        await a.StartAsync(Pipeline(a));
+        await b.StartAsync(Pipeline(b));
 
-        var result = await a.SubmitAsync(new APICalling("call-1", "chat", "{}")).Finishes();
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => a.SubmitAsync(new APICalling($"call-{i}", "chat", "{}")))).Finishes();
         var status = await b.StatusAsync();
 
-        Assert.Equal("b granted 1", result.Body);
-        Assert.Same(credits, b.CreditSourceFactory(Chat));
+        Assert.All(results, r => Assert.Matches("^[ab] granted [0-9]+$", r.Body));
+        Assert.Same(a.CreditSourceFactory(Chat), a.CreditSourceFactory(Chat));
         Assert.Equal(["a", "b"], status.Nodes.Select(n => n.Name));
         Assert.Equal(["chat"], status.Budgets.Keys);
-        Assert.InRange(status.Budgets["chat"].Requests, 1, 10);
+        Assert.InRange(status.Budgets["chat"].Requests, 20, 100);
+    }
+
+    [Fact]
+    public async Task A_call_for_an_endpoint_no_node_is_configured_for_is_rejected_at_once()
+    {
+        await using var a = new ClusterNode(TestCluster.Options(redis.Server.Options, TestCluster.NewPrefix(), "a"), Dispatch);
+
+        var result = await a.SubmitAsync(new APICalling("call-x", "nowhere", "{}"));
+
+        Assert.Equal((CallStatus.Rejected, ErrorKind.InvalidRequest), (result.Status, result.Error));
+        Assert.Contains("nowhere", result.ErrorMessage);
     }
 }

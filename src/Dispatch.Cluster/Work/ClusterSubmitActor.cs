@@ -14,25 +14,36 @@ namespace Dispatch.Cluster.Work;
 /// </remarks>
 public sealed class ClusterSubmitActor : ReceiveActor
 {
-    /// <summary>Creates the actor over this node's queue.</summary>
-    /// <param name="work">The queue calls are submitted to; started by its owner.</param>
+    /// <summary>Creates the actor over a submit function (a <see cref="ClusterNode"/>'s or a <see cref="ClusterWorkQueue"/>'s).</summary>
+    /// <param name="submit">Submits a call to the cluster and returns its result.</param>
+    /// <param name="nodeName">This node's name, for the answer to a call submitted while the node stops.</param>
     /// <param name="local">This node's DispatchActor, which gets every message that is not a call; null leaves them unhandled.</param>
-    public ClusterSubmitActor(ClusterWorkQueue work, IActorRef? local)
+    public ClusterSubmitActor(Func<APICalling, Task<APICallResult>> submit, string nodeName, IActorRef? local)
     {
-        ArgumentNullException.ThrowIfNull(work);
-        Receive<APICalling>(call => _ = SubmitAsync(work, call).PipeTo(Sender, Self));
+        ArgumentNullException.ThrowIfNull(submit);
+        Receive<APICalling>(call => _ = SubmitAsync(submit, nodeName, call).PipeTo(Sender, Self));
         if (local is not null) ReceiveAny(message => local.Tell(message, Sender));
     }
 
-    /// <summary>Props for the actor; see the constructor.</summary>
-    public static Props Props(ClusterWorkQueue work, IActorRef? local = null) =>
-        Dispatch.Actors.Props.Create(() => new ClusterSubmitActor(work, local));
+    /// <summary>Props for the actor in front of a node: calls for endpoints the node does not know are rejected at once.</summary>
+    public static Props Props(ClusterNode node, IActorRef? local = null)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return Dispatch.Actors.Props.Create(() => new ClusterSubmitActor(call => node.SubmitAsync(call, CancellationToken.None), node.NodeName, local));
+    }
 
-    private static async Task<APICallResult> SubmitAsync(ClusterWorkQueue work, APICalling call)
+    /// <summary>Props for the actor in front of a work queue.</summary>
+    public static Props Props(ClusterWorkQueue work, IActorRef? local = null)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return Dispatch.Actors.Props.Create(() => new ClusterSubmitActor(call => work.SubmitAsync(call, CancellationToken.None), work.NodeName, local));
+    }
+
+    private static async Task<APICallResult> SubmitAsync(Func<APICalling, Task<APICallResult>> submit, string nodeName, APICalling call)
     {
         try
         {
-            return await work.SubmitAsync(call).ConfigureAwait(false);
+            return await submit(call).ConfigureAwait(false);
         }
         catch (ClusterUnavailableException ex)
         {
@@ -40,13 +51,9 @@ public sealed class ClusterSubmitActor : ReceiveActor
         }
         catch (ObjectDisposedException)
         {
-            return APICallResult.Cancelled(call.CallId, $"Node '{work.NodeName}' is stopping; the call was not submitted.");
+            return APICallResult.Cancelled(call.CallId, $"Node '{nodeName}' is stopping; the call was not submitted.");
         }
-        catch (InvalidOperationException ex)
-        {
-            return APICallResult.Rejected(call.CallId, ErrorKind.InvalidRequest, ex.Message);
-        }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
         {
             return APICallResult.Rejected(call.CallId ?? string.Empty, ErrorKind.InvalidRequest, ex.Message);
         }
