@@ -25,6 +25,7 @@ public static class BenchCommand
         {
             scenario, calls, concurrency, json, quick,
         };
+        command.Subcommands.Add(UpstreamProcess.CreateCommand());
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(concurrency) < 1 || parse.GetValue(calls) is < 1)

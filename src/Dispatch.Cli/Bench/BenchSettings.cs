@@ -31,10 +31,14 @@ internal static class BenchClients
 {
     /// <summary>A client of <paramref name="upstream"/>.</summary>
     public static IBenchClient Create(ClientKind kind, FakeUpstreamServer upstream, ClientProfile profile, Action<string>? onBreakerChange = null) =>
+        Create(kind, upstream.BaseAddress, profile, onBreakerChange);
+
+    /// <summary>A client of the upstream at <paramref name="baseAddress"/>.</summary>
+    public static IBenchClient Create(ClientKind kind, Uri baseAddress, ClientProfile profile, Action<string>? onBreakerChange = null) =>
         kind switch
         {
-            ClientKind.Raw => new RawHttpClient(upstream.BaseAddress, profile),
-            ClientKind.Polly => new PollyClient(upstream.BaseAddress, profile, onBreakerChange),
-            _ => new DispatchClient(upstream.BaseAddress, profile, onBreakerChange),
+            ClientKind.Raw => new RawHttpClient(baseAddress, profile),
+            ClientKind.Polly => new PollyClient(baseAddress, profile, onBreakerChange),
+            _ => new DispatchClient(baseAddress, profile, onBreakerChange),
         };
 }
