@@ -1,11 +1,16 @@
 using BenchmarkDotNet.Running;
+using Dispatch.Benchmarks.Pipeline;
 
 namespace Dispatch.Benchmarks;
 
-/// <summary>Entry point: runs the BenchmarkDotNet suites chosen on the command line (see RESULTS.md).</summary>
+/// <summary>Entry point: runs the BenchmarkDotNet suites chosen on the command line (see RESULTS.md), or <c>pipeline</c> for the latency harness.</summary>
 public static class Program
 {
-    /// <summary>Runs the benchmarks selected by <paramref name="args"/>.</summary>
-    public static void Main(string[] args) =>
+    /// <summary>Runs the benchmarks selected by <paramref name="args"/>; <c>pipeline [calls] [rounds]</c> runs <see cref="PipelineHarness"/>.</summary>
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "pipeline") return await PipelineHarness.RunAsync(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }

@@ -29,6 +29,7 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
     private readonly string _endpoint;
     private readonly IActorRef _limiter;
     private readonly IActorRef _endpointActor;
+    private readonly SessionHolder _session;
     private readonly ExecutionController _execution;
     private PendingCall? _call;
     private Stage _stage;
@@ -39,8 +40,9 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
     private CancellationTokenSource? _attempt;
     private bool _restarting;
 
-    public ExecutorActor(string endpoint, IActorRef limiter, IActorRef endpointActor, RetryOptions retry, int seed)
+    public ExecutorActor(string endpoint, IActorRef limiter, IActorRef endpointActor, SessionHolder session, RetryOptions retry, int seed)
     {
+        _session = session;
         _endpoint = endpoint;
         _limiter = limiter;
         _endpointActor = endpointActor;
@@ -153,7 +155,9 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
         execution.Charge(grant.Tokens);
         _stage = Stage.InFlight;
         _attempt ??= new CancellationTokenSource();
-        _endpointActor.Tell(new Invoke(_call.Call, _ticket, _attempt.Token), Self);
+        var invoke = new Invoke(_call.Call, _ticket, _attempt.Token);
+        if (_session.Session is { } session) EndpointActor.Start(session, invoke, Self);
+        else _endpointActor.Tell(invoke, Self);
     }
 
     private void Refused(CreditsRefused refused)

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Dispatch.Benchmarks.Pipeline;
+
+/// <summary>
+/// <c>dotnet run -c Release --project tests/Dispatch.Benchmarks -- pipeline [calls] [rounds]</c>:
+/// runs the pipeline workload through raw HttpClient and through Dispatch in alternating rounds
+/// and prints calls per second, their ratio, and p50/p99 latency per call with what Dispatch adds.
+/// </summary>
+public static class PipelineHarness
+{
+    /// <summary>Runs the comparison and prints the figures.</summary>
+    /// <param name="args">Optional: calls per round (default 20,000), rounds (default 5).</param>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var calls = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20_000;
+        var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
+        await using var workload = await PipelineWorkload.StartAsync();
+
+        // Warm both paths up: JIT, tiered compilation, connection pools.
+        await PipelineWorkload.RunAsync(workload.RawCallAsync, 5_000);
+        await PipelineWorkload.RunAsync(workload.DispatchCallAsync, 5_000);
+
+        await PipelineWorkload.RunAsync(workload.SessionCallAsync, 5_000);
+
+        var raw = new List<Round>();
+        var dispatch = new List<Round>();
+        var session = new List<Round>();
+        for (var round = 0; round < rounds; round++)
+        {
+            raw.Add(await MeasureAsync(workload.RawCallAsync, calls));
+            dispatch.Add(await MeasureAsync(workload.DispatchCallAsync, calls));
+            session.Add(await MeasureAsync(workload.SessionCallAsync, calls));
+        }
+
+        var s = Median(session);
+
+        var r = Median(raw);
+        var d = Median(dispatch);
+        Console.WriteLine($"pipeline: {calls:N0} calls per round, {rounds} rounds, {PipelineWorkload.Concurrency} concurrent, {Environment.ProcessorCount} cores (medians of rounds)");
+        Console.WriteLine($"  raw HttpClient  {r.CallsPerSecond,10:N0} calls/s   p50 {r.P50,8:N1} µs   p99 {r.P99,8:N1} µs");
+        Console.WriteLine($"  Dispatch (Ask)  {d.CallsPerSecond,10:N0} calls/s   p50 {d.P50,8:N1} µs   p99 {d.P99,8:N1} µs");
+        Console.WriteLine($"  session alone   {s.CallsPerSecond,10:N0} calls/s   p50 {s.P50,8:N1} µs   p99 {s.P99,8:N1} µs   (the endpoint's Flurl session without actors)");
+        Console.WriteLine($"  throughput ratio {d.CallsPerSecond / r.CallsPerSecond:P1}   added p50 {d.P50 - r.P50:N1} µs   added p99 {d.P99 - r.P99:N1} µs");
+        return 0;
+    }
+
+    private static async Task<Round> MeasureAsync(Func<Task> call, int calls)
+    {
+        var latencies = new long[calls];
+        var elapsed = await PipelineWorkload.RunAsync(call, calls, latencies);
+        Array.Sort(latencies);
+        return new Round(calls / elapsed.TotalSeconds, Micros(latencies[calls / 2]), Micros(latencies[(int)(calls * 0.99)]));
+    }
+
+    private static double Micros(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
+
+    private static Round Median(List<Round> rounds) => new(
+        rounds.Select(x => x.CallsPerSecond).Order().ElementAt(rounds.Count / 2),
+        rounds.Select(x => x.P50).Order().ElementAt(rounds.Count / 2),
+        rounds.Select(x => x.P99).Order().ElementAt(rounds.Count / 2));
+
+    private readonly record struct Round(double CallsPerSecond, double P50, double P99);
+}

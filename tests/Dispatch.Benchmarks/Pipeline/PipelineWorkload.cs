@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using Dispatch.Actors;
+using Dispatch.Core.Breaker;
+using Dispatch.Core.Dispatching;
+using Dispatch.Core.Execution;
+using Dispatch.Core.Options;
+using Dispatch.Core.Protocol;
+using Dispatch.Core.Queue;
+using Dispatch.Core.RateLimiting;
+using Dispatch.FakeUpstream;
+
+namespace Dispatch.Benchmarks.Pipeline;
+
+/// <summary>
+/// The pipeline workload: one fake upstream (zero latency, no limits) on loopback, called by
+/// <see cref="Concurrency"/> closed-loop workers, either through a raw <see cref="HttpClient"/>
+/// (the workers are the semaphore of the same concurrency) or through Dispatch (an Ask per call
+/// to a DispatchActor whose endpoint has as many executors).
+/// </summary>
+internal sealed class PipelineWorkload : IAsyncDisposable
+{
+    public const int Concurrency = 32;
+    private const string Payload = "{\"model\":\"m\",\"text\":\"hello\"}";
+
+    private readonly FakeUpstreamServer _upstream;
+    private readonly HttpClient _raw;
+    private readonly string _url;
+    private readonly ActorSystem _system;
+    private readonly IActorRef _dispatch;
+    private readonly Dispatch.Core.Endpoints.EndpointSession _session;
+    private long _nextId;
+
+    private PipelineWorkload(FakeUpstreamServer upstream)
+    {
+        _upstream = upstream;
+        _url = upstream.BaseUrl + "/v1/echo";
+        _raw = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64, AllowAutoRedirect = false, UseCookies = false, AutomaticDecompression = DecompressionMethods.All })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        _system = ActorSystem.Create("pipeline", ActorSystemSettings.Default with { LogDeadLetters = false });
+        var endpoint = new EndpointOptions("bench", upstream.BaseUrl)
+        {
+            Path = "/v1/echo",
+            RateLimit = new RateLimitOptions { Requests = null },
+            Executor = new ExecutorOptions { Concurrency = Concurrency },
+            Queue = new QueueOptions { Capacity = 100_000 },
+            Breaker = new BreakerOptions { MaxFailures = 1_000_000 },
+        };
+        _session = new Dispatch.Core.Endpoints.EndpointSession(endpoint, TimeProvider.System);
+        var options = new DispatchOptions { Endpoints = new Dictionary<string, EndpointOptions> { [endpoint.Name] = endpoint } };
+        _dispatch = _system.ActorOf(DispatchActor.Props(options, new DispatchDependencies { Random = new Random(1) }), "dispatch");
+    }
+
+    public static async Task<PipelineWorkload> StartAsync() =>
+        new(await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions()));
+
+    /// <summary>One call through raw HttpClient: POST, read the whole body.</summary>
+    public async Task RawCallAsync()
+    {
+        using var content = new StringContent(Payload, Encoding.UTF8, "application/json");
+        using var response = await _raw.PostAsync(_url, content).ConfigureAwait(false);
+        await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"upstream answered {(int)response.StatusCode}");
+    }
+
+    /// <summary>One call through Dispatch: Ask the DispatchActor, await the result.</summary>
+    public async Task DispatchCallAsync()
+    {
+        var id = Interlocked.Increment(ref _nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var result = await _dispatch.Ask<APICallResult>(new APICalling(id, "bench", Payload) { RequiredTokens = 1 }).ConfigureAwait(false);
+        if (!result.IsSuccess) throw new InvalidOperationException($"call failed: {result.Error} {result.ErrorMessage}");
+    }
+
+    /// <summary>One call through the endpoint's HTTP session alone, without actors (to split Dispatch's cost).</summary>
+    public async Task SessionCallAsync()
+    {
+        var result = await _session.SendAsync(new APICalling("s", "bench", Payload) { RequiredTokens = 1 }, CancellationToken.None).ConfigureAwait(false);
+        if (!result.Outcome.IsSuccess) throw new InvalidOperationException($"call failed: {result.Outcome.Message}");
+    }
+
+    /// <summary>Runs <paramref name="calls"/> calls over <see cref="Concurrency"/> workers; records each call's latency (Stopwatch ticks) when asked.</summary>
+    public static async Task<TimeSpan> RunAsync(Func<Task> call, int calls, long[]? latencies = null)
+    {
+        var next = -1;
+        var started = Stopwatch.GetTimestamp();
+        var workers = new Task[Concurrency];
+        for (var w = 0; w < workers.Length; w++)
+        {
+            workers[w] = Task.Run(async () =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < calls)
+                {
+                    var t0 = Stopwatch.GetTimestamp();
+                    await call().ConfigureAwait(false);
+                    if (latencies is not null) latencies[i] = Stopwatch.GetTimestamp() - t0;
+                }
+            });
+        }
+
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        return Stopwatch.GetElapsedTime(started);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _system.Terminate().ConfigureAwait(false);
+        _raw.Dispose();
+        _session.Dispose();
+        await _upstream.DisposeAsync().ConfigureAwait(false);
+    }
+}
