@@ -22,4 +22,7 @@ public static class Poll
 
     /// <summary>Awaits a task that must finish, failing clearly (instead of hanging the run) when it does not.</summary>
     public static Task<T> Finishes<T>(this Task<T> task) => task.WaitAsync(Within);
+
+    /// <inheritdoc cref="Finishes{T}(Task{T})"/>
+    public static Task Finishes(this Task task) => task.WaitAsync(Within);
 }

@@ -146,6 +146,12 @@ public sealed partial class ClusterWorkQueue
         var abort = _abort.Token;
         try
         {
+            if (entry.Fields is null)
+            {
+                // Deleted while pending (acknowledged and removed by a node that finished it): nothing left to do.
+                await RetryAsync(() => AcknowledgeAsync(streamKey, entry.Id), abort).ConfigureAwait(false);
+                return;
+            }
             string? origin = entry[OriginField];
             var (call, result) = Read(entry);
             if (call is null && result is null)

@@ -97,6 +97,55 @@ public sealed class ClusterWorkQueueTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task A_node_restarted_under_its_old_name_takes_its_own_pending_calls_at_once_without_waiting_for_a_claim()
+    {
+        await using var submitter = Node("a");
+        await submitter.StartAsync();
+        var pending = submitter.SubmitAsync(new APICalling("call-9", Endpoint, "{}"));
+        await using (var earlier = await redis.ConnectAsync())
+        {
+            string stream = Keys.Calls(Endpoint);
+            await earlier.XGroupCreateAsync(stream, Keys.Group, "0");
+            await Poll.UntilAsync(() => earlier.XReadGroupAsync(stream, Keys.Group, "b", 10), e => e.Count == 1, "the earlier process reads the call");
+        }
+
+        var options = TestCluster.Options(redis.Server.Options, _prefix, "b") with { ClaimIdleTimeout = TimeSpan.FromHours(1) };
+        await using var restarted = new ClusterWorkQueue(options);
+        var runs = new ConcurrentDictionary<string, int>();
+        restarted.StartConsuming([Endpoint], Counting(runs, "b"));
+
+        Assert.Equal("b:{}", (await pending.Finishes()).Body);
+        Assert.Equal(1, runs["call-9"]);
+    }
+
+    [Fact]
+    public async Task A_call_that_runs_longer_than_the_claim_idle_timeout_is_not_claimed_from_its_live_node()
+    {
+        await using var submitter = Node("a");
+        await using var slow = Node("b");
+        await using var other = Node("c");
+        await submitter.StartAsync();
+        var runs = new ConcurrentDictionary<string, int>();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        slow.StartConsuming([Endpoint], async (call, _) =>
+        {
+            runs.AddOrUpdate(call.CallId, 1, (_, n) => n + 1);
+            started.TrySetResult();
+            // Several claim-idle timeouts (400 ms) long.
+            await Task.Delay(TimeSpan.FromMilliseconds(1500));
+            return APICallResult.Completed(call.CallId, 200, "slow");
+        });
+        var pending = submitter.SubmitAsync(new APICalling("call-10", Endpoint, "{}"));
+        await started.Task.Finishes();
+        other.StartConsuming([Endpoint], Counting(runs, "c"));
+
+        var result = await pending.Finishes();
+
+        Assert.Equal("slow", result.Body);
+        Assert.Equal(1, runs["call-10"]);
+    }
+
+    [Fact]
     public async Task A_second_result_for_the_same_call_is_dropped_at_the_submitter()
     {
         await using var submitter = Node("a");
