@@ -92,7 +92,7 @@ internal static class BatchRun
         await host.StopAsync(CancellationToken.None);
         clock.Stop();
         RunDisplay.ShowSummary(console, stats, clock.Elapsed, options.Output, errorsPath);
-        return stats.Failed == 0 && stats.Malformed == 0 && stats.Interrupted == 0 ? Success : SomeFailed;
+        return stats.Failed == 0 && stats.Malformed == 0 && stats.Remaining == 0 ? Success : SomeFailed;
     }
 
     private static async Task SubmitAllAsync(
@@ -155,12 +155,10 @@ internal static class BatchRun
         {
             var call = new APICalling(line.Id, endpoint, line.Payload!) { RequiredTokens = line.Tokens, Method = line.Method, Path = line.Path };
             var result = await dispatch.Ask<APICallResult>(call);
-            // A call cancelled because the run was interrupted is not a result: the next run sends it again.
-            if (result.Status == CallStatus.Cancelled && interrupted.IsCancellationRequested)
-            {
-                stats.RecordInterrupted();
+            // A call cancelled (or refused while draining) because the run was interrupted is not a
+            // result: the next run sends it again.
+            if ((result.Status == CallStatus.Cancelled || result.Error == ErrorKind.Cancelled) && interrupted.IsCancellationRequested)
                 return;
-            }
 
             stats.Record(result);
             await files.WriteAsync(line, result);

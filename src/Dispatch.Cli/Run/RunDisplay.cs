@@ -53,7 +53,7 @@ internal static class RunDisplay
         table.AddRow("failed", N(stats.Failed));
         table.AddRow("malformed lines", N(stats.Malformed));
         table.AddRow("skipped (already in output)", N(stats.Skipped));
-        if (stats.Interrupted > 0) table.AddRow("interrupted (run again to finish)", N(stats.Interrupted));
+        if (stats.Remaining > 0) table.AddRow("interrupted: no result yet (run again to finish)", N(stats.Remaining));
         table.AddRow("429s from the upstream", N(stats.RateLimited));
         table.AddRow("retries", N(stats.Retries));
         table.AddRow("elapsed", elapsed.TotalSeconds.ToString("0.0 's'", CultureInfo.InvariantCulture));

@@ -11,7 +11,6 @@ internal sealed class RunStats
     private long _failed;
     private long _malformed;
     private long _skipped;
-    private long _interrupted;
 
     public RunStats(long total) => Total = total;
 
@@ -28,11 +27,11 @@ internal sealed class RunStats
     /// <summary>Lines whose id was already in the output.</summary>
     public long Skipped => Interlocked.Read(ref _skipped);
 
-    /// <summary>Calls cut off by Ctrl-C; they run again on the next run.</summary>
-    public long Interrupted => Interlocked.Read(ref _interrupted);
-
-    /// <summary>Lines dealt with: written, skipped or interrupted.</summary>
+    /// <summary>Lines dealt with: written or skipped.</summary>
     public long Done => Completed + Failed + Malformed + Skipped;
+
+    /// <summary>Lines without a result: not sent, or cut off, because the run was interrupted.</summary>
+    public long Remaining => Math.Max(0, Total - Done);
 
     /// <summary>429 answers the node has received, from its status.</summary>
     public long RateLimited { get; set; }
@@ -53,8 +52,6 @@ internal sealed class RunStats
     public void RecordMalformed() => Interlocked.Increment(ref _malformed);
 
     public void RecordSkipped() => Interlocked.Increment(ref _skipped);
-
-    public void RecordInterrupted() => Interlocked.Increment(ref _interrupted);
 
     /// <summary>A percentile of call durations in milliseconds (0 when none).</summary>
     public double PercentileMs(double percentile)

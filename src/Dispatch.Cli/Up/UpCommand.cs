@@ -63,16 +63,16 @@ internal static class UpCommand
                 nodeUrls.Add(url);
             }
 
-            var table = new Table().Border(TableBorder.Rounded).Title("dispatch up").AddColumn("process").AddColumn("address").AddColumn("pid").AddColumn("log");
-            table.AddRow("fake-upstream", upstreamUrl + "/v1/chat/completions", children[0].Id.ToString(CultureInfo.InvariantCulture), Markup.Escape(children[0].LogPath));
+            // Plain lines, not a table: addresses and commands must survive copy and paste at any width.
+            var output = console.Profile.Out.Writer;
+            await output.WriteLineAsync($"fake-upstream  {upstreamUrl}/v1/chat/completions  pid {children[0].Id}  log {children[0].LogPath}");
             for (var i = 0; i < nodeUrls.Count; i++)
-                table.AddRow($"node{i + 1}", nodeUrls[i] + "/v1/calls", children[i + 1].Id.ToString(CultureInfo.InvariantCulture), Markup.Escape(children[i + 1].LogPath));
-            console.Write(table);
-            console.MarkupLine(Markup.Escape($"configs in {directory}; endpoint name 'fake-chat'. Try:"));
-            console.WriteLine($"  curl -s -H \"Authorization: Bearer ${TokenVariable}\" {nodeUrls[0]}/v1/calls -d '{{\"body\":{{\"model\":\"m\",\"messages\":[{{\"role\":\"user\",\"content\":\"hi\"}}]}}}}'");
-            console.WriteLine(Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 }
-                ? $"(the nodes use your ${TokenVariable}) Ctrl-C stops everything."
-                : $"(export {TokenVariable}={token} first) Ctrl-C stops everything.");
+                await output.WriteLineAsync($"node{i + 1}          {nodeUrls[i]}/v1/calls  pid {children[i + 1].Id}  log {children[i + 1].LogPath}");
+            await output.WriteLineAsync($"configs in {directory}; the nodes' endpoint is 'fake-chat'. Try:");
+            if (Environment.GetEnvironmentVariable(TokenVariable) is not { Length: > 0 })
+                await output.WriteLineAsync($"  export {TokenVariable}={token}");
+            await output.WriteLineAsync($"  curl -s -H \"Authorization: Bearer ${TokenVariable}\" {nodeUrls[0]}/v1/calls -d '{{\"body\":{{\"model\":\"m\",\"messages\":[{{\"role\":\"user\",\"content\":\"hi\"}}]}}}}'");
+            await output.WriteLineAsync("Ctrl-C stops everything.");
 
             var anyExit = Task.WhenAny(children.Select(c => c.WaitForExitAsync(CancellationToken.None)));
             await Task.WhenAny(anyExit, Task.Delay(Timeout.Infinite, stop)).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -96,7 +96,7 @@ internal static class UpCommand
         }
         finally
         {
-            console.MarkupLine("dispatch up: stopping…");
+            await console.Profile.Out.Writer.WriteLineAsync("dispatch up: stopping the nodes (they drain), then the fake upstream");
             // Nodes first (they drain), the upstream last so draining calls can still reach it.
             foreach (var child in Enumerable.Reverse(children)) await child.DisposeAsync();
         }

@@ -90,6 +90,66 @@ public sealed class RunProcessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Ctrl_c_stops_submitting_writes_no_cancelled_results_and_a_re_run_finishes_the_rest()
+    {
+        _upstream.Latency = LatencyOptions.Fixed(TimeSpan.FromMilliseconds(30));
+        var input = WriteInput(1000, []);
+        var output = Path.Combine(_directory.FullName, "interrupted.jsonl");
+
+        using (var first = DispatchProcess.Start(RunArguments(input, output, concurrency: 2)))
+        {
+            await Poll.Until(() => Poll.CompleteLines(output).Count >= 50, RunTimeout, "the first run has written 50 results");
+            first.Interrupt();
+            Assert.Equal(1, await first.WaitAsync(RunTimeout));
+            Assert.Contains("interrupted", first.StandardOutput);
+        }
+
+        var partial = ReadResults(output);
+        Assert.All(partial, r => Assert.Equal("Completed", r["status"]!.ToString()));
+        Assert.InRange(partial.Count, 50, 999);
+
+        using var second = DispatchProcess.Start(RunArguments(input, output, concurrency: 16));
+        Assert.Equal(0, await second.WaitAsync(RunTimeout));
+        Assert.Equal(1000, ReadResults(output).Select(r => r["id"]!.ToString()).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task An_endpoint_from_a_config_file_runs_with_flags_overriding_its_settings()
+    {
+        var config = Path.Combine(_directory.FullName, "app.conf");
+        await File.WriteAllTextAsync(config, $$"""
+            dispatch.endpoints.chat {
+              base-url = "{{_upstream.BaseUrl}}"
+              path = /v1/chat/completions
+              rate-limit { requests = 1, interval = 1h }
+            }
+            """);
+        var input = WriteInput(20, []);
+        var output = Path.Combine(_directory.FullName, "configured.jsonl");
+
+        // Without the flag the limit (1 an hour) would hold 19 calls back for an hour.
+        using var run = DispatchProcess.Start("run", input, "-o", output, "--config", config, "--limit-requests", "1000", "--interval", "1s");
+        var exitCode = await run.WaitAsync(RunTimeout);
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal(20, ReadResults(output).Count(r => r["status"]!.ToString() == "Completed"));
+    }
+
+    [Fact]
+    public async Task A_bad_config_file_stops_the_run_with_the_key_and_exit_code_2()
+    {
+        var config = Path.Combine(_directory.FullName, "bad.conf");
+        await File.WriteAllTextAsync(config, "dispatch.endpoints.chat {\n  base-url = \"http://127.0.0.1:1\"\n  executor.concurrency = none\n}\n");
+
+        using var run = DispatchProcess.Start("run", WriteInput(3, []), "-o", Path.Combine(_directory.FullName, "bad.jsonl"), "--config", config);
+        var exitCode = await run.WaitAsync(RunTimeout);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("dispatch.endpoints.chat.executor.concurrency", run.StandardError);
+        Assert.Contains("bad.conf:3", run.StandardError);
+    }
+
+    [Fact]
     public async Task A_run_without_an_endpoint_or_url_stops_with_a_message_and_exit_code_2()
     {
         var input = WriteInput(3, []);

@@ -69,6 +69,13 @@ internal sealed class DispatchProcess : IDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>Sends SIGINT, as Ctrl-C in a terminal does.</summary>
+    public void Interrupt()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })!;
+        kill.WaitForExit();
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited) Kill();
