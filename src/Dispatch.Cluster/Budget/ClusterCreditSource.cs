@@ -106,11 +106,7 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
         {
             if (_disposed) return CreditAttempt.NotBefore(DateTimeOffset.MaxValue);
             if (now < _pausedUntil) return CreditAttempt.NotBefore(_pausedUntil);
-            if (now >= _nextPauseCheck)
-            {
-                _nextPauseCheck = now + _options.PauseCheckInterval;
-                _work.Writer.TryWrite(Work.CheckPause);
-            }
+            CheckPauseIfDue(now);
 
             long timestamp = _time.GetTimestamp();
             if (_current is { } lease && Take(lease.Credits, requests, tokens, timestamp))
@@ -167,10 +163,12 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>Also looks for other nodes' pauses (at most every <see cref="ClusterOptions.PauseCheckInterval"/>): a limiter that asks for no credits still asks for this.</remarks>
     public CreditBalance Available(DateTimeOffset now)
     {
         lock (_gate)
         {
+            if (!_disposed) CheckPauseIfDue(now);
             var credits = _current?.Credits;
             bool usable = credits is not null && _time.GetTimestamp() < credits.Lease.UseBeforeTimestamp;
             return new CreditBalance(
@@ -193,6 +191,13 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
         }
         await _flushTimer.DisposeAsync().ConfigureAwait(false);
         await _worker.ConfigureAwait(false);
+    }
+
+    private void CheckPauseIfDue(DateTimeOffset now)
+    {
+        if (now < _nextPauseCheck) return;
+        _nextPauseCheck = now + _options.PauseCheckInterval;
+        _work.Writer.TryWrite(Work.CheckPause);
     }
 
     private static bool Take(LeasedCredits credits, int requests, long tokens, long timestamp)

@@ -22,6 +22,16 @@ public sealed class ClusterWorkQueueTests(RedisServerFixture redis)
         return Task.FromResult(APICallResult.Completed(call.CallId, 200, $"{node}:{call.Payload}"));
     };
 
+    /// <summary>A consumer named <paramref name="consumer"/> takes the one queued call and dies without acknowledging it.</summary>
+    private async Task ReadWithoutAcknowledgingAsync(string consumer)
+    {
+        await using var dying = await redis.ConnectAsync();
+        string stream = Keys.Calls(Endpoint);
+        await dying.XGroupCreateAsync(stream, Keys.Group, "0");
+        await Poll.UntilAsync(() => dying.XReadGroupAsync(stream, Keys.Group, consumer, 10), e => e.Count == 1, $"{consumer} reads the call");
+        Assert.Equal(consumer, (await dying.XPendingAsync(stream, Keys.Group)).Consumers.Single().Key);
+    }
+
     [Fact]
     public async Task A_submitted_call_runs_on_a_consuming_node_and_its_result_returns_to_the_submitting_node()
     {
@@ -77,13 +87,7 @@ public sealed class ClusterWorkQueueTests(RedisServerFixture redis)
         await submitter.StartAsync();
         var pending = submitter.SubmitAsync(new APICalling("call-3", Endpoint, "{}"));
         // The dying node reads the call and never acknowledges it.
-        await using (var dead = await redis.ConnectAsync())
-        {
-            string stream = Keys.Calls(Endpoint);
-            await dead.XGroupCreateAsync(stream, Keys.Group, "0");
-            var taken = await Poll.UntilAsync(() => dead.XReadGroupAsync(stream, Keys.Group, "dead-node", 10), e => e.Count == 1, "the dead node reads the call");
-            Assert.Equal("dead-node", (await dead.XPendingAsync(stream, Keys.Group)).Consumers.Single().Key);
-        }
+        await ReadWithoutAcknowledgingAsync("dead-node");
 
         await using var survivor = Node("b");
         var runs = new ConcurrentDictionary<string, int>();
@@ -102,12 +106,7 @@ public sealed class ClusterWorkQueueTests(RedisServerFixture redis)
         await using var submitter = Node("a");
         await submitter.StartAsync();
         var pending = submitter.SubmitAsync(new APICalling("call-9", Endpoint, "{}"));
-        await using (var earlier = await redis.ConnectAsync())
-        {
-            string stream = Keys.Calls(Endpoint);
-            await earlier.XGroupCreateAsync(stream, Keys.Group, "0");
-            await Poll.UntilAsync(() => earlier.XReadGroupAsync(stream, Keys.Group, "b", 10), e => e.Count == 1, "the earlier process reads the call");
-        }
+        await ReadWithoutAcknowledgingAsync("b");
 
         var options = TestCluster.Options(redis.Server.Options, _prefix, "b") with { ClaimIdleTimeout = TimeSpan.FromHours(1) };
         await using var restarted = new ClusterWorkQueue(options);
@@ -189,11 +188,9 @@ public sealed class ClusterWorkQueueTests(RedisServerFixture redis)
         await using var submitter = Node("a");
         await submitter.StartAsync();
         var pending = submitter.SubmitAsync(new APICalling("call-6", Endpoint, "{}"));
+        await ReadWithoutAcknowledgingAsync("dead-node");
         await using (var dead = await redis.ConnectAsync())
         {
-            string stream = Keys.Calls(Endpoint);
-            await dead.XGroupCreateAsync(stream, Keys.Group, "0");
-            await Poll.UntilAsync(() => dead.XReadGroupAsync(stream, Keys.Group, "dead-node", 10), e => e.Count == 1, "the dead node reads the call");
             // It finished the call and stored the result, then died before replying and acknowledging.
             await dead.SetAsync(Keys.Result("call-6"), ClusterJson.Serialize(APICallResult.Completed("call-6", 200, "stored")), TimeSpan.FromMinutes(1));
         }
