@@ -21,9 +21,10 @@ public static class BenchCommand
         var concurrency = new Option<int>("--concurrency", "-c") { Description = "Calls in flight per client.", DefaultValueFactory = _ => 64 };
         var json = new Option<string>("--json") { Description = "Where the JSON report goes.", DefaultValueFactory = _ => "bench-results.json" };
         var quick = new Option<bool>("--quick") { Description = "Shorter runs and fewer calls: a smoke test, not a measurement." };
+        var profile = new Option<bool>("--profile-allocations") { Description = "Overhead scenario: log each client's most allocated types (sampled; slows the first round)." };
         var command = new Command("bench", "Compare Dispatch with HttpClient and HttpClient + Polly against the fake upstream.")
         {
-            scenario, calls, concurrency, json, quick,
+            scenario, calls, concurrency, json, quick, profile,
         };
         command.Subcommands.Add(UpstreamProcess.CreateCommand());
         command.SetAction(async (parse, cancellationToken) =>
@@ -34,7 +35,10 @@ public static class BenchCommand
                 return 2;
             }
 
-            var settings = new BenchSettings(parse.GetValue(calls), parse.GetValue(concurrency), parse.GetValue(quick), Console.Error);
+            var settings = new BenchSettings(parse.GetValue(calls), parse.GetValue(concurrency), parse.GetValue(quick), Console.Error)
+            {
+                ProfileAllocations = parse.GetValue(profile),
+            };
             var report = await RunAsync(parse.GetValue(scenario) ?? "all", settings, AnsiConsole.Console, cancellationToken);
             var path = parse.GetValue(json) ?? "bench-results.json";
             await File.WriteAllTextAsync(path, report.ToJson(), cancellationToken);

@@ -9,6 +9,9 @@ namespace Dispatch.Cli.Bench;
 /// <param name="Log">Progress lines go here.</param>
 internal sealed record BenchSettings(int? Calls, int Concurrency, bool Quick, TextWriter Log)
 {
+    /// <summary>Whether the overhead scenario samples allocations by type and logs the top ones per client.</summary>
+    public bool ProfileAllocations { get; init; }
+
     /// <summary>Seeds every workload, so clients and runs see the same calls.</summary>
     public const int Seed = 7;
 }

@@ -18,7 +18,7 @@ internal static class StormScenario
         var tail = settings.Quick ? TimeSpan.FromSeconds(4) : TimeSpan.FromSeconds(10);
         var reset = settings.Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(5);
         var allowedProbes = (int)Math.Ceiling(outage / reset);
-        var calls = Workload.Create(settings.Quick ? 60_000 : 200_000, BenchSettings.Seed, 1, 8);
+        var calls = Workload.Create(settings.Quick ? 100_000 : 400_000, BenchSettings.Seed, 1, 8);
         var profile = new ClientProfile { Concurrency = settings.Concurrency, BreakDuration = reset, QueueCapacity = Math.Max(10_000, settings.Concurrency * 4) };
         var clients = new List<ClientResult>();
         var checks = new List<TargetCheck>();

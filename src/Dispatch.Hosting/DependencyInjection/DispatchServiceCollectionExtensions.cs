@@ -81,7 +81,8 @@ public static class DispatchServiceCollectionExtensions
         yield return environment(settings.Ingress.TokenEnv);
     }
 
-    private static DispatchSettings? TryGetSettings(IServiceProvider sp)
+    /// <summary>The node's settings, or <see langword="null"/> when they are invalid (start-up reports why).</summary>
+    internal static DispatchSettings? TryGetSettings(IServiceProvider sp)
     {
         try
         {

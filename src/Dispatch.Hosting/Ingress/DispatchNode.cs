@@ -30,9 +30,13 @@ public static class DispatchNode
             d.Override("dispatch.ingress.enabled", "true", "dispatch node");
         });
 
-        // Listen where the settings say; read when the server starts, after the settings were validated.
-        builder.Services.AddOptions<KestrelServerOptions>().Configure<DispatchSettings>((kestrel, settings) =>
-            kestrel.Listen(IPAddress.Parse(settings.Ingress.Bind), settings.Ingress.Port));
+        // Listen where the settings say. The server's options are read when the app is built, before
+        // start-up validates the settings; invalid settings configure nothing here and stop the start.
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IServiceProvider>((kestrel, services) =>
+        {
+            if (DispatchServiceCollectionExtensions.TryGetSettings(services) is { } settings && IPAddress.TryParse(settings.Ingress.Bind, out var address))
+                kestrel.Listen(address, settings.Ingress.Port);
+        });
 
         // Registered after AddDispatch, so it runs once the settings are known to be valid: a node
         // without its token must not start rather than answer every caller 401.

@@ -28,12 +28,15 @@ internal sealed class DispatchProcess : IDisposable
         }
     }
 
-    public static DispatchProcess Start(params string[] arguments)
+    public static DispatchProcess Start(params string[] arguments) => Start(arguments, new Dictionary<string, string>());
+
+    public static DispatchProcess Start(string[] arguments, IReadOnlyDictionary<string, string> environment)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(DllPath());
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         var process = new Process { StartInfo = start };
         var child = new DispatchProcess(process);
         process.OutputDataReceived += (_, e) => Append(child._stdout, e.Data);

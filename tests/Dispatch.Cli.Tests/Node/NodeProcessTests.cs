@@ -1,0 +1,77 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Dispatch.Cli.Tests.Support;
+using Dispatch.FakeUpstream;
+
+namespace Dispatch.Cli.Tests.Node;
+
+public sealed class NodeProcessTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("dispatch-node-");
+    private FakeUpstreamServer _upstream = null!;
+
+    public async Task InitializeAsync() => _upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions());
+
+    public async Task DisposeAsync()
+    {
+        await _upstream.DisposeAsync();
+        _directory.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task A_node_serves_calls_to_callers_with_the_token_and_stops_cleanly_on_ctrl_c()
+    {
+        var config = await WriteConfig($$"""
+            dispatch.endpoints.chat { base-url = "{{_upstream.BaseUrl}}", path = /v1/chat/completions }
+            dispatch.ingress { port = 0, token-env = NODE_TEST_TOKEN }
+            """);
+        using var node = DispatchProcess.Start(["node", "--config", config], new Dictionary<string, string> { ["NODE_TEST_TOKEN"] = "node-test-token-1" });
+        string? address = null;
+        await Poll.Until(() => (address = Regex.Match(node.StandardOutput, @"ingress on (http://127\.0\.0\.1:\d+)").Groups[1].Value) is { Length: > 0 }, Timeout, "the node prints its address");
+        using var http = new HttpClient { BaseAddress = new Uri(address!) };
+
+        using var anonymous = await http.PostAsync(new Uri("/v1/calls", UriKind.Relative), new StringContent("{}", Encoding.UTF8, "application/json"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/calls")
+        {
+            Content = new StringContent("""{"id":"n1","body":{"model":"m","messages":[{"role":"user","content":"hi"}]}}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "node-test-token-1");
+        using var answered = await http.SendAsync(request);
+        node.Interrupt();
+        var exitCode = await node.WaitAsync(Timeout);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal("Completed", JsonDocument.Parse(await answered.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
+        Assert.Equal(0, exitCode);
+        Assert.Contains("Dispatch drained", node.StandardOutput);
+    }
+
+    [Fact]
+    public async Task A_node_with_an_invalid_setting_exits_2_naming_the_key_and_line()
+    {
+        var config = await WriteConfig("""
+            dispatch.endpoints.chat {
+              base-url = "http://127.0.0.1:1"
+              retry.max-attempts = 0
+            }
+            """);
+
+        using var node = DispatchProcess.Start(["node", "--config", config], new Dictionary<string, string> { ["DISPATCH_INGRESS_TOKEN"] = "t" });
+        var exitCode = await node.WaitAsync(Timeout);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("dispatch.endpoints.chat.retry.max-attempts must be > 0", node.StandardError);
+        Assert.Contains("node.conf:3", node.StandardError);
+    }
+
+    private async Task<string> WriteConfig(string text)
+    {
+        var path = Path.Combine(_directory.FullName, "node.conf");
+        await File.WriteAllTextAsync(path, text);
+        return path;
+    }
+}
