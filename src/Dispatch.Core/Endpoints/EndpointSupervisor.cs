@@ -87,14 +87,15 @@ internal sealed partial class EndpointSupervisor : ReceiveActor, IWithTimers
         var options = _options;
         var dependencies = _dependencies;
         var credits = _credits;
-        _limiter = Context.ActorOf(Props.Create(() => new RateLimiterActor(credits)), "rate-limiter");
+        var gate = new CreditGate();
+        _limiter = Context.ActorOf(Props.Create(() => new RateLimiterActor(credits, gate)), "rate-limiter");
         var session = new SessionHolder();
         var endpoint = Context.ActorOf(Props.Create(() => new EndpointActor(options, dependencies, session)), "endpoint");
         var limiter = _limiter;
         for (var i = 0; i < options.Executor.Concurrency; i++)
         {
             var seed = _random.Next();
-            Context.ActorOf(Props.Create(() => new ExecutorActor(options.Name, limiter, endpoint, session, options.Retry, seed)), $"executor-{i}");
+            Context.ActorOf(Props.Create(() => new ExecutorActor(options.Name, limiter, endpoint, session, gate, options.Retry, seed)), $"executor-{i}");
         }
     }
 

@@ -30,6 +30,7 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
     private readonly IActorRef _limiter;
     private readonly IActorRef _endpointActor;
     private readonly SessionHolder _session;
+    private readonly CreditGate _gate;
     private readonly ExecutionController _execution;
     private PendingCall? _call;
     private Stage _stage;
@@ -40,9 +41,10 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
     private CancellationTokenSource? _attempt;
     private bool _restarting;
 
-    public ExecutorActor(string endpoint, IActorRef limiter, IActorRef endpointActor, SessionHolder session, RetryOptions retry, int seed)
+    public ExecutorActor(string endpoint, IActorRef limiter, IActorRef endpointActor, SessionHolder session, CreditGate gate, RetryOptions retry, int seed)
     {
         _session = session;
+        _gate = gate;
         _endpoint = endpoint;
         _limiter = limiter;
         _endpointActor = endpointActor;
@@ -136,6 +138,13 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
     {
         _stage = Stage.Acquiring;
         _ticket++;
+        if (_gate.IsOpen)
+        {
+            // No limits and no pause: the grant would be immediate, so skip the round trip.
+            Granted(new CreditsGranted(_call!.CallId, _ticket, 0, _call.Tokens));
+            return;
+        }
+
         _limiter.Tell(new AcquireCredits(_call!.CallId, _call.Tokens, _ticket), Self);
     }
 
@@ -144,7 +153,7 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
         if (_call is null || grant.Ticket != _ticket || _stage != Stage.Acquiring || grant.CallId != _call.CallId)
         {
             // Granted after the call moved on: the request credit is spent, the tokens go back.
-            _limiter.Tell(new ReconcileCredits(grant.GrantId, 0), Self);
+            if (grant.GrantId != 0) _limiter.Tell(new ReconcileCredits(grant.GrantId, 0), Self);
             return;
         }
 
@@ -179,7 +188,7 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
         var call = _call;
         var attempt = finished.Result;
         var now = Now;
-        if (attempt.UsedTokens is { } used && used != _grantTokens)
+        if (attempt.UsedTokens is { } used && used != _grantTokens && _grantId != 0)
         {
             _limiter.Tell(new ReconcileCredits(_grantId, used), Self);
             call.Execution.Charge(used - _grantTokens);
@@ -187,7 +196,10 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
 
         var kind = attempt.Outcome.Kind;
         if (kind == ErrorKind.RateLimited && attempt.Outcome.RetryAfter is { } retryAfter)
+        {
+            _gate.Set(false);
             _limiter.Tell(new PauseCredits(now + retryAfter), Self);
+        }
 
         var outcome = CircuitBreakerController.Classify(kind);
         var step = _execution.OnAttemptFinished(call.Execution, attempt, now);

@@ -22,11 +22,15 @@ internal sealed class RateLimiterActor : ReceiveActor, IWithTimers
     private static readonly TimeSpan LongestWait = TimeSpan.FromDays(1);
 
     private readonly RateLimitController<Waiter> _controller;
+    private readonly CreditGate _gate;
+    private readonly bool _unlimited;
     private DateTimeOffset? _timerAt;
 
-    public RateLimiterActor(ICreditSource source)
+    public RateLimiterActor(ICreditSource source, CreditGate gate)
     {
         _controller = new RateLimitController<Waiter>(source);
+        _gate = gate;
+        _unlimited = source.RequestLimit is null && source.TokenLimit is null;
         Receive<AcquireCredits>(Acquire);
         Receive<Replenish>(_ =>
         {
@@ -62,6 +66,10 @@ internal sealed class RateLimiterActor : ReceiveActor, IWithTimers
 
     private DateTimeOffset Now => Context.System.Scheduler.Now;
 
+    protected override void PreStart() => UpdateGate();
+
+    protected override void PostStop() => _gate.Set(false);
+
     private void Acquire(AcquireCredits request)
     {
         var waiter = new Waiter(Sender, request.Ticket);
@@ -85,6 +93,8 @@ internal sealed class RateLimiterActor : ReceiveActor, IWithTimers
                 SetTimer();
                 break;
         }
+
+        UpdateGate();
     }
 
     private void GrantWhatCan()
@@ -92,6 +102,19 @@ internal sealed class RateLimiterActor : ReceiveActor, IWithTimers
         var now = Now;
         while (_controller.TryGrantNext(now, out var grant)) Grant(grant);
         SetTimer();
+        UpdateGate();
+    }
+
+    private void UpdateGate()
+    {
+        var open = _unlimited && _controller.Waiting == 0 && _controller.Available(Now).PausedUntil is null;
+        _gate.Set(open);
+        // A pause with nobody in line sets no wake timer; one is needed to re-open the gate.
+        if (_unlimited && !open && _controller.Waiting == 0 && _controller.Available(Now).PausedUntil is { } until && _timerAt != until)
+        {
+            _timerAt = until;
+            Timers.StartSingleTimer(WakeKey, Replenish.Instance, until - Now);
+        }
     }
 
     private void Grant(in CreditGrant<Waiter> grant) =>
