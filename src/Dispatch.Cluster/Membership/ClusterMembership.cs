@@ -122,7 +122,9 @@ public sealed class ClusterMembership : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
         await _stopping.CancelAsync().ConfigureAwait(false);
-        if (_loop is not null) await _loop.ConfigureAwait(false);
+        // A node that never started wrote no entry.
+        if (_loop is null) return;
+        await _loop.ConfigureAwait(false);
         try
         {
             await _redis.DelAsync(_keys.Node(NodeName)).ConfigureAwait(false);

@@ -267,13 +267,14 @@ public sealed partial class ClusterWorkQueue
         var delay = MinRetryDelay;
         while (true)
         {
-            abort.ThrowIfCancellationRequested();
             try
             {
+                // Tried at least once even when stopping: a result already paid for is worth storing.
                 return await step().ConfigureAwait(false);
             }
             catch (RedisConnectionException ex)
             {
+                abort.ThrowIfCancellationRequested();
                 _logger.LogDebug("Node {Node} waits for Redis to finish a call: {Error}", NodeName, ex.Message);
                 await Task.Delay(delay, _time, abort).ConfigureAwait(false);
                 delay = Next(delay);
