@@ -43,7 +43,7 @@ internal static class OverheadScenario
                 // A sampled round pays for the events; its figures are left out of the comparison.
                 if (sampler is not null)
                 {
-                    foreach (var (type, sampledBytes) in sampler.Top(15))
+                    foreach (var (type, sampledBytes) in sampler.Top(25))
                         settings.Log.WriteLine($"  {kind} allocates {sampledBytes / (double)run.Started,8:N0} B/call  {type}");
                     continue;
                 }
