@@ -145,6 +145,58 @@ public sealed class ClusterWorkQueueTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task Stopping_with_a_drain_lets_calls_in_flight_finish_and_answers_waiting_submissions_cancelled()
+    {
+        await using var submitter = Node("a");
+        var worker = Node("b");
+        await submitter.StartAsync();
+        await worker.StartAsync();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        worker.StartConsuming([Endpoint], async (call, _) =>
+        {
+            running.TrySetResult();
+            await release.Task;
+            return APICallResult.Completed(call.CallId, 200, "drained");
+        });
+        var inFlight = submitter.SubmitAsync(new APICalling("call-11", Endpoint, "{}"));
+        await running.Task.Finishes();
+        var ownWaiting = worker.SubmitAsync(new APICalling("call-12", "nobody-serves-this", "{}"));
+
+        var stopping = worker.StopAsync(TimeSpan.FromSeconds(30));
+        release.SetResult();
+        await stopping.Finishes();
+
+        Assert.Equal("drained", (await inFlight.Finishes()).Body);
+        Assert.Equal(CallStatus.Cancelled, (await ownWaiting.Finishes()).Status);
+        await using var check = await redis.ConnectAsync();
+        Assert.Equal(0, (await check.XPendingAsync(Keys.Calls(Endpoint), Keys.Group)).Count);
+    }
+
+    [Fact]
+    public async Task A_call_left_by_a_node_that_stopped_without_draining_is_finished_by_another()
+    {
+        await using var submitter = Node("a");
+        var quitter = Node("b");
+        await submitter.StartAsync();
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        quitter.StartConsuming([Endpoint], async (call, cancellationToken) =>
+        {
+            running.TrySetResult();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return APICallResult.Completed(call.CallId, 200, "never");
+        });
+        var pending = submitter.SubmitAsync(new APICalling("call-13", Endpoint, "{}"));
+        await running.Task.Finishes();
+
+        await quitter.DisposeAsync();
+        await using var survivor = Node("c");
+        survivor.StartConsuming([Endpoint], Counting(new ConcurrentDictionary<string, int>(), "c"));
+
+        Assert.Equal("c:{}", (await pending.Finishes()).Body);
+    }
+
+    [Fact]
     public async Task A_second_result_for_the_same_call_is_dropped_at_the_submitter()
     {
         await using var submitter = Node("a");
