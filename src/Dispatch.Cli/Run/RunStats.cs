@@ -11,6 +11,8 @@ internal sealed class RunStats
     private long _failed;
     private long _malformed;
     private long _skipped;
+    private long _resultRetries;
+    private long _statusRetries;
 
     public RunStats(long total) => Total = total;
 
@@ -36,8 +38,8 @@ internal sealed class RunStats
     /// <summary>429 answers the node has received, from its status.</summary>
     public long RateLimited { get; set; }
 
-    /// <summary>Retries the node has made, from its status.</summary>
-    public long Retries { get; set; }
+    /// <summary>Retries made: the node's count, or at least the extra attempts of the results so far.</summary>
+    public long Retries => Math.Max(Interlocked.Read(ref _statusRetries), Interlocked.Read(ref _resultRetries));
 
     /// <summary>Endpoints whose breaker is not closed, e.g. <c>openai-chat: Open</c>; empty when all are closed.</summary>
     public string Breakers { get; set; } = "";
@@ -46,6 +48,7 @@ internal sealed class RunStats
     {
         if (result.IsSuccess) Interlocked.Increment(ref _completed);
         else Interlocked.Increment(ref _failed);
+        if (result.Attempts > 1) Interlocked.Add(ref _resultRetries, result.Attempts - 1);
         lock (_durationsLock) _durationsMs.Add(result.TotalTime.TotalMilliseconds);
     }
 
@@ -68,7 +71,7 @@ internal sealed class RunStats
     public void Update(DispatchStatus status)
     {
         RateLimited = status.Endpoints.Sum(e => e.Counters.RateLimited);
-        Retries = status.Endpoints.Sum(e => e.Counters.Retries);
+        Interlocked.Exchange(ref _statusRetries, status.Endpoints.Sum(e => e.Counters.Retries));
         Breakers = string.Join(", ", status.Endpoints.Where(e => e.Breaker != BreakerState.Closed).Select(e => $"{e.Endpoint}: {e.Breaker}"));
     }
 }

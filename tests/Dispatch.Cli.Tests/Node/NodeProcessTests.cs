@@ -23,7 +23,7 @@ public sealed class NodeProcessTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_node_serves_calls_to_callers_with_the_token_and_stops_cleanly_on_ctrl_c()
+    public async Task A_node_serves_calls_to_callers_with_the_token_and_drains_on_sigterm()
     {
         var config = await WriteConfig($$"""
             dispatch.endpoints.chat { base-url = "{{_upstream.BaseUrl}}", path = /v1/chat/completions }
@@ -41,7 +41,7 @@ public sealed class NodeProcessTests : IAsyncLifetime
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "node-test-token-1");
         using var answered = await http.SendAsync(request);
-        node.Interrupt();
+        node.Terminate();
         var exitCode = await node.WaitAsync(Timeout);
 
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);

@@ -90,7 +90,7 @@ public sealed class RunProcessTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Ctrl_c_stops_submitting_writes_no_cancelled_results_and_a_re_run_finishes_the_rest()
+    public async Task Ctrl_c_or_sigterm_stops_submitting_writes_no_cancelled_results_and_a_re_run_finishes_the_rest()
     {
         _upstream.Latency = LatencyOptions.Fixed(TimeSpan.FromMilliseconds(30));
         var input = WriteInput(1000, []);
@@ -99,7 +99,7 @@ public sealed class RunProcessTests : IAsyncLifetime
         using (var first = DispatchProcess.Start(RunArguments(input, output, concurrency: 2)))
         {
             await Poll.Until(() => Poll.CompleteLines(output).Count >= 50, RunTimeout, "the first run has written 50 results");
-            first.Interrupt();
+            first.Terminate();
             Assert.Equal(1, await first.WaitAsync(RunTimeout));
             Assert.Contains("interrupted", first.StandardOutput);
         }

@@ -72,10 +72,13 @@ internal sealed class DispatchProcess : IDisposable
         _process.WaitForExit();
     }
 
-    /// <summary>Sends SIGINT, as Ctrl-C in a terminal does.</summary>
-    public void Interrupt()
+    /// <summary>
+    /// Sends SIGTERM, which the commands handle exactly as Ctrl-C. (SIGINT itself cannot be used: a
+    /// process started from a background job inherits SIGINT ignored, as test runners often are.)
+    /// </summary>
+    public void Terminate()
     {
-        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })!;
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })!;
         kill.WaitForExit();
     }
 
