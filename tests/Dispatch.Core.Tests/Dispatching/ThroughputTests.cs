@@ -17,6 +17,7 @@ public class ThroughputTests(ITestOutputHelper output) : DispatchSpec(output)
 {
     private const int Calls = 2_000;
     private const int Limit = 500;
+    private const int Executors = 16;
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(50);
 
@@ -28,7 +29,7 @@ public class ThroughputTests(ITestOutputHelper output) : DispatchSpec(output)
         var dispatch = StartDispatch(Endpoint(e => e with
         {
             RateLimit = new RateLimitOptions { Requests = Limit, Interval = Interval },
-            Executor = new Dispatch.Core.Execution.ExecutorOptions { Concurrency = 16 },
+            Executor = new Dispatch.Core.Execution.ExecutorOptions { Concurrency = Executors },
             Queue = new QueueOptions { Capacity = Calls },
         }));
         var start = Clock.GetUtcNow();
@@ -54,14 +55,20 @@ public class ThroughputTests(ITestOutputHelper output) : DispatchSpec(output)
     private async Task UntilOnlyTimeCanHelp(IActorRef dispatch, Task<APICallResult>[] calls)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        StatusSnapshot? status = null;
+        var unfinished = 0;
         while (DateTime.UtcNow < deadline)
         {
-            var unfinished = calls.Count(c => !c.IsCompleted);
+            unfinished = calls.Count(c => !c.IsCompleted);
             if (unfinished == 0) return;
-            var status = await StatusOf(dispatch);
-            if (status.InFlight == status.WaitingForCredits && status.QueueDepth + status.WaitingForCredits == unfinished) return;
+            status = await StatusOf(dispatch);
+            // Calls still queued need every executor busy (executors register as idle after they
+            // start), and every busy executor must be in the rate limiter's line.
+            if (status.InFlight == status.WaitingForCredits && status.QueueDepth + status.WaitingForCredits == unfinished &&
+                (status.QueueDepth == 0 || status.InFlight == Executors)) return;
         }
 
-        throw new Xunit.Sdk.XunitException("the pipeline never settled at " + Clock.GetUtcNow());
+        throw new Xunit.Sdk.XunitException(
+            $"the pipeline never settled at {Clock.GetUtcNow():O}: {unfinished} unfinished, {status}, upstream open requests {Upstream.Counters.OpenRequests}, timers {Clock.ActiveTimerCount}");
     }
 }
