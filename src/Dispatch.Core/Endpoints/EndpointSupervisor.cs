@@ -66,6 +66,8 @@ internal sealed partial class EndpointSupervisor : ReceiveActor, IWithTimers
         Receive<AttemptReported>(report =>
         {
             if (report.Outcome != BreakerOutcome.Ignored || report.WasProbe) Observe(_strategy.Breaker.Record(report.Outcome, Now));
+            // Of the retried errors only a 429 counts as a success for the breaker.
+            if (report.Outcome == BreakerOutcome.Success) _counters.RecordAttempt(1, ErrorKind.RateLimited);
             Dispatch();
         });
         Receive<CancelCall>(Cancel);
@@ -186,6 +188,8 @@ internal sealed partial class EndpointSupervisor : ReceiveActor, IWithTimers
         RemovePermitWaiter(executor);
         var result = call.Execution.Result!;
         _counters.Record(result);
+        for (var attempt = 2; attempt <= result.Attempts; attempt++) _counters.RecordAttempt(attempt, ErrorKind.None);
+        if (result.Error == ErrorKind.RateLimited) _counters.RecordAttempt(1, ErrorKind.RateLimited);
         _admission.Remember(call.Execution, Now);
         if (done.Outcome != BreakerOutcome.Ignored || call.IsProbe) Observe(_strategy.Breaker.Record(done.Outcome, Now));
         CountDrained(result);

@@ -76,5 +76,7 @@ public class ErrorClassificationTests(ITestOutputHelper output) : DispatchSpec(o
         var result = await call;
         Assert.Equal((CallStatus.Completed, 2), (result.Status, result.Attempts));
         Assert.Equal(2, Upstream.Counters.ArrivalsOf("c1"));
+        var status = await StatusUntil(dispatch, s => s.Counters.Completed == 1, "the call to be booked");
+        Assert.Equal(1, status.Counters.Retries);
     }
 }
