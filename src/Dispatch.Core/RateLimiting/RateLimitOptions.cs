@@ -25,10 +25,25 @@ public sealed record RateLimitOptions : OptionsSection
     /// <summary>The window the limits apply to (<c>interval</c>). Default 1 minute.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How much longer than <see cref="Interval"/> a grant keeps counting (<c>guard</c>), so that
+    /// calls granted one interval apart cannot reach the provider less than one interval apart
+    /// when the first was delayed on its way (connection set-up, a busy machine). Default
+    /// <see langword="null"/>: 2 % of the interval, at most 1 second; zero turns it off.
+    /// </summary>
+    public TimeSpan? Guard { get; init; }
+
+    /// <summary>The window a grant counts in: <see cref="Interval"/> plus the guard in force.</summary>
+    public TimeSpan Window => Interval + (Guard ?? TimeSpan.FromTicks(Math.Min(Interval.Ticks / 50, TimeSpan.TicksPerSecond)));
+
     internal override void Check(OptionsErrors errors, string path)
     {
         if (Requests is { } requests) errors.Positive(path + ".requests", requests);
         if (Tokens is { } tokens) errors.Positive(path + ".tokens", tokens);
         errors.Positive(path + ".interval", Interval);
+        if (Guard is { } guard && (guard < TimeSpan.Zero || guard >= Interval))
+        {
+            errors.Add(path + ".guard", $"must be at least 0 and shorter than the interval (was {guard})");
+        }
     }
 }

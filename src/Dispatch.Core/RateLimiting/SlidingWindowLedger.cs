@@ -23,6 +23,12 @@ namespace Dispatch.Core.RateLimiting;
 /// bucket counter allows up to twice the limit across a window boundary; the log does not.
 /// </para>
 /// <para>
+/// <b>Guard.</b> The ledger enforces the window <see cref="RateLimitOptions.Window"/>: the
+/// interval plus a small guard (<see cref="RateLimitOptions.Guard"/>). Limits held over every
+/// longer window hold over every window of one interval too; the guard only absorbs the
+/// difference between when a call is granted here and when the provider counts its arrival.
+/// </para>
+/// <para>
 /// <b>Reconciliation.</b> <see cref="Reconcile"/> rewrites a logged grant's tokens to the
 /// real usage, at the grant's original time (when the upstream counted it). A refund frees
 /// budget at once. An extra charge cannot un-grant anything, so the log may then hold more
@@ -61,7 +67,8 @@ public sealed class SlidingWindowLedger : ICreditSource
         RequestLimit = options.Requests;
         TokenLimit = options.Tokens;
         Interval = options.Interval;
-        _intervalTicks = options.Interval.Ticks;
+        // The guard widens the window the ledger enforces; the provider's own window is Interval.
+        _intervalTicks = options.Window.Ticks;
         var initial = (int)Math.Clamp(options.Requests ?? 64, 1, 4096);
         _times = new long[initial];
         _requests = new int[initial];

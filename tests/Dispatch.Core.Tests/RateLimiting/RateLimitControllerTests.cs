@@ -7,7 +7,7 @@ public class RateLimitControllerTests
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     private static RateLimitController<string> Controller(int? requests = 2, long? tokens = 100) =>
-        new(new RateLimitOptions { Requests = requests, Tokens = tokens, Interval = TimeSpan.FromSeconds(10) });
+        new(new RateLimitOptions { Requests = requests, Tokens = tokens, Interval = TimeSpan.FromSeconds(10), Guard = TimeSpan.Zero });
 
     [Fact]
     public void A_request_within_the_limits_is_granted_at_once()

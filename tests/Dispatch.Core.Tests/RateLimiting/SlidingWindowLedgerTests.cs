@@ -7,7 +7,7 @@ public class SlidingWindowLedgerTests
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     private static SlidingWindowLedger Ledger(int? requests = 3, long? tokens = 100, int intervalSeconds = 10) =>
-        new(new RateLimitOptions { Requests = requests, Tokens = tokens, Interval = TimeSpan.FromSeconds(intervalSeconds) });
+        new(new RateLimitOptions { Requests = requests, Tokens = tokens, Interval = TimeSpan.FromSeconds(intervalSeconds), Guard = TimeSpan.Zero });
 
     [Fact]
     public void Grants_up_to_the_request_limit_and_then_refuses()
