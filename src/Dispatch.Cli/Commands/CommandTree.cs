@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Dispatch.Cli.Bench;
 using Dispatch.Cli.Demo;
 using Dispatch.Cli.Node;
 using Dispatch.Cli.Run;
@@ -10,9 +11,6 @@ namespace Dispatch.Cli.Commands;
 /// <summary>The <c>dispatch</c> command tree.</summary>
 public static class CommandTree
 {
-    /// <summary>The name of the type that provides <c>dispatch bench</c> when it is part of the build.</summary>
-    internal const string BenchCommandType = "Dispatch.Cli.Bench.BenchCommand";
-
     /// <summary>Creates the root command with every subcommand.</summary>
     public static RootCommand Create()
     {
@@ -22,16 +20,7 @@ public static class CommandTree
         root.Subcommands.Add(FakeUpstreamCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(UpCommand.Create());
-        if (CreateBenchCommand() is { } bench) root.Subcommands.Add(bench);
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
-
-    /// <summary>
-    /// The slot for <c>dispatch bench</c>: <c>Dispatch.Cli.Bench.BenchCommand.Create()</c> when the
-    /// benchmark folder is part of the build, found by name so this tree builds with or without it.
-    /// </summary>
-    internal static Command? CreateBenchCommand() =>
-        typeof(CommandTree).Assembly.GetType(BenchCommandType)
-            ?.GetMethod("Create", Type.EmptyTypes)
-            ?.Invoke(null, null) as Command;
 }
