@@ -95,6 +95,7 @@ public static class OptionsMapper
                 Requests = r.NullableInt("rate-limit.requests", fallback.RateLimit.Requests),
                 Tokens = r.NullableLong("rate-limit.tokens", fallback.RateLimit.Tokens),
                 Interval = r.Duration("rate-limit.interval", fallback.RateLimit.Interval),
+                Guard = r.NullableDuration("rate-limit.guard", fallback.RateLimit.Guard),
             },
             Queue = new QueueOptions { Capacity = r.Int("queue.capacity", fallback.Queue.Capacity) },
             Executor = new ExecutorOptions { Concurrency = r.Int("executor.concurrency", fallback.Executor.Concurrency) },
@@ -194,6 +195,8 @@ public static class OptionsMapper
         public int? NullableInt(string key, int? fallback) => config.HasPath(key) || !Exists(key) ? Read(key, fallback, static (c, k) => (int?)c.GetInt(k)) : null;
 
         public long? NullableLong(string key, long? fallback) => config.HasPath(key) || !Exists(key) ? Read(key, fallback, static (c, k) => (long?)c.GetLong(k)) : null;
+
+        public TimeSpan? NullableDuration(string key, TimeSpan? fallback) => config.HasPath(key) || !Exists(key) ? Read(key, fallback, static (c, k) => (TimeSpan?)c.GetDuration(k)) : null;
 
         public long Bytes(string key, long fallback) => Read(key, fallback, static (c, k) => c.GetBytes(k));
 
