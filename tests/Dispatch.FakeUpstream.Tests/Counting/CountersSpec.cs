@@ -2,6 +2,7 @@ using System.Net;
 using Dispatch.FakeUpstream.Faults;
 using Dispatch.FakeUpstream.RateLimiting;
 using Dispatch.FakeUpstream.Tests.Support;
+using Dispatch.Testing;
 
 namespace Dispatch.FakeUpstream.Tests.Counting;
 
