@@ -1,6 +1,6 @@
 using Dispatch.Core.Breaker;
 using Dispatch.Core.Protocol;
-using Dispatch.Core.Tests.Support;
+using Dispatch.Testing;
 
 namespace Dispatch.Core.Tests.Breaker;
 
@@ -18,7 +18,7 @@ public class CircuitBreakerControllerTests
 
     private void Fail(CircuitBreakerController breaker, int times)
     {
-        for (var i = 0; i < times; i++) breaker.Record(ErrorKind.Server, _clock.Now);
+        for (var i = 0; i < times; i++) breaker.Record(ErrorKind.Server, _clock.GetUtcNow());
     }
 
     private CircuitBreakerController Opened()
@@ -32,7 +32,7 @@ public class CircuitBreakerControllerTests
     {
         var breaker = Opened();
         _clock.Advance(TimeSpan.FromSeconds(10));
-        breaker.TryAcquire(_clock.Now);
+        breaker.TryAcquire(_clock.GetUtcNow());
         return breaker;
     }
 
@@ -41,7 +41,7 @@ public class CircuitBreakerControllerTests
     {
         var breaker = Breaker();
 
-        Assert.Equal(BreakerVerdict.Allow, breaker.TryAcquire(_clock.Now).Verdict);
+        Assert.Equal(BreakerVerdict.Allow, breaker.TryAcquire(_clock.GetUtcNow()).Verdict);
     }
 
     [Fact]
@@ -60,9 +60,9 @@ public class CircuitBreakerControllerTests
         var breaker = Breaker(maxFailures: 3);
         Fail(breaker, 2);
 
-        var change = breaker.Record(ErrorKind.Timeout, _clock.Now);
+        var change = breaker.Record(ErrorKind.Timeout, _clock.GetUtcNow());
 
-        Assert.Equal(new BreakerStateChanged("openai-chat", BreakerState.Closed, BreakerState.Open, _clock.Now, 3, _clock.Now.AddSeconds(10)), change);
+        Assert.Equal(new BreakerStateChanged("openai-chat", BreakerState.Closed, BreakerState.Open, _clock.GetUtcNow(), 3, _clock.GetUtcNow().AddSeconds(10)), change);
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public class CircuitBreakerControllerTests
     {
         var breaker = Breaker(maxFailures: 3);
         Fail(breaker, 2);
-        breaker.Record(ErrorKind.None, _clock.Now);
+        breaker.Record(ErrorKind.None, _clock.GetUtcNow());
 
         Fail(breaker, 2);
 
@@ -82,7 +82,7 @@ public class CircuitBreakerControllerTests
     {
         var breaker = Breaker(maxFailures: 3);
 
-        for (var i = 0; i < 10; i++) breaker.Record(ErrorKind.RateLimited, _clock.Now);
+        for (var i = 0; i < 10; i++) breaker.Record(ErrorKind.RateLimited, _clock.GetUtcNow());
 
         Assert.Equal(BreakerState.Closed, breaker.State);
         Assert.Equal(0, breaker.ConsecutiveFailures);
@@ -111,10 +111,10 @@ public class CircuitBreakerControllerTests
         var breaker = Opened();
         _clock.Advance(TimeSpan.FromSeconds(9));
 
-        var permit = breaker.TryAcquire(_clock.Now);
+        var permit = breaker.TryAcquire(_clock.GetUtcNow());
 
         Assert.Equal(BreakerVerdict.Reject, permit.Verdict);
-        Assert.Equal(_clock.Now.AddSeconds(1), permit.RetryAt);
+        Assert.Equal(_clock.GetUtcNow().AddSeconds(1), permit.RetryAt);
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public class CircuitBreakerControllerTests
         var breaker = Opened();
         _clock.Advance(TimeSpan.FromSeconds(10));
 
-        var permit = breaker.TryAcquire(_clock.Now);
+        var permit = breaker.TryAcquire(_clock.GetUtcNow());
 
         Assert.Equal(BreakerVerdict.Probe, permit.Verdict);
         Assert.Equal(BreakerState.HalfOpen, permit.Transition?.To);
@@ -134,7 +134,7 @@ public class CircuitBreakerControllerTests
     {
         var breaker = HalfOpenWithProbeOut();
 
-        var second = breaker.TryAcquire(_clock.Now);
+        var second = breaker.TryAcquire(_clock.GetUtcNow());
 
         Assert.Equal(BreakerVerdict.Reject, second.Verdict);
         Assert.Null(second.Transition);
@@ -145,10 +145,10 @@ public class CircuitBreakerControllerTests
     {
         var breaker = HalfOpenWithProbeOut();
 
-        var change = breaker.Record(ErrorKind.None, _clock.Now);
+        var change = breaker.Record(ErrorKind.None, _clock.GetUtcNow());
 
         Assert.Equal(BreakerState.Closed, change?.To);
-        Assert.Equal(BreakerVerdict.Allow, breaker.TryAcquire(_clock.Now).Verdict);
+        Assert.Equal(BreakerVerdict.Allow, breaker.TryAcquire(_clock.GetUtcNow()).Verdict);
     }
 
     [Fact]
@@ -156,10 +156,10 @@ public class CircuitBreakerControllerTests
     {
         var breaker = HalfOpenWithProbeOut();
 
-        var change = breaker.Record(ErrorKind.Server, _clock.Now);
+        var change = breaker.Record(ErrorKind.Server, _clock.GetUtcNow());
 
         Assert.Equal(BreakerState.Open, change?.To);
-        Assert.Equal(_clock.Now.AddSeconds(20), breaker.OpenUntil);
+        Assert.Equal(_clock.GetUtcNow().AddSeconds(20), breaker.OpenUntil);
     }
 
     [Fact]
@@ -170,10 +170,10 @@ public class CircuitBreakerControllerTests
 
         for (var i = 0; i < 4; i++)
         {
-            _clock.AdvanceTo(breaker.OpenUntil!.Value);
-            breaker.TryAcquire(_clock.Now);
-            breaker.Record(ErrorKind.Connection, _clock.Now);
-            openTimes.Add(breaker.OpenUntil!.Value - _clock.Now);
+            _clock.SetUtcNow(breaker.OpenUntil!.Value);
+            breaker.TryAcquire(_clock.GetUtcNow());
+            breaker.Record(ErrorKind.Connection, _clock.GetUtcNow());
+            openTimes.Add(breaker.OpenUntil!.Value - _clock.GetUtcNow());
         }
 
         Assert.Equal([20, 35, 35, 35], openTimes.Select(t => t.TotalSeconds));
@@ -183,14 +183,14 @@ public class CircuitBreakerControllerTests
     public void Closing_after_a_backoff_starts_the_next_trip_from_the_base_reset_timeout()
     {
         var breaker = HalfOpenWithProbeOut();
-        breaker.Record(ErrorKind.Server, _clock.Now);
-        _clock.AdvanceTo(breaker.OpenUntil!.Value);
-        breaker.TryAcquire(_clock.Now);
-        breaker.Record(ErrorKind.None, _clock.Now);
+        breaker.Record(ErrorKind.Server, _clock.GetUtcNow());
+        _clock.SetUtcNow(breaker.OpenUntil!.Value);
+        breaker.TryAcquire(_clock.GetUtcNow());
+        breaker.Record(ErrorKind.None, _clock.GetUtcNow());
 
         Fail(breaker, 3);
 
-        Assert.Equal(_clock.Now.AddSeconds(10), breaker.OpenUntil);
+        Assert.Equal(_clock.GetUtcNow().AddSeconds(10), breaker.OpenUntil);
     }
 
     [Fact]
@@ -198,9 +198,9 @@ public class CircuitBreakerControllerTests
     {
         var breaker = HalfOpenWithProbeOut();
 
-        breaker.Record(ErrorKind.Cancelled, _clock.Now);
+        breaker.Record(ErrorKind.Cancelled, _clock.GetUtcNow());
 
-        Assert.Equal(BreakerVerdict.Probe, breaker.TryAcquire(_clock.Now).Verdict);
+        Assert.Equal(BreakerVerdict.Probe, breaker.TryAcquire(_clock.GetUtcNow()).Verdict);
     }
 
     [Fact]
@@ -210,7 +210,7 @@ public class CircuitBreakerControllerTests
         var openUntil = breaker.OpenUntil;
         _clock.Advance(TimeSpan.FromSeconds(5));
 
-        var change = breaker.Record(ErrorKind.Server, _clock.Now);
+        var change = breaker.Record(ErrorKind.Server, _clock.GetUtcNow());
 
         Assert.Null(change);
         Assert.Equal(openUntil, breaker.OpenUntil);
@@ -220,11 +220,11 @@ public class CircuitBreakerControllerTests
     public void A_timer_at_open_until_moves_it_to_half_open_without_a_call()
     {
         var breaker = Opened();
-        _clock.AdvanceTo(breaker.OpenUntil!.Value);
+        _clock.SetUtcNow(breaker.OpenUntil!.Value);
 
-        var change = breaker.Advance(_clock.Now);
+        var change = breaker.Advance(_clock.GetUtcNow());
 
         Assert.Equal(BreakerState.HalfOpen, change?.To);
-        Assert.Null(breaker.Advance(_clock.Now));
+        Assert.Null(breaker.Advance(_clock.GetUtcNow()));
     }
 }

@@ -1,7 +1,7 @@
 using Dispatch.Core.Caching;
 using Dispatch.Core.Options;
 using Dispatch.Core.Protocol;
-using Dispatch.Core.Tests.Support;
+using Dispatch.Testing;
 
 namespace Dispatch.Core.Tests.Caching;
 
@@ -17,9 +17,9 @@ public class ResponseCacheTests
     public void A_stored_answer_is_served_to_a_later_identical_call_marked_from_cache()
     {
         var cache = new ResponseCache(new CacheOptions());
-        cache.TryStore(Key(), Done(), CacheControl.Default, _clock.Now);
+        cache.TryStore(Key(), Done(), CacheControl.Default, _clock.GetUtcNow());
 
-        var hit = cache.TryGet(Key(), "second", _clock.Now, out var result);
+        var hit = cache.TryGet(Key(), "second", _clock.GetUtcNow(), out var result);
 
         Assert.True(hit);
         Assert.Equal(APICallResult.Completed("second", 200, "answer") with { FromCache = true }, result);
@@ -29,28 +29,28 @@ public class ResponseCacheTests
     public void A_call_with_a_different_payload_misses()
     {
         var cache = new ResponseCache(new CacheOptions());
-        cache.TryStore(Key("{\"a\":1}"), Done(), CacheControl.Default, _clock.Now);
+        cache.TryStore(Key("{\"a\":1}"), Done(), CacheControl.Default, _clock.GetUtcNow());
 
-        Assert.False(cache.TryGet(Key("{\"a\":2}"), "second", _clock.Now, out _));
+        Assert.False(cache.TryGet(Key("{\"a\":2}"), "second", _clock.GetUtcNow(), out _));
     }
 
     [Fact]
     public void The_same_payload_sent_to_another_path_misses()
     {
         var cache = new ResponseCache(new CacheOptions());
-        cache.TryStore(Key(), Done(), CacheControl.Default, _clock.Now);
+        cache.TryStore(Key(), Done(), CacheControl.Default, _clock.GetUtcNow());
 
-        Assert.False(cache.TryGet(Key() with { Path = "/v2" }, "second", _clock.Now, out _));
+        Assert.False(cache.TryGet(Key() with { Path = "/v2" }, "second", _clock.GetUtcNow(), out _));
     }
 
     [Fact]
     public void An_answer_expires_after_its_ttl()
     {
         var cache = new ResponseCache(new CacheOptions());
-        cache.TryStore(Key(), Done(), new CacheControl(TimeSpan.FromSeconds(10)), _clock.Now);
+        cache.TryStore(Key(), Done(), new CacheControl(TimeSpan.FromSeconds(10)), _clock.GetUtcNow());
         _clock.Advance(TimeSpan.FromSeconds(10));
 
-        Assert.False(cache.TryGet(Key(), "second", _clock.Now, out _));
+        Assert.False(cache.TryGet(Key(), "second", _clock.GetUtcNow(), out _));
         Assert.Equal(0, cache.Count);
     }
 
@@ -58,26 +58,26 @@ public class ResponseCacheTests
     public void Without_a_ttl_of_its_own_an_answer_lives_for_the_default_ttl()
     {
         var cache = new ResponseCache(new CacheOptions { DefaultTtl = TimeSpan.FromSeconds(30) });
-        cache.TryStore(Key(), Done(), CacheControl.Default, _clock.Now);
+        cache.TryStore(Key(), Done(), CacheControl.Default, _clock.GetUtcNow());
 
         _clock.Advance(TimeSpan.FromSeconds(29));
 
-        Assert.True(cache.TryGet(Key(), "second", _clock.Now, out _));
+        Assert.True(cache.TryGet(Key(), "second", _clock.GetUtcNow(), out _));
     }
 
     [Fact]
     public void When_full_the_least_recently_used_answer_is_evicted()
     {
         var cache = new ResponseCache(new CacheOptions { MaxEntries = 2 });
-        cache.TryStore(Key("a"), Done(), CacheControl.Default, _clock.Now);
-        cache.TryStore(Key("b"), Done(), CacheControl.Default, _clock.Now);
-        cache.TryGet(Key("a"), "x", _clock.Now, out _);
+        cache.TryStore(Key("a"), Done(), CacheControl.Default, _clock.GetUtcNow());
+        cache.TryStore(Key("b"), Done(), CacheControl.Default, _clock.GetUtcNow());
+        cache.TryGet(Key("a"), "x", _clock.GetUtcNow(), out _);
 
-        cache.TryStore(Key("c"), Done(), CacheControl.Default, _clock.Now);
+        cache.TryStore(Key("c"), Done(), CacheControl.Default, _clock.GetUtcNow());
 
-        Assert.True(cache.TryGet(Key("a"), "x", _clock.Now, out _));
-        Assert.False(cache.TryGet(Key("b"), "x", _clock.Now, out _));
-        Assert.True(cache.TryGet(Key("c"), "x", _clock.Now, out _));
+        Assert.True(cache.TryGet(Key("a"), "x", _clock.GetUtcNow(), out _));
+        Assert.False(cache.TryGet(Key("b"), "x", _clock.GetUtcNow(), out _));
+        Assert.True(cache.TryGet(Key("c"), "x", _clock.GetUtcNow(), out _));
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public class ResponseCacheTests
     {
         var cache = new ResponseCache(new CacheOptions());
 
-        var stored = cache.TryStore(Key(), APICallResult.Failed("c", ErrorKind.Server, "503", 503), CacheControl.Default, _clock.Now);
+        var stored = cache.TryStore(Key(), APICallResult.Failed("c", ErrorKind.Server, "503", 503), CacheControl.Default, _clock.GetUtcNow());
 
         Assert.False(stored);
     }
@@ -95,7 +95,7 @@ public class ResponseCacheTests
     {
         var cache = new ResponseCache(new CacheOptions());
 
-        var stored = cache.TryStore(Key(), Done(), new CacheControl(NoStore: true), _clock.Now);
+        var stored = cache.TryStore(Key(), Done(), new CacheControl(NoStore: true), _clock.GetUtcNow());
 
         Assert.False(stored);
     }
@@ -105,7 +105,7 @@ public class ResponseCacheTests
     {
         var cache = new ResponseCache(new CacheOptions { MaxEntries = 0 });
 
-        Assert.False(cache.TryStore(Key(), Done(), CacheControl.Default, _clock.Now));
+        Assert.False(cache.TryStore(Key(), Done(), CacheControl.Default, _clock.GetUtcNow()));
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using Dispatch.Core.Execution;
 using Dispatch.Core.Options;
 using Dispatch.Core.Protocol;
 using Dispatch.Core.RateLimiting;
-using Dispatch.Core.Tests.Support;
+using Dispatch.Testing;
 
 namespace Dispatch.Core.Tests.Endpoints;
 
@@ -21,14 +21,14 @@ public class CallAdmissionTests
 
     private CallAdmission Admission() => new(Chat, cache: _cache);
 
-    private CallExecution Arrived(APICalling call) => new(call, _clock.Now);
+    private CallExecution Arrived(APICalling call) => new(call, _clock.GetUtcNow());
 
     private static APICalling Call(string id = "c1", int? tokens = 100) => new(id, "chat", """{"messages":[]}""") { RequiredTokens = tokens };
 
     [Fact]
     public void A_valid_call_is_accepted_with_its_token_reservation()
     {
-        var admission = Admission().Admit(Arrived(Call(tokens: 120)), _clock.Now);
+        var admission = Admission().Admit(Arrived(Call(tokens: 120)), _clock.GetUtcNow());
 
         Assert.Equal(Core.Endpoints.Admission.Accept(120), admission);
     }
@@ -36,7 +36,7 @@ public class CallAdmissionTests
     [Fact]
     public void A_call_needing_more_tokens_than_the_interval_allows_is_rejected_naming_the_setting()
     {
-        var admission = Admission().Admit(Arrived(Call(tokens: 1_001)), _clock.Now);
+        var admission = Admission().Admit(Arrived(Call(tokens: 1_001)), _clock.GetUtcNow());
 
         Assert.Equal(ErrorKind.InvalidRequest, admission.Answer!.Error);
         Assert.Contains("dispatch.endpoints.chat.rate-limit.tokens", admission.Answer.ErrorMessage);
@@ -45,7 +45,7 @@ public class CallAdmissionTests
     [Fact]
     public void A_call_with_a_malformed_payload_is_rejected_as_invalid_request()
     {
-        var admission = Admission().Admit(Arrived(new APICalling("c1", "chat", "{oops")), _clock.Now);
+        var admission = Admission().Admit(Arrived(new APICalling("c1", "chat", "{oops")), _clock.GetUtcNow());
 
         Assert.Equal((CallStatus.Rejected, ErrorKind.InvalidRequest), (admission.Answer!.Status, admission.Answer.Error));
     }
@@ -53,7 +53,7 @@ public class CallAdmissionTests
     [Fact]
     public void A_call_whose_deadline_has_passed_is_timed_out_on_arrival()
     {
-        var admission = Admission().Admit(Arrived(Call() with { Deadline = _clock.Now }), _clock.Now);
+        var admission = Admission().Admit(Arrived(Call() with { Deadline = _clock.GetUtcNow() }), _clock.GetUtcNow());
 
         Assert.Equal(CallStatus.TimedOut, admission.Answer!.Status);
     }
@@ -61,7 +61,7 @@ public class CallAdmissionTests
     [Fact]
     public void A_call_without_an_id_is_rejected()
     {
-        var admission = Admission().Admit(Arrived(Call(id: "")), _clock.Now);
+        var admission = Admission().Admit(Arrived(Call(id: "")), _clock.GetUtcNow());
 
         Assert.Equal(ErrorKind.InvalidRequest, admission.Answer!.Error);
     }
@@ -71,12 +71,12 @@ public class CallAdmissionTests
     {
         var admission = Admission();
         var first = Arrived(Call("first") with { CacheControl = CacheControl.Default });
-        admission.Admit(first, _clock.Now);
-        first.AttemptStarted(_clock.Now);
-        first.Complete(200, "answer", _clock.Now);
-        admission.Remember(first, _clock.Now);
+        admission.Admit(first, _clock.GetUtcNow());
+        first.AttemptStarted(_clock.GetUtcNow());
+        first.Complete(200, "answer", _clock.GetUtcNow());
+        admission.Remember(first, _clock.GetUtcNow());
 
-        var second = admission.Admit(Arrived(Call("second") with { CacheControl = CacheControl.Default }), _clock.Now);
+        var second = admission.Admit(Arrived(Call("second") with { CacheControl = CacheControl.Default }), _clock.GetUtcNow());
 
         Assert.Equal(AdmissionKind.Answer, second.Kind);
         Assert.Equal(("second", true, "answer", 0), (second.Answer!.CallId, second.Answer.FromCache, second.Answer.Body, second.Answer.Attempts));
@@ -87,10 +87,10 @@ public class CallAdmissionTests
     {
         var admission = Admission();
         var first = Arrived(Call("first") with { CacheControl = CacheControl.Default });
-        first.Complete(200, "answer", _clock.Now);
-        admission.Remember(first, _clock.Now);
+        first.Complete(200, "answer", _clock.GetUtcNow());
+        admission.Remember(first, _clock.GetUtcNow());
 
-        var second = admission.Admit(Arrived(Call("second")), _clock.Now);
+        var second = admission.Admit(Arrived(Call("second")), _clock.GetUtcNow());
 
         Assert.Equal(AdmissionKind.Accept, second.Kind);
     }

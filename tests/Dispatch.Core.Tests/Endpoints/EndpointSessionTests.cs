@@ -4,6 +4,7 @@ using Dispatch.Core.Endpoints;
 using Dispatch.Core.Options;
 using Dispatch.Core.Protocol;
 using Dispatch.Core.Tests.Support;
+using Dispatch.Testing;
 
 namespace Dispatch.Core.Tests.Endpoints;
 

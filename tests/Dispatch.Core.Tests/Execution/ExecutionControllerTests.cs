@@ -1,7 +1,7 @@
 using Dispatch.Core.Execution;
 using Dispatch.Core.Protocol;
 using Dispatch.Core.Retry;
-using Dispatch.Core.Tests.Support;
+using Dispatch.Testing;
 
 namespace Dispatch.Core.Tests.Execution;
 
@@ -15,9 +15,9 @@ public class ExecutionControllerTests
 
     private CallExecution Started(DateTimeOffset? deadline = null)
     {
-        var call = new CallExecution(new APICalling("c1", "e", "{}") { Deadline = deadline }, _clock.Now);
+        var call = new CallExecution(new APICalling("c1", "e", "{}") { Deadline = deadline }, _clock.GetUtcNow());
         _clock.Advance(TimeSpan.FromSeconds(2));
-        call.AttemptStarted(_clock.Now);
+        call.AttemptStarted(_clock.GetUtcNow());
         return call;
     }
 
@@ -27,7 +27,7 @@ public class ExecutionControllerTests
         var call = Started();
         _clock.Advance(TimeSpan.FromSeconds(1));
 
-        var step = _controller.OnAttemptFinished(call, AttemptResult.Success(200, "{}"), _clock.Now);
+        var step = _controller.OnAttemptFinished(call, AttemptResult.Success(200, "{}"), _clock.GetUtcNow());
 
         Assert.Equal(ExecutionStepKind.Finish, step.Kind);
         Assert.Equal(CallStatus.Completed, step.Result!.Status);
@@ -39,7 +39,7 @@ public class ExecutionControllerTests
     {
         var call = Started();
 
-        var step = _controller.OnAttemptFinished(call, AttemptResult.Failure(ErrorKind.Server, "upstream answered 503", 503), _clock.Now);
+        var step = _controller.OnAttemptFinished(call, AttemptResult.Failure(ErrorKind.Server, "upstream answered 503", 503), _clock.GetUtcNow());
 
         Assert.Equal(ExecutionStep.RetryAfter(TimeSpan.FromSeconds(1)), step);
     }
@@ -49,7 +49,7 @@ public class ExecutionControllerTests
     {
         var call = Started();
 
-        var step = _controller.OnAttemptFinished(call, AttemptResult.Failure(ErrorKind.BadRequest, "upstream answered 400", 400, body: "bad"), _clock.Now);
+        var step = _controller.OnAttemptFinished(call, AttemptResult.Failure(ErrorKind.BadRequest, "upstream answered 400", 400, body: "bad"), _clock.GetUtcNow());
 
         Assert.Equal(CallStatus.Failed, step.Result!.Status);
         Assert.Equal((ErrorKind.BadRequest, 400, "bad"), (step.Result.Error, step.Result.HttpStatus, step.Result.Body));
@@ -59,10 +59,10 @@ public class ExecutionControllerTests
     public void The_last_attempt_failing_finishes_the_call_saying_how_many_attempts_were_made()
     {
         var call = Started();
-        call.AttemptStarted(_clock.Now);
-        call.AttemptStarted(_clock.Now);
+        call.AttemptStarted(_clock.GetUtcNow());
+        call.AttemptStarted(_clock.GetUtcNow());
 
-        var step = _controller.OnAttemptFinished(call, AttemptResult.Failure(ErrorKind.Connection, "the connection failed"), _clock.Now);
+        var step = _controller.OnAttemptFinished(call, AttemptResult.Failure(ErrorKind.Connection, "the connection failed"), _clock.GetUtcNow());
 
         Assert.Equal("the connection failed after 3 attempts", step.Result!.ErrorMessage);
         Assert.Equal(3, step.Result.Attempts);
@@ -71,9 +71,9 @@ public class ExecutionControllerTests
     [Fact]
     public void A_retry_that_could_not_start_before_the_deadline_times_the_call_out()
     {
-        var call = Started(deadline: _clock.Now.AddSeconds(5));
+        var call = Started(deadline: _clock.GetUtcNow().AddSeconds(5));
 
-        var step = _controller.OnAttemptFinished(call, AttemptResult.Failure(ErrorKind.RateLimited, "upstream answered 429", 429, TimeSpan.FromSeconds(10)), _clock.Now);
+        var step = _controller.OnAttemptFinished(call, AttemptResult.Failure(ErrorKind.RateLimited, "upstream answered 429", 429, TimeSpan.FromSeconds(10)), _clock.GetUtcNow());
 
         Assert.Equal(CallStatus.TimedOut, step.Result!.Status);
     }
@@ -83,7 +83,7 @@ public class ExecutionControllerTests
     {
         var call = Started();
 
-        var step = _controller.OnAttemptFinished(call, AttemptResult.Failure(ErrorKind.Cancelled, "the call was cancelled"), _clock.Now);
+        var step = _controller.OnAttemptFinished(call, AttemptResult.Failure(ErrorKind.Cancelled, "the call was cancelled"), _clock.GetUtcNow());
 
         Assert.Equal(CallStatus.Cancelled, step.Result!.Status);
     }
@@ -92,18 +92,18 @@ public class ExecutionControllerTests
     public void A_call_cannot_be_finished_twice()
     {
         var call = Started();
-        call.Complete(200, "{}", _clock.Now);
+        call.Complete(200, "{}", _clock.GetUtcNow());
 
-        Assert.Throws<InvalidOperationException>(() => call.Cancel("late", _clock.Now));
+        Assert.Throws<InvalidOperationException>(() => call.Cancel("late", _clock.GetUtcNow()));
     }
 
     [Fact]
     public void A_call_rejected_before_any_attempt_reports_zero_attempts_and_all_its_time_as_queue_time()
     {
-        var call = new CallExecution(new APICalling("c", "e", "{}"), _clock.Now);
+        var call = new CallExecution(new APICalling("c", "e", "{}"), _clock.GetUtcNow());
         _clock.Advance(TimeSpan.FromSeconds(4));
 
-        var result = call.Reject(ErrorKind.CircuitOpen, "the circuit is open", _clock.Now);
+        var result = call.Reject(ErrorKind.CircuitOpen, "the circuit is open", _clock.GetUtcNow());
 
         Assert.Equal((0, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(4)), (result.Attempts, result.QueueTime, result.TotalTime));
     }
@@ -116,6 +116,6 @@ public class ExecutionControllerTests
         call.Charge(100);
         call.Charge(-30);
 
-        Assert.Equal(70, call.Complete(200, null, _clock.Now).TokensCharged);
+        Assert.Equal(70, call.Complete(200, null, _clock.GetUtcNow()).TokensCharged);
     }
 }
