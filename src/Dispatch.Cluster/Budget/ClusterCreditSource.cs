@@ -93,6 +93,9 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
     /// <inheritdoc />
     public long? TokenLimit => _limits.Tokens >= BudgetLimits.MaxLimit ? null : _limits.Tokens;
 
+    /// <inheritdoc />
+    public bool IsShared => true;
+
     /// <summary>Told about every grant with the lease it came from (tests audit windows with it).</summary>
     internal Action<long, BudgetAcquisition, long>? Granted { get; set; }
 

@@ -19,6 +19,12 @@ public interface ICreditSource
     /// <summary>Tokens allowed per interval; <see langword="null"/> when unlimited.</summary>
     long? TokenLimit { get; }
 
+    /// <summary>
+    /// Whether others draw from the same budget (cluster mode). A shared source can be paused by
+    /// another node's 429 at any moment, so executors always ask it, even when it has no limits.
+    /// </summary>
+    bool IsShared => false;
+
     /// <summary>Takes credits if the limits allow it at <paramref name="now"/>.</summary>
     /// <param name="requests">Request credits wanted; at least 1.</param>
     /// <param name="tokens">Token credits wanted; at least 0 and at most <see cref="TokenLimit"/>.</param>

@@ -30,7 +30,7 @@ internal sealed class RateLimiterActor : ReceiveActor, IWithTimers
     {
         _controller = new RateLimitController<Waiter>(source);
         _gate = gate;
-        _unlimited = source.RequestLimit is null && source.TokenLimit is null;
+        _unlimited = source.RequestLimit is null && source.TokenLimit is null && !source.IsShared;
         Receive<AcquireCredits>(Acquire);
         Receive<Replenish>(_ =>
         {
