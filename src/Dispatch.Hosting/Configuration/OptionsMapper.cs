@@ -1,3 +1,5 @@
+using Dispatch.Cluster;
+using Dispatch.Cluster.Redis;
 using Dispatch.Core.Breaker;
 using Dispatch.Core.Caching;
 using Dispatch.Core.Execution;
@@ -36,7 +38,7 @@ public static class OptionsMapper
         {
             if (endpointsValue is not HoconObject endpointsObject)
             {
-                errors.Add($"{EndpointOptions.EndpointsPath} must be an object of endpoints by name (at {endpointsValue.Origin.ToShortString()})");
+                errors.Add($"{EndpointOptions.EndpointsPath} must be an object of endpoints by name (at {endpointsValue.Origin})");
             }
             else
             {
@@ -46,11 +48,11 @@ public static class OptionsMapper
                     if (value.Kind == HoconValueKind.Null) continue;
                     if (value is not HoconObject endpointObject)
                     {
-                        errors.Add($"{path} must be an object (at {value.Origin.ToShortString()})");
+                        errors.Add($"{path} must be an object (at {value.Origin})");
                         continue;
                     }
 
-                    CheckKnownKeys(endpointObject, defaults.Root, path, errors);
+                    CheckKnownKeys(endpointObject, defaults.Root, path, "an endpoint", "dispatch.endpoint-defaults", errors);
                     var own = config.GetConfig($"{EndpointOptions.EndpointsPath}.{Quote(name)}").WithFallback(defaults);
                     endpoints[name] = MapEndpoint(name, new Reader(own, path, errors));
                 }
@@ -63,6 +65,7 @@ public static class OptionsMapper
             Logging = MapLogging(new Reader(SectionOrEmpty(config, LoggingOptions.Path), LoggingOptions.Path, errors)),
             Ingress = MapIngress(new Reader(SectionOrEmpty(config, IngressOptions.Path), IngressOptions.Path, errors)),
             Shutdown = MapShutdown(new Reader(SectionOrEmpty(config, ShutdownOptions.Path), ShutdownOptions.Path, errors)),
+            Cluster = MapCluster(config, errors),
         };
 
         // Type errors first: a value that failed to read was replaced by its default, so its range check would mislead.
@@ -147,24 +150,88 @@ public static class OptionsMapper
     private static ShutdownOptions MapShutdown(Reader r) =>
         new() { DrainTimeout = r.Duration("drain-timeout", new ShutdownOptions().DrainTimeout) };
 
+    private static ClusterSettings MapCluster(HoconConfig config, List<string> errors)
+    {
+        const string path = ClusterOptions.Path;
+        if (!config.TryGetValue(path, out var value)) return new ClusterSettings();
+        if (value is not HoconObject section)
+        {
+            errors.Add($"{path} must be an object (at {value.Origin})");
+            return new ClusterSettings();
+        }
+
+        CheckKnownKeys(section, ReferenceConfig.Load().GetObject(path), path, "cluster mode", path, errors);
+        var r = new Reader(config.GetConfig(path), path, errors);
+        var fallback = new ClusterOptions();
+        var (redis, passwordEnv) = MapRedis(config, errors);
+        return new ClusterSettings
+        {
+            Options = new ClusterOptions
+            {
+                Enabled = r.Boolean("enabled", fallback.Enabled),
+                NodeName = r.String("node-name", null) ?? "",
+                KeyPrefix = r.String("key-prefix", fallback.KeyPrefix) ?? fallback.KeyPrefix,
+                LeaseSize = r.Int("lease-size", fallback.LeaseSize),
+                LeaseDuration = r.Duration("lease-duration", fallback.LeaseDuration),
+                GuardAgainstRedisRestart = r.Boolean("guard-against-redis-restart", fallback.GuardAgainstRedisRestart),
+                PauseCheckInterval = r.Duration("pause-check-interval", fallback.PauseCheckInterval),
+                ClaimIdleTimeout = r.Duration("claim-idle-timeout", fallback.ClaimIdleTimeout),
+                Heartbeat = r.Duration("heartbeat", fallback.Heartbeat),
+                NodeTtl = r.NullableDuration("node-ttl", fallback.NodeTtl),
+                ResultTtl = r.Duration("result-ttl", fallback.ResultTtl),
+                WhenRedisDown = r.Enum("when-redis-down", fallback.WhenRedisDown),
+                ReadBlock = r.Duration("read-block", fallback.ReadBlock),
+                MaxInFlight = r.Int("max-in-flight", fallback.MaxInFlight),
+                Redis = redis,
+            },
+            RedisPasswordEnv = passwordEnv,
+        };
+    }
+
+    /// <summary>Maps <c>dispatch.cluster.redis</c>, written either as <c>"host:port"</c> or as an object of settings.</summary>
+    private static (RedisOptions Redis, string? PasswordEnv) MapRedis(HoconConfig config, List<string> errors)
+    {
+        const string path = ClusterOptions.Path + ".redis";
+        var fallback = new RedisOptions();
+        if (!config.TryGetValue(path, out var value)) return (fallback, null);
+        switch (value)
+        {
+            case HoconScalar { Kind: HoconValueKind.String } endpoint:
+                return (fallback with { Endpoint = endpoint.Text }, null);
+            case HoconObject:
+                var r = new Reader(config.GetConfig(path), path, errors);
+                return (new RedisOptions
+                {
+                    Endpoint = r.String("endpoint", fallback.Endpoint) ?? fallback.Endpoint,
+                    Database = r.Int("database", fallback.Database),
+                    ConnectTimeout = r.Duration("connect-timeout", fallback.ConnectTimeout),
+                    CommandTimeout = r.NullableDuration("command-timeout", fallback.CommandTimeout),
+                    User = r.String("user", null),
+                }, r.String("password-env", null));
+            default:
+                errors.Add($"{path} must be \"host:port\" or an object {{ endpoint, database, connect-timeout, command-timeout }} (was {value.Kind.ToString().ToLowerInvariant()}, at {value.Origin})");
+                return (fallback, null);
+        }
+    }
+
     private static HoconConfig SectionOrEmpty(HoconConfig config, string path) =>
         config.TryGetValue(path, out var value) && value is HoconObject ? config.GetConfig(path) : HoconConfig.Empty;
 
-    /// <summary>Reports settings under an endpoint that endpoint-defaults does not have: almost always a typo.</summary>
-    private static void CheckKnownKeys(HoconObject endpoint, HoconObject defaults, string path, List<string> errors)
+    /// <summary>Reports settings of a section that its defaults do not have: almost always a typo.</summary>
+    private static void CheckKnownKeys(HoconObject section, HoconObject defaults, string path, string what, string defaultsPath, List<string> errors)
     {
         if (defaults.Count == 0) return;
-        foreach (var (key, value) in endpoint)
+        foreach (var (key, value) in section)
         {
             if (!defaults.TryGetValue(key, out var known))
             {
-                errors.Add($"{path}.{key} is not a setting of an endpoint (at {value.Origin.ToShortString()}); see dispatch.endpoint-defaults in reference.conf");
+                errors.Add($"{path}.{key} is not a setting of {what} (at {value.Origin}); see {defaultsPath} in reference.conf");
                 continue;
             }
 
             // Headers are free-form; every other object is a section with known keys.
-            if (key != "headers" && value is HoconObject section && known is HoconObject knownSection)
-                CheckKnownKeys(section, knownSection, $"{path}.{key}", errors);
+            if (key != "headers" && value is HoconObject inner && known is HoconObject knownInner)
+                CheckKnownKeys(inner, knownInner, $"{path}.{key}", what, defaultsPath, errors);
         }
     }
 
@@ -175,12 +242,29 @@ public static class OptionsMapper
         if (space <= 0) return error;
         try
         {
-            return config.TryGetValue(error[..space], out var value) ? $"{error} (at {value.Origin.ToShortString()})" : error;
+            return OriginOf(config, error[..space]) is { } origin ? $"{error} (at {origin})" : error;
         }
         catch (Exception e) when (e is HoconException or ArgumentException)
         {
             return error;
         }
+    }
+
+    /// <summary>
+    /// Where the setting at <paramref name="path"/> was written; for a path inside a value written as one string
+    /// (<c>redis = "host:port"</c> holds <c>redis.endpoint</c>), where that string was written.
+    /// </summary>
+    private static HoconOrigin? OriginOf(HoconConfig config, string path)
+    {
+        HoconValue node = config.Root;
+        foreach (var segment in path.Split('.'))
+        {
+            if (node is HoconScalar) return node.Origin;
+            if (node is not HoconObject obj || !obj.TryGetValue(segment, out var next)) return null;
+            node = next;
+        }
+
+        return node.Origin;
     }
 
     private static string Quote(string key) => "\"" + key + "\"";
@@ -230,7 +314,7 @@ public static class OptionsMapper
             foreach (var (name, field) in obj)
             {
                 if (field is HoconScalar { Kind: not HoconValueKind.Null } scalar) map[name] = scalar.Text;
-                else errors.Add($"{basePath}.{key}.{name} must be a string (at {field.Origin.ToShortString()})");
+                else errors.Add($"{basePath}.{key}.{name} must be a string (at {field.Origin})");
             }
 
             return map;
@@ -252,11 +336,11 @@ public static class OptionsMapper
             }
             catch (HoconException e)
             {
-                errors.Add($"{basePath}.{key}: {e.Message}");
+                errors.Add(e.Origin is { } origin ? $"{basePath}.{key}: {e.Message} (at {origin})" : $"{basePath}.{key}: {e.Message}");
                 return fallback;
             }
         }
 
-        private string At(string key) => config.TryGetValue(key, out var value) ? $" (at {value.Origin.ToShortString()})" : "";
+        private string At(string key) => config.TryGetValue(key, out var value) ? $" (at {value.Origin})" : "";
     }
 }
