@@ -57,6 +57,9 @@ public sealed class ClusterNode : IAsyncDisposable
             name => new ClusterCreditSource(Budget, name, Options, _loggers.CreateLogger<ClusterCreditSource>()));
     }
 
+    /// <summary>Commands this node has sent to Redis: budget, work queue (blocking reads included) and membership.</summary>
+    internal long RedisCommandsSent => _redis.CommandsSent + Work.CommandsSent;
+
     /// <summary>The options the node runs with.</summary>
     public ClusterOptions Options { get; }
 

@@ -45,7 +45,10 @@ public sealed record ClusterOptions
     /// <summary>The prefix of every key cluster mode writes (<c>key-prefix</c>). Default <c>dispatch</c>.</summary>
     public string KeyPrefix { get; init; } = "dispatch";
 
-    /// <summary>Request credits a node takes from the shared budget per round trip (<c>lease-size</c>). Default 10.</summary>
+    /// <summary>
+    /// Request credits a node takes from the shared budget per round trip at least (<c>lease-size</c>). A busy node's
+    /// batches grow from it, up to a tenth of the endpoint's request limit (see <see cref="Budget.ClusterCreditSource"/>). Default 10.
+    /// </summary>
     public int LeaseSize { get; init; } = 10;
 
     /// <summary>

@@ -9,22 +9,28 @@ namespace Dispatch.Cluster.Budget;
 /// <summary>
 /// An endpoint's credits in cluster mode: the <see cref="ICreditSource"/> a RateLimiter actor draws from,
 /// backed by the <see cref="SharedBudget"/> every node shares. Grants are answered at once from a leased
-/// batch (<see cref="ClusterOptions.LeaseSize"/> requests, spendable for <see cref="ClusterOptions.LeaseDuration"/>);
+/// batch (at least <see cref="ClusterOptions.LeaseSize"/> requests, spendable for <see cref="ClusterOptions.LeaseDuration"/>);
 /// when the batch cannot serve a request, a new lease is fetched in the background and the request is
 /// told to retry shortly, so the actor never blocks on Redis.
 /// </summary>
 /// <remarks>
 /// <para>Every Redis command (leases, returns of unused credits, reconciliations, pauses, pause checks)
-/// runs on one background worker, in order, one at a time: a batch's unused credits are given back
-/// before the next batch is asked for, and at most one lease request is ever in flight. Token
-/// corrections that arrive after a batch was retired are gathered and sent once per batch and
-/// <see cref="ClusterOptions.PauseCheckInterval"/>, so Redis sees a few commands per batch, not per call.</para>
-/// <para>Over-granting is impossible by construction: every credit granted here comes from a lease the
-/// budget counted in full for its whole span, and none is granted after the lease's local deadline.
-/// Credits of a node that dies holding a lease are only left unused.</para>
+/// runs on one background worker, in order, one at a time, so at most one lease request is ever in flight.
+/// The returns of retired batches and the token corrections of their calls ride along with the next lease
+/// request (one script run applies them first, then leases); only when no lease is asked for within
+/// <see cref="ClusterOptions.PauseCheckInterval"/> are they sent on their own. A busy node thus makes one
+/// round trip per batch.</para>
+/// <para>The batch adapts to demand: a batch spent before its end doubles the next one, a batch that ran
+/// out of time sizes the next to what was spent in it; never less than <see cref="ClusterOptions.LeaseSize"/>,
+/// and never more than a tenth of the request limit (at most <see cref="MaxAdaptiveLeaseSize"/>), so one node
+/// cannot hold much of a window that others wait for.</para>
+/// <para>Over-granting is impossible by construction, whatever the batch size: every credit granted here comes
+/// from a lease the budget counted in full for its whole span, and none is granted after the lease's local
+/// deadline. A return only shrinks a lease already closed here to what was taken from it. Credits of a node
+/// that dies holding a lease, or before its returns were sent, are only left unused.</para>
 /// <para>A 429 on any node pauses every node: <see cref="PauseUntil"/> stops grants here at once and
-/// records the pause in Redis; pauses recorded by other nodes are seen at the next lease, and a busy
-/// node also checks for them every <see cref="ClusterOptions.PauseCheckInterval"/>.</para>
+/// records the pause in Redis; pauses recorded by other nodes are seen at the next lease, and a node spending
+/// a lease also checks for them every <see cref="ClusterOptions.PauseCheckInterval"/>.</para>
 /// <para>Thread-safe: called on the actor's thread while the worker updates it.</para>
 /// </remarks>
 public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
@@ -33,6 +39,12 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MinRefillWait = TimeSpan.FromMilliseconds(1);
     private static readonly TimeSpan MaxRefillWait = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The largest batch the source grows to, also for an endpoint without a request limit.</summary>
+    public const int MaxAdaptiveLeaseSize = 1000;
+
+    /// <summary>Tokens a batch takes of an endpoint without a token limit: 2^20 such batches fit the largest limit at once.</summary>
+    private const long UnlimitedTokensPerLease = BudgetLimits.MaxLimit >> 20;
 
     private readonly SharedBudget _budget;
     private readonly string _endpoint;
@@ -46,8 +58,11 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
     private readonly Queue<LeaseRecord> _leases = new();
     private readonly Task _worker;
     private readonly ITimer _flushTimer;
-    private readonly HashSet<LeaseRecord> _corrected = [];
+    private readonly HashSet<LeaseRecord> _unsent = [];
+    private readonly int _maxLeaseSize;
     private LeaseRecord? _current;
+    private DateTimeOffset _unsentSince;
+    private int _leaseSize;
     private long _lastGrantId;
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
     private DateTimeOffset _refillNotBefore = DateTimeOffset.MinValue;
@@ -73,7 +88,9 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
         _options = options.Validate();
         _time = budget.TimeProvider;
         _logger = logger ?? NullLogger.Instance;
-        _flushTimer = _time.CreateTimer(_ => FlushCorrections(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _leaseSize = _options.LeaseSize;
+        _maxLeaseSize = (int)Math.Max(_options.LeaseSize, Math.Min(_limits.Requests / 10, MaxAdaptiveLeaseSize));
+        _flushTimer = _time.CreateTimer(_ => FlushIfDue(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _worker = Task.Run(WorkAsync);
     }
 
@@ -99,6 +116,12 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
     /// <summary>Told about every grant with the lease it came from (tests audit windows with it).</summary>
     internal Action<long, BudgetAcquisition, long>? Granted { get; set; }
 
+    /// <summary>The request credits the next lease asks for (at least the head's need).</summary>
+    internal int NextLeaseSize
+    {
+        get { lock (_gate) return _leaseSize; }
+    }
+
     /// <inheritdoc />
     public CreditAttempt TryAcquire(int requests, long tokens, DateTimeOffset now)
     {
@@ -109,9 +132,10 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
         {
             if (_disposed) return CreditAttempt.NotBefore(DateTimeOffset.MaxValue);
             if (now < _pausedUntil) return CreditAttempt.NotBefore(_pausedUntil);
-            CheckPauseIfDue(now);
-
             long timestamp = _time.GetTimestamp();
+            // Only credits spent without asking Redis need a look for other nodes' pauses: a lease request sees them anyway.
+            if (_current is { } live && timestamp < live.Credits.Lease.UseBeforeTimestamp) CheckPauseIfDue(now);
+
             if (_current is { } lease && Take(lease.Credits, requests, tokens, timestamp))
             {
                 long id = ++_lastGrantId;
@@ -121,8 +145,9 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
                 return CreditAttempt.Grant(id);
             }
 
-            // The batch cannot serve the head of the line (spent, expired, or short of tokens): give its
-            // rest back before asking for the next, so the budget can hand it to whoever needs it.
+            // The batch cannot serve the head of the line (spent, expired, or short of tokens): its rest goes
+            // back with the next lease request, so the budget can hand it to whoever needs it.
+            if (_current is { } done) Resize(done.Credits, timestamp);
             RetireCurrent();
             if (!_refilling && now >= _refillNotBefore)
             {
@@ -145,10 +170,8 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
             long delta = actualTokens - grant.Tokens;
             _grants[grantId] = grant with { Tokens = actualTokens };
             grant.Lease.Credits.AdjustTokens(delta);
-            // A batch still being spent is corrected when it is retired. Corrections of retired batches are
-            // gathered for a pause-check interval and sent once per batch, not once per call.
-            if (grant.Lease.Retired && _corrected.Add(grant.Lease) && _corrected.Count == 1)
-                _flushTimer.Change(_options.PauseCheckInterval, Timeout.InfiniteTimeSpan);
+            // A batch still being spent is corrected when it is retired; corrections of retired batches go with the next lease request.
+            if (grant.Lease.Retired) MarkUnsent(grant.Lease);
             return true;
         }
     }
@@ -189,7 +212,7 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
             if (_disposed) return;
             _disposed = true;
             RetireCurrent();
-            QueueCorrections();
+            // The worker sends what is still unsent once it has done the work already queued.
             _work.Writer.TryComplete();
         }
         await _flushTimer.DisposeAsync().ConfigureAwait(false);
@@ -211,25 +234,78 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
         return true;
     }
 
+    /// <summary>Sizes the next lease by how the last one went: spent in time, it was too small; out of time, it was as big as needed.</summary>
+    private void Resize(LeasedCredits spent, long timestamp)
+    {
+        long size = timestamp < spent.Lease.UseBeforeTimestamp ? 2 * spent.Lease.Requests : spent.UsedRequests;
+        _leaseSize = (int)Math.Clamp(size, _options.LeaseSize, _maxLeaseSize);
+    }
+
     private void RetireCurrent()
     {
         if (_current is not { } lease) return;
         _current = null;
         lease.Retired = true;
-        QueueReturn(lease);
+        lease.Credits.Close();
+        MarkUnsent(lease);
     }
 
-    private void QueueReturn(LeaseRecord lease) => _work.Writer.TryWrite(Work.Return(lease));
-
-    private void FlushCorrections()
+    /// <summary>Notes that the budget's record of a retired lease is out of date; it is sent with the next lease request, or on its own when none comes.</summary>
+    private void MarkUnsent(LeaseRecord lease)
     {
-        lock (_gate) QueueCorrections();
+        if (!_unsent.Add(lease) || _unsent.Count > 1) return;
+        _unsentSince = _time.GetUtcNow();
+        _flushTimer.Change(_options.PauseCheckInterval, Timeout.InfiniteTimeSpan);
     }
 
-    private void QueueCorrections()
+    private void FlushIfDue()
     {
-        foreach (var lease in _corrected) QueueReturn(lease);
-        _corrected.Clear();
+        lock (_gate)
+        {
+            if (_unsent.Count == 0 || _disposed) return;
+            var waited = _time.GetUtcNow() - _unsentSince;
+            if (waited < _options.PauseCheckInterval) _flushTimer.Change(_options.PauseCheckInterval - waited, Timeout.InfiniteTimeSpan);
+            else _work.Writer.TryWrite(Work.Flush);
+        }
+    }
+
+    /// <summary>Takes the unsent leases' amounts as they are now; a later correction marks a lease unsent again.</summary>
+    private (LeaseRecord[] Leases, GrantCorrection[] Corrections) TakeUnsent()
+    {
+        lock (_gate)
+        {
+            if (_unsent.Count == 0) return ([], []);
+            var leases = _unsent.ToArray();
+            _unsent.Clear();
+            return (leases, leases.Select(l => new GrantCorrection(l.Credits.Lease.GrantId, l.Credits.UsedRequests, l.Credits.UsedTokens)).ToArray());
+        }
+    }
+
+    /// <summary>Marks leases unsent again after the command carrying them failed (a correction is absolute, so sending it twice is harmless).</summary>
+    private void Unsent(LeaseRecord[] leases)
+    {
+        if (leases.Length == 0) return;
+        lock (_gate)
+        {
+            // After disposal nothing would send them: the budget keeps counting those leases in full (under-use only).
+            if (_disposed) return;
+            foreach (var lease in leases) MarkUnsent(lease);
+        }
+    }
+
+    private async Task FlushAsync()
+    {
+        var (leases, corrections) = TakeUnsent();
+        if (corrections.Length == 0) return;
+        try
+        {
+            await _budget.ReconcileManyAsync(_endpoint, corrections).ConfigureAwait(false);
+        }
+        catch
+        {
+            Unsent(leases);
+            throw;
+        }
     }
 
     /// <summary>Forgets batches that have left every window: their grants can no longer be corrected.</summary>
@@ -254,12 +330,8 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
                     case WorkKind.Refill:
                         await RefillAsync(work.Requests, work.Tokens).ConfigureAwait(false);
                         break;
-                    case WorkKind.Return:
-                        // The amounts are read when sent, so a return queued before later corrections still carries them.
-                        string grantId;
-                        long usedRequests, usedTokens;
-                        lock (_gate) (grantId, usedRequests, usedTokens) = (work.Lease!.Credits.Lease.GrantId, work.Lease.Credits.UsedRequests, work.Lease.Credits.UsedTokens);
-                        await _budget.ReconcileAsync(_endpoint, grantId, usedRequests, usedTokens).ConfigureAwait(false);
+                    case WorkKind.Flush:
+                        await FlushAsync().ConfigureAwait(false);
                         break;
                     case WorkKind.Pause:
                         await _budget.PauseAsync(_endpoint, work.Until).ConfigureAwait(false);
@@ -280,13 +352,34 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
                 if (work.Kind == WorkKind.Refill) RefillFailed();
             }
         }
+        // Disposed: give back what the last batches did not use.
+        try
+        {
+            await FlushAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
+        {
+            _logger.LogWarning("Cluster budget of endpoint {Endpoint} could not give back unused credits on shutdown: {Error}", _endpoint, ex.Message);
+        }
     }
 
     private async Task RefillAsync(int requests, long tokens)
     {
+        long maxRequests, maxTokens;
+        lock (_gate) (maxRequests, maxTokens) = (MaxRequests(requests), MaxTokens(tokens));
+        var (returned, corrections) = TakeUnsent();
         long started = _time.GetTimestamp();
-        var lease = await _budget.LeaseAsync(_endpoint, MaxRequests(requests), MaxTokens(tokens), _options.LeaseDuration, requests, tokens)
-            .ConfigureAwait(false);
+        BudgetAcquisition lease;
+        try
+        {
+            lease = await _budget.LeaseCorrectingAsync(_endpoint, maxRequests, maxTokens, _options.LeaseDuration, requests, tokens, corrections)
+                .ConfigureAwait(false);
+        }
+        catch
+        {
+            Unsent(returned);
+            throw;
+        }
         var roundTrip = _time.GetElapsedTime(started);
         var now = _time.GetUtcNow();
         lock (_gate)
@@ -301,8 +394,9 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
                     var record = new LeaseRecord(new LeasedCredits(_endpoint, lease), _lastGrantId + 1);
                     if (_disposed)
                     {
+                        // The worker's last flush gives it back.
                         record.Retired = true;
-                        QueueReturn(record);
+                        _unsent.Add(record);
                         return;
                     }
                     _leases.Enqueue(record);
@@ -341,14 +435,17 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
         }
     }
 
-    private long MaxRequests(int requests) => Math.Max(requests, Math.Min(_options.LeaseSize, _limits.Requests));
+    private long MaxRequests(int requests) => Math.Max(requests, Math.Min(_leaseSize, _limits.Requests));
 
-    /// <summary>A batch's tokens: the head's need, or the batch's share of the token limit at the limits' ratio, whichever is more.</summary>
+    /// <summary>
+    /// A batch's tokens: the head's need, or the batch's share of the token limit at the limits' ratio, whichever is more.
+    /// Without a token limit, a share so large no call runs short of it; without a request limit, the head's need per request.
+    /// </summary>
     private long MaxTokens(long tokens)
     {
-        if (_limits.Tokens >= BudgetLimits.MaxLimit || _limits.Requests >= BudgetLimits.MaxLimit)
-            return Math.Min(_limits.Tokens, Math.Max(tokens, 1) * _options.LeaseSize);
-        long share = (long)Math.Ceiling((double)_limits.Tokens * _options.LeaseSize / _limits.Requests);
+        if (_limits.Tokens >= BudgetLimits.MaxLimit) return Math.Max(tokens, UnlimitedTokensPerLease);
+        if (_limits.Requests >= BudgetLimits.MaxLimit) return Math.Min(_limits.Tokens, Math.Max(tokens, 1) * _leaseSize);
+        long share = (long)Math.Ceiling((double)_limits.Tokens * _leaseSize / _limits.Requests);
         return Math.Min(_limits.Tokens, Math.Max(tokens, share));
     }
 
@@ -368,19 +465,19 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
     private enum WorkKind
     {
         Refill,
-        Return,
+        Flush,
         Pause,
         CheckPause,
     }
 
-    private readonly record struct Work(WorkKind Kind, int Requests, long Tokens, LeaseRecord? Lease, DateTimeOffset Until)
+    private readonly record struct Work(WorkKind Kind, int Requests, long Tokens, DateTimeOffset Until)
     {
-        public static Work CheckPause => new(WorkKind.CheckPause, 0, 0, null, default);
+        public static Work CheckPause => new(WorkKind.CheckPause, 0, 0, default);
 
-        public static Work Refill(int requests, long tokens) => new(WorkKind.Refill, requests, tokens, null, default);
+        public static Work Flush => new(WorkKind.Flush, 0, 0, default);
 
-        public static Work Return(LeaseRecord lease) => new(WorkKind.Return, 0, 0, lease, default);
+        public static Work Refill(int requests, long tokens) => new(WorkKind.Refill, requests, tokens, default);
 
-        public static Work Pause(DateTimeOffset until) => new(WorkKind.Pause, 0, 0, null, until);
+        public static Work Pause(DateTimeOffset until) => new(WorkKind.Pause, 0, 0, until);
     }
 }

@@ -31,7 +31,7 @@ public sealed class SharedBudget
     private static readonly RedisValue ReconcileOp = Encoding.ASCII.GetBytes("reconcile");
     private static readonly RedisValue UsageOp = Encoding.ASCII.GetBytes("usage");
 
-    private readonly IRedisCommandExecutor _redis;
+    private readonly CountingCommandExecutor _redis;
     private readonly TimeProvider _time;
     private readonly TimeSpan _maxLease;
     private readonly TimeSpan _sendWithin;
@@ -45,7 +45,7 @@ public sealed class SharedBudget
         ArgumentNullException.ThrowIfNull(redis);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _redis = redis;
+        _redis = new CountingCommandExecutor(redis);
         _time = options.TimeProvider;
         _maxLease = options.MaxLeaseDuration;
         _sendWithin = options.SendWithin;
@@ -55,6 +55,9 @@ public sealed class SharedBudget
             pair => new Endpoint(pair.Value, KeysFor(options.KeyPrefix, pair.Key)),
             StringComparer.Ordinal);
     }
+
+    /// <summary>Commands this budget has sent to Redis (each one round trip), for measuring round trips per call.</summary>
+    internal long CommandsSent => _redis.CommandsSent;
 
     /// <summary>The Lua script, for inspection and for loading it ahead of time.</summary>
     public static RedisScript BudgetScript => Script;
@@ -72,7 +75,7 @@ public sealed class SharedBudget
     public Task<BudgetAcquisition> TryAcquireAsync(string endpoint, long requests, long tokens, CancellationToken cancellationToken = default)
     {
         RequireAmounts(requests, requests, tokens, tokens);
-        return AcquireAsync(endpoint, requests, requests, tokens, tokens, _sendWithin, cancellationToken);
+        return AcquireAsync(endpoint, requests, requests, tokens, tokens, _sendWithin, [], cancellationToken);
     }
 
     /// <summary>
@@ -83,12 +86,22 @@ public sealed class SharedBudget
     /// <exception cref="ArgumentException">The endpoint is not configured, or the amounts or duration are invalid.</exception>
     /// <exception cref="RedisException">Redis failed or could not be reached.</exception>
     public Task<BudgetAcquisition> LeaseAsync(string endpoint, long maxRequests, long maxTokens, TimeSpan duration,
-        long minRequests = 1, long minTokens = 0, CancellationToken cancellationToken = default)
+        long minRequests = 1, long minTokens = 0, CancellationToken cancellationToken = default) =>
+        LeaseCorrectingAsync(endpoint, maxRequests, maxTokens, duration, minRequests, minTokens, [], cancellationToken);
+
+    /// <summary>
+    /// <see cref="LeaseAsync(string, long, long, TimeSpan, long, long, CancellationToken)"/> that first applies
+    /// <paramref name="corrections"/> (as <see cref="ReconcileAsync(string, string, long, long, CancellationToken)"/> would)
+    /// in the same script run: a node ships the returns of its spent leases with its next lease request.
+    /// </summary>
+    internal Task<BudgetAcquisition> LeaseCorrectingAsync(string endpoint, long maxRequests, long maxTokens, TimeSpan duration,
+        long minRequests, long minTokens, IReadOnlyList<GrantCorrection> corrections, CancellationToken cancellationToken = default)
     {
         RequireAmounts(minRequests, maxRequests, minTokens, maxTokens);
         if (duration < TimeSpan.Zero || duration > _maxLease)
             throw new ArgumentOutOfRangeException(nameof(duration), duration, $"A lease lasts from zero to the configured maximum ({_maxLease}).");
-        return AcquireAsync(endpoint, minRequests, maxRequests, minTokens, maxTokens, duration, cancellationToken);
+        RequireCorrections(corrections);
+        return AcquireAsync(endpoint, minRequests, maxRequests, minTokens, maxTokens, duration, corrections, cancellationToken);
     }
 
     /// <summary>Pauses every node's grants for this endpoint for <paramref name="retryAfter"/> (a provider's <c>Retry-After</c>).</summary>
@@ -145,15 +158,21 @@ public sealed class SharedBudget
     /// that was spent), refunding or charging the difference in the windows the grant still counts in.
     /// </summary>
     /// <returns>False when the grant has already left every window (there is nothing left to correct).</returns>
-    public async Task<bool> ReconcileAsync(string endpoint, string grantId, long requests, long tokens, CancellationToken cancellationToken = default)
+    public async Task<bool> ReconcileAsync(string endpoint, string grantId, long requests, long tokens, CancellationToken cancellationToken = default) =>
+        await ReconcileManyAsync(endpoint, [new GrantCorrection(grantId, requests, tokens)], cancellationToken).ConfigureAwait(false) == 1;
+
+    /// <summary>Reconciles several grants of one endpoint in one script run.</summary>
+    /// <returns>How many of the grants were still in some window (and so corrected).</returns>
+    internal async Task<int> ReconcileManyAsync(string endpoint, IReadOnlyList<GrantCorrection> corrections, CancellationToken cancellationToken = default)
     {
         var target = Find(endpoint);
-        ArgumentException.ThrowIfNullOrEmpty(grantId);
-        // Zero is valid here: a lease nobody spent is reconciled to nothing.
-        if (requests < 0 || tokens < 0) throw new ArgumentOutOfRangeException(nameof(requests), "Requests and tokens must not be negative.");
-        var args = new RedisValue[] { ReconcileOp, target.Limits.IntervalMicros, grantId, requests, tokens };
+        RequireCorrections(corrections);
+        var args = new RedisValue[2 + 3 * corrections.Count];
+        args[0] = ReconcileOp;
+        args[1] = target.Limits.IntervalMicros;
+        WriteCorrections(corrections, args.AsSpan(2));
         var reply = await _redis.EvalShaAsync(Script, target.Keys, args, cancellationToken).ConfigureAwait(false);
-        return reply[0].AsLong() == 1;
+        return (int)reply[0].AsLong();
     }
 
     /// <summary>
@@ -171,13 +190,14 @@ public sealed class SharedBudget
     }
 
     private async Task<BudgetAcquisition> AcquireAsync(string endpoint, long minRequests, long maxRequests, long minTokens, long maxTokens,
-        TimeSpan lease, CancellationToken cancellationToken)
+        TimeSpan lease, IReadOnlyList<GrantCorrection> corrections, CancellationToken cancellationToken)
     {
         var target = Find(endpoint);
         var limits = target.Limits;
         // Taken before sending: the server grants later than this, so a deadline counted from here ends first.
         long sentAt = _time.GetTimestamp();
-        var args = ArrayPool<RedisValue>.Shared.Rent(AcquireArgCount);
+        int argCount = AcquireArgCount + 3 * corrections.Count;
+        var args = ArrayPool<RedisValue>.Shared.Rent(argCount);
         RedisResult reply;
         try
         {
@@ -191,7 +211,8 @@ public sealed class SharedBudget
             args[7] = maxTokens;
             args[8] = lease.Ticks / 10;
             args[9] = _guard ? limits.IntervalMicros + _maxLease.Ticks / 10 : 0;
-            reply = await _redis.EvalShaAsync(Script, target.Keys, args.AsMemory(0, AcquireArgCount), cancellationToken).ConfigureAwait(false);
+            WriteCorrections(corrections, args.AsSpan(AcquireArgCount, 3 * corrections.Count));
+            reply = await _redis.EvalShaAsync(Script, target.Keys, args.AsMemory(0, argCount), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -232,6 +253,28 @@ public sealed class SharedBudget
         if (maxRequests == 0 && maxTokens == 0) throw new ArgumentOutOfRangeException(nameof(maxRequests), "Ask for at least one request or token.");
     }
 
+    private static void RequireCorrections(IReadOnlyList<GrantCorrection> corrections)
+    {
+        ArgumentNullException.ThrowIfNull(corrections);
+        foreach (var correction in corrections)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(correction.GrantId, nameof(corrections));
+            // Zero is valid here: a lease nobody spent is reconciled to nothing.
+            if (correction.Requests < 0 || correction.Tokens < 0)
+                throw new ArgumentOutOfRangeException(nameof(corrections), $"Grant {correction.GrantId}: requests and tokens must not be negative.");
+        }
+    }
+
+    private static void WriteCorrections(IReadOnlyList<GrantCorrection> corrections, Span<RedisValue> args)
+    {
+        for (int i = 0; i < corrections.Count; i++)
+        {
+            args[3 * i] = corrections[i].GrantId;
+            args[3 * i + 1] = corrections[i].Requests;
+            args[3 * i + 2] = corrections[i].Tokens;
+        }
+    }
+
     private static RedisValue[] KeysFor(string prefix, string endpoint) =>
         KeyNames(prefix, endpoint).Select(name => (RedisValue)Encoding.UTF8.GetBytes(name)).ToArray();
 
@@ -246,3 +289,9 @@ public sealed class SharedBudget
 
     private sealed record Endpoint(BudgetLimits Limits, RedisValue[] Keys);
 }
+
+/// <summary>A grant's amounts as really used, to replace what the budget counts for it (see <see cref="SharedBudget.ReconcileAsync(string, string, long, long, CancellationToken)"/>).</summary>
+/// <param name="GrantId">The grant's id.</param>
+/// <param name="Requests">The requests it really used.</param>
+/// <param name="Tokens">The tokens it really used.</param>
+internal readonly record struct GrantCorrection(string GrantId, long Requests, long Tokens);

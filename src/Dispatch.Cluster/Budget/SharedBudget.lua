@@ -90,11 +90,33 @@ local function used()
   return tonumber(redis.call('HGET', state, 'r') or '0'), tonumber(redis.call('HGET', state, 't') or '0')
 end
 
+-- Replaces live grants' amounts with what was really used: triples (id, requests, tokens) from
+-- ARGV[first] on. Returns how many grants were still live (the others have left every window).
+local function correct(first)
+  local applied = 0
+  for i = first, #ARGV - 2, 3 do
+    local id, r, t = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
+    local current = redis.call('HGET', grants, id)
+    if current then
+      local oldR, oldT = amounts(current)
+      redis.call('HSET', grants, id, fmt(r) .. ':' .. fmt(t))
+      redis.call('HINCRBY', state, 'r', r - oldR)
+      redis.call('HINCRBY', state, 't', t - oldT)
+      applied = applied + 1
+    end
+  end
+  return applied
+end
+
 if op == 'acquire' then
-  -- ARGV: limitR limitT interval(µs) minR maxR minT maxT lease(µs) guard(µs, 0 = off)
+  -- ARGV: limitR limitT interval(µs) minR maxR minT maxT lease(µs) guard(µs, 0 = off) [id requests tokens]...
+  -- The trailing triples correct earlier grants (returns of spent leases, token usage) before anything
+  -- is decided, so a node ships them with its next lease instead of one round trip each.
   local limitR, limitT, interval = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
   local minR, maxR, minT, maxT = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
   local lease = tonumber(ARGV[9])
+  trim(interval)
+  correct(11)
   -- Reply: {status, id, start, finish, requests, tokens, wait µs, reason}
   if minR > limitR or minT > limitT then
     return {-1, '', now, 0, 0, 0, 0, 3}
@@ -112,7 +134,6 @@ if op == 'acquire' then
   if cooling > 0 then
     return {0, '', now, 0, 0, 0, cooling * 1000, 2}
   end
-  trim(interval)
   local usedR, usedT = used()
   local freeR, freeT = limitR - usedR, limitT - usedT
   if freeR >= minR and freeT >= minT then
@@ -163,17 +184,9 @@ elseif op == 'pause' then
   end
   return remaining
 elseif op == 'reconcile' then
-  -- ARGV: interval(µs) id requests tokens. Replaces a live grant's amounts with what was really used.
-  local interval, id = tonumber(ARGV[2]), ARGV[3]
-  local r, t = tonumber(ARGV[4]), tonumber(ARGV[5])
-  trim(interval)
-  local current = redis.call('HGET', grants, id)
-  if not current then return {0, 0, 0} end
-  local oldR, oldT = amounts(current)
-  redis.call('HSET', grants, id, fmt(r) .. ':' .. fmt(t))
-  redis.call('HINCRBY', state, 'r', r - oldR)
-  redis.call('HINCRBY', state, 't', t - oldT)
-  return {1, r - oldR, t - oldT}
+  -- ARGV: interval(µs) [id requests tokens]... Replaces live grants' amounts with what was really used.
+  trim(tonumber(ARGV[2]))
+  return {correct(3)}
 elseif op == 'usage' then
   -- ARGV: interval(µs). What the grants still in the window count, and the rest of any pause (ms, <= 0 for none).
   trim(tonumber(ARGV[2]))

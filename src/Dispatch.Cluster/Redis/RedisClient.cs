@@ -205,6 +205,8 @@ public sealed class RedisClient : IRedisCommandExecutor, IAsyncDisposable
             _isDisposed = true;
             current = _current;
             _current = null;
+            // Still counted once closed: a reader loop's client is disposed before its commands are totalled.
+            _commandsOfClosedConnections += current?.CommandsSent ?? 0;
         }
         await _disposed.CancelAsync().ConfigureAwait(false);
         if (current is not null)

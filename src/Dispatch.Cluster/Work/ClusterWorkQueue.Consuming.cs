@@ -38,7 +38,7 @@ public sealed partial class ClusterWorkQueue
         // Let the caller go on; this loop lives until the queue stops.
         await Task.Yield();
         var stream = new StreamState(_keys.Calls(endpoint), _options.MaxInFlight);
-        await using var reader = new RedisClient(BlockingOptions(endpoint));
+        await using var reader = Reader(endpoint);
         // Claiming and refreshing run a few times per idle timeout, so a live node's entries never reach it.
         var cadence = _options.ClaimIdleTimeout / 3;
         var block = cadence < _options.ReadBlock ? cadence : _options.ReadBlock;

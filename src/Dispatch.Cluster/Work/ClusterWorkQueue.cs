@@ -53,6 +53,7 @@ public sealed partial class ClusterWorkQueue : IAsyncDisposable
     private readonly CancellationTokenSource _stopReading = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly List<Task> _loops = [];
+    private readonly List<RedisClient> _readers = [];
     private readonly object _gate = new();
     private int _markerSeen;
     private long _unclaimedReplies;
@@ -81,6 +82,15 @@ public sealed partial class ClusterWorkQueue : IAsyncDisposable
 
     /// <summary>Results that arrived for no waiting call (copies from re-deliveries, or answers to callers that gave up); they are dropped.</summary>
     public long UnclaimedReplies => Interlocked.Read(ref _unclaimedReplies);
+
+    /// <summary>Commands this queue has sent to Redis over all its connections, blocking reads included (for round trips per call).</summary>
+    internal long CommandsSent
+    {
+        get
+        {
+            lock (_gate) return _commands.CommandsSent + _readers.Sum(reader => reader.CommandsSent);
+        }
+    }
 
     /// <summary>Submitted calls still waiting for their result.</summary>
     public int Waiting => _waiting.Count;
@@ -186,7 +196,7 @@ public sealed partial class ClusterWorkQueue : IAsyncDisposable
 
     private async Task ReadRepliesAsync(string cursor, CancellationToken stopping)
     {
-        await using var reader = new RedisClient(BlockingOptions("replies"));
+        await using var reader = Reader("replies");
         string stream = _keys.Replies(NodeName);
         var delay = MinRetryDelay;
         while (!stopping.IsCancellationRequested)
@@ -314,6 +324,14 @@ public sealed partial class ClusterWorkQueue : IAsyncDisposable
         CommandTimeout = _options.ReadBlock + (_options.Redis.CommandTimeout ?? TimeSpan.FromSeconds(10)),
         ClientName = $"dispatch-{NodeName}-{role}",
     };
+
+    /// <summary>A client of its own for a loop's blocking reads, counted in <see cref="CommandsSent"/>.</summary>
+    private RedisClient Reader(string role)
+    {
+        var reader = new RedisClient(BlockingOptions(role));
+        lock (_gate) _readers.Add(reader);
+        return reader;
+    }
 
     private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
     {

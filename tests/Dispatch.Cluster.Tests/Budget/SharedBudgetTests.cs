@@ -224,6 +224,26 @@ public sealed class SharedBudgetTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task A_lease_request_applies_the_corrections_it_carries_before_deciding()
+    {
+        await using var connection = await redis.ConnectAsync();
+        var (budget, endpoint) = Budget(connection, requests: 10, tokens: 1000, LongInterval);
+        var first = await budget.LeaseAsync(endpoint, maxRequests: 10, maxTokens: 1000, TimeSpan.FromMilliseconds(100));
+        var spent = await budget.TryAcquireAsync(endpoint, 1, 1);
+        Assert.Equal(BudgetDenial.Exhausted, spent.Denial);
+
+        // The first lease used 4 requests and 300 tokens; the rest is given back in the same script run as the next lease.
+        var next = await budget.LeaseCorrectingAsync(endpoint, 10, 1000, TimeSpan.FromMilliseconds(100), 1, 0,
+            [new GrantCorrection(first.GrantId, 4, 300), new GrantCorrection("0-1", 0, 0)]);
+
+        Assert.True(next.Granted);
+        Assert.Equal((6, 700), (next.Requests, next.Tokens));
+        Assert.Equal(2, await budget.ReconcileManyAsync(endpoint, [new GrantCorrection(first.GrantId, 4, 300), new GrantCorrection(next.GrantId, 1, 10)]));
+        var usage = await budget.UsageAsync(endpoint);
+        Assert.Equal((5, 310), (usage.Requests, usage.Tokens));
+    }
+
+    [Fact]
     public async Task Reconciling_an_unknown_grant_changes_nothing()
     {
         await using var connection = await redis.ConnectAsync();
