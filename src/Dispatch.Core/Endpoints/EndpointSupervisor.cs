@@ -38,6 +38,7 @@ internal sealed partial class EndpointSupervisor : ReceiveActor, IWithTimers
     private readonly ICreditSource _credits;
     private IActorRef _limiter = ActorRefs.Nobody;
     private DateTimeOffset? _sweepAt;
+    private long _accepted;
 
     public EndpointSupervisor(EndpointOptions options, DispatchDependencies dependencies, int seed)
     {
@@ -142,7 +143,7 @@ internal sealed partial class EndpointSupervisor : ReceiveActor, IWithTimers
             return;
         }
 
-        var pending = new PendingCall(execution, replyTo, admission.Tokens);
+        var pending = new PendingCall(execution, replyTo, admission.Tokens, ++_accepted);
         switch (_queue.TryEnqueue(call.CallId, pending, call.Deadline))
         {
             case EnqueueResult.Full:

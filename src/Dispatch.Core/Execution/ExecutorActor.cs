@@ -145,7 +145,7 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
             return;
         }
 
-        _limiter.Tell(new AcquireCredits(_call!.CallId, _call.Tokens, _ticket), Self);
+        _limiter.Tell(new AcquireCredits(_call!.CallId, _call.Tokens, _ticket, _call.Sequence), Self);
     }
 
     private void Granted(CreditsGranted grant)

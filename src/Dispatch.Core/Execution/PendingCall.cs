@@ -8,7 +8,7 @@ namespace Dispatch.Core.Execution;
 /// reservation. Owned by one actor at a time (supervisor while queued, then an executor) and
 /// handed over in messages.
 /// </summary>
-internal sealed class PendingCall(CallExecution execution, IActorRef? replyTo, long tokens)
+internal sealed class PendingCall(CallExecution execution, IActorRef? replyTo, long tokens, long sequence)
 {
     public CallExecution Execution => execution;
 
@@ -21,6 +21,9 @@ internal sealed class PendingCall(CallExecution execution, IActorRef? replyTo, l
 
     /// <summary>The tokens reserved for each attempt (the estimate).</summary>
     public long Tokens => tokens;
+
+    /// <summary>The call's place in the endpoint's acceptance order: its place in the rate limiter's line, on every attempt.</summary>
+    public long Sequence => sequence;
 
     /// <summary>Whether the breaker let this call through as its half-open probe.</summary>
     public bool IsProbe { get; set; }

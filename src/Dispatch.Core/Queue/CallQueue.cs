@@ -61,10 +61,44 @@ public sealed class CallQueue<T>
         if (_byId.ContainsKey(id)) return EnqueueResult.DuplicateId;
         if (IsFull) return EnqueueResult.Full;
 
-        var entry = new Entry(id, item, deadline, _nextSeq++);
+        _order.AddLast(NewNode(id, item, deadline, long.MaxValue));
+        return EnqueueResult.Enqueued;
+    }
+
+    /// <summary>
+    /// Adds an item behind every item of a lower or equal <paramref name="order"/> and in front of
+    /// every item of a higher one (items added by <see cref="TryEnqueue"/> count as the highest).
+    /// The queue's capacity applies as usual.
+    /// </summary>
+    /// <param name="id">The item's call id.</param>
+    /// <param name="item">The item.</param>
+    /// <param name="order">Where the item belongs (e.g. the sequence number of its call's acceptance).</param>
+    /// <param name="deadline">When the item expires while queued; <see langword="null"/> for never.</param>
+    internal EnqueueResult TryEnqueueInOrder(string id, T item, long order, DateTimeOffset? deadline = null)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        if (_byId.ContainsKey(id)) return EnqueueResult.DuplicateId;
+        if (IsFull) return EnqueueResult.Full;
+
+        // Items mostly arrive in order, so the place is found from the back in a step or two.
+        var after = _order.Last;
+        while (after is not null && after.Value.Order > order) after = after.Previous;
+        var node = NewNode(id, item, deadline, order);
+        if (after is null) _order.AddFirst(node);
+        else _order.AddAfter(after, node);
+        return EnqueueResult.Enqueued;
+    }
+
+    /// <summary>Whether an item of <paramref name="order"/> would go to the front (the queue is empty, or every item's order is higher).</summary>
+    /// <param name="order">The order of the item about to be added.</param>
+    internal bool WouldBeFirst(long order) => _order.First is not { } first || first.Value.Order > order;
+
+    /// <summary>An unlinked node for a new item, registered by id and deadline; the caller links it into the order.</summary>
+    private LinkedListNode<Entry> NewNode(string id, T item, DateTimeOffset? deadline, long order)
+    {
+        var entry = new Entry(id, item, deadline, _nextSeq++, order);
         var node = _freeNodes.TryPop(out var free) ? free : new LinkedListNode<Entry>(entry);
         node.Value = entry;
-        _order.AddLast(node);
         _byId.Add(id, node);
         if (deadline is { } due)
         {
@@ -72,7 +106,7 @@ public sealed class CallQueue<T>
             CompactDeadlinesIfMostlyStale();
         }
 
-        return EnqueueResult.Enqueued;
+        return node;
     }
 
     /// <summary>Takes the item at the front.</summary>
@@ -187,5 +221,5 @@ public sealed class CallQueue<T>
         }
     }
 
-    private record struct Entry(string Id, T Item, DateTimeOffset? Deadline, long Seq);
+    private record struct Entry(string Id, T Item, DateTimeOffset? Deadline, long Seq, long Order);
 }

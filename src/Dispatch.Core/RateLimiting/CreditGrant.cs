@@ -26,7 +26,7 @@ public enum CreditRequestStatus
     DuplicateId,
 }
 
-/// <summary>The answer of <see cref="RateLimitController{T}.Request"/>.</summary>
+/// <summary>The answer of <see cref="O:Dispatch.Core.RateLimiting.RateLimitController`1.Request"/>.</summary>
 /// <typeparam name="T">What the owner keeps with a waiter.</typeparam>
 /// <param name="Status">What became of the request.</param>
 /// <param name="Grant">The grant, when <paramref name="Status"/> is <see cref="CreditRequestStatus.Granted"/>.</param>

@@ -8,15 +8,18 @@ namespace Dispatch.Core.RateLimiting;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Grants go out strictly in arrival order: while the head cannot be granted, nobody behind
-/// it is, so a large call is not starved by a stream of small ones. The price is that small
+/// Grants go out strictly in line order: while the head cannot be granted, nobody behind it
+/// is, so a large call is not starved by a stream of small ones. The line is ordered by each
+/// request's <c>order</c> (the endpoint passes the sequence number of the call's acceptance, so
+/// FIFO means the order calls were accepted in, and a retry takes its call's old place ahead of
+/// newer calls); requests without one join at the back, in arrival order. The price is that small
 /// calls wait behind a large one; the head itself becomes grantable within one interval of
 /// reaching the front (plus any <c>Retry-After</c> pause), because every grant ages out by then.
 /// A request for more tokens than the per-interval limit could never be granted and is
 /// rejected at once instead of blocking the line forever.
 /// </para>
 /// <para>
-/// How an actor drives it: on every credit request, call <see cref="Request"/>; after that
+/// How an actor drives it: on every credit request, call <see cref="O:Dispatch.Core.RateLimiting.RateLimitController`1.Request"/>; after that
 /// and on every timer, cancellation, pause or reconciliation, call <see cref="TryGrantNext"/>
 /// until it returns <see langword="false"/>, then set one timer for <see cref="WakeAt"/>
 /// (none when it is <see langword="null"/>). Time is passed in, never read, so tests and
@@ -52,17 +55,32 @@ public sealed class RateLimitController<T>
 
     /// <summary>
     /// When the head of the line may next be grantable, as of the last <see cref="TryGrantNext"/>
-    /// or <see cref="Request"/>; <see langword="null"/> when nobody waits. Set the replenish timer for it.
+    /// or <see cref="O:Dispatch.Core.RateLimiting.RateLimitController`1.Request"/>; <see langword="null"/> when nobody waits. Set the replenish timer for it.
     /// </summary>
     public DateTimeOffset? WakeAt { get; private set; }
 
-    /// <summary>Asks for one request credit and <paramref name="tokens"/> token credits.</summary>
+    /// <summary>Asks for one request credit and <paramref name="tokens"/> token credits, at the back of the line.</summary>
     /// <param name="waiterId">Identifies the request for cancellation (e.g. the call id); unique among those in line.</param>
     /// <param name="state">Kept with the request and handed back in its grant.</param>
     /// <param name="tokens">Token credits wanted.</param>
     /// <param name="now">The current time.</param>
     /// <param name="deadline">When the request stops being wanted (see <see cref="RemoveExpired"/>); <see langword="null"/> for never.</param>
-    public CreditRequestResult<T> Request(string waiterId, T state, long tokens, DateTimeOffset now, DateTimeOffset? deadline = null)
+    public CreditRequestResult<T> Request(string waiterId, T state, long tokens, DateTimeOffset now, DateTimeOffset? deadline = null) =>
+        Request(waiterId, state, tokens, long.MaxValue, now, deadline);
+
+    /// <summary>
+    /// Asks for one request credit and <paramref name="tokens"/> token credits, in the line's
+    /// place for <paramref name="order"/>: behind requests of a lower or equal order, in front of
+    /// higher ones (requests made without an order count as the highest). A request that would
+    /// go to the front is tried at once.
+    /// </summary>
+    /// <param name="waiterId">Identifies the request for cancellation (e.g. the call id); unique among those in line.</param>
+    /// <param name="state">Kept with the request and handed back in its grant.</param>
+    /// <param name="tokens">Token credits wanted.</param>
+    /// <param name="order">The request's place, e.g. the sequence number of its call's acceptance, so a retry keeps its call's place.</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="deadline">When the request stops being wanted (see <see cref="RemoveExpired"/>); <see langword="null"/> for never.</param>
+    public CreditRequestResult<T> Request(string waiterId, T state, long tokens, long order, DateTimeOffset now, DateTimeOffset? deadline = null)
     {
         ArgumentNullException.ThrowIfNull(waiterId);
         if (tokens < 0)
@@ -70,8 +88,9 @@ public sealed class RateLimitController<T>
         if (tokens > Source.TokenLimit)
             return new(CreditRequestStatus.Rejected, default,
                 $"the call needs {tokens} tokens but the endpoint allows at most {Source.TokenLimit} per interval, so it could never be sent");
+        if (_line.Contains(waiterId)) return new(CreditRequestStatus.DuplicateId, default, null);
 
-        if (_line.Count == 0)
+        if (_line.WouldBeFirst(order))
         {
             var attempt = Source.TryAcquire(1, tokens, now);
             if (attempt.Granted)
@@ -79,8 +98,8 @@ public sealed class RateLimitController<T>
             WakeAt = attempt.RetryAt;
         }
 
-        var queued = _line.TryEnqueue(waiterId, new Waiter(waiterId, state, tokens, now), deadline);
-        return new(queued == EnqueueResult.DuplicateId ? CreditRequestStatus.DuplicateId : CreditRequestStatus.Queued, default, null);
+        _line.TryEnqueueInOrder(waiterId, new Waiter(waiterId, state, tokens, now), order, deadline);
+        return new(CreditRequestStatus.Queued, default, null);
     }
 
     /// <summary>Grants the head of the line if the source allows it now; otherwise updates <see cref="WakeAt"/>.</summary>

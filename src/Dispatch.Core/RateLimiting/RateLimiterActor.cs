@@ -73,12 +73,12 @@ internal sealed class RateLimiterActor : ReceiveActor, IWithTimers
     private void Acquire(AcquireCredits request)
     {
         var waiter = new Waiter(Sender, request.Ticket);
-        var result = _controller.Request(request.CallId, waiter, request.Tokens, Now);
+        var result = _controller.Request(request.CallId, waiter, request.Tokens, request.Order, Now);
         if (result.Status == CreditRequestStatus.DuplicateId)
         {
             // A re-request under the same id replaces the one in line (its ticket is stale).
             _controller.Cancel(request.CallId, out _);
-            result = _controller.Request(request.CallId, waiter, request.Tokens, Now);
+            result = _controller.Request(request.CallId, waiter, request.Tokens, request.Order, Now);
         }
 
         switch (result.Status)

@@ -3,8 +3,11 @@ using Dispatch.Core.Protocol;
 
 namespace Dispatch.Core.RateLimiting;
 
-/// <summary>Executor → rate limiter: one request credit and <paramref name="Tokens"/> token credits for this call, in line.</summary>
-internal sealed record AcquireCredits(string CallId, long Tokens, int Ticket);
+/// <summary>
+/// Executor → rate limiter: one request credit and <paramref name="Tokens"/> token credits for this
+/// call, in line at the place of <paramref name="Order"/> (the call's acceptance sequence number).
+/// </summary>
+internal sealed record AcquireCredits(string CallId, long Tokens, int Ticket, long Order);
 
 /// <summary>Rate limiter → executor: the credits asked for with <paramref name="Ticket"/> are yours.</summary>
 internal sealed record CreditsGranted(string CallId, int Ticket, long GrantId, long Tokens);

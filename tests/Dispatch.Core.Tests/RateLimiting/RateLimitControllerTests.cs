@@ -76,6 +76,49 @@ public class RateLimitControllerTests
     }
 
     [Fact]
+    public void Requests_are_granted_in_the_order_their_calls_were_accepted_not_the_order_they_asked()
+    {
+        var limiter = Controller(requests: 1);
+        limiter.Request("first", "first", 1, 1, T0);
+        limiter.Request("third", "third", 1, 3, T0);
+        limiter.Request("second", "second", 1, 2, T0);
+
+        Assert.True(limiter.TryGrantNext(T0.AddSeconds(10), out var next));
+        Assert.Equal("second", next.State);
+        Assert.True(limiter.TryGrantNext(T0.AddSeconds(20), out var last));
+        Assert.Equal("third", last.State);
+    }
+
+    [Fact]
+    public void A_retrying_large_call_goes_back_ahead_of_smaller_calls_accepted_after_it()
+    {
+        var limiter = Controller(requests: 100, tokens: 100);
+        Assert.Equal(CreditRequestStatus.Granted, limiter.Request("large", "large", 90, 1, T0).Status);
+        for (var i = 2; i <= 5; i++) limiter.Request($"small{i}", $"small{i}", 5, i, T0.AddSeconds(1));
+
+        // The large call failed and asks again, behind the small ones in time but ahead of them in order.
+        var retry = limiter.Request("large", "large", 90, 1, T0.AddSeconds(2));
+
+        Assert.Equal(CreditRequestStatus.Queued, retry.Status);
+        Assert.False(limiter.TryGrantNext(T0.AddSeconds(5), out _));
+        Assert.True(limiter.TryGrantNext(T0.AddSeconds(10), out var next));
+        Assert.Equal("large", next.State);
+    }
+
+    [Fact]
+    public void A_request_older_than_the_whole_line_is_tried_at_once()
+    {
+        var limiter = Controller(requests: 2, tokens: 100);
+        limiter.Request("a", "a", 60, 1, T0);
+        Assert.Equal(CreditRequestStatus.Queued, limiter.Request("b", "b", 60, 3, T0).Status);
+
+        var older = limiter.Request("older", "older", 10, 2, T0);
+
+        Assert.Equal(CreditRequestStatus.Granted, older.Status);
+        Assert.Equal(1, limiter.Waiting);
+    }
+
+    [Fact]
     public void A_cancelled_request_leaves_the_line_and_is_never_granted()
     {
         var limiter = Controller(requests: 1);
