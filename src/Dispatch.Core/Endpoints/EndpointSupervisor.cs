@@ -71,6 +71,10 @@ internal sealed partial class EndpointSupervisor : ReceiveActor, IWithTimers
             if (report.Outcome == BreakerOutcome.Success) _counters.RecordAttempt(1, ErrorKind.RateLimited);
             Dispatch();
         });
+        Receive<RateLimiterRestarted>(restarted =>
+        {
+            foreach (var busy in _busy.Values) busy.Executor.Tell(restarted, Self);
+        });
         Receive<CancelCall>(Cancel);
         Receive<GetStatus>(_ => _limiter.Tell(new CompleteStatus(Snapshot(), Sender), Self));
         Receive<SupervisorTick>(Tick);

@@ -64,6 +64,11 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
         {
             if (passed.CallSequence == _callSequence && _call is not null) Abort(timedOut: true, $"the deadline passed while the call was {Where()}");
         });
+        Receive<RateLimiterRestarted>(_ =>
+        {
+            // The limiter lost its line, and this request with it.
+            if (_call is not null && _stage == Stage.Acquiring) Acquire();
+        });
         Receive<CancelWork>(cancel =>
         {
             if (_call is not null && _call.CallId == cancel.CallId) Abort(timedOut: false, $"{cancel.Reason} while the call was {Where()}");

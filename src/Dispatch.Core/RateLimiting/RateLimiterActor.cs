@@ -9,9 +9,22 @@ namespace Dispatch.Core.RateLimiting;
 /// so nothing polls. A 429's Retry-After pauses all grants; reconciliation corrects a grant's tokens.
 /// </summary>
 /// <remarks>
+/// <para>
 /// The credit source is the supervisor's, passed in, so it survives a restart of this actor
 /// and the window guarantee with it. Deadlines and cancellation are the executors' business:
 /// an executor whose call ends while in line takes its request out with <see cref="CancelCredits"/>.
+/// </para>
+/// <para>
+/// A restart (a bug, or a credit source that threw) loses the line, and with it the message
+/// that failed, which may itself have been a credit request. Rather than trying to keep a line
+/// that may be what broke, the waiters are asked to ask again: after the restart this actor
+/// tells the supervisor <see cref="RateLimiterRestarted"/>, the supervisor tells every busy
+/// executor, and each one still waiting for credits re-sends its request under a new ticket.
+/// Requests carry their call's acceptance order, so the rebuilt line has the old order. A
+/// grant made for an old ticket in between is handed back by the executor as usual. Only
+/// what the failed message would have done is lost: a lost pause or reconciliation costs at
+/// most a 429 or a few tokens of budget, never a call.
+/// </para>
 /// </remarks>
 internal sealed class RateLimiterActor : ReceiveActor, IWithTimers
 {
@@ -67,6 +80,12 @@ internal sealed class RateLimiterActor : ReceiveActor, IWithTimers
     private DateTimeOffset Now => Context.System.Scheduler.Now;
 
     protected override void PreStart() => UpdateGate();
+
+    protected override void PostRestart(Exception reason)
+    {
+        base.PostRestart(reason);
+        Context.Parent.Tell(RateLimiterRestarted.Instance, Self);
+    }
 
     protected override void PostStop() => _gate.Set(false);
 

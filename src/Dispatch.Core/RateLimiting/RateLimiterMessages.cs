@@ -27,6 +27,19 @@ internal sealed record PauseCredits(DateTimeOffset Until);
 /// <summary>Supervisor → rate limiter: add the credit figures to this snapshot and send it to <paramref name="ReplyTo"/>.</summary>
 internal sealed record CompleteStatus(StatusSnapshot Snapshot, IActorRef ReplyTo);
 
+/// <summary>
+/// Rate limiter → supervisor → busy executors: the rate limiter restarted and its line is gone;
+/// an executor waiting for credits asks again.
+/// </summary>
+internal sealed class RateLimiterRestarted
+{
+    public static readonly RateLimiterRestarted Instance = new();
+
+    private RateLimiterRestarted()
+    {
+    }
+}
+
 /// <summary>The rate limiter's timer: the head of the line may be grantable now.</summary>
 internal sealed class Replenish
 {
