@@ -8,15 +8,15 @@ namespace Dispatch.Cluster.Tests;
 [Collection(RedisCollection.Name)]
 public sealed class ClusterNodeTests(RedisServerFixture redis)
 {
-    private static readonly EndpointOptions Chat = new("chat", "http://127.0.0.1:1")
+    internal static readonly EndpointOptions Chat = new("chat", "http://127.0.0.1:1")
     {
         RateLimit = new RateLimitOptions { Requests = 100, Tokens = 10_000, Interval = TimeSpan.FromSeconds(1) },
     };
 
-    private static readonly DispatchOptions Dispatch = new() { Endpoints = new Dictionary<string, EndpointOptions> { ["chat"] = Chat } };
+    internal static readonly DispatchOptions Dispatch = new() { Endpoints = new Dictionary<string, EndpointOptions> { ["chat"] = Chat } };
 
     /// <summary>Stands in for a node's pipeline: its rate limiter draws on the shared budget before "sending".</summary>
-    private static ClusterCallHandler Pipeline(ClusterNode node)
+    internal static ClusterCallHandler Pipeline(ClusterNode node)
     {
         var credits = node.CreditSourceFactory(Chat);
         return async (call, _) =>
