@@ -54,8 +54,16 @@ public sealed record IngressOptions
     /// <summary>Whether the node accepts calls over HTTP (<c>enabled</c>). Default <see langword="false"/>.</summary>
     public bool Enabled { get; init; }
 
-    /// <summary>The address it listens on (<c>bind</c>); must be a loopback address. Default <c>127.0.0.1</c>.</summary>
+    /// <summary>
+    /// The IP address it listens on (<c>bind</c>). A loopback address (the default, <c>127.0.0.1</c>) serves
+    /// programs on this machine only; any other (e.g. <c>0.0.0.0</c> in a container) also accepts callers from
+    /// other machines, still only with the bearer token, over plain HTTP: keep such a node on a private network
+    /// or behind a TLS proxy.
+    /// </summary>
     public string Bind { get; init; } = "127.0.0.1";
+
+    /// <summary>Whether callers from other machines are accepted: <see cref="Bind"/> is an address other than loopback.</summary>
+    public bool AcceptsRemoteCallers => IPAddress.TryParse(Bind, out var address) && !IPAddress.IsLoopback(address);
 
     /// <summary>The port it listens on (<c>port</c>); 0 picks a free one. Default 8780.</summary>
     public int Port { get; init; } = 8780;
@@ -65,9 +73,8 @@ public sealed record IngressOptions
 
     internal void Check(List<string> errors)
     {
-        // The ingress has no TLS and one shared token: it is for programs on the same machine only.
-        if (!IPAddress.TryParse(Bind, out var address) || !IPAddress.IsLoopback(address))
-            errors.Add($"{Path}.bind must be a loopback address such as 127.0.0.1 (was '{Bind}')");
+        if (!IPAddress.TryParse(Bind, out _))
+            errors.Add($"{Path}.bind must be an IP address such as 127.0.0.1 (this machine only) or 0.0.0.0 (every interface) (was '{Bind}')");
         if (Port is < 0 or > 65535)
             errors.Add($"{Path}.port must be 0 (any free port) or a port in 1-65535 (was {Port})");
         if (string.IsNullOrEmpty(TokenEnv) || !TokenEnv.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))

@@ -4,6 +4,7 @@ using Dispatch.Hosting.Registry;
 using Dispatch.Hosting.Configuration;
 using Dispatch.Hosting.Lifecycle;
 using Dispatch.Hosting.Logging;
+using Dispatch.Hosting.Submission;
 using Dispatch.Hosting.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -19,9 +20,9 @@ public static class DispatchServiceCollectionExtensions
     /// <summary>
     /// Adds a Dispatch node: configuration (reference.conf, the user's HOCON, <c>DISPATCH__…</c>
     /// environment overrides) loaded and validated when the host starts, the actor system and the
-    /// pipeline as a hosted service that drains on stop, the actor registry
-    /// (<see cref="IActorRegistry"/>, <see cref="IRequiredActor{TKey}"/>), Serilog and the
-    /// <c>Dispatch</c> meter.
+    /// pipeline as a hosted service that drains on stop (and joins the cluster when
+    /// <c>dispatch.cluster.enabled</c>), the actor registry (<see cref="IActorRegistry"/>,
+    /// <see cref="IRequiredActor{TKey}"/>), <see cref="ICallSubmitter"/>, Serilog and the <c>Dispatch</c> meter.
     /// </summary>
     /// <param name="services">The host's services.</param>
     /// <param name="configure">Configures the node.</param>
@@ -43,6 +44,8 @@ public static class DispatchServiceCollectionExtensions
         services.AddSingleton<IActorRegistry, ActorRegistry>();
         services.AddSingleton(typeof(IRequiredActor<>), typeof(RequiredActor<>));
         services.AddSingleton(sp => new DispatchMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton<CallSubmitter>();
+        services.AddSingleton<ICallSubmitter>(sp => sp.GetRequiredService<CallSubmitter>());
         services.AddSingleton<DispatchHostedService>();
         services.AddHostedService(sp => sp.GetRequiredService<DispatchHostedService>());
         services.AddSingleton<ActorSystem>(sp => sp.GetRequiredService<DispatchHostedService>().System);
@@ -79,6 +82,7 @@ public static class DispatchServiceCollectionExtensions
         }
 
         yield return environment(settings.Ingress.TokenEnv);
+        if (settings.Cluster.RedisPasswordEnv is { } redisPassword) yield return environment(redisPassword);
     }
 
     /// <summary>The node's settings, or <see langword="null"/> when they are invalid (start-up reports why).</summary>

@@ -8,14 +8,16 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Dispatch.Hosting.Ingress;
 
 /// <summary>
-/// A standalone node: the Dispatch host plus the HTTP ingress on <c>dispatch.ingress.bind</c>:<c>port</c>
-/// (always served by a node, whatever <c>dispatch.ingress.enabled</c> says).
+/// A node: the Dispatch host plus the HTTP ingress on <c>dispatch.ingress.bind</c>:<c>port</c>
+/// (always served by a node, whatever <c>dispatch.ingress.enabled</c> says); a member of a cluster when
+/// <c>dispatch.cluster.enabled</c> is on.
 /// </summary>
-public static class DispatchNode
+public static partial class DispatchNode
 {
     /// <summary>Builds a node; start it with <c>RunAsync</c> or <c>StartAsync</c>.</summary>
     /// <param name="configure">Configures Dispatch (files, overrides, actors).</param>
@@ -40,7 +42,7 @@ public static class DispatchNode
 
         // Registered after AddDispatch, so it runs once the settings are known to be valid: a node
         // without its token must not start rather than answer every caller 401.
-        builder.Services.AddHostedService(sp => new TokenCheck(() => IngressToken(sp)));
+        builder.Services.AddHostedService(sp => new TokenCheck(sp, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Dispatch.Ingress")));
 
         var app = builder.Build();
         app.MapDispatchIngress(() => IngressToken(app.Services));
@@ -66,14 +68,31 @@ public static class DispatchNode
             : token;
     }
 
-    private sealed class TokenCheck(Func<string> token) : Microsoft.Extensions.Hosting.IHostedService
+    /// <summary>Stops a node without its token from starting, and warns when the ingress is open to other machines.</summary>
+    private sealed partial class TokenCheck(IServiceProvider services, ILogger log) : Microsoft.Extensions.Hosting.IHostedService
     {
+        /// <summary>Shorter tokens are guessable enough to matter once other machines can try them.</summary>
+        private const int RemoteTokenLength = 16;
+
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            _ = token();
+            var token = IngressToken(services);
+            var ingress = services.GetRequiredService<DispatchSettings>().Ingress;
+            if (ingress.AcceptsRemoteCallers)
+            {
+                LogOpenToOtherMachines(ingress.Bind, ingress.Port);
+                if (token.Length < RemoteTokenLength) LogShortToken(ingress.TokenEnv, RemoteTokenLength);
+            }
+
             return Task.CompletedTask;
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "The ingress listens on {Bind}:{Port} and accepts callers from other machines with the bearer token, over plain HTTP: keep the node on a private network or behind a TLS proxy")]
+        private partial void LogOpenToOtherMachines(string bind, int port);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "The ingress token in {TokenEnv} is shorter than {Length} characters; other machines can reach the ingress, so use a long random token")]
+        private partial void LogShortToken(string tokenEnv, int length);
     }
 }

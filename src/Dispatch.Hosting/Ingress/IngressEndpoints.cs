@@ -3,10 +3,15 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Dispatch.Actors;
+using Dispatch.Cluster;
+using Dispatch.Cluster.Redis;
 using Dispatch.Core.Dispatching;
 using Dispatch.Core.Protocol;
-using Dispatch.Hosting.Registry;
+using Dispatch.Hosting.ClusterMode;
 using Dispatch.Hosting.Configuration;
+using Dispatch.Hosting.Lifecycle;
+using Dispatch.Hosting.Registry;
+using Dispatch.Hosting.Submission;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -16,9 +21,10 @@ namespace Dispatch.Hosting.Ingress;
 
 /// <summary>
 /// The HTTP ingress: <c>POST /v1/calls</c> (one call's JSON in, its result's JSON out) and
-/// <c>GET /v1/status</c>, for programs on the same machine. Every request needs
-/// <c>Authorization: Bearer &lt;token&gt;</c> with the token from <c>dispatch.ingress.token-env</c>
-/// (401 otherwise); requests from other machines get 403.
+/// <c>GET /v1/status</c>. Every request needs <c>Authorization: Bearer &lt;token&gt;</c> with the token
+/// from <c>dispatch.ingress.token-env</c> (401 otherwise). Callers from other machines are answered 403
+/// unless <c>dispatch.ingress.bind</c> is a non-loopback address, which opts into them (still with the token).
+/// In cluster mode calls go to the cluster (any node may run them) and the status adds the cluster's.
 /// </summary>
 public static class IngressEndpoints
 {
@@ -40,8 +46,9 @@ public static class IngressEndpoints
         var group = routes.MapGroup("/v1").AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
-            if (http.Connection.RemoteIpAddress is { } remote && !IPAddress.IsLoopback(remote))
-                return Results.Json(new { error = "the ingress accepts calls from this machine only" }, JsonOptions, statusCode: StatusCodes.Status403Forbidden);
+            var ingress = http.RequestServices.GetRequiredService<DispatchSettings>().Ingress;
+            if (!Admits(http.Connection.RemoteIpAddress, ingress))
+                return Results.Json(new { error = $"the ingress accepts calls from this machine only ({IngressOptions.Path}.bind is a loopback address)" }, JsonOptions, statusCode: StatusCodes.Status403Forbidden);
             var given = Encoding.UTF8.GetBytes(http.Request.Headers.Authorization.ToString());
             if (!CryptographicOperations.FixedTimeEquals(given, expected.Value))
                 return Results.Json(new { error = "missing or wrong bearer token" }, JsonOptions, statusCode: StatusCodes.Status401Unauthorized);
@@ -53,7 +60,11 @@ public static class IngressEndpoints
         return routes;
     }
 
-    private static async Task<IResult> PostCall(HttpContext http, IActorRegistry registry, DispatchSettings settings, DependencyInjection.DispatchBuilder node)
+    /// <summary>Whether a caller at <paramref name="remote"/> may use the ingress (the token is checked separately).</summary>
+    internal static bool Admits(IPAddress? remote, IngressOptions ingress) =>
+        remote is null || IPAddress.IsLoopback(remote) || ingress.AcceptsRemoteCallers;
+
+    private static async Task<IResult> PostCall(HttpContext http, ICallSubmitter submitter, DispatchSettings settings, DependencyInjection.DispatchBuilder node)
     {
         string json;
         using (var reader = new StreamReader(http.Request.Body, Encoding.UTF8))
@@ -63,17 +74,38 @@ public static class IngressEndpoints
         if (!IngressCallRequest.TryParse(json, settings.Dispatch.Endpoints.Keys.ToArray(), now, out var call, out var error))
             return Results.Json(new { error }, JsonOptions, statusCode: StatusCodes.Status400BadRequest);
 
-        var dispatch = await registry.GetAsync<DispatchActor>(http.RequestAborted);
-        // A caller that hangs up cancels its call, which still ends with one result (Cancelled).
-        await using var cancel = http.RequestAborted.Register(() => dispatch.Tell(new CancelCall(call!.CallId, call.Endpoint), ActorRefs.NoSender));
-        var result = await dispatch.Ask<APICallResult>(call!);
-        return Results.Json(result, JsonOptions);
+        try
+        {
+            return Results.Json(await submitter.SubmitAsync(call!, http.RequestAborted), JsonOptions);
+        }
+        catch (ClusterUnavailableException e)
+        {
+            // Not submitted: the caller may retry the same id once Redis is back.
+            return Results.Json(new { error = e.Message, callId = call!.CallId }, JsonOptions, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
     }
 
-    private static async Task<IResult> GetStatus(HttpContext http, IActorRegistry registry)
+    private static async Task<IResult> GetStatus(HttpContext http, IActorRegistry registry, DispatchHostedService hosted, DependencyInjection.DispatchBuilder node)
     {
         var dispatch = await registry.GetAsync<DispatchActor>(http.RequestAborted);
         var status = await dispatch.Ask<DispatchStatus>(new GetStatus(), TimeSpan.FromSeconds(10), http.RequestAborted);
-        return Results.Json(status, JsonOptions);
+        if (hosted.Cluster is not { } cluster) return Results.Json(status, JsonOptions);
+
+        var document = JsonSerializer.SerializeToNode(status, JsonOptions)!.AsObject();
+        document["cluster"] = JsonSerializer.SerializeToNode(await ClusterReportAsync(cluster, node.TimeProvider, http.RequestAborted), JsonOptions);
+        return Results.Json(document, JsonOptions);
+    }
+
+    private static async Task<ClusterStatusReport> ClusterReportAsync(ClusterNode cluster, TimeProvider time, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return ClusterStatusReport.From(await cluster.StatusAsync(cancellationToken), cluster.Options, cluster.NodeName, time.GetUtcNow());
+        }
+        catch (RedisException e)
+        {
+            // The node's own status is still worth answering; the cluster part says why it is missing.
+            return ClusterStatusReport.Unreachable(cluster.Options, cluster.NodeName, time.GetUtcNow(), e.Message);
+        }
     }
 }

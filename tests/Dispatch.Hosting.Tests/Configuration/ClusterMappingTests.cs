@@ -186,4 +186,17 @@ public sealed class ClusterMappingTests
         Assert.Equal(("app", "s3cret"), (resolved.Redis.User, resolved.Redis.Password));
         Assert.StartsWith("dispatch.cluster.redis.password-env names REDIS_PW, which is not set", Assert.Single(missing.Errors));
     }
+
+    [Fact]
+    public void The_cluster_example_maps_to_an_enabled_cluster_with_an_ingress_open_to_other_containers()
+    {
+        var loader = new DispatchConfigLoader { EnvironmentVariables = () => [] }
+            .AddFile(Path.Combine(TestNode.RepositoryRoot(), "hocon", "examples", "cluster.conf"));
+
+        var settings = loader.Load();
+
+        Assert.True(settings.Cluster.Enabled);
+        Assert.Equal((5, TimeSpan.FromSeconds(2)), (settings.Cluster.Options.LeaseSize, settings.Cluster.Options.Heartbeat));
+        Assert.True(settings.Ingress.AcceptsRemoteCallers);
+    }
 }

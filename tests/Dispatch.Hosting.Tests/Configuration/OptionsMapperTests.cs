@@ -156,11 +156,22 @@ public sealed class OptionsMapperTests
     }
 
     [Fact]
-    public void A_non_loopback_ingress_address_is_refused()
+    public void An_ingress_bind_that_is_not_an_ip_address_is_refused_where_it_is_written()
     {
-        var error = Assert.Throws<DispatchOptionsException>(() => Loader("dispatch.ingress.bind = \"0.0.0.0\"").Load());
+        var error = Assert.Throws<DispatchOptionsException>(() => Loader("dispatch.ingress.bind = \"localhost\"").Load());
 
-        Assert.StartsWith("dispatch.ingress.bind must be a loopback address", Assert.Single(error.Errors));
+        var message = Assert.Single(error.Errors);
+        Assert.StartsWith("dispatch.ingress.bind must be an IP address", message);
+        Assert.Contains("app.conf:1:", message);
+    }
+
+    [Fact]
+    public void A_non_loopback_ingress_bind_is_accepted_and_opens_the_ingress_to_other_machines()
+    {
+        var ingress = Loader("dispatch.ingress.bind = \"0.0.0.0\"").Load().Ingress;
+
+        Assert.True(ingress.AcceptsRemoteCallers);
+        Assert.False(new IngressOptions().AcceptsRemoteCallers);
     }
 
     [Fact]
