@@ -56,7 +56,7 @@ internal sealed class EndpointActor : ReceiveActor
         Task<AttemptResult> task;
         try
         {
-            task = session.SendAsync(invoke.Call, invoke.Cancellation);
+            task = session.SendAsync(invoke.Call, invoke.Attempt);
         }
         catch (Exception e)
         {

@@ -3,8 +3,12 @@ using Dispatch.Core.Protocol;
 
 namespace Dispatch.Core.Endpoints;
 
-/// <summary>Executor → endpoint: make one HTTP attempt; the outcome goes back to the sender as an <c>AttemptFinished</c>.</summary>
-internal sealed record Invoke(APICalling Call, int Ticket, CancellationToken Cancellation);
+/// <summary>
+/// Executor → endpoint: make one HTTP attempt; the outcome goes back to the sender as an
+/// <c>AttemptFinished</c>. <paramref name="Attempt"/> is the executor's reusable token source
+/// (see <see cref="EndpointSession.SendAsync(APICalling, CancellationTokenSource)"/>).
+/// </summary>
+internal sealed record Invoke(APICalling Call, int Ticket, CancellationTokenSource Attempt);
 
 /// <summary>Dispatch → supervisor: finish what is accepted by <paramref name="Until"/>, then cancel the rest and answer <see cref="EndpointDrained"/>.</summary>
 internal sealed record DrainEndpoint(DateTimeOffset Until);

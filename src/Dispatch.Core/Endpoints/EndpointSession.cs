@@ -20,8 +20,8 @@ namespace Dispatch.Core.Endpoints;
 /// <remarks>
 /// <para>
 /// The Endpoint actor creates it in <c>PreStart</c>, disposes it in <c>PostStop</c>, and pipes
-/// the task of <see cref="SendAsync"/> back to itself so its mailbox never blocks on I/O.
-/// <see cref="SendAsync"/> may run concurrently (one per executor).
+/// the task of <see cref="SendAsync(APICalling, CancellationToken)"/> back to itself so its mailbox never blocks on I/O.
+/// <see cref="SendAsync(APICalling, CancellationToken)"/> may run concurrently (one per executor).
 /// </para>
 /// <para>
 /// Secrets: the API key is read once, from the environment variable the options name, and
@@ -37,6 +37,9 @@ public sealed class EndpointSession : IDisposable
     private readonly EndpointOptions _options;
     private readonly TimeProvider _time;
     private readonly FlurlClient _client;
+    private readonly HttpMethod _method;
+    private readonly Uri _uri;
+    private readonly KeyValuePair<string, string>[] _headers;
     private readonly string? _authValue;
     private readonly string? _missingKeyError;
     private int _disposed;
@@ -74,6 +77,12 @@ public sealed class EndpointSession : IDisposable
         var http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         _client = new FlurlClient(http);
         _client.Settings.Timeout = null;
+
+        // What every request shares is worked out once: building and parsing a URL, or a method,
+        // per request costs about a kilobyte and a few microseconds each time.
+        _method = MethodFor(options.Method);
+        _uri = new Uri(options.UrlFor(), UriKind.Absolute);
+        _headers = [.. options.Headers];
     }
 
     /// <summary>The endpoint's options.</summary>
@@ -96,24 +105,40 @@ public sealed class EndpointSession : IDisposable
 
         using var timeout = new CancellationTokenSource(_options.AttemptTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        var token = linked.Token;
+        return await SendCoreAsync(call, linked.Token, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Makes one HTTP attempt under a token source the caller owns (an executor reuses one for
+    /// all its attempts, so an attempt costs no token sources of its own). The source must use
+    /// this session's clock; it is armed here with the attempt timeout, and any cancellation of it
+    /// is reported as <see cref="ErrorKind.Timeout"/>: the owner cancels only attempts whose
+    /// outcome it no longer wants.
+    /// </summary>
+    /// <param name="call">The call.</param>
+    /// <param name="attempt">Cancels the attempt; reset it (<see cref="CancellationTokenSource.TryReset"/>) before the next.</param>
+    internal Task<AttemptResult> SendAsync(APICalling call, CancellationTokenSource attempt)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        if (_missingKeyError is not null) return Task.FromResult(AttemptResult.Failure(ErrorKind.Authentication, _missingKeyError));
+
+        attempt.CancelAfter(_options.AttemptTimeout);
+        return SendCoreAsync(call, attempt.Token, CancellationToken.None);
+    }
+
+    /// <summary>The attempt itself: <paramref name="token"/> aborts it, as a cancellation when <paramref name="caller"/> is cancelled, else as a timeout.</summary>
+    private async Task<AttemptResult> SendCoreAsync(APICalling call, CancellationToken token, CancellationToken caller)
+    {
         try
         {
-            var request = _client.Request(_options.UrlFor(call.Path)).AllowAnyHttpStatus();
-            foreach (var (name, value) in _options.Headers) request.Headers[name] = value;
-            if (call.Headers is not null)
-            {
-                foreach (var (name, value) in call.Headers)
-                {
-                    if (!string.Equals(name, _options.AuthHeader, StringComparison.OrdinalIgnoreCase)) request.Headers[name] = value;
-                }
-            }
-
-            if (_authValue is not null) request.Headers[_options.AuthHeader] = _authValue;
-
-            var method = new HttpMethod((call.Method ?? _options.Method).ToUpperInvariant());
-            using var content = method == HttpMethod.Get || method == HttpMethod.Head || call.Payload is null ? null : JsonContent(call.Payload);
-            using var response = await request.SendAsync(method, content, token, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
+            // A pre-built request with the cached Uri goes through the Flurl client's HttpClient:
+            // Flurl 2's own request builder would re-parse the URL and copy headers on every call.
+            using var request = new HttpRequestMessage(call.Method is null ? _method : MethodFor(call.Method),
+                call.Path is null ? _uri : new Uri(_options.UrlFor(call.Path), UriKind.Absolute));
+            if (request.Method != HttpMethod.Get && request.Method != HttpMethod.Head && call.Payload is not null) request.Content = JsonContent(call.Payload);
+            AddHeaders(request, call.Headers);
+            using var response = await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
             return await ReadAsync(response, token).ConfigureAwait(false);
         }
         catch (Exception) when (IsDisposed)
@@ -124,12 +149,52 @@ public sealed class EndpointSession : IDisposable
         }
         catch (Exception e)
         {
-            var timedOut = timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
+            var timedOut = token.IsCancellationRequested && !caller.IsCancellationRequested;
             var outcome = ErrorClassifier.Classify(e, timedOut);
             if (outcome.Kind == ErrorKind.Timeout) outcome = outcome with { Message = $"the attempt timed out after {_options.AttemptTimeout}" };
             return new AttemptResult(outcome);
         }
     }
+
+    /// <summary>The endpoint's headers, then the call's (replacing the endpoint's of the same name), then the auth header, which a call cannot replace.</summary>
+    private void AddHeaders(HttpRequestMessage request, IReadOnlyDictionary<string, string>? callHeaders)
+    {
+        foreach (var (name, value) in _headers)
+        {
+            if (callHeaders is null || !ContainsName(callHeaders, name)) SetHeader(request, name, value);
+        }
+
+        if (callHeaders is not null)
+        {
+            foreach (var (name, value) in callHeaders)
+            {
+                if (!string.Equals(name, _options.AuthHeader, StringComparison.OrdinalIgnoreCase)) SetHeader(request, name, value);
+            }
+        }
+
+        if (_authValue is not null) SetHeader(request, _options.AuthHeader, _authValue);
+    }
+
+    private static bool ContainsName(IReadOnlyDictionary<string, string> headers, string name)
+    {
+        foreach (var (key, _) in headers)
+        {
+            if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase)) return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Sets a header on the request, or on its content when it is a content header (e.g. <c>Content-Type</c>).</summary>
+    private static void SetHeader(HttpRequestMessage request, string name, string value)
+    {
+        if (request.Headers.TryAddWithoutValidation(name, value)) return;
+        if (request.Content is not { } content) return;
+        content.Headers.Remove(name);
+        content.Headers.TryAddWithoutValidation(name, value);
+    }
+
+    private static HttpMethod MethodFor(string method) => HttpMethod.Parse(method.ToUpperInvariant());
 
     /// <summary>Closes the HTTP session and its pooled connections. Idempotent.</summary>
     public void Dispose()
@@ -149,7 +214,10 @@ public sealed class EndpointSession : IDisposable
 
             var span = bytes.AsSpan(0, length);
             var body = Encoding.UTF8.GetString(span);
-            var outcome = ErrorClassifier.Classify(status, Header(response, "Retry-After"), _time.GetUtcNow(), Header(response, "retry-after-ms"));
+            // Retry-After headers matter only when the call failed; a success does not look for them.
+            var outcome = status is >= 200 and < 300
+                ? ErrorClassification.Success
+                : ErrorClassifier.Classify(status, Header(response, "Retry-After"), _time.GetUtcNow(), Header(response, "retry-after-ms"));
             if (!outcome.IsSuccess) return new AttemptResult(outcome, status, body);
 
             if (IsJson(response.Content.Headers.ContentType) && !IsValidJson(span))

@@ -93,6 +93,7 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
+        DisposeIdleAttemptSource();
         if (_call is null) return;
         // The endpoint is stopping (or the system is): the call still gets its one answer.
         var call = _call;
@@ -103,6 +104,7 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
 
     protected override void PreRestart(Exception reason, object? message)
     {
+        DisposeIdleAttemptSource();
         // A bug here must not cost the call its answer, nor the supervisor its executor.
         if (_call is { } call)
         {
@@ -168,8 +170,9 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
         execution.AttemptStarted(Now);
         execution.Charge(grant.Tokens);
         _stage = Stage.InFlight;
-        _attempt ??= new CancellationTokenSource();
-        var invoke = new Invoke(_call.Call, _ticket, _attempt.Token);
+        // One source serves every attempt (reset after each); it carries the attempt timeout on the system's clock.
+        _attempt ??= new CancellationTokenSource(Timeout.InfiniteTimeSpan, Context.System.Settings.TimeProvider);
+        var invoke = new Invoke(_call.Call, _ticket, _attempt);
         if (_session.Session is { } session) EndpointActor.Start(session, invoke, Self);
         else _endpointActor.Tell(invoke, Self);
     }
@@ -282,6 +285,14 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
         _call = null;
         _stage = Stage.Idle;
         _ticket++;
+    }
+
+    /// <summary>Disposes the reusable token source (and its timer) unless an attempt still runs under it; that one is cancelled by <see cref="Release"/>.</summary>
+    private void DisposeIdleAttemptSource()
+    {
+        if (_stage == Stage.InFlight || _attempt is null) return;
+        _attempt.Dispose();
+        _attempt = null;
     }
 
     private string Where() => _stage switch
