@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Dispatch.Cli.Up;
 
-/// <summary>A <c>dispatch</c> subcommand running as a child process, its output going to a log file.</summary>
+/// <summary>A child process of <c>dispatch up</c> (a <c>dispatch</c> subcommand or redis-server), its output going to a log file.</summary>
 internal sealed class ChildProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -27,9 +27,15 @@ internal sealed class ChildProcess : IAsyncDisposable
     public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
 
     /// <summary>Starts this program again with <paramref name="arguments"/>.</summary>
-    public static ChildProcess Start(string name, IEnumerable<string> arguments, string logPath, IReadOnlyDictionary<string, string> environment)
+    public static ChildProcess Start(string name, IEnumerable<string> arguments, string logPath, IReadOnlyDictionary<string, string> environment) =>
+        Start(name, SelfStartInfo(), arguments, logPath, environment);
+
+    /// <summary>Starts <paramref name="executable"/> (a path) with <paramref name="arguments"/>.</summary>
+    public static ChildProcess StartExecutable(string name, string executable, IEnumerable<string> arguments, string logPath) =>
+        Start(name, new ProcessStartInfo(executable), arguments, logPath, new Dictionary<string, string>());
+
+    private static ChildProcess Start(string name, ProcessStartInfo start, IEnumerable<string> arguments, string logPath, IReadOnlyDictionary<string, string> environment)
     {
-        var start = SelfStartInfo();
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         foreach (var (key, value) in environment) start.Environment[key] = value;
         start.RedirectStandardOutput = true;
@@ -55,7 +61,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         return start;
     }
 
-    /// <summary>Asks the child to stop (SIGTERM: it drains), and kills it if it has not within <paramref name="grace"/>.</summary>
+    /// <summary>Asks the child to stop (SIGTERM: a node drains, redis-server shuts down), and kills it if it has not within <paramref name="grace"/>.</summary>
     public async Task StopAsync(TimeSpan grace)
     {
         if (_process.HasExited) return;

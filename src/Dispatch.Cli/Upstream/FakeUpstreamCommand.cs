@@ -14,7 +14,8 @@ internal static class FakeUpstreamCommand
 {
     public static Command Create()
     {
-        var port = new Option<int>("--port", "-p") { Description = "The port on 127.0.0.1 (0 picks a free one).", DefaultValueFactory = _ => 8790 };
+        var bind = new Option<string>("--bind") { Description = "The address to listen on (0.0.0.0 in a container).", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port", "-p") { Description = "The port (0 picks a free one).", DefaultValueFactory = _ => 8790 };
         var rpm = new Option<long?>("--rpm") { Description = "Requests allowed per minute per API key (default unlimited)." };
         var tpm = new Option<long?>("--tpm") { Description = "Tokens allowed per minute per API key (default unlimited)." };
         var latency = new Option<string?>("--latency") { Description = "Response delay: a duration (200ms) or a range (50ms-400ms)." };
@@ -22,7 +23,7 @@ internal static class FakeUpstreamCommand
 
         var command = new Command("fake-upstream", "Run a fake rate-limited LLM provider (OpenAI-shaped /v1/chat/completions and /v1/echo).")
         {
-            port, rpm, tpm, latency, faultRate,
+            bind, port, rpm, tpm, latency, faultRate,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -32,9 +33,16 @@ internal static class FakeUpstreamCommand
                 return 2;
             }
 
+            if (!System.Net.IPAddress.TryParse(parse.GetValue(bind), out var address))
+            {
+                await Console.Error.WriteLineAsync($"dispatch fake-upstream: --bind '{parse.GetValue(bind)}' must be an IP address such as 127.0.0.1 or 0.0.0.0");
+                return 2;
+            }
+
             var rate = parse.GetValue(faultRate);
             var options = new FakeUpstreamOptions
             {
+                BindAddress = address,
                 Port = parse.GetValue(port),
                 Limits = RateLimitOptions.PerMinute(parse.GetValue(rpm), parse.GetValue(tpm)),
                 Latency = delays,
