@@ -66,8 +66,9 @@ public sealed record ClusterOptions
     public bool GuardAgainstRedisRestart { get; init; } = true;
 
     /// <summary>
-    /// How often a busy node checks whether another node paused an endpoint, and how long it gathers token corrections
-    /// of spent leases before sending them in one command per lease (<c>pause-check-interval</c>). Default 250 ms.
+    /// How often a node spending a lease checks whether another node paused an endpoint, and how long the returns and
+    /// token corrections of spent leases wait for a lease request to carry them before they are sent on their own
+    /// (<c>pause-check-interval</c>). Default 250 ms.
     /// </summary>
     public TimeSpan PauseCheckInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 

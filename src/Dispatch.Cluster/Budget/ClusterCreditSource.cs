@@ -289,7 +289,9 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
         {
             // After disposal nothing would send them: the budget keeps counting those leases in full (under-use only).
             if (_disposed) return;
-            foreach (var lease in leases) MarkUnsent(lease);
+            long timestamp = _time.GetTimestamp();
+            // A lease that has left every window has nothing left to correct (while Redis is down, this ends the retries).
+            foreach (var lease in leases.Where(l => !LeftEveryWindow(l, timestamp))) MarkUnsent(lease);
         }
     }
 
@@ -311,13 +313,15 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
     /// <summary>Forgets batches that have left every window: their grants can no longer be corrected.</summary>
     private void Prune(long timestamp)
     {
-        long window = (long)(_limits.Interval.TotalSeconds * _time.TimestampFrequency);
-        while (_leases.TryPeek(out var oldest) && oldest.Retired && oldest.Credits.Lease.UseBeforeTimestamp + window < timestamp)
+        while (_leases.TryPeek(out var oldest) && oldest.Retired && LeftEveryWindow(oldest, timestamp))
         {
             _leases.Dequeue();
             for (long id = oldest.FirstGrantId; id <= oldest.LastGrantId; id++) _grants.Remove(id);
         }
     }
+
+    private bool LeftEveryWindow(LeaseRecord lease, long timestamp) =>
+        lease.Credits.Lease.UseBeforeTimestamp + (long)(_limits.Interval.TotalSeconds * _time.TimestampFrequency) < timestamp;
 
     private async Task WorkAsync()
     {

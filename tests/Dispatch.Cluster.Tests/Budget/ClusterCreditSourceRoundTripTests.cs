@@ -48,11 +48,13 @@ public sealed class ClusterCreditSourceRoundTripTests(RedisServerFixture redis)
     {
         for (int i = 0; i < calls; i++)
         {
-            var grant = await Poll.UntilAsync(() => node.Source.TryAcquire(1, EstimatedTokens, node.Clock.GetUtcNow()), a => a.Granted, $"grant {i}");
-            Assert.True(node.Source.Reconcile(grant.GrantId, ActualTokens, node.Clock.GetUtcNow()));
+            Assert.True(node.Source.Reconcile(await GrantAsync(node), ActualTokens, node.Clock.GetUtcNow()));
             node.Clock.Advance(perCall);
         }
     }
+
+    private static async Task<long> GrantAsync(Node node) =>
+        (await Poll.UntilAsync(() => node.Source.TryAcquire(1, EstimatedTokens, node.Clock.GetUtcNow()), a => a.Granted, "a grant")).GrantId;
 
     [Theory]
     [InlineData(10)]
@@ -109,6 +111,28 @@ public sealed class ClusterCreditSourceRoundTripTests(RedisServerFixture redis)
         await RunAsync(node, 1, TimeSpan.Zero);
 
         Assert.Equal(12, node.Source.NextLeaseSize);
+    }
+
+    [Fact]
+    public async Task Corrections_that_no_lease_request_carries_are_sent_on_their_own_after_the_pause_check_interval()
+    {
+        await using var node = await NodeAsync(leaseSize: 10, requestLimit: 100, tokenLimit: 1_000_000, TimeSpan.FromMinutes(1));
+        var first = new List<long>();
+        for (int i = 0; i < 10; i++) first.Add(await GrantAsync(node));
+        // Retires the first lease: its return rides with the second lease request.
+        await GrantAsync(node);
+        Assert.Equal(2, node.Budget.CommandsSent);
+
+        foreach (var id in first) Assert.True(node.Source.Reconcile(id, ActualTokens, node.Clock.GetUtcNow()));
+        node.Clock.Advance(TimeSpan.FromMilliseconds(249));
+        // Nothing can have been queued before the interval is up (the clock is manual): no command yet.
+        Assert.Equal(2, node.Budget.CommandsSent);
+        node.Clock.Advance(TimeSpan.FromMilliseconds(1));
+
+        await Poll.UntilAsync(() => node.Budget.CommandsSent, n => n == 3, "the corrections are sent");
+        var usage = await node.Budget.UsageAsync(node.Endpoint);
+        // The first lease now counts what its calls used; the second, still being spent, its whole token share.
+        Assert.Equal((20, 10 * ActualTokens + 100_000), (usage.Requests, usage.Tokens));
     }
 
     [Fact]
