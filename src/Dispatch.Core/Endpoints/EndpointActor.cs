@@ -16,11 +16,8 @@ namespace Dispatch.Core.Endpoints;
 /// </summary>
 internal sealed class EndpointActor : ReceiveActor
 {
-    private static readonly Action<Task<AttemptResult>, object?> Complete = static (task, state) =>
-    {
-        var (replyTo, ticket) = ((IActorRef, int))state!;
-        replyTo.Tell(new AttemptFinished(ticket, Outcome(task)), null);
-    };
+    private static readonly Action<AttemptResult, Invoke> Reply = static (result, invoke) =>
+        invoke.ReplyTo.Tell(new AttemptFinished(invoke.Ticket, result), null);
 
     private readonly EndpointOptions _options;
     private readonly DispatchDependencies _dependencies;
@@ -48,29 +45,20 @@ internal sealed class EndpointActor : ReceiveActor
         _session?.Dispose();
     }
 
-    private void Send(Invoke invoke) => Start(_session!, invoke, Sender);
+    private void Send(Invoke invoke) => Start(_session!, invoke);
 
-    /// <summary>Starts one attempt; its outcome is told to <paramref name="replyTo"/> as an <see cref="AttemptFinished"/>.</summary>
-    internal static void Start(EndpointSession session, Invoke invoke, IActorRef replyTo)
+    /// <summary>Starts one attempt; its outcome is told to the invoker as an <see cref="AttemptFinished"/>.</summary>
+    internal static void Start(EndpointSession session, Invoke invoke)
     {
-        Task<AttemptResult> task;
         try
         {
-            task = session.SendAsync(invoke.Call, invoke.Attempt);
+            session.Send(invoke.Call, invoke.Attempt, Reply, invoke);
         }
-        catch (Exception e)
+        catch (ObjectDisposedException)
         {
-            task = Task.FromException<AttemptResult>(e);
+            // The session was closed between the executor finding it and the attempt starting;
+            // the executor treats this as a cancellation.
+            Reply(AttemptResult.Failure(ErrorKind.Cancelled, "the endpoint's session was closed during the attempt"), invoke);
         }
-
-        if (task.IsCompleted) replyTo.Tell(new AttemptFinished(invoke.Ticket, Outcome(task)), null);
-        else task.ContinueWith(Complete, (replyTo, invoke.Ticket), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
-
-    private static AttemptResult Outcome(Task<AttemptResult> task) =>
-        task.IsCompletedSuccessfully
-            ? task.Result
-            // SendAsync classifies every upstream fault itself; what is left is the session
-            // being closed under the attempt, which the executor treats as a cancellation.
-            : AttemptResult.Failure(ErrorKind.Cancelled, "the endpoint's session was closed during the attempt");
 }

@@ -105,7 +105,7 @@ public sealed class EndpointSession : IDisposable
 
         using var timeout = new CancellationTokenSource(_options.AttemptTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        return await SendCoreAsync(call, linked.Token, cancellationToken).ConfigureAwait(false);
+        return await SendCoreAsync<object?>(call, linked.Token, cancellationToken, null, null).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -117,19 +117,31 @@ public sealed class EndpointSession : IDisposable
     /// </summary>
     /// <param name="call">The call.</param>
     /// <param name="attempt">Cancels the attempt; reset it (<see cref="CancellationTokenSource.TryReset"/>) before the next.</param>
-    internal Task<AttemptResult> SendAsync(APICalling call, CancellationTokenSource attempt)
+    /// <param name="onFinished">Told the outcome, on whatever thread the attempt ends (the actor way: it tells the outcome to an actor).</param>
+    /// <param name="state">Passed to <paramref name="onFinished"/>, so it need not capture anything.</param>
+    internal void Send<TState>(APICalling call, CancellationTokenSource attempt, Action<AttemptResult, TState> onFinished, TState state)
     {
         ArgumentNullException.ThrowIfNull(call);
         ObjectDisposedException.ThrowIf(IsDisposed, this);
-        if (_missingKeyError is not null) return Task.FromResult(AttemptResult.Failure(ErrorKind.Authentication, _missingKeyError));
+        if (_missingKeyError is not null)
+        {
+            onFinished(AttemptResult.Failure(ErrorKind.Authentication, _missingKeyError), state);
+            return;
+        }
 
         attempt.CancelAfter(_options.AttemptTimeout);
-        return SendCoreAsync(call, attempt.Token, CancellationToken.None);
+        _ = SendCoreAsync(call, attempt.Token, CancellationToken.None, onFinished, state);
     }
 
-    /// <summary>The attempt itself: <paramref name="token"/> aborts it, as a cancellation when <paramref name="caller"/> is cancelled, else as a timeout.</summary>
-    private async Task<AttemptResult> SendCoreAsync(APICalling call, CancellationToken token, CancellationToken caller)
+    /// <summary>
+    /// The attempt itself: <paramref name="token"/> aborts it, as a cancellation when <paramref name="caller"/>
+    /// is cancelled, else as a timeout. The outcome goes to <paramref name="onFinished"/> too, when given:
+    /// one async method from request to reply keeps an attempt to one task.
+    /// </summary>
+    private async Task<AttemptResult> SendCoreAsync<TState>(APICalling call, CancellationToken token, CancellationToken caller,
+        Action<AttemptResult, TState>? onFinished, TState state)
     {
+        AttemptResult result;
         try
         {
             // A pre-built request with the cached Uri goes through the Flurl client's HttpClient:
@@ -139,21 +151,24 @@ public sealed class EndpointSession : IDisposable
             if (request.Method != HttpMethod.Get && request.Method != HttpMethod.Head && call.Payload is not null) request.Content = JsonContent(call.Payload);
             AddHeaders(request, call.Headers);
             using var response = await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
-            return await ReadAsync(response, token).ConfigureAwait(false);
+            result = await ReadAsync(response, token).ConfigureAwait(false);
         }
         catch (Exception) when (IsDisposed)
         {
             // The actor stopped and closed the session under this attempt; the call is answered
             // by the actor's shutdown path, this result only has to say what happened.
-            return AttemptResult.Failure(ErrorKind.Cancelled, "the endpoint's session was closed during the attempt");
+            result = AttemptResult.Failure(ErrorKind.Cancelled, "the endpoint's session was closed during the attempt");
         }
         catch (Exception e)
         {
             var timedOut = token.IsCancellationRequested && !caller.IsCancellationRequested;
             var outcome = ErrorClassifier.Classify(e, timedOut);
             if (outcome.Kind == ErrorKind.Timeout) outcome = outcome with { Message = $"the attempt timed out after {_options.AttemptTimeout}" };
-            return new AttemptResult(outcome);
+            result = new AttemptResult(outcome);
         }
+
+        onFinished?.Invoke(result, state);
+        return result;
     }
 
     /// <summary>The endpoint's headers, then the call's (replacing the endpoint's of the same name), then the auth header, which a call cannot replace.</summary>
@@ -202,7 +217,8 @@ public sealed class EndpointSession : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 0) _client.Dispose();
     }
 
-    private async Task<AttemptResult> ReadAsync(HttpResponseMessage response, CancellationToken token)
+    // ValueTasks: a small body is usually in the buffer already, and then reading it allocates no task.
+    private async ValueTask<AttemptResult> ReadAsync(HttpResponseMessage response, CancellationToken token)
     {
         var status = (int)response.StatusCode;
         var (bytes, length, tooLarge) = await ReadBoundedAsync(response.Content, token).ConfigureAwait(false);
@@ -232,7 +248,7 @@ public sealed class EndpointSession : IDisposable
     }
 
     /// <summary>Reads the body into a rented buffer, stopping as soon as it passes the size limit.</summary>
-    private async Task<(byte[] Bytes, int Length, bool TooLarge)> ReadBoundedAsync(HttpContent content, CancellationToken token)
+    private async ValueTask<(byte[] Bytes, int Length, bool TooLarge)> ReadBoundedAsync(HttpContent content, CancellationToken token)
     {
         var limit = (int)Math.Min(_options.MaxResponseBytes, Array.MaxLength - 1);
         if (content.Headers.ContentLength > limit) return (ArrayPool<byte>.Shared.Rent(1), 0, true);

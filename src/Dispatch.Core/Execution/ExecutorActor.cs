@@ -148,7 +148,7 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
         if (_gate.IsOpen)
         {
             // No limits and no pause: the grant would be immediate, so skip the round trip.
-            Granted(new CreditsGranted(_call!.CallId, _ticket, 0, _call.Tokens));
+            Send(0, _call!.Tokens);
             return;
         }
 
@@ -164,16 +164,22 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
             return;
         }
 
-        _grantId = grant.GrantId;
-        _grantTokens = grant.Tokens;
-        var execution = _call.Execution;
+        Send(grant.GrantId, grant.Tokens);
+    }
+
+    /// <summary>Starts an attempt on credits granted (grant id 0: taken without asking, through the open gate).</summary>
+    private void Send(long grantId, long tokens)
+    {
+        _grantId = grantId;
+        _grantTokens = tokens;
+        var execution = _call!.Execution;
         execution.AttemptStarted(Now);
-        execution.Charge(grant.Tokens);
+        execution.Charge(tokens);
         _stage = Stage.InFlight;
         // One source serves every attempt (reset after each); it carries the attempt timeout on the system's clock.
         _attempt ??= new CancellationTokenSource(Timeout.InfiniteTimeSpan, Context.System.Settings.TimeProvider);
-        var invoke = new Invoke(_call.Call, _ticket, _attempt);
-        if (_session.Session is { } session) EndpointActor.Start(session, invoke, Self);
+        var invoke = new Invoke(_call.Call, _ticket, _attempt, Self);
+        if (_session.Session is { } session) EndpointActor.Start(session, invoke);
         else _endpointActor.Tell(invoke, Self);
     }
 
