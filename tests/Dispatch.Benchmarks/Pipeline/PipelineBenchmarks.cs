@@ -4,7 +4,7 @@ namespace Dispatch.Benchmarks.Pipeline;
 
 /// <summary>
 /// The same workload against the fake upstream (zero latency, no limits) through raw HttpClient
-/// with 32 workers, and through Dispatch with 32 executors (an Ask per call). Each operation is
+/// with 64 workers, and through Dispatch with 64 executors (an Ask per call). Each operation is
 /// one call, so Mean is the time per call at that concurrency (its inverse the throughput) and
 /// Allocated the bytes per call, HTTP stack included. Latency percentiles come from
 /// <see cref="PipelineHarness"/> (<c>-- pipeline</c>).
@@ -25,11 +25,11 @@ public class PipelineBenchmarks
     [GlobalCleanup]
     public void Cleanup() => _workload.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    /// <summary>Raw HttpClient, 32 concurrent workers.</summary>
+    /// <summary>Raw HttpClient, 64 concurrent workers.</summary>
     [Benchmark(Baseline = true, OperationsPerInvoke = Calls)]
     public Task Raw_HttpClient() => PipelineWorkload.RunAsync(_workload.RawCallAsync, Calls);
 
-    /// <summary>Dispatch (Ask per call), 32 concurrent workers and 32 executors.</summary>
+    /// <summary>Dispatch (Ask per call), 64 concurrent workers and 64 executors.</summary>
     [Benchmark(OperationsPerInvoke = Calls)]
     public Task Dispatch_Ask() => PipelineWorkload.RunAsync(_workload.DispatchCallAsync, Calls);
 }

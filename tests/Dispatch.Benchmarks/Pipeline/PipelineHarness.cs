@@ -40,19 +40,22 @@ public static class PipelineHarness
         var r = Median(raw);
         var d = Median(dispatch);
         Console.WriteLine($"pipeline: {calls:N0} calls per round, {rounds} rounds, {PipelineWorkload.Concurrency} concurrent, {Environment.ProcessorCount} cores (medians of rounds)");
-        Console.WriteLine($"  raw HttpClient  {r.CallsPerSecond,10:N0} calls/s   p50 {r.P50,8:N1} µs   p99 {r.P99,8:N1} µs");
-        Console.WriteLine($"  Dispatch (Ask)  {d.CallsPerSecond,10:N0} calls/s   p50 {d.P50,8:N1} µs   p99 {d.P99,8:N1} µs");
-        Console.WriteLine($"  session alone   {s.CallsPerSecond,10:N0} calls/s   p50 {s.P50,8:N1} µs   p99 {s.P99,8:N1} µs   (the endpoint's Flurl session without actors)");
-        Console.WriteLine($"  throughput ratio {d.CallsPerSecond / r.CallsPerSecond:P1}   added p50 {d.P50 - r.P50:N1} µs   added p99 {d.P99 - r.P99:N1} µs");
+        Console.WriteLine($"  raw HttpClient  {r.CallsPerSecond,10:N0} calls/s   p50 {r.P50,8:N1} µs   p99 {r.P99,8:N1} µs   {r.BytesPerCall,7:N0} B/call");
+        Console.WriteLine($"  Dispatch (Ask)  {d.CallsPerSecond,10:N0} calls/s   p50 {d.P50,8:N1} µs   p99 {d.P99,8:N1} µs   {d.BytesPerCall,7:N0} B/call");
+        Console.WriteLine($"  session alone   {s.CallsPerSecond,10:N0} calls/s   p50 {s.P50,8:N1} µs   p99 {s.P99,8:N1} µs   {s.BytesPerCall,7:N0} B/call   (the endpoint's Flurl session without actors)");
+        Console.WriteLine($"  throughput ratio {d.CallsPerSecond / r.CallsPerSecond:P1}   added p50 {d.P50 - r.P50:N1} µs   added p99 {d.P99 - r.P99:N1} µs   added {d.BytesPerCall - r.BytesPerCall:N0} B/call");
+        Console.WriteLine("  (bytes per call are the whole process's, the in-process upstream's included; the difference is the client's)");
         return 0;
     }
 
     private static async Task<Round> MeasureAsync(Func<Task> call, int calls)
     {
         var latencies = new long[calls];
+        var before = GC.GetTotalAllocatedBytes(precise: true);
         var elapsed = await PipelineWorkload.RunAsync(call, calls, latencies);
+        var bytes = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)calls;
         Array.Sort(latencies);
-        return new Round(calls / elapsed.TotalSeconds, Micros(latencies[calls / 2]), Micros(latencies[(int)(calls * 0.99)]));
+        return new Round(calls / elapsed.TotalSeconds, Micros(latencies[calls / 2]), Micros(latencies[(int)(calls * 0.99)]), bytes);
     }
 
     private static double Micros(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
@@ -60,7 +63,8 @@ public static class PipelineHarness
     private static Round Median(List<Round> rounds) => new(
         rounds.Select(x => x.CallsPerSecond).Order().ElementAt(rounds.Count / 2),
         rounds.Select(x => x.P50).Order().ElementAt(rounds.Count / 2),
-        rounds.Select(x => x.P99).Order().ElementAt(rounds.Count / 2));
+        rounds.Select(x => x.P99).Order().ElementAt(rounds.Count / 2),
+        rounds.Select(x => x.BytesPerCall).Order().ElementAt(rounds.Count / 2));
 
-    private readonly record struct Round(double CallsPerSecond, double P50, double P99);
+    private readonly record struct Round(double CallsPerSecond, double P50, double P99, double BytesPerCall);
 }
