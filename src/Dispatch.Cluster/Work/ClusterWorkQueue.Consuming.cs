@@ -8,6 +8,21 @@ namespace Dispatch.Cluster.Work;
 
 public sealed partial class ClusterWorkQueue
 {
+    /// <summary>
+    /// Finishes a call in one round trip: stores its result unless one is stored already (the first writer wins),
+    /// sends the stored one to the submitter's reply stream, then acknowledges and removes the entry. A step that
+    /// fails stops the script before the entry is acknowledged; a Redis that lost the group has nothing to acknowledge.
+    /// </summary>
+    private static readonly RedisScript FinishScript = new("""
+        -- KEYS: result, replies, calls. ARGV: json, ttl ms, call id, entry id, group, replies max length, call-id field, result field
+        local json = ARGV[1]
+        if not redis.call('SET', KEYS[1], json, 'PX', ARGV[2], 'NX') then json = redis.call('GET', KEYS[1]) or json end
+        redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*', ARGV[7], ARGV[3], ARGV[8], json)
+        redis.pcall('XACK', KEYS[3], ARGV[5], ARGV[4])
+        redis.pcall('XDEL', KEYS[3], ARGV[4])
+        return 1
+        """);
+
     private long _inFlight;
 
     /// <summary>Calls this node has taken from the streams and not yet finished (for membership and status).</summary>
@@ -162,23 +177,15 @@ public sealed partial class ClusterWorkQueue
             }
             string callId = call?.CallId ?? result!.CallId;
             string resultKey = _keys.Result(callId);
-            string? stored = await RetryAsync(() => _commands.GetAsync(resultKey), abort).ConfigureAwait(false);
-            string json;
-            if (stored is not null)
-            {
-                // Finished before (by a node that died before acknowledging, or a duplicate entry): answer, don't send again.
-                json = stored;
-            }
-            else
+            // Finished before (by a node that died before acknowledging, or a duplicate entry): answer, don't send again.
+            string? json = await RetryAsync(() => _commands.GetAsync(resultKey), abort).ConfigureAwait(false);
+            if (json is null)
             {
                 result ??= await RunAsync(handler, call!, abort).ConfigureAwait(false);
                 json = ClusterJson.Serialize(result);
-                bool first = await RetryAsync(() => _commands.SetAsync(resultKey, json, _options.ResultTtl, onlyIfAbsent: true), abort).ConfigureAwait(false);
-                // Another node stored a result first: that one is the call's only final result.
-                if (!first) json = await RetryAsync(() => _commands.GetAsync(resultKey), abort).ConfigureAwait(false) ?? json;
             }
-            await RetryAsync(() => ReplyAsync(origin!, callId, json), abort).ConfigureAwait(false);
-            await RetryAsync(() => AcknowledgeAsync(streamKey, entry.Id), abort).ConfigureAwait(false);
+            // When another node stored a result first, that one is the call's only final result, and the one replied.
+            await RetryAsync(() => FinishAsync(streamKey, entry.Id, resultKey, origin!, callId, json), abort).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
@@ -238,10 +245,14 @@ public sealed partial class ClusterWorkQueue
         }
     }
 
-    private async Task<bool> ReplyAsync(string origin, string callId, string json)
+    private async Task<bool> FinishAsync(string streamKey, string entryId, string resultKey, string origin, string callId, string json)
     {
-        var fields = new KeyValuePair<string, RedisValue>[] { new(CallIdField, callId), new(ResultField, json) };
-        await _commands.XAddAsync(_keys.Replies(origin), fields, ReplyStreamMaxLength).ConfigureAwait(false);
+        var keys = new RedisValue[] { resultKey, _keys.Replies(origin), streamKey };
+        var args = new RedisValue[]
+        {
+            json, (long)Math.Ceiling(_options.ResultTtl.TotalMilliseconds), callId, entryId, _keys.Group, ReplyStreamMaxLength, CallIdField, ResultField,
+        };
+        await _commands.EvalShaAsync(FinishScript, keys, args).ConfigureAwait(false);
         return true;
     }
 

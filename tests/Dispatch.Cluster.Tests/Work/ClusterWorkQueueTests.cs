@@ -257,6 +257,28 @@ public sealed class ClusterWorkQueueTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task A_result_another_node_stored_while_the_call_ran_here_is_the_one_replied_and_the_entry_is_finished()
+    {
+        await using var submitter = Node("a");
+        await using var worker = Node("b");
+        await using var probe = await redis.ConnectAsync();
+        await submitter.StartAsync();
+        worker.StartConsuming([Endpoint], async (call, _) =>
+        {
+            // A duplicate entry of the call finished first on another node.
+            await probe.SetAsync(Keys.Result(call.CallId), ClusterJson.Serialize(APICallResult.Completed(call.CallId, 200, "other node")), TimeSpan.FromMinutes(1));
+            return APICallResult.Completed(call.CallId, 200, "this node");
+        });
+
+        var result = await submitter.SubmitAsync(new APICalling("call-7", Endpoint, "{}")).Finishes();
+
+        Assert.Equal("other node", result.Body);
+        var pending = await Poll.UntilAsync(() => probe.XPendingAsync(Keys.Calls(Endpoint), Keys.Group), p => p.Count == 0, "the entry is acknowledged");
+        Assert.Empty(pending.Consumers);
+        Assert.Equal(0, await probe.XLenAsync(Keys.Calls(Endpoint)));
+    }
+
+    [Fact]
     public async Task Submitting_a_call_id_that_is_still_waiting_returns_the_same_result_without_queueing_it_twice()
     {
         await using var submitter = Node("a");
