@@ -6,10 +6,13 @@ namespace Dispatch.Benchmarks.Pipeline;
 /// <summary>
 /// <c>dotnet run -c Release --project tests/Dispatch.Benchmarks -- pipeline [calls] [rounds]</c>:
 /// runs the pipeline workload through raw HttpClient and through Dispatch in alternating rounds
-/// and prints calls per second, their ratio, and p50/p99 latency per call with what Dispatch adds.
+/// and prints calls per second, their ratio, and p50/p99 latency per call with what Dispatch adds:
+/// at full concurrency (where latency is mostly the wait behind other calls) and one call at a time.
 /// </summary>
 public static class PipelineHarness
 {
+    private const int SequentialCalls = 2_000;
+
     /// <summary>Runs the comparison and prints the figures.</summary>
     /// <param name="args">Optional: calls per round (default 20,000), rounds (default 5).</param>
     public static async Task<int> RunAsync(string[] args)
@@ -37,6 +40,19 @@ public static class PipelineHarness
 
         var s = Median(session);
 
+        // One call at a time: latency is then each call's own time, not its wait behind the
+        // other 63 on a saturated machine, so the difference is what Dispatch adds to a call.
+        var rawAlone = new List<Round>();
+        var dispatchAlone = new List<Round>();
+        for (var round = 0; round < rounds; round++)
+        {
+            rawAlone.Add(await MeasureAsync(workload.RawCallAsync, SequentialCalls, concurrency: 1));
+            dispatchAlone.Add(await MeasureAsync(workload.DispatchCallAsync, SequentialCalls, concurrency: 1));
+        }
+
+        var r1 = Median(rawAlone);
+        var d1 = Median(dispatchAlone);
+
         var r = Median(raw);
         var d = Median(dispatch);
         Console.WriteLine($"pipeline: {calls:N0} calls per round, {rounds} rounds, {PipelineWorkload.Concurrency} concurrent, {Environment.ProcessorCount} cores (medians of rounds)");
@@ -45,14 +61,18 @@ public static class PipelineHarness
         Console.WriteLine($"  session alone   {s.CallsPerSecond,10:N0} calls/s   p50 {s.P50,8:N1} µs   p99 {s.P99,8:N1} µs   {s.BytesPerCall,7:N0} B/call   (the endpoint's Flurl session without actors)");
         Console.WriteLine($"  throughput ratio {d.CallsPerSecond / r.CallsPerSecond:P1}   added p50 {d.P50 - r.P50:N1} µs   added p99 {d.P99 - r.P99:N1} µs   added {d.BytesPerCall - r.BytesPerCall:N0} B/call");
         Console.WriteLine("  (bytes per call are the whole process's, the in-process upstream's included; the difference is the client's)");
+        Console.WriteLine($"one call at a time ({SequentialCalls:N0} calls per round, medians of rounds):");
+        Console.WriteLine($"  raw HttpClient  p50 {r1.P50,8:N1} µs   p99 {r1.P99,8:N1} µs");
+        Console.WriteLine($"  Dispatch (Ask)  p50 {d1.P50,8:N1} µs   p99 {d1.P99,8:N1} µs");
+        Console.WriteLine($"  added p50 {d1.P50 - r1.P50:N1} µs   added p99 {d1.P99 - r1.P99:N1} µs");
         return 0;
     }
 
-    private static async Task<Round> MeasureAsync(Func<Task> call, int calls)
+    private static async Task<Round> MeasureAsync(Func<Task> call, int calls, int concurrency = PipelineWorkload.Concurrency)
     {
         var latencies = new long[calls];
         var before = GC.GetTotalAllocatedBytes(precise: true);
-        var elapsed = await PipelineWorkload.RunAsync(call, calls, latencies);
+        var elapsed = await PipelineWorkload.RunAsync(call, calls, latencies, concurrency);
         var bytes = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)calls;
         Array.Sort(latencies);
         return new Round(calls / elapsed.TotalSeconds, Micros(latencies[calls / 2]), Micros(latencies[(int)(calls * 0.99)]), bytes);

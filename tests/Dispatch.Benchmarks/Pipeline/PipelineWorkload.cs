@@ -81,12 +81,12 @@ internal sealed class PipelineWorkload : IAsyncDisposable
         if (!result.Outcome.IsSuccess) throw new InvalidOperationException($"call failed: {result.Outcome.Message}");
     }
 
-    /// <summary>Runs <paramref name="calls"/> calls over <see cref="Concurrency"/> workers; records each call's latency (Stopwatch ticks) when asked.</summary>
-    public static async Task<TimeSpan> RunAsync(Func<Task> call, int calls, long[]? latencies = null)
+    /// <summary>Runs <paramref name="calls"/> calls over <paramref name="concurrency"/> workers (default <see cref="Concurrency"/>); records each call's latency (Stopwatch ticks) when asked.</summary>
+    public static async Task<TimeSpan> RunAsync(Func<Task> call, int calls, long[]? latencies = null, int concurrency = Concurrency)
     {
         var next = -1;
         var started = Stopwatch.GetTimestamp();
-        var workers = new Task[Concurrency];
+        var workers = new Task[concurrency];
         for (var w = 0; w < workers.Length; w++)
         {
             workers[w] = Task.Run(async () =>
