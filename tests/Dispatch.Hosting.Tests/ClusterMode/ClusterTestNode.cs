@@ -75,3 +75,34 @@ internal sealed class ClusterTestNode : IAsyncDisposable
         await App.DisposeAsync();
     }
 }
+
+/// <summary>Two cluster nodes, <c>{prefix}-a</c> and <c>{prefix}-b</c>, in front of one upstream and one Redis.</summary>
+internal sealed class TwoClusterNodes : IAsyncDisposable
+{
+    private TwoClusterNodes(string prefix, ClusterTestNode a, ClusterTestNode b)
+    {
+        Prefix = prefix;
+        A = a;
+        B = b;
+    }
+
+    public string Prefix { get; }
+
+    public ClusterTestNode A { get; }
+
+    public ClusterTestNode B { get; }
+
+    public static async Task<TwoClusterNodes> StartAsync(string upstreamUrl, string redis, string extra = "")
+    {
+        var prefix = "hosting-" + Guid.NewGuid().ToString("N")[..8];
+        var a = await ClusterTestNode.StartAsync("node-a", ClusterTestNode.Config(upstreamUrl, $"{prefix}-a", prefix, redis) + extra);
+        var b = await ClusterTestNode.StartAsync("node-b", ClusterTestNode.Config(upstreamUrl, $"{prefix}-b", prefix, redis) + extra);
+        return new TwoClusterNodes(prefix, a, b);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await A.DisposeAsync();
+        await B.DisposeAsync();
+    }
+}

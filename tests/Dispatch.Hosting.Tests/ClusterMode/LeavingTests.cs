@@ -14,35 +14,31 @@ namespace Dispatch.Hosting.Tests.ClusterMode;
 public sealed class LeavingTests(RedisServerFixture redis) : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private readonly string _prefix = "leaving-" + Guid.NewGuid().ToString("N")[..8];
     private FakeUpstreamServer _upstream = null!;
-    private ClusterTestNode _a = null!;
-    private ClusterTestNode _b = null!;
+    private TwoClusterNodes _nodes = null!;
 
     public async Task InitializeAsync()
     {
         _upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions { Latency = new LatencyOptions { Delay = TimeSpan.FromMilliseconds(300) } });
         // A long drain timeout: the test waits for the call, not for a timeout, whatever the machine's speed.
         var drain = "\ndispatch.shutdown.drain-timeout = 60s";
-        _a = await ClusterTestNode.StartAsync("node-a", ClusterTestNode.Config(_upstream.BaseUrl, $"{_prefix}-a", _prefix, redis.Server.Endpoint) + drain);
-        _b = await ClusterTestNode.StartAsync("node-b", ClusterTestNode.Config(_upstream.BaseUrl, $"{_prefix}-b", _prefix, redis.Server.Endpoint) + drain);
+        _nodes = await TwoClusterNodes.StartAsync(_upstream.BaseUrl, redis.Server.Endpoint, drain);
     }
 
     public async Task DisposeAsync()
     {
-        await _a.DisposeAsync();
-        await _b.DisposeAsync();
+        await _nodes.DisposeAsync();
         await _upstream.DisposeAsync();
     }
 
     [Fact]
     public async Task A_node_stopped_while_its_caller_waits_still_answers_the_caller_with_the_result()
     {
-        var cluster = _b.App.Services.GetRequiredService<DispatchHostedService>().Cluster!;
-        var post = _b.PostCallAsync($$"""{"id":"leaving-1","body":{{TestNode.ChatPayload()}}}""");
+        var cluster = _nodes.B.App.Services.GetRequiredService<DispatchHostedService>().Cluster!;
+        var post = _nodes.B.PostCallAsync($$"""{"id":"leaving-1","body":{{TestNode.ChatPayload()}}}""");
         await TestNode.Eventually(() => cluster.Work.Waiting == 1 || post.IsCompleted, Timeout, "the call is submitted to the cluster");
 
-        var stop = _b.App.StopAsync();
+        var stop = _nodes.B.App.StopAsync();
         var (status, result) = await post;
         await stop;
 
@@ -53,11 +49,11 @@ public sealed class LeavingTests(RedisServerFixture redis) : IAsyncLifetime
     [Fact]
     public async Task A_node_that_has_stopped_answers_a_new_submission_rejected_rather_than_losing_it()
     {
-        await _b.App.StopAsync();
+        await _nodes.B.App.StopAsync();
 
-        var result = await _b.App.Services.GetRequiredService<ICallSubmitter>().SubmitAsync(new APICalling("after-stop-1", "chat", TestNode.ChatPayload()));
+        var result = await _nodes.B.App.Services.GetRequiredService<ICallSubmitter>().SubmitAsync(new APICalling("after-stop-1", "chat", TestNode.ChatPayload()));
 
         Assert.Equal((CallStatus.Rejected, ErrorKind.Cancelled), (result.Status, result.Error));
-        Assert.Contains($"'{_prefix}-b'", result.ErrorMessage);
+        Assert.Contains($"'{_nodes.Prefix}-b'", result.ErrorMessage);
     }
 }
