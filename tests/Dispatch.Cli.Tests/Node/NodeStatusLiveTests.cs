@@ -85,4 +85,27 @@ public sealed class NodeStatusLiveTests(RedisServerFixture redis) : IAsyncLifeti
         Assert.Contains($"{_prefix}-n2", status.StandardOutput);
         Assert.Matches(@"chat\s+\d+/300\s+\d+/unlimited\s+60s\s+no", status.StandardOutput);
     }
+
+    [Fact]
+    public async Task A_node_process_in_cluster_mode_says_so_and_joins_the_cluster_the_others_see()
+    {
+        using var node = DispatchProcess.Start(["node", "--config", _config], new Dictionary<string, string>
+        {
+            ["DISPATCH_INGRESS_TOKEN"] = "live-status-token",
+            ["DISPATCH__CLUSTER__NODE_NAME"] = $"{_prefix}-process",
+        });
+        await Poll.Until(() => node.StandardOutput.Contains("cluster mode as", StringComparison.Ordinal), TimeSpan.FromMinutes(2), "the node prints its cluster line");
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exitCode = await NodeStatusCommand.RunAsync(_config, json: true, output, error, CancellationToken.None);
+        node.Terminate();
+        var nodeExitCode = await node.WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Contains($"dispatch node: cluster mode as node '{_prefix}-process' on Redis {redis.Server.Endpoint} (key prefix {_prefix}){Environment.NewLine}", node.StandardOutput);
+        Assert.Equal(0, exitCode);
+        Assert.Equal([$"{_prefix}-n1", $"{_prefix}-n2", $"{_prefix}-process"],
+            JsonDocument.Parse(output.ToString()).RootElement.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("name").GetString()!));
+        Assert.Equal(0, nodeExitCode);
+    }
 }
