@@ -9,9 +9,13 @@ namespace Dispatch.Cli.Bench;
 /// clients run in interleaved rounds and each is reported by its best round (its fastest): on a
 /// shared, loaded machine the best round is the one least disturbed by others, and interleaving
 /// keeps a burst of outside load from landing on one client only. Allocations are the mean of all rounds.
+/// At full concurrency on a saturated machine a call's latency is mostly its wait behind the others
+/// (Little's law), so the added latency is also measured one call at a time.
 /// </remarks>
 internal static class OverheadScenario
 {
+    private const int SequentialCalls = 2_000;
+
     /// <summary>Runs the scenario for the three clients.</summary>
     public static async Task<ScenarioResult> RunAsync(BenchSettings settings, CancellationToken cancellationToken)
     {
@@ -23,7 +27,7 @@ internal static class OverheadScenario
         await using var upstream = await UpstreamProcess.StartAsync(cancellationToken).ConfigureAwait(false);
 
         var kinds = Enum.GetValues<ClientKind>();
-        var runs = kinds.ToDictionary(k => k, _ => new List<(LoadRun Run, double BytesPerCall)>());
+        var runs = kinds.ToDictionary(k => k, _ => new List<(LoadRun Run, double BytesPerCall, double CpuMicrosPerCall)>());
         for (var round = 1; round <= rounds; round++)
         {
             foreach (var kind in kinds)
@@ -37,8 +41,10 @@ internal static class OverheadScenario
                 using var sampler = settings.ProfileAllocations && round == 1 ? new AllocationSampler() : null;
                 sampler?.Start();
                 var before = GC.GetTotalAllocatedBytes(precise: true);
+                var cpuBefore = Environment.CpuUsage.TotalTime;
                 var run = await LoadDriver.RunAsync(client, calls, settings.Concurrency, CancellationToken.None, cancellationToken).ConfigureAwait(false);
                 var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+                var cpu = Environment.CpuUsage.TotalTime - cpuBefore;
                 sampler?.Stop();
                 // A sampled round pays for the events; its figures are left out of the comparison.
                 if (sampler is not null)
@@ -48,12 +54,27 @@ internal static class OverheadScenario
                     continue;
                 }
 
-                runs[kind].Add((run, (double)allocated / run.Started));
+                runs[kind].Add((run, (double)allocated / run.Started, cpu.TotalMicroseconds / run.Started));
             }
+        }
+
+        // One call at a time: a call's latency is then its own time through the client, not its
+        // wait behind the other calls on a saturated machine, so the difference is what a client adds.
+        var sequential = Workload.Create(SequentialCalls, BenchSettings.Seed + 2, 1, 8);
+        var alone = new Dictionary<ClientKind, long[]>();
+        foreach (var kind in kinds)
+        {
+            settings.Log.WriteLine($"overhead: {kind}, {SequentialCalls:N0} calls one at a time");
+            await using var client = BenchClients.Create(kind, upstream.BaseAddress, profile);
+            await LoadDriver.RunAsync(client, warmUp, settings.Concurrency, CancellationToken.None, cancellationToken).ConfigureAwait(false);
+            alone[kind] = (await LoadDriver.RunAsync(client, sequential, 1, CancellationToken.None, cancellationToken).ConfigureAwait(false)).SortedLatencyMicros();
         }
 
         var best = kinds.ToDictionary(k => k, k => runs[k].MaxBy(r => Throughput(r.Run)).Run);
         var bytes = kinds.ToDictionary(k => k, k => runs[k].Average(r => r.BytesPerCall));
+        // The bench process's CPU time per call (the upstream is another process): less at the
+        // mercy of other load on the machine than calls per second.
+        var cpuPerCall = kinds.ToDictionary(k => k, k => runs[k].Min(r => r.CpuMicrosPerCall));
         var rawLatency = best[ClientKind.Raw].SortedLatencyMicros();
         var clients = new List<ClientResult>();
         foreach (var kind in kinds)
@@ -70,13 +91,19 @@ internal static class OverheadScenario
                 new Metric("p99 latency (µs)", p99),
                 new Metric("added p50 (µs)", p50 - Percentiles.Of(rawLatency, 50)),
                 new Metric("added p99 (µs)", p99 - Percentiles.Of(rawLatency, 99)),
+                new Metric("p50 one at a time (µs)", Percentiles.Of(alone[kind], 50)),
+                new Metric("added p50 one at a time (µs)", Percentiles.Of(alone[kind], 50) - Percentiles.Of(alone[ClientKind.Raw], 50)),
+                new Metric("added p99 one at a time (µs)", Percentiles.Of(alone[kind], 99) - Percentiles.Of(alone[ClientKind.Raw], 99)),
                 new Metric("allocated bytes/call", Math.Round(bytes[kind])),
                 new Metric("added bytes/call vs raw", Math.Round(bytes[kind] - bytes[ClientKind.Raw])),
+                new Metric("CPU µs/call (least of rounds)", Math.Round(cpuPerCall[kind], 1)),
+                new Metric("CPU vs raw (%)", Math.Round(100 * cpuPerCall[kind] / cpuPerCall[ClientKind.Raw], 1)),
                 new Metric("not completed (all rounds)", runs[kind].Sum(r => r.Run.Started - r.Run.Count(OutcomeStatus.Completed))),
             ]));
         }
 
         var throughputRatio = Throughput(best[ClientKind.Dispatch]) / Throughput(best[ClientKind.Raw]);
+        var addedAlone = Percentiles.Of(alone[ClientKind.Dispatch], 50) - Percentiles.Of(alone[ClientKind.Raw], 50);
         var allocationRatio = bytes[ClientKind.Dispatch] / bytes[ClientKind.Raw];
         var perRound = string.Join("; ", kinds.Select(k => $"{NameOf(k)} " + string.Join("/", runs[k].Select(r => Math.Round(Throughput(r.Run)).ToString("0", System.Globalization.CultureInfo.InvariantCulture)))));
         return new ScenarioResult("overhead",
@@ -84,6 +111,7 @@ internal static class OverheadScenario
             clients,
             [
                 new TargetCheck("Dispatch ≥ 85% of raw HttpClient calls/s", $"{throughputRatio:P1}", throughputRatio >= 0.85),
+                new TargetCheck("Dispatch adds ≤ 50 µs to a call's p50 (one call at a time)", $"{addedAlone:N0} µs", addedAlone <= 50),
                 new TargetCheck("Dispatch allocations/call ≤ 2× raw HttpClient", $"{allocationRatio:0.00}× ({bytes[ClientKind.Dispatch]:N0} vs {bytes[ClientKind.Raw]:N0} bytes)", allocationRatio <= 2),
             ]);
     }
