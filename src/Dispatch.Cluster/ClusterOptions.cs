@@ -54,7 +54,8 @@ public sealed record ClusterOptions
     /// <summary>
     /// How long a leased batch of credits may be spent (<c>lease-duration</c>). The budget counts a lease in full for its
     /// whole span, so a short lease wastes less of a window; it is also how long credits stay spendable after another
-    /// node's 429 paused the endpoint. At most 1 second. Default 200 ms.
+    /// node's 429 paused the endpoint. At most 1 second; a node uses at most a twentieth of an endpoint's interval, so a
+    /// saturated limit is used to at least 95%. Default 200 ms.
     /// </summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromMilliseconds(200);
 

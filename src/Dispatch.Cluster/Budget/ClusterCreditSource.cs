@@ -9,7 +9,8 @@ namespace Dispatch.Cluster.Budget;
 /// <summary>
 /// An endpoint's credits in cluster mode: the <see cref="ICreditSource"/> a RateLimiter actor draws from,
 /// backed by the <see cref="SharedBudget"/> every node shares. Grants are answered at once from a leased
-/// batch (at least <see cref="ClusterOptions.LeaseSize"/> requests, spendable for <see cref="ClusterOptions.LeaseDuration"/>);
+/// batch (at least <see cref="ClusterOptions.LeaseSize"/> requests, spendable for <see cref="ClusterOptions.LeaseDuration"/>,
+/// or a twentieth of the endpoint's interval if that is shorter);
 /// when the batch cannot serve a request, a new lease is fetched in the background and the request is
 /// told to retry shortly, so the actor never blocks on Redis.
 /// </summary>
@@ -24,6 +25,9 @@ namespace Dispatch.Cluster.Budget;
 /// out of time sizes the next to what was spent in it; never less than <see cref="ClusterOptions.LeaseSize"/>,
 /// and never more than a tenth of the request limit (at most <see cref="MaxAdaptiveLeaseSize"/>), so one node
 /// cannot hold much of a window that others wait for.</para>
+/// <para>A lease counts in every window its span touches, so under a saturated limit each credit is held for
+/// the interval plus the lease's span: the aggregate rate is at most interval / (interval + span) of the limit.
+/// Spans of at most a twentieth of the interval keep that above 95%.</para>
 /// <para>Over-granting is impossible by construction, whatever the batch size: every credit granted here comes
 /// from a lease the budget counted in full for its whole span, and none is granted after the lease's local
 /// deadline. A return only shrinks a lease already closed here to what was taken from it. Credits of a node
@@ -60,6 +64,7 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
     private readonly ITimer _flushTimer;
     private readonly HashSet<LeaseRecord> _unsent = [];
     private readonly int _maxLeaseSize;
+    private readonly TimeSpan _leaseDuration;
     private LeaseRecord? _current;
     private DateTimeOffset _unsentSince;
     private int _leaseSize;
@@ -89,6 +94,7 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
         _time = budget.TimeProvider;
         _logger = logger ?? NullLogger.Instance;
         _leaseSize = _options.LeaseSize;
+        _leaseDuration = _limits.Interval / 20 < _options.LeaseDuration ? _limits.Interval / 20 : _options.LeaseDuration;
         _maxLeaseSize = (int)Math.Max(_options.LeaseSize, Math.Min(_limits.Requests / 10, MaxAdaptiveLeaseSize));
         _flushTimer = _time.CreateTimer(_ => FlushIfDue(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _worker = Task.Run(WorkAsync);
@@ -376,7 +382,7 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
         BudgetAcquisition lease;
         try
         {
-            lease = await _budget.LeaseCorrectingAsync(_endpoint, maxRequests, maxTokens, _options.LeaseDuration, requests, tokens, corrections)
+            lease = await _budget.LeaseCorrectingAsync(_endpoint, maxRequests, maxTokens, _leaseDuration, requests, tokens, corrections)
                 .ConfigureAwait(false);
         }
         catch

@@ -72,36 +72,45 @@ public static class ClusterHarness
         // (a) and (c): 1, 2 and 3 nodes, callers spread evenly over them.
         Console.WriteLine($"(a)+(c) throughput and Redis round trips: {calls:N0} calls per run, {ConcurrencyPerNode} concurrent callers per node, each submitting to its own node");
         Console.WriteLine("  nodes              calls/s      p50 µs      p99 µs   budget RT/call   all Redis RT/call");
-        for (int count = 1; count <= 3; count++)
-        {
-            var nodes = new List<BenchNode>();
-            try
-            {
-                for (int i = 1; i <= count; i++) nodes.Add(await BenchNode.ClusterAsync(options, Cluster(redis, $"nodes{count}", i)));
-                await MeasureAsync(nodes, ConcurrencyPerNode * count, Math.Min(calls, 2_000));
-                Print($"{count}", await MeasureAsync(nodes, ConcurrencyPerNode * count, calls));
-            }
-            finally
-            {
-                foreach (var node in nodes) await node.DisposeAsync();
-            }
-        }
+        for (int count = 1; count <= 3; count++) Print($"{count}", await NodesAsync(redis, options, $"nodes{count}", count, calls));
+        // The same with a limit that binds: leases cannot grow past a tenth of it, and denied lease requests cost round trips too.
+        var limited = Endpoint(upstream.BaseUrl, requests: LimitedRequests, TimeSpan.FromSeconds(1));
+        Print($"3, {LimitedRequests:N0}/s", await NodesAsync(redis, limited, "limited", 3, calls));
         Console.WriteLine();
-        Console.WriteLine("  RT = Redis commands sent (each one round trip; pipelined XACK+XDEL count as two). budget: the shared budget's lease");
-        Console.WriteLine("  script runs (returns and token corrections ride along), pause checks and lone flushes. all: budget + work queue");
-        Console.WriteLine("  (XADD call, blocking XREADGROUP, GET/SET result, XADD reply, XACK, XDEL, blocking XREAD of replies, claims) + heartbeats.");
+        Console.WriteLine("  RT = Redis commands sent (each one round trip). budget: the shared budget's lease script runs (returns and token");
+        Console.WriteLine("  corrections ride along), pause checks and lone flushes. all: budget + work queue (XADD of the call, GET of a stored");
+        Console.WriteLine("  result, one finish script: store + reply + XACK + XDEL; blocking XREADGROUP/XREAD shared by the calls they return;");
+        Console.WriteLine($"  claims) + heartbeats. The last row: limit {LimitedRequests:N0} requests per second over 3 nodes; its calls/s is bounded by the");
+        Console.WriteLine("  limit times interval / (interval + lease span), the span being a twentieth of the 1 s interval here (95%).");
         Console.WriteLine($"  upstream served {upstream.Counters.RequestsReceived:N0} requests in all.");
         return 0;
     }
 
     private const int ExecutorsPerEndpoint = 64;
+    private const int LimitedRequests = 1_000;
 
-    private static DispatchOptions Endpoint(string baseUrl)
+    /// <summary>Starts <paramref name="count"/> nodes of one cluster, warms them up, measures a run, and stops them.</summary>
+    private static async Task<Run> NodesAsync(BenchRedisServer redis, DispatchOptions options, string cluster, int count, int calls)
+    {
+        var nodes = new List<BenchNode>();
+        try
+        {
+            for (int i = 1; i <= count; i++) nodes.Add(await BenchNode.ClusterAsync(options, Cluster(redis, cluster, i)));
+            await MeasureAsync(nodes, ConcurrencyPerNode * count, Math.Min(calls, 2_000));
+            return await MeasureAsync(nodes, ConcurrencyPerNode * count, calls);
+        }
+        finally
+        {
+            foreach (var node in nodes) await node.DisposeAsync();
+        }
+    }
+
+    private static DispatchOptions Endpoint(string baseUrl, int requests = 6_000_000, TimeSpan? interval = null)
     {
         var endpoint = new EndpointOptions("bench", baseUrl)
         {
             Path = "/v1/echo",
-            RateLimit = new RateLimitOptions { Requests = 6_000_000, Tokens = null, Interval = TimeSpan.FromMinutes(1) },
+            RateLimit = new RateLimitOptions { Requests = requests, Tokens = null, Interval = interval ?? TimeSpan.FromMinutes(1) },
             Executor = new ExecutorOptions { Concurrency = ExecutorsPerEndpoint },
             Queue = new QueueOptions { Capacity = 100_000 },
             Breaker = new BreakerOptions { MaxFailures = 1_000_000 },

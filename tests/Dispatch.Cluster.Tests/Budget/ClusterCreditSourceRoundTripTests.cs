@@ -135,6 +135,21 @@ public sealed class ClusterCreditSourceRoundTripTests(RedisServerFixture redis)
         Assert.Equal((20, 10 * ActualTokens + 100_000), (usage.Requests, usage.Tokens));
     }
 
+    [Theory]
+    [InlineData(60_000, 200)]
+    [InlineData(1_000, 50)]
+    public async Task A_lease_spans_the_lease_duration_or_a_twentieth_of_the_interval_whichever_is_shorter(int intervalMs, int spanMs)
+    {
+        await using var node = await NodeAsync(leaseSize: 10, requestLimit: 1_000, tokenLimit: BudgetLimits.MaxLimit, TimeSpan.FromMilliseconds(intervalMs));
+        var leases = new List<BudgetAcquisition>();
+        node.Source.Granted = (_, lease, _) => leases.Add(lease);
+
+        await GrantAsync(node);
+
+        var granted = Assert.Single(leases);
+        Assert.Equal(spanMs * 1000L, granted.CountedUntilMicros - granted.GrantedAtMicros);
+    }
+
     [Fact]
     public async Task Leases_grow_no_larger_than_a_tenth_of_the_request_limit()
     {
