@@ -41,7 +41,8 @@ public class ShutdownTests(ITestOutputHelper output) : DispatchSpec(output)
         var dispatch = StartDispatch();
         Watch(dispatch);
         Sys.Stop(dispatch);
-        ExpectTerminated(dispatch);
+        // Stopping waits for every child to stop; on a loaded machine that can outlast the default wait.
+        ExpectTerminated(dispatch, TimeSpan.FromSeconds(20));
 
         var result = await Send(dispatch, Call("late"));
 
