@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -32,6 +33,9 @@ namespace Dispatch.Core.Endpoints;
 /// </remarks>
 public sealed class EndpointSession : IDisposable
 {
+    /// <summary>The compressions asked for; the response is decoded by <see cref="ContentEncoding"/>.</summary>
+    private const string AcceptEncoding = "gzip, br";
+
     private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json") { CharSet = "utf-8" };
 
     private readonly EndpointOptions _options;
@@ -40,6 +44,7 @@ public sealed class EndpointSession : IDisposable
     private readonly HttpMethod _method;
     private readonly Uri _uri;
     private readonly KeyValuePair<string, string>[] _headers;
+    private readonly bool _askCompression;
     private readonly string? _authValue;
     private readonly string? _missingKeyError;
     private int _disposed;
@@ -83,6 +88,7 @@ public sealed class EndpointSession : IDisposable
         _method = MethodFor(options.Method);
         _uri = new Uri(options.UrlFor(), UriKind.Absolute);
         _headers = [.. options.Headers];
+        _askCompression = !_headers.Any(h => string.Equals(h.Key, "Accept-Encoding", StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>The endpoint's options.</summary>
@@ -174,6 +180,9 @@ public sealed class EndpointSession : IDisposable
     /// <summary>The endpoint's headers, then the call's (replacing the endpoint's of the same name), then the auth header, which a call cannot replace.</summary>
     private void AddHeaders(HttpRequestMessage request, IReadOnlyDictionary<string, string>? callHeaders)
     {
+        if (_askCompression && (callHeaders is null || !ContainsName(callHeaders, "Accept-Encoding")))
+            request.Headers.TryAddWithoutValidation("Accept-Encoding", AcceptEncoding);
+
         foreach (var (name, value) in _headers)
         {
             if (callHeaders is null || !ContainsName(callHeaders, name)) SetHeader(request, name, value);
@@ -251,13 +260,22 @@ public sealed class EndpointSession : IDisposable
     private async ValueTask<(byte[] Bytes, int Length, bool TooLarge)> ReadBoundedAsync(HttpContent content, CancellationToken token)
     {
         var limit = (int)Math.Min(_options.MaxResponseBytes, Array.MaxLength - 1);
-        if (content.Headers.ContentLength > limit) return (ArrayPool<byte>.Shared.Rent(1), 0, true);
+        var encoding = ContentEncoding(content.Headers);
+        // The limit is on the body as decoded, so a compressed body's length says nothing about it.
+        var decodedLength = encoding is null ? content.Headers.ContentLength : null;
+        if (decodedLength > limit) return (ArrayPool<byte>.Shared.Rent(1), 0, true);
 
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(content.Headers.ContentLength ?? 16 * 1024, limit) + 1);
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(decodedLength ?? 16 * 1024, limit) + 1);
         try
         {
             var length = 0;
-            await using var stream = await content.ReadAsStreamAsync(token).ConfigureAwait(false);
+            await using var received = await content.ReadAsStreamAsync(token).ConfigureAwait(false);
+            await using var stream = encoding switch
+            {
+                "gzip" => new GZipStream(received, CompressionMode.Decompress),
+                "br" => new BrotliStream(received, CompressionMode.Decompress),
+                _ => received,
+            };
             while (true)
             {
                 if (length == buffer.Length)
@@ -282,6 +300,20 @@ public sealed class EndpointSession : IDisposable
             ArrayPool<byte>.Shared.Return(buffer);
             throw;
         }
+    }
+
+    /// <summary>The response's <c>Content-Encoding</c> when it is one this session decodes (see <see cref="AcceptEncoding"/>); <see langword="null"/> otherwise.</summary>
+    private static string? ContentEncoding(HttpContentHeaders headers)
+    {
+        if (!headers.NonValidated.TryGetValues("Content-Encoding", out var values) || values.Count != 1) return null;
+        foreach (var value in values)
+        {
+            var name = value.Trim();
+            if (name.Equals("gzip", StringComparison.OrdinalIgnoreCase)) return "gzip";
+            if (name.Equals("br", StringComparison.OrdinalIgnoreCase)) return "br";
+        }
+
+        return null;
     }
 
     private static StringContent JsonContent(string payload)
@@ -322,7 +354,9 @@ public sealed class EndpointSession : IDisposable
             MaxConnectionsPerServer = options.MaxConnections,
             PooledConnectionLifetime = options.PooledConnectionLifetime,
             AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.All,
+            // Decompression is the session's own (AcceptEncoding, ContentEncoding): the handler's
+            // costs a handler layer and parsed header values on every request.
+            AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
         };
     }

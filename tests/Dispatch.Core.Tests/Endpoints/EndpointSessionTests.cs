@@ -98,6 +98,63 @@ public class EndpointSessionTests
         Assert.Empty(handler.Received);
     }
 
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("br")]
+    public async Task A_call_asks_for_compressed_responses_and_a_compressed_body_is_read_decompressed(string encoding)
+    {
+        const string json = """{"usage":{"total_tokens":42}}""";
+        using var session = Session(Compressed(json, encoding));
+
+        var result = await session.SendAsync(Call(), CancellationToken.None);
+
+        Assert.Equal((200, json, 42L), (result.HttpStatus, result.Body, result.UsedTokens));
+    }
+
+    [Fact]
+    public async Task A_call_says_which_compressions_it_accepts_unless_it_names_its_own()
+    {
+        var handler = StubHandler.Answering(HttpStatusCode.OK);
+        using var session = Session(handler);
+
+        await session.SendAsync(Call(), CancellationToken.None);
+        await session.SendAsync(Call() with { Headers = new Dictionary<string, string> { ["accept-encoding"] = "identity" } }, CancellationToken.None);
+
+        Assert.Equal("gzip, br", string.Join(", ", handler.Received[0].Request.Headers.GetValues("Accept-Encoding")));
+        Assert.Equal("identity", Assert.Single(handler.Received[1].Request.Headers.GetValues("Accept-Encoding")));
+    }
+
+    [Fact]
+    public async Task A_compressed_body_over_the_limit_once_decompressed_is_an_invalid_response()
+    {
+        // 2,000 bytes of JSON compress to far less than the 1,024-byte limit.
+        using var session = Session(Compressed($$"""{"text":"{{new string('a', 2_000)}}"}""", "gzip"));
+
+        var result = await session.SendAsync(Call(), CancellationToken.None);
+
+        Assert.Equal(ErrorKind.InvalidResponse, result.Outcome.Kind);
+        Assert.Contains("max-response-bytes", result.Outcome.Message);
+    }
+
+    private static StubHandler Compressed(string json, string encoding)
+    {
+        using var buffer = new MemoryStream();
+        using (Stream compressor = encoding == "br" ? new System.IO.Compression.BrotliStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true)
+                   : new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            compressor.Write(Encoding.UTF8.GetBytes(json));
+        }
+
+        var bytes = buffer.ToArray();
+        return new StubHandler((_, _) =>
+        {
+            var content = new ByteArrayContent(bytes);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            content.Headers.ContentEncoding.Add(encoding);
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = content });
+        });
+    }
+
     [Fact]
     public async Task A_success_reports_status_body_and_the_tokens_the_upstream_says_it_used()
     {
