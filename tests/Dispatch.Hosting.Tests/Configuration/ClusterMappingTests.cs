@@ -68,6 +68,19 @@ public sealed class ClusterMappingTests
     }
 
     [Fact]
+    public void Cluster_mode_and_the_node_name_can_be_set_from_the_environment()
+    {
+        var options = Load("", new Dictionary<string, string?>
+        {
+            ["DISPATCH__CLUSTER__ENABLED"] = "true",
+            ["DISPATCH__CLUSTER__NODE_NAME"] = "node-from-env",
+            ["DISPATCH__CLUSTER__REDIS__ENDPOINT"] = "10.2.2.2:6379",
+        }).Cluster.Options;
+
+        Assert.Equal((true, "node-from-env", "10.2.2.2:6379"), (options.Enabled, options.NodeName, options.Redis.Endpoint));
+    }
+
+    [Fact]
     public void Null_node_ttl_means_three_heartbeats_and_an_empty_node_name_means_host_and_process()
     {
         var options = Load("dispatch.cluster { heartbeat = 1s, node-ttl = null, node-name = \"\" }").Cluster.Options;
