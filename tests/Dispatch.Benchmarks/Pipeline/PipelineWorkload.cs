@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Text;
 using Dispatch.Actors;
 using Dispatch.Core.Breaker;
@@ -36,7 +35,9 @@ internal sealed class PipelineWorkload : IAsyncDisposable
     {
         _upstream = upstream;
         _url = upstream.BaseUrl + "/v1/echo";
-        _raw = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64, AllowAutoRedirect = false, UseCookies = false, AutomaticDecompression = DecompressionMethods.All })
+        // A plain pooled client, as the CLI bench's raw client: no automatic decompression (Dispatch
+        // only adds an Accept-Encoding header and a Content-Encoding check for it).
+        _raw = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Concurrency, AllowAutoRedirect = false, UseCookies = false })
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
