@@ -10,7 +10,7 @@ namespace Dispatch.Cli.Tests.Cluster;
 internal sealed class ArrivalSampler : IDisposable
 {
     private readonly UpstreamCounters _counters;
-    private readonly List<(long Before, long Requests, long After)> _samples = [];
+    private readonly List<(long Before, long Requests, long After, long Throttled)> _samples = [];
     private readonly Thread _thread;
     private volatile bool _stopped;
 
@@ -43,6 +43,15 @@ internal sealed class ArrivalSampler : IDisposable
         return Stopwatch.GetElapsedTime(_samples.FindLast(s => s.Requests == 0).Before, _samples.Find(s => s.Requests >= requests).After);
     }
 
+    /// <summary>When 429s were sent, as seconds after the first request and the requests received by then.</summary>
+    public string Throttles()
+    {
+        Stop();
+        var first = _samples.FindLast(s => s.Requests == 0).Before;
+        return string.Join(", ", _samples.Zip(_samples.Skip(1)).Where(p => p.Second.Throttled > p.First.Throttled)
+            .Select(p => $"{Stopwatch.GetElapsedTime(first, p.Second.Before).TotalSeconds:0.00}s ({p.Second.Requests} requests): {p.Second.Throttled - p.First.Throttled}"));
+    }
+
     public void Dispose() => Stop();
 
     private void Stop()
@@ -59,7 +68,7 @@ internal sealed class ArrivalSampler : IDisposable
             // at or above it, the mark was reached before After.
             var before = Stopwatch.GetTimestamp();
             var requests = _counters.RequestsReceived;
-            _samples.Add((before, requests, Stopwatch.GetTimestamp()));
+            _samples.Add((before, requests, Stopwatch.GetTimestamp(), _counters.Throttled));
             Thread.Sleep(5);
         }
     }

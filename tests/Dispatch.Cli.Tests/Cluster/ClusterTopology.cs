@@ -77,6 +77,11 @@ internal sealed class ClusterTopology : IAsyncDisposable
     /// <summary>Starts everything and returns once every node's ingress answers and every node is a live member.</summary>
     public static async Task<ClusterTopology> StartAsync(TopologySettings settings)
     {
+        // This process is the upstream and every caller at once. With as few pool threads as cores, a burst of
+        // calls queues the upstream's handlers for hundreds of milliseconds, and a request would count as
+        // arriving that much after it was sent: no provider's clock runs that late.
+        ThreadPool.GetMinThreads(out var workers, out var completions);
+        ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(completions, 64));
         var redis = await RedisServer.StartAsync();
         var upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions
         {
@@ -172,7 +177,7 @@ internal sealed class ClusterTopology : IAsyncDisposable
             base-url = "{{Upstream.BaseUrl}}"
             path = /v1/chat/completions
             rate-limit { requests = {{settings.RequestsPerWindow}}, interval = {{(long)settings.Window.TotalMilliseconds}}ms }
-            executor.concurrency = {{settings.MaxInFlight * 2}}
+            executor.concurrency = {{settings.MaxInFlight}}
             cache.max-entries = 0
           }
           cluster {
