@@ -34,11 +34,11 @@ public sealed class ComposeFileTests
         {
             var build = (YamlMappingNode)Service(name)["build"];
             Assert.Equal(".", Scalar(build, "context"));
-            Assert.Equal("docker/Dockerfile", Scalar(build, "dockerfile"));
+            Assert.Equal("src/Dispatch.Cli/Dockerfile", Scalar(build, "dockerfile"));
             Assert.Equal("dispatch:local", Scalar(Service(name), "image"));
         }
 
-        var dockerfile = File.ReadAllLines(Path.Combine(Root, "docker", "Dockerfile"));
+        var dockerfile = File.ReadAllLines(Path.Combine(Root, "src", "Dispatch.Cli", "Dockerfile"));
         Assert.Contains("FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build", dockerfile);
         Assert.Contains("FROM mcr.microsoft.com/dotnet/aspnet:10.0", dockerfile);
         Assert.Contains(dockerfile, line => line.StartsWith("RUN dotnet publish src/Dispatch.Cli/Dispatch.Cli.csproj ", StringComparison.Ordinal));
