@@ -100,11 +100,15 @@ public sealed class ClusterCreditSource : ICreditSource, IAsyncDisposable
         _worker = Task.Run(WorkAsync);
     }
 
-    /// <summary>The budget limits that stand for an endpoint's <c>rate-limit</c>: an unlimited kind becomes <see cref="BudgetLimits.MaxLimit"/>.</summary>
+    /// <summary>
+    /// The budget limits that stand for an endpoint's <c>rate-limit</c>: an unlimited kind becomes <see cref="BudgetLimits.MaxLimit"/>,
+    /// and the budget's window is <see cref="RateLimitOptions.Window"/> (the interval plus the guard), as in standalone mode.
+    /// </summary>
     public static BudgetLimits LimitsFor(RateLimitOptions rateLimit)
     {
         ArgumentNullException.ThrowIfNull(rateLimit);
-        return new BudgetLimits(rateLimit.Requests ?? BudgetLimits.MaxLimit, rateLimit.Tokens ?? BudgetLimits.MaxLimit, rateLimit.Interval);
+        // A grant keeps counting for the guard after its interval, so a call delayed on its way cannot meet the next one in the provider's window.
+        return new BudgetLimits(rateLimit.Requests ?? BudgetLimits.MaxLimit, rateLimit.Tokens ?? BudgetLimits.MaxLimit, rateLimit.Window);
     }
 
     /// <summary>The endpoint whose credits these are.</summary>

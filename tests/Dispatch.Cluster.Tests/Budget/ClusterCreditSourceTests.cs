@@ -49,7 +49,7 @@ public sealed class ClusterCreditSourceTests(RedisServerFixture redis)
     [Fact]
     public void Unlimited_kinds_of_a_rate_limit_become_the_largest_budget_limit_and_read_back_as_unlimited()
     {
-        var limits = ClusterCreditSource.LimitsFor(new RateLimitOptions { Requests = 5, Tokens = null, Interval = TimeSpan.FromSeconds(1) });
+        var limits = ClusterCreditSource.LimitsFor(new RateLimitOptions { Requests = 5, Tokens = null, Interval = TimeSpan.FromSeconds(1), Guard = TimeSpan.Zero });
 
         Assert.Equal(new BudgetLimits(5, BudgetLimits.MaxLimit, TimeSpan.FromSeconds(1)), limits);
     }
