@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Dispatch.Cluster.Redis;
 using Dispatch.Cluster.Work;
 using Dispatch.Core.Protocol;
 
@@ -69,6 +70,55 @@ public sealed class ClusterNodeRedisDownTests
         Assert.InRange(status.Budgets["chat"].Requests, 1, 100);
         Assert.Equal(0, submitter.Work.Waiting);
         Assert.False(taken.ContainsKey("refused"));
+    }
+
+    [Fact]
+    public async Task A_call_submitted_while_redis_is_down_runs_once_and_completes_when_an_empty_redis_returns()
+    {
+        await using var server = await RedisServer.StartAsync();
+        string prefix = TestCluster.NewPrefix();
+        var keys = new ClusterKeys(prefix);
+        await using var node = new ClusterNode(TestCluster.Options(server.Options, prefix, "a") with { WhenRedisDown = WhenRedisDown.Wait }, ClusterNodeTests.Dispatch);
+        var runs = new ConcurrentDictionary<string, int>();
+        // The call is held until the node has checked the restarted Redis, so a second entry of it would run alongside.
+        var checkedAgain = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await node.StartAsync(ClusterNodeDrainTests.Strict(node, runs, checkedAgain.Task));
+        // The node's marker is in Redis, so the restarted (empty) Redis is seen to have lost its data.
+        await Poll.UntilAsync<string?>(() => node.Work.Redis.GetAsync(keys.Marker("a")), v => v is not null, "the node marks its presence");
+
+        await server.StopAsync();
+        var waiting = node.SubmitAsync(Call("held-waits-1"));
+        await Poll.UntilAsync(() => node.Work.Waiting, n => n == 1, "the call waits for Redis");
+        bool answeredWhileDown = waiting.IsCompleted;
+        await server.StartAgainAsync();
+        await Poll.UntilAsync<string?>(() => TryGetAsync(node, keys.Marker("a")), v => v is not null, "the node checks the restarted Redis");
+        checkedAgain.SetResult();
+        var result = await waiting.Finishes();
+        // Any second entry has replied before a later call's reply: the reply stream is read in order.
+        await Poll.UntilAsync(() => node.Work.Redis.XLenAsync(keys.Calls("chat")), n => n == 0, "the stream holds no entry");
+        await Poll.UntilAsync(() => node.Work.InFlight, n => n == 0, "the node runs nothing");
+        var after = await node.SubmitAsync(Call("after")).Finishes();
+
+        Assert.False(answeredWhileDown, "the call must not be answered while Redis is down");
+        Assert.Equal((CallStatus.Completed, "held-waits-1"), (result.Status, result.CallId));
+        Assert.Matches("^a granted [0-9]+$", result.Body);
+        Assert.Equal(CallStatus.Completed, after.Status);
+        Assert.Equal(1, runs["held-waits-1"]);
+        Assert.Equal(0, node.Work.Waiting);
+        // Added once, on the new connection: no second entry replied a copy.
+        Assert.Equal(0, node.Work.UnclaimedReplies);
+    }
+
+    private static async Task<string?> TryGetAsync(ClusterNode node, string key)
+    {
+        try
+        {
+            return await node.Work.Redis.GetAsync(key);
+        }
+        catch (RedisConnectionException)
+        {
+            return null;
+        }
     }
 
     private static async Task<APICallResult?> TrySubmitAsync(ClusterNode node, APICalling call)

@@ -25,6 +25,9 @@ public sealed partial class ClusterWorkQueue
 
     private long _inFlight;
 
+    // Call ids this node is running, each with a task that completes once that copy has stored its result (or given up).
+    private readonly ConcurrentDictionary<string, Task> _runningCalls = new(StringComparer.Ordinal);
+
     /// <summary>Calls this node has taken from the streams and not yet finished (for membership and status).</summary>
     public long InFlight => Interlocked.Read(ref _inFlight);
 
@@ -179,13 +182,29 @@ public sealed partial class ClusterWorkQueue
             string resultKey = _keys.Result(callId);
             // Finished before (by a node that died before acknowledging, or a duplicate entry): answer, don't send again.
             string? json = await RetryAsync(() => _commands.GetAsync(resultKey), abort).ConfigureAwait(false);
-            if (json is null)
+            var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            try
             {
-                result ??= await RunAsync(handler, call!, abort).ConfigureAwait(false);
-                json = ClusterJson.Serialize(result);
+                // Another copy of this call running here (the call queued twice) is waited for and answered from,
+                // instead of running into the pipeline's rejection of an id already in progress.
+                while (json is null && result is null && _runningCalls.GetOrAdd(callId, running.Task) is var first && first != running.Task)
+                {
+                    await first.WaitAsync(abort).ConfigureAwait(false);
+                    json = await RetryAsync(() => _commands.GetAsync(resultKey), abort).ConfigureAwait(false);
+                }
+                if (json is null)
+                {
+                    result ??= await RunAsync(handler, call!, abort).ConfigureAwait(false);
+                    json = ClusterJson.Serialize(result);
+                }
+                // When another node stored a result first, that one is the call's only final result, and the one replied.
+                await RetryAsync(() => FinishAsync(streamKey, entry.Id, resultKey, origin!, callId, json), abort).ConfigureAwait(false);
             }
-            // When another node stored a result first, that one is the call's only final result, and the one replied.
-            await RetryAsync(() => FinishAsync(streamKey, entry.Id, resultKey, origin!, callId, json), abort).ConfigureAwait(false);
+            finally
+            {
+                _runningCalls.TryRemove(new KeyValuePair<string, Task>(callId, running.Task));
+                running.SetResult();
+            }
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {

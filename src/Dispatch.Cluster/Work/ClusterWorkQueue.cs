@@ -28,8 +28,9 @@ public delegate Task<APICallResult> ClusterCallHandler(APICalling call, Cancella
 /// <para>When Redis is unreachable a submission fails with <see cref="ClusterUnavailableException"/> or
 /// waits, by <see cref="ClusterOptions.WhenRedisDown"/>; readers retry until it is back. A Redis that
 /// comes back without its data (seen by a marker key gone missing) lost the queued entries: every call
-/// still waiting here is added again, so none is lost. A call that was running at that moment may then
-/// run twice; the submitter still gets one result.</para>
+/// still waiting here whose entry was added on an earlier connection is added again, so none is lost. A call that was
+/// running at that moment may then run twice; the submitter still gets one result. Two copies of one call
+/// taken by the same node run once: the second waits for the first's stored result and answers from it.</para>
 /// </remarks>
 public sealed partial class ClusterWorkQueue : IAsyncDisposable
 {
@@ -174,8 +175,10 @@ public sealed partial class ClusterWorkQueue : IAsyncDisposable
         {
             try
             {
-                await _commands.XAddAsync(_keys.Calls(call.Endpoint), fields, cancellationToken: cancellationToken).ConfigureAwait(false);
-                submission.Queued = true;
+                // Added on a known connection: a Redis found empty on that same connection already has this entry.
+                var connection = await _commands.GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await connection.XAddAsync(_keys.Calls(call.Endpoint), fields, cancellationToken: cancellationToken).ConfigureAwait(false);
+                submission.QueuedOn = connection;
                 return;
             }
             catch (RedisConnectionException ex)
@@ -253,10 +256,13 @@ public sealed partial class ClusterWorkQueue : IAsyncDisposable
     {
         try
         {
-            bool written = await _commands.SetAsync(_keys.Marker(NodeName), "1", onlyIfAbsent: true).ConfigureAwait(false);
+            var connection = await _commands.GetConnectionAsync(_abort.Token).ConfigureAwait(false);
+            bool written = await connection.SetAsync(_keys.Marker(NodeName), "1", onlyIfAbsent: true).ConfigureAwait(false);
             // The first write only marks this node's presence; a later one means the marker was gone.
             if (Interlocked.Exchange(ref _markerSeen, 1) == 0 || !written) return;
-            var lost = _waiting.Values.Where(s => s.Queued).ToArray();
+            // Only entries added on an earlier connection were lost: one added since (a submission that waited for
+            // Redis and retried on this connection) is in the new data, and adding it again would run it twice.
+            var lost = _waiting.Values.Where(s => s.QueuedOn is { } queuedOn && !ReferenceEquals(queuedOn, connection)).ToArray();
             _logger.LogWarning("Redis at {Endpoint} lost its data; node {Node} submits its {Count} waiting calls again",
                 _commands.Endpoint, NodeName, lost.Length);
             foreach (var submission in lost)
@@ -356,7 +362,7 @@ public sealed partial class ClusterWorkQueue : IAsyncDisposable
 
         public TaskCompletionSource<APICallResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        /// <summary>Whether the entry reached Redis (so a Redis that lost its data lost it too).</summary>
-        public volatile bool Queued;
+        /// <summary>The connection the entry was added on, once it reached Redis (so a Redis that lost its data since lost it too).</summary>
+        public volatile RedisConnection? QueuedOn;
     }
 }
