@@ -19,7 +19,7 @@ namespace Dispatch.Cluster;
 /// <item>pass <see cref="CreditSourceFactory"/> as <c>DispatchDependencies.CreditSourceFactory</c> and create the DispatchActor;</item>
 /// <item><see cref="StartAsync"/> with a handler that Asks that actor for each call's <see cref="APICallResult"/>;</item>
 /// <item>submit with <see cref="SubmitAsync"/> (CLI, ingress, local actors), list nodes with <see cref="ListNodesAsync"/>;</item>
-/// <item><see cref="StopAsync"/> on shutdown.</item>
+/// <item>on shutdown, optionally <see cref="StopConsumingAsync"/> first (then wait for this node's own submissions), then <see cref="StopAsync"/>.</item>
 /// </list>
 /// </summary>
 public sealed class ClusterNode : IAsyncDisposable
@@ -122,6 +122,15 @@ public sealed class ClusterNode : IAsyncDisposable
         foreach (var endpoint in Budget.Endpoints) budgets[endpoint] = await Budget.UsageAsync(endpoint, cancellationToken).ConfigureAwait(false);
         return new ClusterStatus(nodes, budgets);
     }
+
+    /// <summary>
+    /// Stops taking calls from the cluster's streams, for a clean drain: calls this node already took run to their
+    /// end and are answered, other nodes take the calls still queued, and results of calls this node submitted keep
+    /// arriving. The node stays a member until <see cref="StopAsync"/>. Returns when the calls it took have finished.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting; the calls taken still finish.</param>
+    /// <exception cref="ObjectDisposedException">The node has stopped.</exception>
+    public Task StopConsumingAsync(CancellationToken cancellationToken = default) => Work.StopConsumingAsync(cancellationToken);
 
     /// <summary>
     /// Leaves the cluster: removes the membership entry, stops taking calls, lets calls in progress finish for up to

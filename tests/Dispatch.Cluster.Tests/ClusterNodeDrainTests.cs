@@ -5,7 +5,7 @@ using Dispatch.Core.Protocol;
 
 namespace Dispatch.Cluster.Tests;
 
-/// <summary>Two copies of one call on one node.</summary>
+/// <summary>A node that stops consuming (a clean drain), and two copies of one call on one node.</summary>
 [Collection(RedisCollection.Name)]
 public sealed class ClusterNodeDrainTests(RedisServerFixture redis)
 {
@@ -34,6 +34,40 @@ public sealed class ClusterNodeDrainTests(RedisServerFixture redis)
                 inProgress.TryRemove(call.CallId, out _);
             }
         };
+    }
+
+    [Fact]
+    public async Task A_node_that_stops_consuming_finishes_the_calls_it_took_takes_no_new_one_and_still_gets_its_replies()
+    {
+        string prefix = TestCluster.NewPrefix();
+        await using var a = new ClusterNode(TestCluster.Options(redis.Server.Options, prefix, "a"), ClusterNodeTests.Dispatch);
+        await using var b = new ClusterNode(TestCluster.Options(redis.Server.Options, prefix, "b"), ClusterNodeTests.Dispatch);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var takenByA = new ConcurrentDictionary<string, int>();
+        await a.StartAsync(Strict(a, takenByA, gate.Task));
+        var held = a.SubmitAsync(Call("held"));
+        await Poll.UntilAsync(() => a.Work.InFlight, n => n == 1, "node a runs the held call");
+
+        var stopping = a.StopConsumingAsync();
+        await Poll.UntilAsync(() => a.Work.ConsumersReading, n => n == 0, "node a stops reading its streams");
+        var later = a.SubmitAsync(Call("later"));
+        bool stoppedWhileRunning = stopping.IsCompleted;
+        // Only another node takes the new call; its result still reaches node a.
+        await b.StartAsync(ClusterNodeTests.Pipeline(b));
+        var laterResult = await later.Finishes();
+        gate.SetResult();
+        await stopping.Finishes();
+        var heldResult = await held.Finishes();
+
+        Assert.False(stoppedWhileRunning, "StopConsumingAsync must wait for the call node a is running");
+        Assert.Equal(CallStatus.Completed, laterResult.Status);
+        Assert.StartsWith("b granted", laterResult.Body);
+        Assert.Equal(CallStatus.Completed, heldResult.Status);
+        Assert.StartsWith("a granted", heldResult.Body);
+        Assert.Equal(["held"], takenByA.Keys);
+        Assert.Equal(0, a.Work.InFlight);
+        Assert.Equal(0, a.Work.Waiting);
+        Assert.Throws<InvalidOperationException>(() => a.Work.StartConsuming(["chat"], ClusterNodeTests.Pipeline(a)));
     }
 
     [Fact]

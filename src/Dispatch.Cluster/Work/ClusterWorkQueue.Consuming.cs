@@ -24,6 +24,11 @@ public sealed partial class ClusterWorkQueue
         """);
 
     private long _inFlight;
+    private readonly List<Task> _consumers = [];
+    private int _consumersReading;
+
+    /// <summary>Consuming loops still reading their streams (after <see cref="StopConsumingAsync"/> they stop, then wait for their calls).</summary>
+    internal int ConsumersReading => Volatile.Read(ref _consumersReading);
 
     // Call ids this node is running, each with a task that completes once that copy has stored its result (or given up).
     private readonly ConcurrentDictionary<string, Task> _runningCalls = new(StringComparer.Ordinal);
@@ -46,9 +51,34 @@ public sealed partial class ClusterWorkQueue
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_stopped != 0, this);
+            if (_stopConsuming.IsCancellationRequested)
+                throw new InvalidOperationException($"Node '{NodeName}' has stopped consuming; a stopped queue does not consume again.");
             foreach (var endpoint in endpoints.Distinct(StringComparer.Ordinal))
-                _loops.Add(ConsumeAsync(endpoint, handler, _stopReading.Token));
+            {
+                Interlocked.Increment(ref _consumersReading);
+                var loop = ConsumeAsync(endpoint, handler, _stopConsuming.Token);
+                _loops.Add(loop);
+                _consumers.Add(loop);
+            }
         }
+    }
+
+    /// <summary>
+    /// Stops taking calls from the streams, for a clean drain: calls already taken run to their end and are
+    /// answered, and results of calls this node submitted keep arriving (until <see cref="StopAsync"/>).
+    /// Returns when the calls taken have finished; calling it again waits again.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting; the calls taken still finish.</param>
+    public async Task StopConsumingAsync(CancellationToken cancellationToken = default)
+    {
+        Task[] consumers;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopped != 0, this);
+            consumers = _consumers.ToArray();
+        }
+        await _stopConsuming.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(consumers).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task ConsumeAsync(string endpoint, ClusterCallHandler handler, CancellationToken stopping)
@@ -108,6 +138,7 @@ public sealed partial class ClusterWorkQueue
                 delay = Next(delay);
             }
         }
+        Interlocked.Decrement(ref _consumersReading);
         // Calls already taken finish (or are aborted by StopAsync) before the loop counts as done.
         await Task.WhenAll(stream.Running.Values).ConfigureAwait(false);
     }

@@ -52,6 +52,7 @@ public sealed partial class ClusterWorkQueue : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, Submission> _waiting = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopReading = new();
+    private readonly CancellationTokenSource _stopConsuming = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly List<Task> _loops = [];
     private readonly List<RedisClient> _readers = [];
@@ -293,6 +294,7 @@ public sealed partial class ClusterWorkQueue : IAsyncDisposable
             loops = _loops.ToArray();
         }
         _commands.StateChanged -= OnStateChanged;
+        await _stopConsuming.CancelAsync().ConfigureAwait(false);
         await _stopReading.CancelAsync().ConfigureAwait(false);
         var finished = Task.WhenAll(loops);
         try
