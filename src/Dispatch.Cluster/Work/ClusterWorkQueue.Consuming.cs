@@ -93,6 +93,10 @@ public sealed partial class ClusterWorkQueue
         bool groupReady = false, ownPendingTaken = false;
         long nextMaintenance = 0;
         var delay = MinRetryDelay;
+        // Held entries are refreshed on their own cadence: a node whose slots all wait (for credits) still holds its calls.
+        // It ends once the calls taken are done, or when the queue stops at the latest.
+        using var held = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
+        var refreshing = RefreshHeldAsync(stream, cadence, held.Token);
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -141,13 +145,34 @@ public sealed partial class ClusterWorkQueue
         Interlocked.Decrement(ref _consumersReading);
         // Calls already taken finish (or are aborted by StopAsync) before the loop counts as done.
         await Task.WhenAll(stream.Running.Values).ConfigureAwait(false);
+        await held.CancelAsync().ConfigureAwait(false);
+        await refreshing.ConfigureAwait(false);
     }
 
-    /// <summary>Refreshes the entries this node works on and claims those a silent node left idle too long.</summary>
+    /// <summary>
+    /// Resets the idle time of the entries this node works on every <paramref name="cadence"/>, whether or not a slot
+    /// is free, so no other node claims a call this node is still running (or waiting for credits to run).
+    /// </summary>
+    private async Task RefreshHeldAsync(StreamState stream, TimeSpan cadence, CancellationToken done)
+    {
+        while (await DelayAsync(cadence, done).ConfigureAwait(false))
+        {
+            var mine = stream.Running.Keys.ToArray();
+            if (mine.Length == 0) continue;
+            try
+            {
+                await _commands.XClaimJustIdAsync(stream.Key, _keys.Group, NodeName, mine, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (RedisException ex)
+            {
+                _logger.LogDebug("Refreshing the held calls of {Stream} on node {Node} failed; retrying: {Error}", stream.Key, NodeName, ex.Message);
+            }
+        }
+    }
+
+    /// <summary>Claims the entries a silent node left idle too long.</summary>
     private async Task MaintainAsync(StreamState stream, ClusterCallHandler handler)
     {
-        var mine = stream.Running.Keys.ToArray();
-        if (mine.Length > 0) await _commands.XClaimJustIdAsync(stream.Key, _keys.Group, NodeName, mine).ConfigureAwait(false);
         int free = stream.Slots.CurrentCount;
         if (free == 0) return;
         var claimed = await _commands.XAutoClaimAsync(stream.Key, _keys.Group, NodeName, _options.ClaimIdleTimeout, stream.ClaimCursor, free)
