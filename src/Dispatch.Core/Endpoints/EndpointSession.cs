@@ -274,6 +274,7 @@ public sealed class EndpointSession : IDisposable
             {
                 "gzip" => new GZipStream(received, CompressionMode.Decompress),
                 "br" => new BrotliStream(received, CompressionMode.Decompress),
+                "deflate" => new ZLibStream(received, CompressionMode.Decompress),
                 _ => received,
             };
             while (true)
@@ -302,7 +303,7 @@ public sealed class EndpointSession : IDisposable
         }
     }
 
-    /// <summary>The response's <c>Content-Encoding</c> when it is one this session decodes (see <see cref="AcceptEncoding"/>); <see langword="null"/> otherwise.</summary>
+    /// <summary>The response's <c>Content-Encoding</c> when it is one this session decodes (gzip, br, deflate); <see langword="null"/> otherwise.</summary>
     private static string? ContentEncoding(HttpContentHeaders headers)
     {
         if (!headers.NonValidated.TryGetValues("Content-Encoding", out var values) || values.Count != 1) return null;
@@ -311,6 +312,8 @@ public sealed class EndpointSession : IDisposable
             var name = value.Trim();
             if (name.Equals("gzip", StringComparison.OrdinalIgnoreCase)) return "gzip";
             if (name.Equals("br", StringComparison.OrdinalIgnoreCase)) return "br";
+            // Not asked for by the session, but a call may name its own Accept-Encoding.
+            if (name.Equals("deflate", StringComparison.OrdinalIgnoreCase)) return "deflate";
         }
 
         return null;

@@ -101,6 +101,7 @@ public class EndpointSessionTests
     [Theory]
     [InlineData("gzip")]
     [InlineData("br")]
+    [InlineData("deflate")]
     public async Task A_call_asks_for_compressed_responses_and_a_compressed_body_is_read_decompressed(string encoding)
     {
         const string json = """{"usage":{"total_tokens":42}}""";
@@ -139,8 +140,12 @@ public class EndpointSessionTests
     private static StubHandler Compressed(string json, string encoding)
     {
         using var buffer = new MemoryStream();
-        using (Stream compressor = encoding == "br" ? new System.IO.Compression.BrotliStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true)
-                   : new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        using (Stream compressor = encoding switch
+               {
+                   "br" => new System.IO.Compression.BrotliStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true),
+                   "deflate" => new System.IO.Compression.ZLibStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true),
+                   _ => new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true),
+               })
         {
             compressor.Write(Encoding.UTF8.GetBytes(json));
         }
