@@ -191,7 +191,13 @@ internal sealed partial class Parser
 
         var keyToken = Peek;
         var segments = ParseKey();
+
+        // As in JSON (and Lightbend's parser), line breaks and comments may come between a key and its
+        // '=', ':', '+=' or '{'. A key always ends at the end of its line, so skipping them here cannot
+        // change what an earlier document meant; it only accepts what used to be "no value" errors.
         SkipWhitespace();
+        var keyLineEnded = Peek.Kind == TokenKind.Newline;
+        SkipBlankLines();
         var fieldDepth = depth + segments.Length;
         CheckDepth(keyToken, fieldDepth);
 
@@ -230,7 +236,12 @@ internal sealed partial class Parser
                 ParseAppend(parent, key, fieldPath ?? segments, fieldDepth, token);
                 break;
             default:
-                throw Error(token, $"expected '=', ':', '+=' or '{{' after the key '{PathExpression.Render(segments)}', found {token.Describe()}");
+                // When the key's line ended, what follows (the next field, a '}', the end) is not the mistake;
+                // the key left without a value is, so the error points at the key.
+                var rendered = PathExpression.Render(segments);
+                throw keyLineEnded
+                    ? Error(keyToken, $"the key '{rendered}' has no value; expected '=', ':', '+=' or '{{' after it, found {token.Describe()} at {token.Line}:{token.Column}")
+                    : Error(token, $"expected '=', ':', '+=' or '{{' after the key '{rendered}', found {token.Describe()}");
         }
     }
 

@@ -97,6 +97,27 @@ public sealed class IncludeTests : IDisposable
     }
 
     [Fact]
+    public void An_unquoted_include_followed_by_a_line_break_and_a_separator_is_still_an_include()
+    {
+        var error = Assert.Throws<HoconParseException>(() => HoconConfig.Parse("include\n= 5"));
+
+        Assert.Contains("expected a quoted file name in the include", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_key_without_a_value_in_an_included_file_names_that_file_and_the_key()
+    {
+        var inc = _folder.Write("inc.conf", "a = 1\n  b\n");
+        var main = _folder.Write("main.conf", "include \"inc.conf\"");
+
+        var error = Assert.Throws<HoconParseException>(() => HoconConfig.Load(main));
+
+        Assert.Equal(inc, error.File);
+        Assert.Equal((2, 3), (error.Line, error.Column));
+        Assert.Contains("the key 'b' has no value", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_include_cycle_is_an_error_naming_the_files()
     {
         _folder.Write("a.conf", "include \"b.conf\"");

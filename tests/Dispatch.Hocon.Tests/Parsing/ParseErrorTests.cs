@@ -62,6 +62,51 @@ public class ParseErrorTests
         Assert.Equal($"bad.conf:{line}:{column}: {error.Reason}", error.Message);
     }
 
+    [Theory]
+    [InlineData("a\nb = 1", 1, 1, "'a'", "found 'b' at 2:1")]
+    [InlineData("{\n  a\n  b = 1\n}", 2, 3, "'a'", "found 'b' at 3:3")]
+    [InlineData("{\n  a\n}", 2, 3, "'a'", "found '}' at 3:1")]
+    [InlineData("a = 1, b\n}", 1, 8, "'b'", "found '}' at 2:1")]
+    [InlineData("a\n", 1, 1, "'a'", "found end of input at 2:1")]
+    [InlineData("a // comment\n", 1, 1, "'a'", "found end of input at 2:1")]
+    [InlineData("a # comment\n\nb = 1", 1, 1, "'a'", "found 'b' at 3:1")]
+    [InlineData("a\n1", 1, 1, "'a'", "found '1' at 2:1")]
+    [InlineData("x {\n  a.b\n  c = 1\n}", 2, 3, "'a.b'", "found 'c' at 3:3")]
+    [InlineData("a = [ { x\n} ]", 1, 9, "'x'", "found '}' at 2:1")]
+    public void A_key_whose_line_ends_without_a_value_is_an_error_at_the_key(string text, int line, int column, string key, string found)
+    {
+        var error = Fails(text);
+
+        Assert.StartsWith($"the key {key} has no value; expected '=', ':', '+=' or '{{' after it, ", error.Reason, StringComparison.Ordinal);
+        Assert.EndsWith(found, error.Reason, StringComparison.Ordinal);
+        Assert.Equal((line, column), (error.Line, error.Column));
+        Assert.Equal($"bad.conf:{line}:{column}: {error.Reason}", error.Message);
+    }
+
+    [Fact]
+    public void A_key_left_without_a_value_before_a_closing_brace_has_a_complete_message()
+    {
+        var error = Fails("server {\n  port = 80\n  host\n}");
+
+        Assert.Equal("bad.conf:3:3: the key 'host' has no value; expected '=', ':', '+=' or '{' after it, found '}' at 4:1", error.Message);
+    }
+
+    [Fact]
+    public void A_key_at_the_end_of_input_on_its_own_line_still_points_just_after_it()
+    {
+        var error = Fails("a = 1\nb");
+
+        Assert.Equal("bad.conf:2:2: expected '=', ':', '+=' or '{' after the key 'b', found end of input", error.Message);
+    }
+
+    [Fact]
+    public void Something_other_than_a_separator_on_a_later_line_is_still_an_error()
+    {
+        var error = Fails("a\n  [1, 2]");
+
+        Assert.Equal("bad.conf:1:1: the key 'a' has no value; expected '=', ':', '+=' or '{' after it, found '[' at 2:3", error.Message);
+    }
+
     [Fact]
     public void Deep_nesting_is_a_parse_error_not_a_stack_overflow()
     {
