@@ -1,24 +1,12 @@
 #!/usr/bin/env bash
-# The one test command: installs what the tests need, builds, runs every test project,
-# reports line coverage per library, and ends with "N passed, N failed, N skipped".
+# The one test command: builds, runs every test project, reports line coverage per library,
+# and ends with "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-# --- What the tests need beyond the .NET SDK -------------------------------------------
-need_pkg() { # command debian-package
-  command -v "$1" >/dev/null 2>&1 && return 0
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "run.sh: installing $2 (needed by the tests)"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2"; } >/dev/null 2>&1 \
-      || { echo "run.sh: could not install $2 with apt-get; install it and re-run" >&2; exit 2; }
-  else
-    echo "run.sh: '$1' is missing; install Debian's '$2' (apt-get install $2) and re-run" >&2
-    exit 2
-  fi
-}
+# --- What the tests need: the .NET SDK only ---------------------------------------------
 command -v dotnet >/dev/null 2>&1 || { echo "run.sh: the .NET 10 SDK (dotnet) is missing" >&2; exit 2; }
-[ -d tests/Dispatch.Cluster.Tests ] && need_pkg redis-server redis-server
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 

@@ -10,7 +10,6 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "pipeline") return await PipelineHarness.RunAsync(args[1..]);
-        if (args.Length > 0 && args[0] == "cluster") return await Cluster.ClusterHarness.RunAsync(args[1..]);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

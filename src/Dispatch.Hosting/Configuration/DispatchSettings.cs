@@ -4,7 +4,7 @@ namespace Dispatch.Hosting.Configuration;
 
 /// <summary>
 /// Everything a Dispatch node reads from configuration: the pipeline's <see cref="DispatchOptions"/>
-/// and the node's own logging, ingress, shutdown and cluster settings. Built from HOCON by
+/// and the node's own logging, ingress and shutdown settings. Built from HOCON by
 /// <see cref="DispatchConfigLoader"/>.
 /// </summary>
 public sealed record DispatchSettings
@@ -21,9 +21,6 @@ public sealed record DispatchSettings
     /// <summary>Shutdown (<c>dispatch.shutdown</c>).</summary>
     public ShutdownOptions Shutdown { get; init; } = new();
 
-    /// <summary>Cluster mode (<c>dispatch.cluster</c>); off by default.</summary>
-    public ClusterSettings Cluster { get; init; } = new();
-
     /// <summary>Every invalid setting, each starting with its configuration path.</summary>
     public IReadOnlyList<string> GetErrors()
     {
@@ -31,7 +28,6 @@ public sealed record DispatchSettings
         Logging.Check(errors);
         Ingress.Check(errors);
         Shutdown.Check(errors);
-        Cluster.Check(errors);
         return errors;
     }
 

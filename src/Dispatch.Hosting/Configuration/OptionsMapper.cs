@@ -1,5 +1,3 @@
-using Dispatch.Cluster;
-using Dispatch.Cluster.Redis;
 using Dispatch.Core.Breaker;
 using Dispatch.Core.Caching;
 using Dispatch.Core.Execution;
@@ -17,11 +15,15 @@ namespace Dispatch.Hosting.Configuration;
 /// The one place HOCON maps onto Dispatch's options records. Every endpoint inherits
 /// <c>dispatch.endpoint-defaults</c> for what it does not set, whether or not it writes
 /// <c>${dispatch.endpoint-defaults}</c>. Errors name the full setting path and the file and line
-/// it was written at; unknown settings under an endpoint (typos) are errors too.
+/// it was written at; unknown settings under an endpoint (typos) are errors too, and so is a
+/// <c>dispatch.cluster</c> section (cluster mode is not available in this version).
 /// </summary>
 public static class OptionsMapper
 {
     private const string EndpointDefaultsPath = "dispatch.endpoint-defaults";
+
+    /// <summary>The section cluster mode was configured in; cluster mode is being rebuilt on Akka.Cluster.</summary>
+    private const string ClusterPath = "dispatch.cluster";
 
     /// <summary>Maps a resolved configuration (reference.conf included) onto <see cref="DispatchSettings"/> and validates it.</summary>
     /// <param name="config">The configuration with reference.conf as its last fallback.</param>
@@ -65,8 +67,8 @@ public static class OptionsMapper
             Logging = MapLogging(new Reader(SectionOrEmpty(config, LoggingOptions.Path), LoggingOptions.Path, errors)),
             Ingress = MapIngress(new Reader(SectionOrEmpty(config, IngressOptions.Path), IngressOptions.Path, errors)),
             Shutdown = MapShutdown(new Reader(SectionOrEmpty(config, ShutdownOptions.Path), ShutdownOptions.Path, errors)),
-            Cluster = MapCluster(config, errors),
         };
+        RefuseCluster(config, errors);
 
         // Type errors first: a value that failed to read was replaced by its default, so its range check would mislead.
         if (errors.Count == 0)
@@ -150,68 +152,23 @@ public static class OptionsMapper
     private static ShutdownOptions MapShutdown(Reader r) =>
         new() { DrainTimeout = r.Duration("drain-timeout", new ShutdownOptions().DrainTimeout) };
 
-    private static ClusterSettings MapCluster(HoconConfig config, List<string> errors)
+    /// <summary>
+    /// Refuses a <c>dispatch.cluster</c> section: a node that was meant to share its limits with others must not
+    /// quietly run alone with the whole quota. Names the first setting written under it and where.
+    /// </summary>
+    private static void RefuseCluster(HoconConfig config, List<string> errors)
     {
-        const string path = ClusterOptions.Path;
-        if (!config.TryGetValue(path, out var value)) return new ClusterSettings();
-        if (value is not HoconObject section)
+        if (!config.TryGetValue(ClusterPath, out var value)) return;
+        var path = ClusterPath;
+        while (value is HoconObject section && section.Count > 0)
         {
-            errors.Add($"{path} must be an object (at {value.Origin})");
-            return new ClusterSettings();
+            var (key, inner) = section.First();
+            path += "." + key;
+            value = inner;
         }
 
-        CheckKnownKeys(section, ReferenceConfig.Load().GetObject(path), path, "cluster mode", path, errors);
-        var r = new Reader(config.GetConfig(path), path, errors);
-        var fallback = new ClusterOptions();
-        var (redis, passwordEnv) = MapRedis(config, errors);
-        return new ClusterSettings
-        {
-            Options = new ClusterOptions
-            {
-                Enabled = r.Boolean("enabled", fallback.Enabled),
-                NodeName = r.String("node-name", null) ?? "",
-                KeyPrefix = r.String("key-prefix", fallback.KeyPrefix) ?? fallback.KeyPrefix,
-                LeaseSize = r.Int("lease-size", fallback.LeaseSize),
-                LeaseDuration = r.Duration("lease-duration", fallback.LeaseDuration),
-                GuardAgainstRedisRestart = r.Boolean("guard-against-redis-restart", fallback.GuardAgainstRedisRestart),
-                PauseCheckInterval = r.Duration("pause-check-interval", fallback.PauseCheckInterval),
-                ClaimIdleTimeout = r.Duration("claim-idle-timeout", fallback.ClaimIdleTimeout),
-                Heartbeat = r.Duration("heartbeat", fallback.Heartbeat),
-                NodeTtl = r.NullableDuration("node-ttl", fallback.NodeTtl),
-                ResultTtl = r.Duration("result-ttl", fallback.ResultTtl),
-                WhenRedisDown = r.Enum("when-redis-down", fallback.WhenRedisDown),
-                ReadBlock = r.Duration("read-block", fallback.ReadBlock),
-                MaxInFlight = r.Int("max-in-flight", fallback.MaxInFlight),
-                Redis = redis,
-            },
-            RedisPasswordEnv = passwordEnv,
-        };
-    }
-
-    /// <summary>Maps <c>dispatch.cluster.redis</c>, written either as <c>"host:port"</c> or as an object of settings.</summary>
-    private static (RedisOptions Redis, string? PasswordEnv) MapRedis(HoconConfig config, List<string> errors)
-    {
-        const string path = ClusterOptions.Path + ".redis";
-        var fallback = new RedisOptions();
-        if (!config.TryGetValue(path, out var value)) return (fallback, null);
-        switch (value)
-        {
-            case HoconScalar { Kind: HoconValueKind.String } endpoint:
-                return (fallback with { Endpoint = endpoint.Text }, null);
-            case HoconObject:
-                var r = new Reader(config.GetConfig(path), path, errors);
-                return (new RedisOptions
-                {
-                    Endpoint = r.String("endpoint", fallback.Endpoint) ?? fallback.Endpoint,
-                    Database = r.Int("database", fallback.Database),
-                    ConnectTimeout = r.Duration("connect-timeout", fallback.ConnectTimeout),
-                    CommandTimeout = r.NullableDuration("command-timeout", fallback.CommandTimeout),
-                    User = r.String("user", null),
-                }, r.String("password-env", null));
-            default:
-                errors.Add($"{path} must be \"host:port\" or an object {{ endpoint, database, connect-timeout, command-timeout }} (was {value.Kind.ToString().ToLowerInvariant()}, at {value.Origin})");
-                return (fallback, null);
-        }
+        errors.Add($"{path} is not available in this version: cluster mode is being rebuilt on Akka.Cluster; " +
+                   $"remove the {ClusterPath} section to run this node standalone (at {value.Origin})");
     }
 
     private static HoconConfig SectionOrEmpty(HoconConfig config, string path) =>
@@ -250,16 +207,12 @@ public static class OptionsMapper
         }
     }
 
-    /// <summary>
-    /// Where the setting at <paramref name="path"/> was written; for a path inside a value written as one string
-    /// (<c>redis = "host:port"</c> holds <c>redis.endpoint</c>), where that string was written.
-    /// </summary>
+    /// <summary>Where the setting at <paramref name="path"/> was written.</summary>
     private static HoconOrigin? OriginOf(HoconConfig config, string path)
     {
         HoconValue node = config.Root;
         foreach (var segment in path.Split('.'))
         {
-            if (node is HoconScalar) return node.Origin;
             if (node is not HoconObject obj || !obj.TryGetValue(segment, out var next)) return null;
             node = next;
         }

@@ -20,8 +20,7 @@ public static class DispatchServiceCollectionExtensions
     /// <summary>
     /// Adds a Dispatch node: configuration (reference.conf, the user's HOCON, <c>DISPATCH__…</c>
     /// environment overrides) loaded and validated when the host starts, the actor system and the
-    /// pipeline as a hosted service that drains on stop (and joins the cluster when
-    /// <c>dispatch.cluster.enabled</c>), the actor registry (<see cref="IActorRegistry"/>,
+    /// pipeline as a hosted service that drains on stop, the actor registry (<see cref="IActorRegistry"/>,
     /// <see cref="IRequiredActor{TKey}"/>), <see cref="ICallSubmitter"/>, Serilog and the <c>Dispatch</c> meter.
     /// </summary>
     /// <param name="services">The host's services.</param>
@@ -82,7 +81,6 @@ public static class DispatchServiceCollectionExtensions
         }
 
         yield return environment(settings.Ingress.TokenEnv);
-        if (settings.Cluster.RedisPasswordEnv is { } redisPassword) yield return environment(redisPassword);
     }
 
     /// <summary>The node's settings, or <see langword="null"/> when they are invalid (start-up reports why).</summary>

@@ -14,8 +14,7 @@ namespace Dispatch.Hosting.Ingress;
 
 /// <summary>
 /// A node: the Dispatch host plus the HTTP ingress on <c>dispatch.ingress.bind</c>:<c>port</c>
-/// (always served by a node, whatever <c>dispatch.ingress.enabled</c> says); a member of a cluster when
-/// <c>dispatch.cluster.enabled</c> is on.
+/// (always served by a node, whatever <c>dispatch.ingress.enabled</c> says).
 /// </summary>
 public static partial class DispatchNode
 {

@@ -3,13 +3,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Dispatch.Actors;
-using Dispatch.Cluster;
-using Dispatch.Cluster.Redis;
 using Dispatch.Core.Dispatching;
 using Dispatch.Core.Protocol;
-using Dispatch.Hosting.ClusterMode;
 using Dispatch.Hosting.Configuration;
-using Dispatch.Hosting.Lifecycle;
 using Dispatch.Hosting.Registry;
 using Dispatch.Hosting.Submission;
 using Microsoft.AspNetCore.Builder;
@@ -24,7 +20,6 @@ namespace Dispatch.Hosting.Ingress;
 /// <c>GET /v1/status</c>. Every request needs <c>Authorization: Bearer &lt;token&gt;</c> with the token
 /// from <c>dispatch.ingress.token-env</c> (401 otherwise). Callers from other machines are answered 403
 /// unless <c>dispatch.ingress.bind</c> is a non-loopback address, which opts into them (still with the token).
-/// In cluster mode calls go to the cluster (any node may run them) and the status adds the cluster's.
 /// </summary>
 public static class IngressEndpoints
 {
@@ -74,38 +69,13 @@ public static class IngressEndpoints
         if (!IngressCallRequest.TryParse(json, settings.Dispatch.Endpoints.Keys.ToArray(), now, out var call, out var error))
             return Results.Json(new { error }, JsonOptions, statusCode: StatusCodes.Status400BadRequest);
 
-        try
-        {
-            return Results.Json(await submitter.SubmitAsync(call!, http.RequestAborted), JsonOptions);
-        }
-        catch (ClusterUnavailableException e)
-        {
-            // Not submitted: the caller may retry the same id once Redis is back.
-            return Results.Json(new { error = e.Message, callId = call!.CallId }, JsonOptions, statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
+        return Results.Json(await submitter.SubmitAsync(call!, http.RequestAborted), JsonOptions);
     }
 
-    private static async Task<IResult> GetStatus(HttpContext http, IActorRegistry registry, DispatchHostedService hosted, DependencyInjection.DispatchBuilder node)
+    private static async Task<IResult> GetStatus(HttpContext http, IActorRegistry registry)
     {
         var dispatch = await registry.GetAsync<DispatchActor>(http.RequestAborted);
         var status = await dispatch.Ask<DispatchStatus>(new GetStatus(), TimeSpan.FromSeconds(10), http.RequestAborted);
-        if (hosted.Cluster is not { } cluster) return Results.Json(status, JsonOptions);
-
-        var document = JsonSerializer.SerializeToNode(status, JsonOptions)!.AsObject();
-        document["cluster"] = JsonSerializer.SerializeToNode(await ClusterReportAsync(cluster, node.TimeProvider, http.RequestAborted), JsonOptions);
-        return Results.Json(document, JsonOptions);
-    }
-
-    private static async Task<ClusterStatusReport> ClusterReportAsync(ClusterNode cluster, TimeProvider time, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return ClusterStatusReport.From(await cluster.StatusAsync(cancellationToken), cluster.Options, cluster.NodeName, time.GetUtcNow());
-        }
-        catch (RedisException e)
-        {
-            // The node's own status is still worth answering; the cluster part says why it is missing.
-            return ClusterStatusReport.Unreachable(cluster.Options, cluster.NodeName, time.GetUtcNow(), e.Message);
-        }
+        return Results.Json(status, JsonOptions);
     }
 }

@@ -1,11 +1,8 @@
 using Dispatch.Actors;
-using Dispatch.Cluster;
 using Dispatch.Core.Dispatching;
 using Dispatch.Core.Protocol;
-using Dispatch.Hosting.ClusterMode;
 using Dispatch.Hosting.Registry;
 using Dispatch.Hosting.Configuration;
-using Dispatch.Hosting.Submission;
 using Dispatch.Hosting.DependencyInjection;
 using Dispatch.Hosting.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,13 +14,9 @@ namespace Dispatch.Hosting.Lifecycle;
 /// <summary>
 /// Runs a node's actor system for the host's lifetime. On start: validates the settings (a bad
 /// one stops the host, named in the error), creates the system and the pipeline, registers it,
-/// creates user actors. In cluster mode (<c>dispatch.cluster.enabled</c>) it also joins the cluster:
-/// the pipeline draws credits from the shared budget, takes calls from the cluster's queue, and
-/// <see cref="ICallSubmitter"/> and the <see cref="Cluster.Work.ClusterSubmitActor"/> registered in the
-/// registry submit to it. On stop (SIGTERM, Ctrl-C, <c>StopAsync</c>): within
-/// <c>dispatch.shutdown.drain-timeout</c>, leaves the cluster (no new submissions, submitted calls get
-/// their results, calls taken from the cluster finish), then drains the pipeline, which answers what
-/// is left <c>Cancelled</c>, then terminates the system, so no accepted call is left without a final result.
+/// creates user actors. On stop (SIGTERM, Ctrl-C, <c>StopAsync</c>): drains the pipeline within
+/// <c>dispatch.shutdown.drain-timeout</c> (queued and in-flight calls may finish, what is left is
+/// answered <c>Cancelled</c>), then terminates the system, so no accepted call is left without a final result.
 /// </summary>
 public sealed partial class DispatchHostedService : IHostedService, IAsyncDisposable
 {
@@ -34,13 +27,11 @@ public sealed partial class DispatchHostedService : IHostedService, IAsyncDispos
     private readonly DispatchBuilder _builder;
     private readonly IActorRegistry _registry;
     private readonly DispatchMetrics _metrics;
-    private readonly CallSubmitter _submitter;
     private readonly IHostApplicationLifetime? _lifetime;
     private readonly ILogger<DispatchHostedService> _log;
     private readonly Lock _drainLock = new();
     private ActorSystem? _system;
     private IActorRef? _dispatch;
-    private HostedCluster? _cluster;
     private DispatchSettings? _settings;
     private Task<DrainCompleted?>? _drain;
     private CancellationTokenRegistration _stoppingRegistration;
@@ -51,10 +42,8 @@ public sealed partial class DispatchHostedService : IHostedService, IAsyncDispos
         DispatchBuilder builder,
         IActorRegistry registry,
         DispatchMetrics metrics,
-        CallSubmitter submitter,
         ILogger<DispatchHostedService> log)
     {
-        _submitter = submitter;
         _services = services;
         _builder = builder;
         _registry = registry;
@@ -71,14 +60,11 @@ public sealed partial class DispatchHostedService : IHostedService, IAsyncDispos
     /// <exception cref="InvalidOperationException">The host has not started.</exception>
     public DispatchSettings Settings => _settings ?? throw new InvalidOperationException("The Dispatch node is not started; start the host first.");
 
-    /// <summary>This node's cluster node; <see langword="null"/> when cluster mode is off (or before the host has started).</summary>
-    public ClusterNode? Cluster => _cluster?.Node;
-
     /// <summary>Completes with the drain's outcome once the node has drained (<see langword="null"/> when the pipeline did not answer in time).</summary>
     public Task<DrainCompleted?> Drained => _drain ?? Task.FromResult<DrainCompleted?>(null);
 
     /// <inheritdoc />
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -95,16 +81,7 @@ public sealed partial class DispatchHostedService : IHostedService, IAsyncDispos
             TimeProvider = _builder.TimeProvider,
             LoggerFactory = _services.GetRequiredService<ILoggerFactory>(),
         });
-        var dependencies = _builder.Dependencies;
-        if (_settings.Cluster.Enabled)
-        {
-            _cluster = HostedCluster.Create(_settings, dependencies?.GetEnvironmentVariable ?? Environment.GetEnvironmentVariable, _builder.TimeProvider, _submitter, _system.LoggerFactory);
-            dependencies = _cluster.WithSharedCredits(dependencies);
-        }
-
-        _dispatch = _system.ActorOf(DispatchActor.Props(_settings.Dispatch, dependencies), "dispatch");
-        // Joined before the pipeline is registered: whoever finds the pipeline finds the node's submissions routed.
-        if (_cluster is not null) await _cluster.StartAsync(_system, _dispatch, _registry, cancellationToken).ConfigureAwait(false);
+        _dispatch = _system.ActorOf(DispatchActor.Props(_settings.Dispatch, _builder.Dependencies), "dispatch");
         _registry.Register<DispatchActor>(_dispatch);
         _system.ActorOf(
             TelemetryActor.Props(_dispatch, _metrics, _system.LoggerFactory.CreateLogger("Dispatch.Calls"), _builder.StatusPollInterval),
@@ -115,6 +92,7 @@ public sealed partial class DispatchHostedService : IHostedService, IAsyncDispos
         // ingress requests waiting for a result get one.
         if (_lifetime is not null) _stoppingRegistration = _lifetime.ApplicationStopping.Register(() => BeginDrain());
         LogStarted(_settings.Dispatch.Endpoints.Count, string.Join(", ", _settings.Dispatch.Endpoints.Keys));
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -131,8 +109,6 @@ public sealed partial class DispatchHostedService : IHostedService, IAsyncDispos
     public async ValueTask DisposeAsync()
     {
         await _stoppingRegistration.DisposeAsync().ConfigureAwait(false);
-        // A host disposed without stopping (a failed start) still closes the node's Redis connections.
-        if (_cluster is not null) await _cluster.Node.DisposeAsync().ConfigureAwait(false);
         if (_system is not null) await _system.Terminate().WaitAsync(StopMargin).ConfigureAwait(false);
         _metrics.Dispose();
     }
@@ -149,7 +125,6 @@ public sealed partial class DispatchHostedService : IHostedService, IAsyncDispos
     {
         var timeout = Settings.Shutdown.DrainTimeout;
         LogDraining(timeout.TotalSeconds);
-        if (_cluster is not null) timeout = await _cluster.LeaveAsync(timeout).ConfigureAwait(false);
         try
         {
             return await _dispatch!.Ask<DrainCompleted>(new Drain(timeout), timeout + StopMargin).ConfigureAwait(false);

@@ -112,6 +112,29 @@ public sealed class OptionsMapperTests
     }
 
     [Fact]
+    public void A_dispatch_cluster_section_is_refused_saying_cluster_mode_is_being_rebuilt_on_akka_cluster()
+    {
+        var error = Assert.Throws<DispatchOptionsException>(() => Loader("""
+            dispatch.endpoints.api { base-url = "http://127.0.0.1:1" }
+            dispatch.cluster.enabled = true
+            """).Load());
+
+        var message = Assert.Single(error.Errors);
+        Assert.StartsWith("dispatch.cluster.enabled is not available in this version: cluster mode is being rebuilt on Akka.Cluster", message);
+        Assert.Contains("app.conf:2:", message);
+    }
+
+    [Fact]
+    public void A_dispatch_cluster_setting_from_the_environment_is_refused_naming_the_variable()
+    {
+        var error = Assert.Throws<DispatchOptionsException>(() => Loader(environment: new Dictionary<string, string?> { ["DISPATCH__CLUSTER__ENABLED"] = "true" }).Load());
+
+        var message = Assert.Single(error.Errors);
+        Assert.StartsWith("dispatch.cluster.enabled is not available in this version", message);
+        Assert.Contains("environment variable DISPATCH__CLUSTER__ENABLED", message);
+    }
+
+    [Fact]
     public void Malformed_hocon_is_reported_with_its_file_and_line()
     {
         var error = Assert.Throws<HoconParseException>(() => Loader("dispatch {\n  logging.level = \n  ingress { port = 1 \n").Load());

@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Dispatch.Cli.Tests.Support;
 
-namespace Dispatch.Cli.Tests.Up;
+namespace Dispatch.Cli.Tests.Upstream;
 
-/// <summary>docker-compose.yml runs the fake upstream with <c>--bind 0.0.0.0</c> so the node containers reach it.</summary>
+/// <summary>docker-compose.yml runs the fake upstream with <c>--bind 0.0.0.0</c> so the node container reaches it.</summary>
 public sealed partial class FakeUpstreamBindTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(1);
