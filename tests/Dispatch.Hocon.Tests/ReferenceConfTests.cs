@@ -45,11 +45,7 @@ public class ReferenceConfTests
         Assert.Equal(4.0, d.GetDouble("token-estimation.chars-per-token"));
 
         var root = Reference();
-        Assert.False(root.GetBoolean("dispatch.cluster.enabled"));
-        Assert.Equal("127.0.0.1:6379", root.GetString("dispatch.cluster.redis.endpoint"));
-        Assert.Equal(TimeSpan.FromSeconds(5), root.GetDuration("dispatch.cluster.heartbeat"));
-        Assert.Equal(TimeSpan.FromSeconds(60), root.GetDuration("dispatch.cluster.claim-idle-timeout"));
-        Assert.Equal(10, root.GetInt("dispatch.cluster.lease-size"));
+        Assert.False(root.HasPath("dispatch.cluster"));
         Assert.Equal("information", root.GetString("dispatch.logging.level"));
         Assert.Equal(8780, root.GetInt("dispatch.ingress.port"));
         Assert.Equal(TimeSpan.FromSeconds(30), root.GetDuration("dispatch.shutdown.drain-timeout"));
@@ -84,19 +80,6 @@ public class ReferenceConfTests
         Assert.Equal(3000, embeddings.GetInt("rate-limit.requests"));
         Assert.Equal(TimeSpan.FromMinutes(1), embeddings.GetDuration("rate-limit.interval"));
         Assert.Equal("application/json", embeddings.GetString("headers.Content-Type"));
-    }
-
-    [Fact]
-    public void The_cluster_example_includes_the_provider_and_enables_the_cluster()
-    {
-        var config = Example("cluster.conf");
-        Assert.True(config.GetBoolean("dispatch.cluster.enabled"));
-        Assert.Equal(TimeSpan.FromSeconds(2), config.GetDuration("dispatch.cluster.heartbeat"));
-        Assert.Equal(TimeSpan.FromSeconds(5), config.GetDuration("dispatch.cluster.redis.connect-timeout"));
-        Assert.True(config.HasPath("dispatch.cluster.redis.endpoint"));
-        Assert.True(config.HasPath("dispatch.endpoints.openai-chat.base-url"));
-        Assert.Equal(TimeSpan.FromSeconds(45), config.GetDuration("dispatch.shutdown.drain-timeout"));
-        Assert.True(config.HasPath("dispatch.cluster.node-name"));
     }
 
     [Fact]
