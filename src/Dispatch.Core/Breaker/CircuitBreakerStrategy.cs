@@ -1,4 +1,4 @@
-using Dispatch.Actors;
+using Akka.Actor;
 
 namespace Dispatch.Core.Breaker;
 
@@ -10,36 +10,28 @@ namespace Dispatch.Core.Breaker;
 /// default decider says.
 /// </summary>
 /// <remarks>
-/// The strategy runs on the supervisor's turn (supervision is a system message of the
-/// supervisor's mailbox), so it may touch the supervisor's state through <paramref name="onEscalated"/>.
+/// Akka asks the strategy for a directive on the supervisor's turn (a child's failure is a
+/// system message in the supervisor's mailbox), so <paramref name="onEscalated"/> may touch the
+/// supervisor's state.
 /// </remarks>
 internal sealed class CircuitBreakerStrategy(CircuitBreakerController breaker, Action<IActorRef, UpstreamFailureException> onEscalated)
-    : SupervisorStrategy
+    : OneForOneStrategy(DefaultDecider)
 {
     /// <summary>The breaker's state machine.</summary>
     public CircuitBreakerController Breaker => breaker;
 
     /// <inheritdoc />
-    public override bool HandleFailure(IActorContext context, IActorRef child, Exception cause, ChildRestartStats stats, IReadOnlyCollection<ChildRestartStats> children)
+    protected override Directive Handle(IActorRef child, Exception exception)
     {
-        if (cause is UpstreamFailureException failure)
-        {
-            onEscalated(child, failure);
-            ResumeChild(child, cause);
-            return true;
-        }
-
-        return base.HandleFailure(context, child, cause, stats, children);
+        if (exception is not UpstreamFailureException failure) return base.Handle(child, exception);
+        onEscalated(child, failure);
+        return Directive.Resume;
     }
 
     /// <inheritdoc />
-    protected override Directive Handle(IActorRef child, Exception cause) => DefaultDecider(cause);
-
-    /// <inheritdoc />
-    protected override void ProcessFailure(IActorContext context, bool restart, IActorRef child, Exception cause, ChildRestartStats stats, IReadOnlyCollection<ChildRestartStats> children)
+    protected override void LogFailure(IActorContext context, IActorRef child, Exception cause, Directive directive)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        if (restart) RestartChild(child, cause, suspendFirst: false);
-        else context.Stop(child);
+        // An upstream failure is an outcome the breaker counts, not a fault of the child.
+        if (cause is not UpstreamFailureException) base.LogFailure(context, child, cause, directive);
     }
 }

@@ -1,4 +1,5 @@
-using Dispatch.Actors;
+using Akka.Actor;
+using Akka.Event;
 using Dispatch.Core.Execution;
 using Dispatch.Core.Protocol;
 
@@ -7,29 +8,30 @@ namespace Dispatch.Core.Dispatching;
 /// <summary>
 /// Answers calls that died in a mailbox. A call told to Dispatch (or on its way to an endpoint)
 /// when the actor stopped ends up as a dead letter; without this its caller would wait forever.
-/// Subscribed to the event stream's <see cref="DeadLetter"/>s for the system's lifetime: it is not
-/// an actor, so it keeps working while actors stop, and it holds nothing per call.
+/// A system actor (under <c>/system</c>, so it outlives the user's actors while the system
+/// shuts down) subscribed to the event stream's <see cref="DeadLetter"/>s; it holds nothing per call.
 /// </summary>
-internal sealed class DeadLetterRescuer(ActorSystem system, ActorPath dispatchPath) : IActorRef
+internal sealed class DeadLetterRescuer : ReceiveActor
 {
-    private readonly string _prefix = dispatchPath.ToString();
-
-    public ActorPath Path { get; } = dispatchPath.Child("dead-letter-rescuer");
-
-    public void Tell(object message, IActorRef? sender)
+    public DeadLetterRescuer(ActorPath dispatchPath)
     {
-        if (message is not DeadLetter { Message: APICalling call } letter ||
-            !letter.Recipient.Path.ToString().StartsWith(_prefix, StringComparison.Ordinal))
-            return;
+        var prefix = dispatchPath.ToStringWithoutAddress();
+        Receive<DeadLetter>(letter =>
+        {
+            if (letter.Message is not APICalling call ||
+                !letter.Recipient.Path.ToStringWithoutAddress().StartsWith(prefix, StringComparison.Ordinal))
+                return;
 
-        var replyTo = letter.Sender is null || ReferenceEquals(letter.Sender, system.DeadLetters) ? null : letter.Sender;
-        var result = APICallResult.Cancelled(call.CallId, "Dispatch stopped before the call was processed");
-        FinalResult.Deliver(system, call.Endpoint ?? "", replyTo, result, null);
+            var replyTo = letter.Sender is null || letter.Sender.IsNobody() || ReferenceEquals(letter.Sender, Context.System.DeadLetters) ? null : letter.Sender;
+            var result = APICallResult.Cancelled(call.CallId, "Dispatch stopped before the call was processed");
+            FinalResult.Deliver(Context.System, call.Endpoint ?? "", replyTo, result, null);
+        });
     }
 
-    public bool Equals(IActorRef? other) => ReferenceEquals(this, other);
-
-    public override bool Equals(object? obj) => ReferenceEquals(this, obj);
-
-    public override int GetHashCode() => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(this);
+    /// <summary>Starts a rescuer for the Dispatch actor at <paramref name="dispatchPath"/>.</summary>
+    public static void Start(ActorSystem system, ActorPath dispatchPath)
+    {
+        var rescuer = ((ExtendedActorSystem)system).SystemActorOf(Props.Create(() => new DeadLetterRescuer(dispatchPath)));
+        system.EventStream.Subscribe(rescuer, typeof(DeadLetter));
+    }
 }

@@ -1,4 +1,4 @@
-using Dispatch.Actors;
+using Akka.Actor;
 using Dispatch.Core.Endpoints;
 using Dispatch.Core.Execution;
 using Dispatch.Core.Options;
@@ -25,7 +25,7 @@ namespace Dispatch.Core.Dispatching;
 /// <see cref="Drain"/> → <see cref="DrainCompleted"/> once every accepted call has its result.
 /// </para>
 /// <para>
-/// Time is the actor system's <c>TimeProvider</c>. Stopping this actor (or the system) answers
+/// Time is the actor system's scheduler (<c>Scheduler.Now</c>, actor timers), so Akka's <c>TestScheduler</c> drives it. Stopping this actor (or the system) answers
 /// every call it holds <see cref="CallStatus.Cancelled"/>; a call still in a mailbox when its
 /// actor stopped is answered the same way from the dead letters.
 /// </para>
@@ -61,20 +61,32 @@ public sealed class DispatchActor : ReceiveActor
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var effective = dependencies ?? new DispatchDependencies();
-        return Actors.Props.Create(() => new DispatchActor(options, effective));
+        return Akka.Actor.Props.Create(() => new DispatchActor(options, effective));
     }
 
     /// <inheritdoc />
     protected override void PreStart()
     {
-        Context.System.EventStream.Subscribe(new DeadLetterRescuer(Context.System, Self.Path), typeof(DeadLetter));
+        DeadLetterRescuer.Start(Context.System, Self.Path);
+        StartEndpoints();
+    }
+
+    /// <inheritdoc />
+    protected override void PostRestart(Exception reason)
+    {
+        // The rescuer from the first start lives on (it is a system actor); the endpoints were stopped with the old instance.
+        StartEndpoints();
+    }
+
+    private void StartEndpoints()
+    {
         foreach (var (name, endpoint) in _options.Endpoints.OrderBy(e => e.Key, StringComparer.Ordinal))
         {
             // Seeds are drawn here, on one thread, so a seeded Random gives repeatable runs.
             var seed = _dependencies.Random.Next();
             var dependencies = _dependencies;
-            var childName = ActorPath.IsValidName(name) ? name : null;
-            _endpoints[name] = Context.ActorOf(Actors.Props.Create(() => new EndpointSupervisor(endpoint, dependencies, seed)), childName);
+            var childName = ActorPath.IsValidPathElement(name) ? name : null;
+            _endpoints[name] = Context.ActorOf(Akka.Actor.Props.Create(() => new EndpointSupervisor(endpoint, dependencies, seed)), childName);
         }
     }
 

@@ -8,7 +8,7 @@ namespace Dispatch.Core.Dispatching;
 /// <summary>
 /// What the <see cref="DispatchActor"/> takes from its host rather than from configuration:
 /// environment, randomness, token estimation and the source of rate-limit credits. Time is not
-/// here: it is the actor system's <c>ActorSystemSettings.TimeProvider</c>.
+/// here: it is the actor system's scheduler (Akka's <c>TestScheduler</c> in tests).
 /// </summary>
 public sealed record DispatchDependencies
 {

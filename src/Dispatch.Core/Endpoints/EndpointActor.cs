@@ -1,4 +1,4 @@
-using Dispatch.Actors;
+using Akka.Actor;
 using Dispatch.Core.Dispatching;
 using Dispatch.Core.Execution;
 using Dispatch.Core.Options;
@@ -22,10 +22,12 @@ internal sealed class EndpointActor : ReceiveActor
     private readonly EndpointOptions _options;
     private readonly DispatchDependencies _dependencies;
     private readonly SessionHolder _holder;
+    private readonly TimeProvider _time;
     private EndpointSession? _session;
 
-    public EndpointActor(EndpointOptions options, DispatchDependencies dependencies, SessionHolder holder)
+    public EndpointActor(EndpointOptions options, DispatchDependencies dependencies, SessionHolder holder, TimeProvider time)
     {
+        _time = time;
         _options = options;
         _dependencies = dependencies;
         _holder = holder;
@@ -34,7 +36,7 @@ internal sealed class EndpointActor : ReceiveActor
 
     protected override void PreStart()
     {
-        _session = new EndpointSession(_options, Context.System.Settings.TimeProvider, _dependencies.GetEnvironmentVariable);
+        _session = new EndpointSession(_options, _time, _dependencies.GetEnvironmentVariable);
         _dependencies.SessionOpened?.Invoke(_session);
         _holder.Open(_session);
     }

@@ -40,7 +40,7 @@ public sealed class EndpointSession : IDisposable
 
     private readonly EndpointOptions _options;
     private readonly TimeProvider _time;
-    private readonly FlurlClient _client;
+    private readonly IFlurlClient _client;
     private readonly HttpMethod _method;
     private readonly Uri _uri;
     private readonly KeyValuePair<string, string>[] _headers;
@@ -151,7 +151,7 @@ public sealed class EndpointSession : IDisposable
         try
         {
             // A pre-built request with the cached Uri goes through the Flurl client's HttpClient:
-            // Flurl 2's own request builder would re-parse the URL and copy headers on every call.
+            // Flurl's own request builder would re-parse the URL and copy headers on every call.
             using var request = new HttpRequestMessage(call.Method is null ? _method : MethodFor(call.Method),
                 call.Path is null ? _uri : new Uri(_options.UrlFor(call.Path), UriKind.Absolute));
             if (request.Method != HttpMethod.Get && request.Method != HttpMethod.Head && call.Payload is not null) request.Content = JsonContent(call.Payload);

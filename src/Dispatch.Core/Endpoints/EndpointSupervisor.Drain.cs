@@ -1,4 +1,4 @@
-using Dispatch.Actors;
+using Akka.Actor;
 using Dispatch.Core.Execution;
 using Dispatch.Core.Protocol;
 

@@ -1,4 +1,4 @@
-using Dispatch.Actors;
+using Akka.Actor;
 using Dispatch.Core.Breaker;
 using Dispatch.Core.Caching;
 using Dispatch.Core.Dispatching;
@@ -7,6 +7,7 @@ using Dispatch.Core.Options;
 using Dispatch.Core.Protocol;
 using Dispatch.Core.Queue;
 using Dispatch.Core.RateLimiting;
+using Dispatch.Core.Timing;
 
 namespace Dispatch.Core.Endpoints;
 
@@ -95,14 +96,15 @@ internal sealed partial class EndpointSupervisor : ReceiveActor, IWithTimers
         var dependencies = _dependencies;
         var credits = _credits;
         var gate = new CreditGate();
+        var time = new SchedulerTimeProvider(Context.System.Scheduler);
         _limiter = Context.ActorOf(Props.Create(() => new RateLimiterActor(credits, gate)), "rate-limiter");
         var session = new SessionHolder();
-        var endpoint = Context.ActorOf(Props.Create(() => new EndpointActor(options, dependencies, session)), "endpoint");
+        var endpoint = Context.ActorOf(Props.Create(() => new EndpointActor(options, dependencies, session, time)), "endpoint");
         var limiter = _limiter;
         for (var i = 0; i < options.Executor.Concurrency; i++)
         {
             var seed = _random.Next();
-            Context.ActorOf(Props.Create(() => new ExecutorActor(options.Name, limiter, endpoint, session, gate, options.Retry, seed)), $"executor-{i}");
+            Context.ActorOf(Props.Create(() => new ExecutorActor(options.Name, limiter, endpoint, session, gate, options.Retry, seed, time)), $"executor-{i}");
         }
     }
 

@@ -68,11 +68,10 @@ public static class ErrorClassifier
                         : new(ErrorKind.Cancelled, "the call was cancelled");
                 case FlurlParsingException:
                 case System.Text.Json.JsonException:
-                case Newtonsoft.Json.JsonException:
                 case FormatException:
                     return new(ErrorKind.InvalidResponse, "the upstream's response could not be read: " + e.Message);
-                case FlurlHttpException { Call.HttpStatus: { } status } flurl when flurl.Call.Response is not null:
-                    return Classify((int)status, null, DateTimeOffset.MinValue);
+                case FlurlHttpException { StatusCode: { } status }:
+                    return Classify(status, null, DateTimeOffset.MinValue);
                 case SocketException:
                 case HttpRequestException:
                 case IOException:

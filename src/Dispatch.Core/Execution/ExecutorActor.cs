@@ -1,4 +1,4 @@
-using Dispatch.Actors;
+using Akka.Actor;
 using Dispatch.Core.Breaker;
 using Dispatch.Core.Endpoints;
 using Dispatch.Core.Protocol;
@@ -31,6 +31,7 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
     private readonly IActorRef _endpointActor;
     private readonly SessionHolder _session;
     private readonly CreditGate _gate;
+    private readonly TimeProvider _time;
     private readonly ExecutionController _execution;
     private PendingCall? _call;
     private Stage _stage;
@@ -41,8 +42,9 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
     private CancellationTokenSource? _attempt;
     private bool _restarting;
 
-    public ExecutorActor(string endpoint, IActorRef limiter, IActorRef endpointActor, SessionHolder session, CreditGate gate, RetryOptions retry, int seed)
+    public ExecutorActor(string endpoint, IActorRef limiter, IActorRef endpointActor, SessionHolder session, CreditGate gate, RetryOptions retry, int seed, TimeProvider time)
     {
+        _time = time;
         _session = session;
         _gate = gate;
         _endpoint = endpoint;
@@ -176,8 +178,8 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
         execution.AttemptStarted(Now);
         execution.Charge(tokens);
         _stage = Stage.InFlight;
-        // One source serves every attempt (reset after each); it carries the attempt timeout on the system's clock.
-        _attempt ??= new CancellationTokenSource(Timeout.InfiniteTimeSpan, Context.System.Settings.TimeProvider);
+        // One source serves every attempt (reset after each); it carries the attempt timeout on the system's scheduler.
+        _attempt ??= new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
         var invoke = new Invoke(_call.Call, _ticket, _attempt, Self);
         if (_session.Session is { } session) EndpointActor.Start(session, invoke);
         else _endpointActor.Tell(invoke, Self);

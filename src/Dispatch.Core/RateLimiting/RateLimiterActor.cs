@@ -1,4 +1,4 @@
-using Dispatch.Actors;
+using Akka.Actor;
 
 namespace Dispatch.Core.RateLimiting;
 
