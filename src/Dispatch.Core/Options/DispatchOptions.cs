@@ -1,3 +1,6 @@
+using Dispatch.Core.Configuration;
+using Dispatch.Hocon;
+
 namespace Dispatch.Core.Options;
 
 /// <summary>All of Dispatch's settings (configuration path <c>dispatch</c>).</summary>
@@ -8,6 +11,28 @@ public sealed record DispatchOptions
 
     /// <summary>The endpoints by name (<c>endpoints</c>). Default none. Each key must equal its endpoint's <see cref="EndpointOptions.Name"/>.</summary>
     public IReadOnlyDictionary<string, EndpointOptions> Endpoints { get; init; } = new Dictionary<string, EndpointOptions>();
+
+    /// <summary>
+    /// Reads the <c>dispatch</c> section of an Akka configuration (e.g. an existing actor system's
+    /// <c>Settings.Config</c>) over Dispatch's reference.conf, as Akka plugins read theirs.
+    /// </summary>
+    /// <param name="config">An Akka configuration; its <c>dispatch</c> section may be absent (no endpoints).</param>
+    /// <exception cref="DispatchOptionsException">A setting has the wrong type, is unknown, or is invalid; the message names each.</exception>
+    public static DispatchOptions FromConfig(Akka.Configuration.Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return FromConfig(AkkaConfigConversion.Section(config, Path));
+    }
+
+    /// <summary>Reads the <c>dispatch</c> section of a HOCON configuration over Dispatch's reference.conf.</summary>
+    /// <param name="config">The configuration; reference.conf is added as its last fallback.</param>
+    /// <exception cref="DispatchOptionsException">A setting has the wrong type, is unknown, or is invalid; the message names each and where it was written.</exception>
+    /// <exception cref="HoconException">A substitution cannot be resolved.</exception>
+    public static DispatchOptions FromConfig(HoconConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return DispatchConfig.Map(config.WithFallback(ReferenceConfig.Load()).Resolve());
+    }
 
     /// <summary>Every invalid setting in the tree, each naming its full configuration path.</summary>
     public IReadOnlyList<string> GetErrors() => OptionsErrors.Collect(Path, Check);
