@@ -2,13 +2,13 @@ using System.Net;
 using Dispatch.FakeUpstream.Faults;
 using Dispatch.FakeUpstream.RateLimiting;
 using Dispatch.FakeUpstream.Tests.Support;
-using Dispatch.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Dispatch.FakeUpstream.Tests.Counting;
 
 public sealed class CountersSpec
 {
-    private readonly ManualTimeProvider _clock = new();
+    private readonly FakeTimeProvider _clock = new();
 
     private Task<FakeUpstreamServer> StartAsync(RateLimitOptions limits) =>
         FakeUpstreamServer.StartAsync(new FakeUpstreamOptions { Limits = limits, TimeProvider = _clock });

@@ -2,7 +2,7 @@ using System.Net;
 using Dispatch.FakeUpstream.Faults;
 using Dispatch.FakeUpstream.RateLimiting;
 using Dispatch.FakeUpstream.Tests.Support;
-using Dispatch.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Dispatch.FakeUpstream.Tests.Faults;
 
@@ -108,7 +108,7 @@ public sealed class FaultScriptingSpec
     [Fact]
     public async Task Outage_fails_every_request_until_its_duration_has_passed_on_the_server_clock()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         await using var up = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions { TimeProvider = clock });
         using var http = up.CreateClient();
         up.Faults.StartOutage(new Fault(FaultKind.ServiceUnavailable, TimeSpan.FromSeconds(1)), TimeSpan.FromSeconds(20));

@@ -2,13 +2,13 @@ using System.Net;
 using Dispatch.FakeUpstream.Faults;
 using Dispatch.FakeUpstream.RateLimiting;
 using Dispatch.FakeUpstream.Tests.Support;
-using Dispatch.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Dispatch.FakeUpstream.Tests.RateLimiting;
 
 public sealed class SlidingWindowLimitSpec
 {
-    private readonly ManualTimeProvider _clock = new();
+    private readonly FakeTimeProvider _clock = new();
 
     private Task<FakeUpstreamServer> StartAsync(long? requests = null, long? tokens = null, string? requiredKey = null) =>
         FakeUpstreamServer.StartAsync(new FakeUpstreamOptions
