@@ -1,36 +1,50 @@
-using Dispatch.Actors;
+using Akka.Actor;
+using Akka.Configuration;
 
 namespace Dispatch.Benchmarks.Actors;
 
 /// <summary>
-/// The three messaging shapes on the Dispatch actor kernel; the twins of <see cref="ChannelShapes"/>.
-/// Messages are pre-allocated, so what the allocation column shows is the kernel's own cost.
+/// The messaging shapes on Akka.NET, the actor runtime Dispatch runs on; the twins of
+/// <see cref="ChannelShapes"/>. Messages are pre-allocated, so what the allocation column shows
+/// is Akka's own cost per message (and, for Ask, per call).
 /// </summary>
 internal sealed class ActorShapes : IDisposable
 {
     private static readonly object Ball = new();
+
+    // The default dispatcher as Dispatch runs it; only the noise at shutdown is turned off.
+    private static readonly Config Quiet = ConfigurationFactory.ParseString("""
+        akka.log-dead-letters = off
+        akka.log-dead-letters-during-shutdown = off
+        akka.stdout-loglevel = WARNING
+        akka.loglevel = WARNING
+        """);
+
     private readonly ActorSystem _system;
     private readonly IActorRef _pingPongClient;
     private readonly IActorRef[] _pairClients;
     private readonly IActorRef _sink;
+    private readonly IActorRef _askEcho;
 
     public ActorShapes(int pairs)
     {
-        _system = ActorSystem.Create("bench");
-        _pingPongClient = _system.ActorOf(Props.Create(() => new BurstClient(_system.ActorOf(Props.Create<Echo>(), null))));
+        _system = ActorSystem.Create("bench", Quiet);
+        _pingPongClient = BurstClientOfNewEcho();
         _pairClients = new IActorRef[pairs];
         for (var p = 0; p < pairs; p++)
         {
-            _pairClients[p] = _system.ActorOf(Props.Create(() => new BurstClient(_system.ActorOf(Props.Create<Echo>(), null))));
+            _pairClients[p] = BurstClientOfNewEcho();
         }
-        _sink = _system.ActorOf(Props.Create<Sink>());
+
+        _sink = _system.ActorOf(Props.Create<Sink>(), "sink");
+        _askEcho = _system.ActorOf(Props.Create<Echo>(), "ask-echo");
     }
 
     /// <summary>One client and one echo, strictly alternating: <paramref name="roundTrips"/> round trips.</summary>
     public Task PingPongAsync(int roundTrips)
     {
         var go = new Go(roundTrips, 1);
-        _pingPongClient.Tell(go, null);
+        _pingPongClient.Tell(go, ActorRefs.NoSender);
         return go.Done.Task;
     }
 
@@ -41,9 +55,10 @@ internal sealed class ActorShapes : IDisposable
         for (var p = 0; p < _pairClients.Length; p++)
         {
             var go = new Go(bursts, burst);
-            _pairClients[p].Tell(go, null);
+            _pairClients[p].Tell(go, ActorRefs.NoSender);
             runs[p] = go.Done.Task;
         }
+
         return Task.WhenAll(runs);
     }
 
@@ -51,7 +66,7 @@ internal sealed class ActorShapes : IDisposable
     public async Task FanInAsync(int producers, int perProducer)
     {
         var expect = new Expect(producers * perProducer);
-        _sink.Tell(expect, null);
+        _sink.Tell(expect, ActorRefs.NoSender);
         var writers = new Task[producers];
         for (var p = 0; p < producers; p++)
         {
@@ -59,15 +74,34 @@ internal sealed class ActorShapes : IDisposable
             {
                 for (var i = 0; i < perProducer; i++)
                 {
-                    _sink.Tell(Ball, null);
+                    _sink.Tell(Ball, ActorRefs.NoSender);
                 }
             });
         }
+
         await Task.WhenAll(writers).ConfigureAwait(false);
         await expect.Done.Task.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// <paramref name="calls"/> Asks of one echo actor from outside the actor system, one at a time:
+    /// what a program (the CLI, a controller) pays per request/reply, temporary reply actor included.
+    /// </summary>
+    public async Task AskAsync(int calls)
+    {
+        for (var i = 0; i < calls; i++)
+        {
+            await _askEcho.Ask<object>(Ball).ConfigureAwait(false);
+        }
+    }
+
     public void Dispose() => _system.Terminate().Wait(TimeSpan.FromSeconds(10));
+
+    private IActorRef BurstClientOfNewEcho()
+    {
+        var echo = _system.ActorOf(Props.Create<Echo>());
+        return _system.ActorOf(Props.Create(() => new BurstClient(echo)));
+    }
 
     private sealed class Go(int bursts, int burst)
     {

@@ -3,9 +3,9 @@ using System.Threading.Channels;
 namespace Dispatch.Benchmarks.Actors;
 
 /// <summary>
-/// The three messaging shapes on raw, default <see cref="Channel{T}"/>s: the baseline the actor
-/// kernel is measured against in the same run. Each shape moves exactly the messages its actor
-/// twin moves, so msgs/s are comparable one to one.
+/// The messaging shapes on raw, default <see cref="Channel{T}"/>s: the baseline Akka.NET is
+/// measured against in the same run. Each shape moves exactly the messages its actor twin moves,
+/// so msgs/s are comparable one to one.
 /// </summary>
 internal static class ChannelShapes
 {
@@ -96,5 +96,30 @@ internal static class ChannelShapes
         }
         await Task.WhenAll(writers).ConfigureAwait(false);
         await consumer.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <paramref name="calls"/> request/replies, one at a time, to a consumer task that completes each
+    /// request's own <see cref="TaskCompletionSource{TResult}"/>: the twin of an Ask.
+    /// </summary>
+    public static async Task RequestReplyAsync(int calls)
+    {
+        var requests = Channel.CreateUnbounded<TaskCompletionSource<object>>();
+        var server = Task.Run(async () =>
+        {
+            await foreach (var request in requests.Reader.ReadAllAsync().ConfigureAwait(false))
+            {
+                request.TrySetResult(Message);
+            }
+        });
+        for (var i = 0; i < calls; i++)
+        {
+            var reply = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
+            requests.Writer.TryWrite(reply);
+            await reply.Task.ConfigureAwait(false);
+        }
+
+        requests.Writer.Complete();
+        await server.ConfigureAwait(false);
     }
 }

@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Net;
 using System.Text;
-using Dispatch.Actors;
+using Akka.Actor;
+using Akka.Configuration;
 using Dispatch.Core.Breaker;
 using Dispatch.Core.Dispatching;
 using Dispatch.Core.Execution;
@@ -9,14 +11,20 @@ using Dispatch.Core.Protocol;
 using Dispatch.Core.Queue;
 using Dispatch.Core.RateLimiting;
 using Dispatch.FakeUpstream;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using Polly.Timeout;
 
 namespace Dispatch.Benchmarks.Pipeline;
 
 /// <summary>
 /// The pipeline workload: one fake upstream (zero latency, no limits) on loopback, called by
 /// <see cref="Concurrency"/> closed-loop workers, either through a raw <see cref="HttpClient"/>
-/// (the workers are the semaphore of the same concurrency) or through Dispatch (an Ask per call
-/// to a DispatchActor whose endpoint has as many executors). Concurrency 64, as issue #4's target says.
+/// (the workers are the semaphore of the same concurrency), through the same client in a Polly v8
+/// pipeline (retry, circuit breaker, attempt timeout), or through Dispatch (an Ask per call to a
+/// DispatchActor on an Akka.NET actor system, whose endpoint has as many executors). Concurrency 64,
+/// as issue #4's target says.
 /// </summary>
 internal sealed class PipelineWorkload : IAsyncDisposable
 {
@@ -26,6 +34,7 @@ internal sealed class PipelineWorkload : IAsyncDisposable
     private readonly FakeUpstreamServer _upstream;
     private readonly HttpClient _raw;
     private readonly string _url;
+    private readonly ResiliencePipeline<HttpResponseMessage> _polly;
     private readonly ActorSystem _system;
     private readonly IActorRef _dispatch;
     private readonly Dispatch.Core.Endpoints.EndpointSession _session;
@@ -41,7 +50,13 @@ internal sealed class PipelineWorkload : IAsyncDisposable
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
-        _system = ActorSystem.Create("pipeline", ActorSystemSettings.Default with { LogDeadLetters = false });
+        _polly = BuildPolly();
+        _system = ActorSystem.Create("pipeline", ConfigurationFactory.ParseString("""
+            akka.log-dead-letters = off
+            akka.log-dead-letters-during-shutdown = off
+            akka.loglevel = WARNING
+            akka.stdout-loglevel = WARNING
+            """));
         var endpoint = new EndpointOptions("bench", upstream.BaseUrl)
         {
             Path = "/v1/echo",
@@ -63,6 +78,23 @@ internal sealed class PipelineWorkload : IAsyncDisposable
     {
         using var content = new StringContent(Payload, Encoding.UTF8, "application/json");
         using var response = await _raw.PostAsync(_url, content).ConfigureAwait(false);
+        await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"upstream answered {(int)response.StatusCode}");
+    }
+
+    /// <summary>One call through the raw client inside the Polly pipeline: the body is read inside the attempt, as the CLI bench's Polly client does.</summary>
+    public async Task PollyCallAsync()
+    {
+        using var response = await _polly.ExecuteAsync(
+            static async (self, token) =>
+            {
+                using var content = new StringContent(Payload, Encoding.UTF8, "application/json");
+                var response = await self._raw.PostAsync(self._url, content, token).ConfigureAwait(false);
+                await response.Content.LoadIntoBufferAsync(token).ConfigureAwait(false);
+                return response;
+            },
+            this,
+            CancellationToken.None).ConfigureAwait(false);
         await response.Content.ReadAsStringAsync().ConfigureAwait(false);
         if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"upstream answered {(int)response.StatusCode}");
     }
@@ -105,6 +137,42 @@ internal sealed class PipelineWorkload : IAsyncDisposable
         await Task.WhenAll(workers).ConfigureAwait(false);
         return Stopwatch.GetElapsedTime(started);
     }
+
+    /// <summary>
+    /// What a careful user builds from Polly.Core for the same job, minus rate limiting (the upstream
+    /// and Dispatch's endpoint here are unlimited): retry with exponential backoff and jitter for
+    /// 429/5xx and transport errors, a circuit breaker, a per-attempt timeout like Dispatch's default.
+    /// </summary>
+    private static ResiliencePipeline<HttpResponseMessage> BuildPolly() =>
+        new ResiliencePipelineBuilder<HttpResponseMessage>()
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
+                {
+                    { Exception: HttpRequestException or TimeoutRejectedException } => true,
+                    { Result: { } response } => response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500,
+                    _ => false,
+                }),
+                MaxRetryAttempts = 4,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromSeconds(1),
+            })
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
+            {
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
+                {
+                    { Exception: HttpRequestException or TimeoutRejectedException } => true,
+                    { Result: { } response } => (int)response.StatusCode >= 500,
+                    _ => false,
+                }),
+                FailureRatio = 0.5,
+                MinimumThroughput = 10,
+                SamplingDuration = TimeSpan.FromSeconds(2),
+                BreakDuration = TimeSpan.FromSeconds(5),
+            })
+            .AddTimeout(TimeSpan.FromSeconds(60))
+            .Build();
 
     public async ValueTask DisposeAsync()
     {
