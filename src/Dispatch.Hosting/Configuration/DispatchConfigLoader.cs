@@ -1,4 +1,5 @@
 using System.Collections;
+using Dispatch.Core.Configuration;
 using Dispatch.Hocon;
 
 namespace Dispatch.Hosting.Configuration;
@@ -6,7 +7,8 @@ namespace Dispatch.Hosting.Configuration;
 /// <summary>
 /// Builds a node's configuration from its layers, highest priority first: explicit overrides
 /// (command-line flags), <c>DISPATCH__…</c> environment variables, the user's HOCON files (a later
-/// file wins over an earlier one), and reference.conf. Then maps it with <see cref="OptionsMapper"/>.
+/// file wins over an earlier one), and reference.conf (Dispatch.Core's, embedded). Dispatch.Hocon parses,
+/// merges and resolves the layers; <see cref="OptionsMapper"/> maps the result.
 /// </summary>
 public sealed class DispatchConfigLoader
 {

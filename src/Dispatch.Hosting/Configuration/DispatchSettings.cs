@@ -1,11 +1,12 @@
 using Dispatch.Core.Options;
+using Dispatch.Hocon;
 
 namespace Dispatch.Hosting.Configuration;
 
 /// <summary>
 /// Everything a Dispatch node reads from configuration: the pipeline's <see cref="DispatchOptions"/>
-/// and the node's own logging, ingress and shutdown settings. Built from HOCON by
-/// <see cref="DispatchConfigLoader"/>.
+/// and the node's own logging, ingress and shutdown settings, plus the <c>akka</c> section its
+/// actor system starts with. Built from HOCON by <see cref="DispatchConfigLoader"/>.
 /// </summary>
 public sealed record DispatchSettings
 {
@@ -20,6 +21,12 @@ public sealed record DispatchSettings
 
     /// <summary>Shutdown (<c>dispatch.shutdown</c>).</summary>
     public ShutdownOptions Shutdown { get; init; } = new();
+
+    /// <summary>
+    /// The <c>akka</c> section of the node's resolved configuration (provider, remote, loggers, …), handed to the
+    /// actor system in front of Akka's own defaults; empty when the configuration has none or the settings were built in code.
+    /// </summary>
+    public HoconConfig Akka { get; init; } = HoconConfig.Empty;
 
     /// <summary>Every invalid setting, each starting with its configuration path.</summary>
     public IReadOnlyList<string> GetErrors()

@@ -1,19 +1,20 @@
-using Dispatch.Actors;
+using Akka.Actor;
+using Akka.Hosting;
 using Dispatch.Core.Dispatching;
 using Dispatch.Core.Options;
-using Dispatch.Hosting.Registry;
 using Dispatch.Hosting.Configuration;
 
 namespace Dispatch.Hosting.DependencyInjection;
 
 /// <summary>
 /// What <c>AddDispatch</c> sets up: where configuration comes from (reference.conf is always the
-/// last fallback), the pipeline's dependencies, user actors and logging.
+/// last fallback), the pipeline's dependencies, user actors, further Akka.Hosting configuration and logging.
 /// </summary>
 public sealed class DispatchBuilder
 {
-    private readonly List<Action<ActorSystem, IActorRegistry>> _actorSetups = [];
+    private readonly List<Action<AkkaConfigurationBuilder, IServiceProvider>> _akkaSetups = [];
     private readonly List<Func<DispatchSettings, DispatchSettings>> _settingsChanges = [];
+    private readonly List<Action<IServiceProvider, DispatchSettings>> _startChecks = [];
 
     internal DispatchBuilder()
     {
@@ -21,9 +22,6 @@ public sealed class DispatchBuilder
 
     /// <summary>The actor system's name. Default <c>dispatch</c>.</summary>
     public string SystemName { get; set; } = "dispatch";
-
-    /// <summary>The clock of the actor system (timers, rate-limit windows). Default <see cref="TimeProvider.System"/>.</summary>
-    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>The pipeline's dependencies (environment, randomness, token estimation, credit source); <see langword="null"/> uses its defaults.</summary>
     public DispatchDependencies? Dependencies { get; set; }
@@ -42,7 +40,10 @@ public sealed class DispatchBuilder
 
     internal DispatchConfigLoader Loader { get; } = new();
 
-    internal IReadOnlyList<Action<ActorSystem, IActorRegistry>> ActorSetups => _actorSetups;
+    internal IReadOnlyList<Action<AkkaConfigurationBuilder, IServiceProvider>> AkkaSetups => _akkaSetups;
+
+    /// <summary>Checks run on the valid settings before the actor system starts; one that throws stops the host.</summary>
+    internal List<Action<IServiceProvider, DispatchSettings>> StartChecks => _startChecks;
 
     /// <summary>Adds the user's HOCON file (read at start; a later file wins over an earlier one).</summary>
     /// <param name="path">The file path.</param>
@@ -112,12 +113,27 @@ public sealed class DispatchBuilder
         return this;
     }
 
-    /// <summary>Creates user actors once the system and the pipeline are up; register them for injection through the registry.</summary>
-    /// <param name="setup">Called once at start with the system and the registry.</param>
+    /// <summary>
+    /// Creates user actors once the system and the pipeline are up (Akka.Hosting's <c>WithActors</c>); the
+    /// <see cref="DispatchActor"/> is already in the registry, and actors registered here are injected as
+    /// <see cref="IRequiredActor{TActor}"/>.
+    /// </summary>
+    /// <param name="setup">Called once at start with the system and Akka.Hosting's registry.</param>
     public DispatchBuilder WithActors(Action<ActorSystem, IActorRegistry> setup)
     {
         ArgumentNullException.ThrowIfNull(setup);
-        _actorSetups.Add(setup);
+        return ConfigureAkka((akka, _) => akka.WithActors(setup));
+    }
+
+    /// <summary>
+    /// Configures the actor system further with Akka.Hosting (HOCON, extensions, actors, other plugins), after
+    /// Dispatch has added itself; called when the system is created.
+    /// </summary>
+    /// <param name="configure">Called with Akka.Hosting's builder and the host's services.</param>
+    public DispatchBuilder ConfigureAkka(Action<AkkaConfigurationBuilder, IServiceProvider> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        _akkaSetups.Add(configure);
         return this;
     }
 

@@ -1,16 +1,16 @@
-using Dispatch.Actors;
+using System.Diagnostics.Metrics;
+using Akka.Hosting;
+using Dispatch.Core.Dispatching;
 using Dispatch.Hocon;
-using Dispatch.Hosting.Registry;
 using Dispatch.Hosting.Configuration;
 using Dispatch.Hosting.Lifecycle;
 using Dispatch.Hosting.Logging;
 using Dispatch.Hosting.Submission;
 using Dispatch.Hosting.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Serilog.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using Serilog;
 
 namespace Dispatch.Hosting.DependencyInjection;
 
@@ -18,10 +18,13 @@ namespace Dispatch.Hosting.DependencyInjection;
 public static class DispatchServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds a Dispatch node: configuration (reference.conf, the user's HOCON, <c>DISPATCH__…</c>
-    /// environment overrides) loaded and validated when the host starts, the actor system and the
-    /// pipeline as a hosted service that drains on stop, the actor registry (<see cref="IActorRegistry"/>,
-    /// <see cref="IRequiredActor{TKey}"/>), <see cref="ICallSubmitter"/>, Serilog and the <c>Dispatch</c> meter.
+    /// Adds a Dispatch node in one line: configuration (reference.conf, the user's HOCON, <c>DISPATCH__…</c>
+    /// environment overrides) loaded and validated when the host starts, then Akka.Hosting's
+    /// <c>AddAkka(SystemName, …)</c> with <see cref="DispatchHostingExtensions.WithDispatch(AkkaConfigurationBuilder, DispatchHostingOptions)"/>
+    /// (the <see cref="DispatchActor"/> in Akka.Hosting's <see cref="ActorRegistry"/>, injected as
+    /// <see cref="IRequiredActor{TActor}"/>; the drain in <c>CoordinatedShutdown</c>), <see cref="ICallSubmitter"/>,
+    /// <see cref="DispatchSettings"/>, Serilog (Akka's own events included, through Akka.Logger.Serilog) and the
+    /// <c>Dispatch</c> meter on OpenTelemetry's meter provider.
     /// </summary>
     /// <param name="services">The host's services.</param>
     /// <param name="configure">Configures the node.</param>
@@ -40,33 +43,48 @@ public static class DispatchServiceCollectionExtensions
 
         services.AddSingleton(builder);
         services.AddSingleton<DispatchSettings>(_ => builder.LoadSettings());
-        services.AddSingleton<IActorRegistry, ActorRegistry>();
-        services.AddSingleton(typeof(IRequiredActor<>), typeof(RequiredActor<>));
-        services.AddSingleton(sp => new DispatchMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton(sp => new DispatchMetrics(sp.GetService<IMeterFactory>()));
         services.AddSingleton<CallSubmitter>();
         services.AddSingleton<ICallSubmitter>(sp => sp.GetRequiredService<CallSubmitter>());
-        services.AddSingleton<DispatchHostedService>();
-        services.AddHostedService(sp => sp.GetRequiredService<DispatchHostedService>());
-        services.AddSingleton<ActorSystem>(sp => sp.GetRequiredService<DispatchHostedService>().System);
 
-        // Draining must fit in the host's stop budget, or the host would abandon calls mid-drain.
+        // Registered before AddAkka's hosted service, so a bad setting stops the host (named, with where it was
+        // written) before an actor system exists.
+        services.AddHostedService(sp => new SettingsCheck(sp, builder));
+        services.AddAkka(builder.SystemName, (akka, sp) =>
+        {
+            var settings = sp.GetRequiredService<DispatchSettings>();
+            if (builder.UseSerilog) akka.WithDispatchSerilog(sp.GetRequiredService<ILogger>(), settings.Logging.Level);
+            else akka.ConfigureLoggers(loggers => loggers.ClearLoggers().AddLoggerFactory());
+            akka.WithDispatch(new DispatchHostingOptions
+            {
+                Settings = settings,
+                Dependencies = builder.Dependencies,
+                StatusPollInterval = builder.StatusPollInterval,
+            });
+            foreach (var setup in builder.AkkaSetups) setup(akka, sp);
+        });
+
+        // The drain runs inside the host's stop budget, or the host would abandon calls mid-drain.
         services.AddOptions<HostOptions>().Configure<IServiceProvider>((options, sp) =>
         {
-            if (TryGetSettings(sp) is { } settings && options.ShutdownTimeout < settings.Shutdown.DrainTimeout + DispatchHostedService.StopMargin)
-                options.ShutdownTimeout = settings.Shutdown.DrainTimeout + DispatchHostedService.StopMargin;
+            if (TryGetSettings(sp) is { } settings && options.ShutdownTimeout < settings.Shutdown.DrainTimeout + DispatchShutdown.StopMargin)
+                options.ShutdownTimeout = settings.Shutdown.DrainTimeout + DispatchShutdown.StopMargin;
         });
+
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(DispatchMetrics.MeterName));
 
         if (builder.UseSerilog)
         {
-            services.RemoveAll<ILoggerProvider>();
-            services.AddSingleton<ILoggerProvider>(sp =>
-            {
-                // A bad configuration must still be logged: fall back to default logging and let start-up report it.
-                var settings = TryGetSettings(sp);
-                var redactor = new SecretRedactor(settings is null ? [] : Secrets(settings, builder.Dependencies?.GetEnvironmentVariable ?? Environment.GetEnvironmentVariable));
-                var logger = DispatchSerilog.Create(settings?.Logging ?? new LoggingOptions(), redactor, builder.LogToConsole, builder.LogToStandardError);
-                return new SerilogLoggerProvider(logger, dispose: true);
-            });
+            // The host's own Serilog logger, not the static Log.Logger, so hosts in one process stay apart.
+            services.AddSerilog(
+                (sp, configuration) =>
+                {
+                    // A bad configuration must still be logged: fall back to the default level and let start-up report it.
+                    var settings = TryGetSettings(sp);
+                    var redactor = new SecretRedactor(settings is null ? [] : Secrets(settings, builder.Dependencies?.GetEnvironmentVariable ?? Environment.GetEnvironmentVariable));
+                    DispatchSerilog.Configure(configuration, settings?.Logging ?? new LoggingOptions(), redactor, builder.LogToConsole, builder.LogToStandardError);
+                },
+                preserveStaticLogger: true);
         }
 
         return services;

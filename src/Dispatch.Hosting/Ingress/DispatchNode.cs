@@ -9,15 +9,20 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
 
 namespace Dispatch.Hosting.Ingress;
 
 /// <summary>
 /// A node: the Dispatch host plus the HTTP ingress on <c>dispatch.ingress.bind</c>:<c>port</c>
-/// (always served by a node, whatever <c>dispatch.ingress.enabled</c> says).
+/// (always served by a node, whatever <c>dispatch.ingress.enabled</c> says): <c>POST /v1/calls</c>,
+/// <c>GET /v1/status</c> and <c>GET /metrics</c> (Prometheus text), all behind the bearer token.
 /// </summary>
 public static partial class DispatchNode
 {
+    /// <summary>Shorter tokens are guessable enough to matter once other machines can try them.</summary>
+    private const int RemoteTokenLength = 16;
+
     /// <summary>Builds a node; start it with <c>RunAsync</c> or <c>StartAsync</c>.</summary>
     /// <param name="configure">Configures Dispatch (files, overrides, actors).</param>
     /// <param name="args">Host arguments, if any.</param>
@@ -29,7 +34,11 @@ public static partial class DispatchNode
         {
             configure(d);
             d.Override("dispatch.ingress.enabled", "true", "dispatch node");
+
+            // A node without its token must not start rather than answer every caller 401.
+            d.StartChecks.Add((services, settings) => CheckToken(services, settings));
         });
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPrometheusExporter());
 
         // Listen where the settings say. The server's options are read when the app is built, before
         // start-up validates the settings; invalid settings configure nothing here and stop the start.
@@ -39,12 +48,9 @@ public static partial class DispatchNode
                 kestrel.Listen(address, settings.Ingress.Port);
         });
 
-        // Registered after AddDispatch, so it runs once the settings are known to be valid: a node
-        // without its token must not start rather than answer every caller 401.
-        builder.Services.AddHostedService(sp => new TokenCheck(sp, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Dispatch.Ingress")));
-
         var app = builder.Build();
         app.MapDispatchIngress(() => IngressToken(app.Services));
+        app.MapDispatchMetrics(() => IngressToken(app.Services));
         return app;
     }
 
@@ -68,30 +74,19 @@ public static partial class DispatchNode
     }
 
     /// <summary>Stops a node without its token from starting, and warns when the ingress is open to other machines.</summary>
-    private sealed partial class TokenCheck(IServiceProvider services, ILogger log) : Microsoft.Extensions.Hosting.IHostedService
+    private static void CheckToken(IServiceProvider services, DispatchSettings settings)
     {
-        /// <summary>Shorter tokens are guessable enough to matter once other machines can try them.</summary>
-        private const int RemoteTokenLength = 16;
-
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            var token = IngressToken(services);
-            var ingress = services.GetRequiredService<DispatchSettings>().Ingress;
-            if (ingress.AcceptsRemoteCallers)
-            {
-                LogOpenToOtherMachines(ingress.Bind, ingress.Port);
-                if (token.Length < RemoteTokenLength) LogShortToken(ingress.TokenEnv, RemoteTokenLength);
-            }
-
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        [LoggerMessage(Level = LogLevel.Warning, Message = "The ingress listens on {Bind}:{Port} and accepts callers from other machines with the bearer token, over plain HTTP: keep the node on a private network or behind a TLS proxy")]
-        private partial void LogOpenToOtherMachines(string bind, int port);
-
-        [LoggerMessage(Level = LogLevel.Warning, Message = "The ingress token in {TokenEnv} is shorter than {Length} characters; other machines can reach the ingress, so use a long random token")]
-        private partial void LogShortToken(string tokenEnv, int length);
+        var token = IngressToken(services);
+        var ingress = settings.Ingress;
+        if (!ingress.AcceptsRemoteCallers) return;
+        var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("Dispatch.Ingress");
+        LogOpenToOtherMachines(log, ingress.Bind, ingress.Port);
+        if (token.Length < RemoteTokenLength) LogShortToken(log, ingress.TokenEnv, RemoteTokenLength);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The ingress listens on {Bind}:{Port} and accepts callers from other machines with the bearer token, over plain HTTP: keep the node on a private network or behind a TLS proxy")]
+    private static partial void LogOpenToOtherMachines(ILogger logger, string bind, int port);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The ingress token in {TokenEnv} is shorter than {Length} characters; other machines can reach the ingress, so use a long random token")]
+    private static partial void LogShortToken(ILogger logger, string tokenEnv, int length);
 }

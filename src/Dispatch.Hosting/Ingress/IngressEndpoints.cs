@@ -2,11 +2,11 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Dispatch.Actors;
+using Akka.Actor;
+using Akka.Hosting;
 using Dispatch.Core.Dispatching;
 using Dispatch.Core.Protocol;
 using Dispatch.Hosting.Configuration;
-using Dispatch.Hosting.Registry;
 using Dispatch.Hosting.Submission;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -16,9 +16,10 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Dispatch.Hosting.Ingress;
 
 /// <summary>
-/// The HTTP ingress: <c>POST /v1/calls</c> (one call's JSON in, its result's JSON out) and
-/// <c>GET /v1/status</c>. Every request needs <c>Authorization: Bearer &lt;token&gt;</c> with the token
-/// from <c>dispatch.ingress.token-env</c> (401 otherwise). Callers from other machines are answered 403
+/// The HTTP ingress: <c>POST /v1/calls</c> (one call's JSON in, its result's JSON out),
+/// <c>GET /v1/status</c> and <c>GET /metrics</c> (the <c>Dispatch</c> meter in Prometheus text format).
+/// Every request needs <c>Authorization: Bearer &lt;token&gt;</c> with the token from
+/// <c>dispatch.ingress.token-env</c> (401 otherwise). Callers from other machines are answered 403
 /// unless <c>dispatch.ingress.bind</c> is a non-loopback address, which opts into them (still with the token).
 /// </summary>
 public static class IngressEndpoints
@@ -30,28 +31,39 @@ public static class IngressEndpoints
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    /// <summary>Maps the ingress routes.</summary>
+    /// <summary>The path the metrics are served at.</summary>
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>Maps the ingress routes <c>POST /v1/calls</c> and <c>GET /v1/status</c>.</summary>
     /// <param name="routes">The web application.</param>
     /// <param name="token">Returns the bearer token callers must send; read on the first request.</param>
     public static IEndpointRouteBuilder MapDispatchIngress(this IEndpointRouteBuilder routes, Func<string> token)
     {
         ArgumentNullException.ThrowIfNull(routes);
         ArgumentNullException.ThrowIfNull(token);
-        var expected = new Lazy<byte[]>(() => Encoding.UTF8.GetBytes("Bearer " + token()));
-        var group = routes.MapGroup("/v1").AddEndpointFilter(async (context, next) =>
-        {
-            var http = context.HttpContext;
-            var ingress = http.RequestServices.GetRequiredService<DispatchSettings>().Ingress;
-            if (!Admits(http.Connection.RemoteIpAddress, ingress))
-                return Results.Json(new { error = $"the ingress accepts calls from this machine only ({IngressOptions.Path}.bind is a loopback address)" }, JsonOptions, statusCode: StatusCodes.Status403Forbidden);
-            var given = Encoding.UTF8.GetBytes(http.Request.Headers.Authorization.ToString());
-            if (!CryptographicOperations.FixedTimeEquals(given, expected.Value))
-                return Results.Json(new { error = "missing or wrong bearer token" }, JsonOptions, statusCode: StatusCodes.Status401Unauthorized);
-            return await next(context);
-        });
-
+        var gate = new Gate(token);
+        var group = routes.MapGroup("/v1").AddEndpointFilter(async (context, next) => gate.Refusal(context.HttpContext) ?? await next(context));
         group.MapPost("/calls", PostCall);
         group.MapGet("/status", GetStatus);
+        return routes;
+    }
+
+    /// <summary>
+    /// Maps <c>GET /metrics</c>: OpenTelemetry's Prometheus scraping endpoint (the host must add the Prometheus
+    /// exporter to its meter provider), behind the same bearer token and loopback rule as the ingress routes.
+    /// </summary>
+    /// <param name="routes">The web application.</param>
+    /// <param name="token">Returns the bearer token callers must send; read on the first request.</param>
+    public static IEndpointRouteBuilder MapDispatchMetrics(this IEndpointRouteBuilder routes, Func<string> token)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
+        ArgumentNullException.ThrowIfNull(token);
+        var gate = new Gate(token);
+        routes.MapPrometheusScrapingEndpoint(MetricsPath, meterProvider: null, configureBranchedPipeline: branch => branch.Use(async (http, next) =>
+        {
+            if (gate.Refusal(http) is { } refusal) await refusal.ExecuteAsync(http);
+            else await next(http);
+        }), optionsName: null);
         return routes;
     }
 
@@ -59,23 +71,40 @@ public static class IngressEndpoints
     internal static bool Admits(IPAddress? remote, IngressOptions ingress) =>
         remote is null || IPAddress.IsLoopback(remote) || ingress.AcceptsRemoteCallers;
 
-    private static async Task<IResult> PostCall(HttpContext http, ICallSubmitter submitter, DispatchSettings settings, DependencyInjection.DispatchBuilder node)
+    private static async Task<IResult> PostCall(HttpContext http, ICallSubmitter submitter, DispatchSettings settings, ActorSystem system)
     {
         string json;
         using (var reader = new StreamReader(http.Request.Body, Encoding.UTF8))
             json = await reader.ReadToEndAsync(http.RequestAborted);
 
-        var now = node.TimeProvider.GetUtcNow();
+        var now = system.Scheduler.Now;
         if (!IngressCallRequest.TryParse(json, settings.Dispatch.Endpoints.Keys.ToArray(), now, out var call, out var error))
             return Results.Json(new { error }, JsonOptions, statusCode: StatusCodes.Status400BadRequest);
 
         return Results.Json(await submitter.SubmitAsync(call!, http.RequestAborted), JsonOptions);
     }
 
-    private static async Task<IResult> GetStatus(HttpContext http, IActorRegistry registry)
+    private static async Task<IResult> GetStatus(HttpContext http, IRequiredActor<DispatchActor> required)
     {
-        var dispatch = await registry.GetAsync<DispatchActor>(http.RequestAborted);
+        var dispatch = await required.GetAsync(http.RequestAborted);
         var status = await dispatch.Ask<DispatchStatus>(new GetStatus(), TimeSpan.FromSeconds(10), http.RequestAborted);
         return Results.Json(status, JsonOptions);
+    }
+
+    /// <summary>Admits a request, or says why not: from another machine to a loopback-bound node (403), or without the token (401).</summary>
+    private sealed class Gate(Func<string> token)
+    {
+        private readonly Lazy<byte[]> _expected = new(() => Encoding.UTF8.GetBytes("Bearer " + token()));
+
+        public IResult? Refusal(HttpContext http)
+        {
+            var ingress = http.RequestServices.GetRequiredService<DispatchSettings>().Ingress;
+            if (!Admits(http.Connection.RemoteIpAddress, ingress))
+                return Results.Json(new { error = $"the ingress accepts calls from this machine only ({IngressOptions.Path}.bind is a loopback address)" }, JsonOptions, statusCode: StatusCodes.Status403Forbidden);
+            var given = Encoding.UTF8.GetBytes(http.Request.Headers.Authorization.ToString());
+            return CryptographicOperations.FixedTimeEquals(given, _expected.Value)
+                ? null
+                : Results.Json(new { error = "missing or wrong bearer token" }, JsonOptions, statusCode: StatusCodes.Status401Unauthorized);
+        }
     }
 }

@@ -18,11 +18,21 @@ public static class DispatchSerilog
     /// <param name="redactor">Secrets to mask.</param>
     /// <param name="console">Whether to write to the console at all.</param>
     /// <param name="consoleToStandardError">Whether console output goes to standard error (keeps standard output for a command's own output).</param>
-    public static Serilog.Core.Logger Create(LoggingOptions options, SecretRedactor redactor, bool console = true, bool consoleToStandardError = false)
+    public static Serilog.Core.Logger Create(LoggingOptions options, SecretRedactor redactor, bool console = true, bool consoleToStandardError = false) =>
+        Configure(new LoggerConfiguration(), options, redactor, console, consoleToStandardError).CreateLogger();
+
+    /// <summary>Configures <paramref name="configuration"/> as <see cref="Create"/> does (e.g. inside Serilog.Extensions.Hosting's <c>AddSerilog</c>).</summary>
+    /// <param name="configuration">The configuration to add levels and sinks to.</param>
+    /// <param name="options">Level and file.</param>
+    /// <param name="redactor">Secrets to mask.</param>
+    /// <param name="console">Whether to write to the console at all.</param>
+    /// <param name="consoleToStandardError">Whether console output goes to standard error.</param>
+    public static LoggerConfiguration Configure(LoggerConfiguration configuration, LoggingOptions options, SecretRedactor redactor, bool console = true, bool consoleToStandardError = false)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(options);
         var level = ToSerilog(options.Level);
-        var configuration = new LoggerConfiguration()
+        configuration = configuration
             .MinimumLevel.Is(level)
             // The framework's own chatter (Kestrel, hosting) only when something is wrong or asked for.
             .MinimumLevel.Override("Microsoft", level > LogEventLevel.Warning ? level : LogEventLevel.Warning)
@@ -45,7 +55,7 @@ public static class DispatchSerilog
                 shared: true);
         }
 
-        return configuration.CreateLogger();
+        return configuration;
     }
 
     internal static LogEventLevel ToSerilog(LogLevelSetting level) => level switch

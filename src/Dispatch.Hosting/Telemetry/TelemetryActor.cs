@@ -1,4 +1,4 @@
-using Dispatch.Actors;
+using Akka.Actor;
 using Dispatch.Core.Protocol;
 using Microsoft.Extensions.Logging;
 
@@ -42,13 +42,13 @@ public sealed class TelemetryActor : ReceiveActor, IWithTimers
     /// <param name="logger">The logger.</param>
     /// <param name="pollInterval">How often the status is polled.</param>
     public static Props Props(IActorRef dispatch, DispatchMetrics metrics, ILogger logger, TimeSpan pollInterval) =>
-        Actors.Props.Create(() => new TelemetryActor(dispatch, metrics, logger, pollInterval));
+        Akka.Actor.Props.Create(() => new TelemetryActor(dispatch, metrics, logger, pollInterval));
 
     /// <inheritdoc />
     protected override void PreStart()
     {
-        Context.System.EventStream.Subscribe<CallFinished>(Self);
-        Context.System.EventStream.Subscribe<BreakerStateChanged>(Self);
+        Context.System.EventStream.Subscribe(Self, typeof(CallFinished));
+        Context.System.EventStream.Subscribe(Self, typeof(BreakerStateChanged));
         Timers.StartPeriodicTimer(nameof(Poll), Poll.Instance, TimeSpan.Zero, _pollInterval);
     }
 
