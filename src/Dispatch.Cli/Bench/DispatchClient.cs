@@ -1,4 +1,5 @@
-using Dispatch.Actors;
+using Akka.Actor;
+using Akka.Configuration;
 using Dispatch.Core.Breaker;
 using Dispatch.Core.Dispatching;
 using Dispatch.Core.Execution;
@@ -19,6 +20,14 @@ internal sealed class DispatchClient : IBenchClient
     /// <summary>The endpoint's name in the configuration.</summary>
     public const string Endpoint = "bench";
 
+    /// <summary>Akka's defaults, without the dead-letter and info logging a benchmark does not want on its console.</summary>
+    private static readonly Config Quiet = ConfigurationFactory.ParseString("""
+        akka.log-dead-letters = off
+        akka.log-dead-letters-during-shutdown = off
+        akka.loglevel = WARNING
+        akka.stdout-loglevel = WARNING
+        """);
+
     private readonly ActorSystem _system;
     private readonly IActorRef _dispatch;
 
@@ -28,7 +37,7 @@ internal sealed class DispatchClient : IBenchClient
     /// <param name="onBreakerChange">Told the breaker's new state ("Open", "HalfOpen", "Closed").</param>
     public DispatchClient(Uri baseAddress, ClientProfile profile, Action<string>? onBreakerChange = null)
     {
-        _system = ActorSystem.Create("bench", new ActorSystemSettings { LogDeadLetters = false });
+        _system = ActorSystem.Create("bench", Quiet);
         var endpoint = new EndpointOptions(Endpoint, baseAddress.GetLeftPart(UriPartial.Authority))
         {
             Path = Workload.Path,
@@ -52,7 +61,7 @@ internal sealed class DispatchClient : IBenchClient
         if (onBreakerChange is not null)
         {
             var watcher = _system.ActorOf(Props.Create(() => new BreakerWatcher(onBreakerChange)), "breaker-watcher");
-            _system.EventStream.Subscribe<BreakerStateChanged>(watcher);
+            _system.EventStream.Subscribe(watcher, typeof(BreakerStateChanged));
         }
     }
 

@@ -2,7 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Dispatch.Actors;
+using Akka.Actor;
+using Akka.Hosting;
 using Dispatch.Cli.Commands;
 using Dispatch.Core.Dispatching;
 using Dispatch.Core.Protocol;
@@ -11,7 +12,6 @@ using Dispatch.FakeUpstream.Faults;
 using Dispatch.FakeUpstream.Latency;
 using Dispatch.FakeUpstream.RateLimiting;
 using Dispatch.Hosting.DependencyInjection;
-using Dispatch.Hosting.Registry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Spectre.Console;
@@ -82,7 +82,7 @@ internal static class DemoCommand
         });
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);
-        var dispatch = host.Services.GetRequiredService<IActorRegistry>().Get<DispatchActor>();
+        var dispatch = host.Services.GetRequiredService<IRequiredActor<DispatchActor>>().ActorRef;
 
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
             $"[bold]dispatch demo[/]: {calls} chat calls at once to a fake provider at {upstream.BaseUrl} allowing {requestsPerWindow} requests per {Window.TotalSeconds:0} s, with 80-350 ms latency and {faultRate:P0} server errors."));

@@ -1,12 +1,12 @@
 using System.Diagnostics;
-using Dispatch.Actors;
+using Akka.Actor;
+using Akka.Hosting;
 using Dispatch.Core.Dispatching;
 using Dispatch.Core.Options;
 using Dispatch.Core.Protocol;
 using Dispatch.Hocon;
 using Dispatch.Hosting.Configuration;
 using Dispatch.Hosting.DependencyInjection;
-using Dispatch.Hosting.Registry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Spectre.Console;
@@ -72,7 +72,7 @@ internal static class BatchRun
         }
 
         var settings = host.Services.GetRequiredService<DispatchSettings>();
-        var dispatch = host.Services.GetRequiredService<IActorRegistry>().Get<DispatchActor>();
+        var dispatch = host.Services.GetRequiredService<IRequiredActor<DispatchActor>>().ActorRef;
         var stats = new RunStats(await InputReader.CountAsync(options.Input, cancellationToken));
         var clock = Stopwatch.StartNew();
         var errorsPath = ResultFiles.ErrorsPathFor(options.Output);
