@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Hosting;
+using Dispatch.Cli.Commands;
 using Dispatch.Core.Dispatching;
 using Dispatch.Core.Options;
 using Dispatch.Core.Protocol;
@@ -59,7 +60,11 @@ internal static class BatchRun
             configuration.Apply(d);
             d.LogToConsole = options.Verbose;
             d.LogToStandardError = true;
+            d.ConfigureAkka(CommandLifetime.WithoutClrExitHook);
         });
+
+        // Ctrl-C and SIGTERM are this command's (see Termination): it stops submitting first, then drains the node.
+        builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
         using var host = builder.Build();
         try
         {
