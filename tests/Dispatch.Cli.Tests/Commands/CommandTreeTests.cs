@@ -25,4 +25,16 @@ public sealed class CommandTreeTests
     {
         Assert.NotEmpty(CommandTree.Create().Parse(["run", "in.jsonl"]).Errors);
     }
+
+    [Fact]
+    public void A_parse_error_is_described_on_one_line_naming_the_command_and_the_flag()
+    {
+        var text = CommandTree.DescribeErrors(CommandTree.Create().Parse(["bench", "--scenario", "nope"]));
+
+        Assert.StartsWith("dispatch bench: ", text, StringComparison.Ordinal);
+        Assert.Contains("'nope'", text, StringComparison.Ordinal);
+        Assert.Contains("'overhead'", text, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', text);
+        Assert.DoesNotContain('\t', text);
+    }
 }
