@@ -1,4 +1,4 @@
-using Dispatch.Actors;
+using Akka.Actor;
 using Dispatch.Core.Protocol;
 using Dispatch.Core.RateLimiting;
 using Dispatch.Core.Queue;
