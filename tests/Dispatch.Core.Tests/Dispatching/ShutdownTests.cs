@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.TestKit;
+using Dispatch.Core.Dispatching;
 using Dispatch.Core.Protocol;
 using Xunit.Abstractions;
 
@@ -51,6 +52,27 @@ public class ShutdownTests(ITestOutputHelper output) : DispatchSpec(output)
         Assert.Equal(CallStatus.Cancelled, result.Status);
     }
 
+    [Fact]
+    public async Task Calls_still_in_the_mailbox_when_dispatch_stops_are_answered_cancelled_by_the_dead_letter_rescuer()
+    {
+        // Dispatch is held in its PreStart (the rescuer is already subscribed), so the calls told meanwhile wait in its mailbox;
+        // the stop is a system message, handled first, so they are never processed and become dead letters.
+        var random = new GatedRandom();
+        var props = DispatchActor.Props(Options(), Dependencies() with { Random = random });
+        var owner = Sys.ActorOf(Props.Create(() => new Owner(props)), "owner");
+        Assert.True(await random.Entered.WaitAsync(TimeSpan.FromSeconds(10)), "dispatch never started");
+        var dispatch = await owner.Ask<IActorRef>(Owner.GetChild.Instance).WaitAsync(TimeSpan.FromSeconds(10));
+        var caller = CreateTestProbe();
+        for (var i = 0; i < 3; i++) dispatch.Tell(Call($"c{i}"), caller.Ref);
+
+        await owner.Ask<Owner.ChildStopping>(Owner.StopChild.Instance).WaitAsync(TimeSpan.FromSeconds(10));
+        random.Open();
+
+        var results = ExactlyOneResultEach(caller, 3, TimeSpan.FromSeconds(20));
+        Assert.All(results, r => Assert.Equal((CallStatus.Cancelled, "Dispatch stopped before the call was processed"), (r.Status, r.ErrorMessage)));
+        Assert.Equal(0, Upstream.Counters.RequestsReceived);
+    }
+
     /// <summary>Two calls the upstream never answers in flight, three queued behind them; every result goes to the returned probe.</summary>
     private async Task<(IActorRef Dispatch, TestProbe Caller)> Loaded()
     {
@@ -67,5 +89,58 @@ public class ShutdownTests(ITestOutputHelper output) : DispatchSpec(output)
     {
         var results = ExactlyOneResultEach(caller, InFlight + Queued, TimeSpan.FromSeconds(20));
         Assert.All(results, r => Assert.Equal(CallStatus.Cancelled, r.Status));
+    }
+
+    /// <summary>A Random whose first draw waits until <see cref="Open"/>: it holds the DispatchActor in its PreStart.</summary>
+    private sealed class GatedRandom : Random
+    {
+        private readonly ManualResetEventSlim _open = new();
+        private int _draws;
+
+        public SemaphoreSlim Entered { get; } = new(0);
+
+        public void Open() => _open.Set();
+
+        public override int Next()
+        {
+            if (Interlocked.Increment(ref _draws) == 1)
+            {
+                Entered.Release();
+                _open.Wait(TimeSpan.FromSeconds(30));
+            }
+
+            return base.Next();
+        }
+    }
+
+    /// <summary>The parent of a DispatchActor, so the test can stop it with a system message at a known moment.</summary>
+    private sealed class Owner : ReceiveActor
+    {
+        public Owner(Props child)
+        {
+            var dispatch = Context.ActorOf(child, "dispatch");
+            Receive<GetChild>(_ => Sender.Tell(dispatch));
+            Receive<StopChild>(_ =>
+            {
+                // Context.Stop enqueues the child's Terminate before this returns.
+                Context.Stop(dispatch);
+                Sender.Tell(ChildStopping.Instance);
+            });
+        }
+
+        public sealed record GetChild
+        {
+            public static readonly GetChild Instance = new();
+        }
+
+        public sealed record StopChild
+        {
+            public static readonly StopChild Instance = new();
+        }
+
+        public sealed record ChildStopping
+        {
+            public static readonly ChildStopping Instance = new();
+        }
     }
 }
