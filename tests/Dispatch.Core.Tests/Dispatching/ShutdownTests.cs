@@ -73,6 +73,26 @@ public class ShutdownTests(ITestOutputHelper output) : DispatchSpec(output)
         Assert.Equal(0, Upstream.Counters.RequestsReceived);
     }
 
+    [Fact]
+    public async Task A_dead_call_is_answered_once_even_when_another_dispatch_s_path_is_a_prefix_of_its_own()
+    {
+        // "/user/own" is a prefix of "/user/owner/dispatch": only the stopped dispatch's rescuer may answer its calls.
+        Sys.ActorOf(DispatchActor.Props(Options(), Dependencies()), "own");
+        var random = new GatedRandom();
+        var props = DispatchActor.Props(Options(), Dependencies() with { Random = random });
+        var owner = Sys.ActorOf(Props.Create(() => new Owner(props)), "owner");
+        Assert.True(await random.Entered.WaitAsync(TimeSpan.FromSeconds(10)), "dispatch never started");
+        var dispatch = await owner.Ask<IActorRef>(Owner.GetChild.Instance).WaitAsync(TimeSpan.FromSeconds(10));
+        var caller = CreateTestProbe();
+        dispatch.Tell(Call("only"), caller.Ref);
+
+        await owner.Ask<Owner.ChildStopping>(Owner.StopChild.Instance).WaitAsync(TimeSpan.FromSeconds(10));
+        random.Open();
+
+        var result = Assert.Single(ExactlyOneResultEach(caller, 1, TimeSpan.FromSeconds(20)));
+        Assert.Equal(CallStatus.Cancelled, result.Status);
+    }
+
     /// <summary>Two calls the upstream never answers in flight, three queued behind them; every result goes to the returned probe.</summary>
     private async Task<(IActorRef Dispatch, TestProbe Caller)> Loaded()
     {
