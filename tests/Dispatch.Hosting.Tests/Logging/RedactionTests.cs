@@ -66,7 +66,8 @@ public sealed class RedactionTests
 
             await TestNode.Eventually(() => TestNode.ReadLines(directory).Any(l => l.Contains("akka-marker", StringComparison.Ordinal)), "the Akka log line reaches the file sink");
             var line = TestNode.ReadLines(directory).First(l => l.Contains("akka-marker", StringComparison.Ordinal));
-            Assert.Contains("careless actor logged the key " + SecretRedactor.Mask, line);
+            Assert.Contains("careless actor logged the key", line);
+            Assert.Contains(SecretRedactor.Mask, line);
             Assert.DoesNotContain("0123456789SECRET", line);
             Assert.Contains("\"SourceContext\":", line);
             await host.StopAsync();
