@@ -18,15 +18,17 @@ internal sealed class DeadLetterRescuer : ReceiveActor
         var prefix = dispatchPath.ToStringWithoutAddress();
         Receive<DeadLetter>(letter =>
         {
-            if (letter.Message is not APICalling call ||
-                !letter.Recipient.Path.ToStringWithoutAddress().StartsWith(prefix, StringComparison.Ordinal))
-                return;
+            if (letter.Message is not APICalling call || !IsWithin(letter.Recipient.Path.ToStringWithoutAddress(), prefix)) return;
 
             var replyTo = letter.Sender is null || letter.Sender.IsNobody() || ReferenceEquals(letter.Sender, Context.System.DeadLetters) ? null : letter.Sender;
             var result = APICallResult.Cancelled(call.CallId, "Dispatch stopped before the call was processed");
             FinalResult.Deliver(Context.System, call.Endpoint ?? "", replyTo, result, null);
         });
     }
+
+    /// <summary>Whether <paramref name="path"/> is the Dispatch actor or one of its descendants (not a sibling whose name starts the same).</summary>
+    private static bool IsWithin(string path, string prefix) =>
+        path.StartsWith(prefix, StringComparison.Ordinal) && (path.Length == prefix.Length || path[prefix.Length] == '/');
 
     /// <summary>Starts a rescuer for the Dispatch actor at <paramref name="dispatchPath"/>.</summary>
     public static void Start(ActorSystem system, ActorPath dispatchPath)

@@ -28,7 +28,7 @@ public sealed record DispatchDependencies
     /// <summary>
     /// Creates an endpoint's credit source; <see langword="null"/> (the default) uses a local
     /// <see cref="SlidingWindowLedger"/> over the endpoint's <c>rate-limit</c>. Cluster mode passes a
-    /// source backed by the shared Redis budget.
+    /// source that draws on the quota shared across the cluster.
     /// </summary>
     public Func<EndpointOptions, ICreditSource>? CreditSourceFactory { get; init; }
 

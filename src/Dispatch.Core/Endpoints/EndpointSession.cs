@@ -116,10 +116,10 @@ public sealed class EndpointSession : IDisposable
 
     /// <summary>
     /// Makes one HTTP attempt under a token source the caller owns (an executor reuses one for
-    /// all its attempts, so an attempt costs no token sources of its own). The source must use
-    /// this session's clock; it is armed here with the attempt timeout, and any cancellation of it
-    /// is reported as <see cref="ErrorKind.Timeout"/>: the owner cancels only attempts whose
-    /// outcome it no longer wants.
+    /// all its attempts, so an attempt costs no token sources of its own). The caller keeps the
+    /// attempt timeout (an executor on an actor timer) and cancels the source when it passes; any
+    /// cancellation of it is reported as <see cref="ErrorKind.Timeout"/>: the owner cancels
+    /// otherwise only attempts whose outcome it no longer wants.
     /// </summary>
     /// <param name="call">The call.</param>
     /// <param name="attempt">Cancels the attempt; reset it (<see cref="CancellationTokenSource.TryReset"/>) before the next.</param>
@@ -135,7 +135,6 @@ public sealed class EndpointSession : IDisposable
             return;
         }
 
-        attempt.CancelAfter(_options.AttemptTimeout);
         _ = SendCoreAsync(call, attempt.Token, CancellationToken.None, onFinished, state);
     }
 

@@ -104,7 +104,7 @@ internal sealed partial class EndpointSupervisor : ReceiveActor, IWithTimers
         for (var i = 0; i < options.Executor.Concurrency; i++)
         {
             var seed = _random.Next();
-            Context.ActorOf(Props.Create(() => new ExecutorActor(options.Name, limiter, endpoint, session, gate, options.Retry, seed, time)), $"executor-{i}");
+            Context.ActorOf(Props.Create(() => new ExecutorActor(options.Name, limiter, endpoint, session, gate, options.Retry, options.AttemptTimeout, seed)), $"executor-{i}");
         }
     }
 

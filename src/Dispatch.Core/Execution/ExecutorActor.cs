@@ -25,13 +25,14 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
 {
     private const string RetryKey = "retry";
     private const string DeadlineKey = "deadline";
+    private const string AttemptKey = "attempt";
 
     private readonly string _endpoint;
     private readonly IActorRef _limiter;
     private readonly IActorRef _endpointActor;
     private readonly SessionHolder _session;
     private readonly CreditGate _gate;
-    private readonly TimeProvider _time;
+    private readonly TimeSpan _attemptTimeout;
     private readonly ExecutionController _execution;
     private PendingCall? _call;
     private Stage _stage;
@@ -42,9 +43,9 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
     private CancellationTokenSource? _attempt;
     private bool _restarting;
 
-    public ExecutorActor(string endpoint, IActorRef limiter, IActorRef endpointActor, SessionHolder session, CreditGate gate, RetryOptions retry, int seed, TimeProvider time)
+    public ExecutorActor(string endpoint, IActorRef limiter, IActorRef endpointActor, SessionHolder session, CreditGate gate, RetryOptions retry, TimeSpan attemptTimeout, int seed)
     {
-        _time = time;
+        _attemptTimeout = attemptTimeout;
         _session = session;
         _gate = gate;
         _endpoint = endpoint;
@@ -55,6 +56,11 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
         Receive<CreditsGranted>(Granted);
         Receive<CreditsRefused>(Refused);
         Receive<AttemptFinished>(AttemptDone);
+        Receive<AttemptTimedOut>(timedOut =>
+        {
+            // The session reports the cancelled attempt as a timeout; its outcome comes back as usual.
+            if (timedOut.Ticket == _ticket && _stage == Stage.InFlight) _attempt?.Cancel();
+        });
         Receive<RetryDue>(due =>
         {
             if (due.Ticket != _ticket || _stage != Stage.BackingOff) return;
@@ -178,8 +184,10 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
         execution.AttemptStarted(Now);
         execution.Charge(tokens);
         _stage = Stage.InFlight;
-        // One source serves every attempt (reset after each); it carries the attempt timeout on the system's scheduler.
-        _attempt ??= new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        // One source serves every attempt (reset after each); the attempt timeout is an actor timer,
+        // so it follows the system's scheduler and a source without a timer of its own stays resettable.
+        _attempt ??= new CancellationTokenSource();
+        Timers.StartSingleTimer(AttemptKey, new AttemptTimedOut(_ticket), _attemptTimeout);
         var invoke = new Invoke(_call.Call, _ticket, _attempt, Self);
         if (_session.Session is { } session) EndpointActor.Start(session, invoke);
         else _endpointActor.Tell(invoke, Self);
@@ -195,6 +203,7 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
     {
         if (_call is null || finished.Ticket != _ticket || _stage != Stage.InFlight) return;
         _stage = Stage.Deciding;
+        Timers.Cancel(AttemptKey);
         if (_attempt is not null && !_attempt.TryReset())
         {
             _attempt.Dispose();
@@ -290,6 +299,7 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
 
         Timers.Cancel(RetryKey);
         Timers.Cancel(DeadlineKey);
+        Timers.Cancel(AttemptKey);
         _call = null;
         _stage = Stage.Idle;
         _ticket++;

@@ -8,7 +8,7 @@ namespace Dispatch.Core.Protocol;
 /// <para>
 /// <see cref="Payload"/> is the request body as raw JSON text rather than a parsed
 /// <c>JsonElement</c>: a string is immutable and owns its memory (a <c>JsonElement</c> dies
-/// with its <c>JsonDocument</c> unless cloned), any serializer and Redis carry it unchanged,
+/// with its <c>JsonDocument</c> unless cloned), any serializer (Akka.Remote's included) carries it unchanged,
 /// equal payloads compare and hash cheaply for the response cache, and the HTTP layer sends
 /// it as-is without re-serializing. It is validated where it is read (token estimation).
 /// </para>

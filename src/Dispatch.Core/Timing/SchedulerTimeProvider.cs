@@ -40,6 +40,13 @@ internal sealed class SchedulerTimeProvider(IScheduler scheduler) : TimeProvider
 
                 var scheduled = new Cancelable(scheduler);
                 var due = dueTime < TimeSpan.Zero ? TimeSpan.Zero : dueTime;
+                void Fire()
+                {
+                    // Not every scheduler honours the cancelable (TestScheduler's ScheduleOnce drops it):
+                    // a timer changed or disposed since must not fire for its old due time.
+                    if (!scheduled.IsCancellationRequested) callback(state);
+                }
+
                 if (period == Timeout.InfiniteTimeSpan || period == TimeSpan.Zero) scheduler.ScheduleOnce(due, Fire, scheduled);
                 else scheduler.ScheduleRepeatedly(due, period, Fire, scheduled);
                 _scheduled = scheduled;
@@ -62,7 +69,5 @@ internal sealed class SchedulerTimeProvider(IScheduler scheduler) : TimeProvider
             Dispose();
             return ValueTask.CompletedTask;
         }
-
-        private void Fire() => callback(state);
     }
 }

@@ -1,12 +1,12 @@
 using Dispatch.Core.Breaker;
 using Dispatch.Core.Protocol;
-using Dispatch.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Dispatch.Core.Tests.Breaker;
 
 public class CircuitBreakerControllerTests
 {
-    private readonly ManualTimeProvider _clock = new();
+    private readonly FakeTimeProvider _clock = new();
 
     private static CircuitBreakerController Breaker(int maxFailures = 3, int resetSeconds = 10, int maxResetSeconds = 35) =>
         new("openai-chat", new BreakerOptions

@@ -1,13 +1,13 @@
 using Dispatch.Core.Caching;
 using Dispatch.Core.Options;
 using Dispatch.Core.Protocol;
-using Dispatch.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Dispatch.Core.Tests.Caching;
 
 public class ResponseCacheTests
 {
-    private readonly ManualTimeProvider _clock = new();
+    private readonly FakeTimeProvider _clock = new();
 
     private static CacheKey Key(string payload = "{}") => new("e", "POST", "/v1", payload);
 

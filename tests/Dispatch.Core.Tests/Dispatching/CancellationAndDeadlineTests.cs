@@ -1,4 +1,4 @@
-using Dispatch.Actors;
+using Akka.Actor;
 using Dispatch.Core.Protocol;
 using Dispatch.Core.RateLimiting;
 using Xunit.Abstractions;
@@ -14,10 +14,10 @@ public class CancellationAndDeadlineTests(ITestOutputHelper output) : DispatchSp
     public async Task A_queued_call_whose_deadline_passes_is_answered_timed_out()
     {
         var dispatch = await OneExecutorBusy();
-        dispatch.Tell(Call("late") with { Deadline = Clock.GetUtcNow() + Second }, TestActor);
+        dispatch.Tell(Call("late") with { Deadline = SchedulerNow + Second }, TestActor);
         await StatusUntil(dispatch, s => s.QueueDepth == 1, "the call to be queued");
 
-        Clock.Advance(Second);
+        Advance(Second);
 
         var result = ExpectMsg<APICallResult>();
         Assert.Equal(("late", CallStatus.TimedOut), (result.CallId, result.Status));
@@ -45,10 +45,10 @@ public class CancellationAndDeadlineTests(ITestOutputHelper output) : DispatchSp
     public async Task A_call_waiting_for_credits_whose_deadline_passes_is_answered_timed_out()
     {
         var dispatch = await CreditsSpent();
-        dispatch.Tell(Call("late") with { Deadline = Clock.GetUtcNow() + Second }, TestActor);
+        dispatch.Tell(Call("late") with { Deadline = SchedulerNow + Second }, TestActor);
         await StatusUntil(dispatch, s => s.WaitingForCredits == 1, "the call to wait for credits");
 
-        Clock.Advance(Second);
+        Advance(Second);
 
         var result = ExpectMsg<APICallResult>();
         Assert.Equal(("late", CallStatus.TimedOut), (result.CallId, result.Status));
@@ -76,10 +76,10 @@ public class CancellationAndDeadlineTests(ITestOutputHelper output) : DispatchSp
     public async Task A_call_in_flight_whose_deadline_passes_is_answered_timed_out_and_its_request_aborted()
     {
         var dispatch = StartDispatch();
-        dispatch.Tell(Call("late", "timeout") with { Deadline = Clock.GetUtcNow() + Second }, TestActor);
+        dispatch.Tell(Call("late", "timeout") with { Deadline = SchedulerNow + Second }, TestActor);
         await Until(() => Upstream.Counters.ArrivalsOf("late") == 1, "the call to be in flight");
 
-        Clock.Advance(Second);
+        Advance(Second);
 
         var result = ExpectMsg<APICallResult>();
         Assert.Equal(("late", CallStatus.TimedOut), (result.CallId, result.Status));
@@ -107,7 +107,7 @@ public class CancellationAndDeadlineTests(ITestOutputHelper output) : DispatchSp
     {
         var dispatch = StartDispatch();
 
-        var result = await Send(dispatch, Call("stale") with { Deadline = Clock.GetUtcNow() });
+        var result = await Send(dispatch, Call("stale") with { Deadline = SchedulerNow });
 
         Assert.Equal(CallStatus.TimedOut, result.Status);
         Assert.Equal(0, Upstream.Counters.RequestsReceived);

@@ -1,4 +1,4 @@
-using Dispatch.Actors;
+using Akka.Actor;
 using Dispatch.Core.Protocol;
 using Dispatch.Core.RateLimiting;
 using Dispatch.Core.Queue;
@@ -46,6 +46,20 @@ public class DispatchActorTests(ITestOutputHelper output) : DispatchSpec(output)
         var published = finished.ExpectMsg<CallFinished>(TimeSpan.FromSeconds(10));
         Assert.Equal(Api, published.Endpoint);
         Assert.Equal(CallStatus.Completed, published.Result.Status);
+    }
+
+    [Fact]
+    public void A_users_own_actor_that_tells_a_call_gets_exactly_one_result_back_to_itself()
+    {
+        var dispatch = StartDispatch();
+        var reports = CreateTestProbe();
+
+        Sys.ActorOf(Props.Create(() => new Caller(dispatch, Call("c1"), reports.Ref)), "caller");
+
+        var result = reports.ExpectMsg<APICallResult>(TimeSpan.FromSeconds(10));
+        Assert.Equal(("c1", CallStatus.Completed), (result.CallId, result.Status));
+        reports.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Assert.Equal(1, Upstream.Counters.ArrivalsOf("c1"));
     }
 
     [Fact]
@@ -109,5 +123,21 @@ public class DispatchActorTests(ITestOutputHelper output) : DispatchSpec(output)
         Assert.Equal(9, status.RequestCreditsLeft);
         Assert.Equal(BreakerState.Closed, status.Breaker);
         Assert.Equal(1, status.Counters.Completed);
+    }
+
+    /// <summary>A plain Akka actor of the user's: it Tells a call to Dispatch as itself, and reports each result its own mailbox receives.</summary>
+    private sealed class Caller : ReceiveActor
+    {
+        private readonly IActorRef _dispatch;
+        private readonly APICalling _call;
+
+        public Caller(IActorRef dispatch, APICalling call, IActorRef reports)
+        {
+            _dispatch = dispatch;
+            _call = call;
+            Receive<APICallResult>(result => reports.Tell(result, Self));
+        }
+
+        protected override void PreStart() => _dispatch.Tell(_call, Self);
     }
 }

@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
-using Dispatch.Actors;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.TestKit;
+using Akka.TestKit.Xunit2;
 using Dispatch.Core.Breaker;
 using Dispatch.Core.Dispatching;
 using Dispatch.Core.Endpoints;
@@ -7,23 +10,29 @@ using Dispatch.Core.Options;
 using Dispatch.Core.Protocol;
 using Dispatch.Core.RateLimiting;
 using Dispatch.Core.Retry;
+using Dispatch.Core.Timing;
 using Dispatch.FakeUpstream;
-using Dispatch.Testing;
 using Xunit.Abstractions;
 using UpstreamLimits = Dispatch.FakeUpstream.RateLimiting.RateLimitOptions;
 
 namespace Dispatch.Core.Tests.Dispatching;
 
 /// <summary>
-/// The base of the actor-level specs: an actor system and a fake upstream on loopback sharing
-/// one virtual clock, an endpoint pointing at it, and helpers to make calls and read results.
+/// The base of the actor-level specs: an actor system on Akka's <see cref="TestScheduler"/> and a
+/// fake upstream on loopback whose clock is that scheduler, an endpoint pointing at it, and
+/// helpers to make calls and read results. Virtual time moves only in <see cref="Advance"/>;
+/// every wait for something to happen is real time (Ask and the TestKit's expectations).
 /// </summary>
 public abstract class DispatchSpec : TestKit, IAsyncLifetime
 {
     protected const string Api = "api";
 
+    private const string VirtualTimeConfig = """akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit" """;
+
+    /// <param name="output">Where the actor system logs.</param>
+    /// <param name="virtualTime">Whether time is the TestScheduler's (moved by <see cref="Advance"/>) or the machine's.</param>
     protected DispatchSpec(ITestOutputHelper output, bool virtualTime = true)
-        : base(ActorSystemSettings.Default with { TimeProvider = virtualTime ? new ManualTimeProvider() : TimeProvider.System }, output)
+        : base(virtualTime ? ConfigurationFactory.ParseString(VirtualTimeConfig) : Config.Empty, output: output)
     {
     }
 
@@ -35,13 +44,17 @@ public abstract class DispatchSpec : TestKit, IAsyncLifetime
     /// <summary>Limits the upstream starts with.</summary>
     protected virtual UpstreamLimits UpstreamLimits => UpstreamLimits.Unlimited;
 
+    /// <summary>The actor system's clock (the TestScheduler's virtual time), which is also the upstream's.</summary>
+    protected DateTimeOffset SchedulerNow => Sys.Scheduler.Now;
+
     /// <summary>Upstream options beyond limits and clock.</summary>
     protected virtual FakeUpstreamOptions ConfigureUpstream(FakeUpstreamOptions options) => options;
 
     public virtual async Task InitializeAsync() =>
         Upstream = await FakeUpstreamServer.StartAsync(ConfigureUpstream(new FakeUpstreamOptions
         {
-            TimeProvider = Sys.Settings.TimeProvider,
+            // The upstream's windows and Retry-After dates follow the same (virtual) time as the actors.
+            TimeProvider = new SchedulerTimeProvider(Sys.Scheduler),
             Limits = UpstreamLimits,
             RandomSeed = 7,
             ShutdownTimeout = TimeSpan.FromSeconds(1),
@@ -52,6 +65,9 @@ public abstract class DispatchSpec : TestKit, IAsyncLifetime
         await Sys.Terminate().WaitAsync(TimeSpan.FromSeconds(10));
         await Upstream.DisposeAsync();
     }
+
+    /// <summary>Moves virtual time forward, for the actors and the upstream alike; timers due by then fire.</summary>
+    protected void Advance(TimeSpan by) => ((TestScheduler)Sys.Scheduler).Advance(by);
 
     /// <summary>An endpoint on the upstream's echo route: unlimited, 4 executors, quick retries without jitter, a breaker that needs many failures.</summary>
     protected EndpointOptions Endpoint(Func<EndpointOptions, EndpointOptions>? configure = null)
@@ -67,14 +83,19 @@ public abstract class DispatchSpec : TestKit, IAsyncLifetime
         return configure is null ? endpoint : configure(endpoint);
     }
 
-    /// <summary>A DispatchActor over <paramref name="endpoints"/> (default: <see cref="Endpoint"/>).</summary>
-    protected IActorRef StartDispatch(params EndpointOptions[] endpoints)
+    /// <summary>Dispatch options over <paramref name="endpoints"/> (default: <see cref="Endpoint"/>).</summary>
+    protected DispatchOptions Options(params EndpointOptions[] endpoints)
     {
         if (endpoints.Length == 0) endpoints = [Endpoint()];
-        var options = new DispatchOptions { Endpoints = endpoints.ToDictionary(e => e.Name, StringComparer.Ordinal) };
-        var dependencies = new DispatchDependencies { Random = new Random(42), SessionOpened = Sessions.Enqueue };
-        return Sys.ActorOf(DispatchActor.Props(options, dependencies), "dispatch");
+        return new DispatchOptions { Endpoints = endpoints.ToDictionary(e => e.Name, StringComparer.Ordinal) };
     }
+
+    /// <summary>Seeded randomness, and every session recorded in <see cref="Sessions"/>.</summary>
+    protected DispatchDependencies Dependencies() => new() { Random = new Random(42), SessionOpened = Sessions.Enqueue };
+
+    /// <summary>A DispatchActor over <paramref name="endpoints"/> (default: <see cref="Endpoint"/>).</summary>
+    protected IActorRef StartDispatch(params EndpointOptions[] endpoints) =>
+        Sys.ActorOf(DispatchActor.Props(Options(endpoints), Dependencies()), "dispatch");
 
     /// <summary>A call the upstream counts by id, optionally with a fault script for its arrivals (e.g. <c>500,ok</c>).</summary>
     protected static APICalling Call(string id, string? faults = null, string endpoint = Api)
@@ -84,62 +105,49 @@ public abstract class DispatchSpec : TestKit, IAsyncLifetime
         return new APICalling(id, endpoint, "{\"text\":\"hi\"}") { Headers = headers, RequiredTokens = 1 };
     }
 
-    /// <summary>A collector of results, to use as the sender of calls or an event subscriber.</summary>
-    protected ResultCollector NewCollector() => new(Sys.DeadLetters.Path.Child("collector-" + Guid.NewGuid().ToString("N")));
-
     /// <summary>A probe subscribed to events of <typeparamref name="T"/>.</summary>
     protected TestProbe Subscribe<T>()
     {
         var probe = CreateTestProbe();
-        Sys.EventStream.Subscribe<T>(probe.Ref);
+        Sys.EventStream.Subscribe(probe.Ref, typeof(T));
         return probe;
+    }
+
+    /// <summary>
+    /// Receives <paramref name="count"/> results on <paramref name="caller"/> (a probe used as the
+    /// sender of calls) and checks that no further one follows: exactly one per call id.
+    /// </summary>
+    protected static IReadOnlyList<APICallResult> ExactlyOneResultEach(TestProbe caller, int count, TimeSpan max)
+    {
+        var results = caller.ReceiveN(count, max).Select(m => Assert.IsType<APICallResult>(m)).ToList();
+        caller.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Assert.Equal(count, results.Select(r => r.CallId).Distinct(StringComparer.Ordinal).Count());
+        return results;
     }
 
     /// <summary>Waits (real time, polling) until <paramref name="condition"/> holds.</summary>
     protected Task Until(Func<bool> condition, string what, int seconds = 10) =>
         AwaitConditionAsync(condition, TimeSpan.FromSeconds(seconds), TimeSpan.FromMilliseconds(2), what);
 
-    /// <summary>Asks for a call's result; the ask itself has no timeout (virtual time would expire it), the wait is real time.</summary>
+    /// <summary>Asks for a call's result; the ask itself has no timeout (Ask's timeout is real time anyway), the wait is real time.</summary>
     protected static Task<APICallResult> Send(IActorRef dispatch, APICalling call) =>
         dispatch.Ask<APICallResult>(call).WaitAsync(TimeSpan.FromSeconds(20));
 
-    protected Task<StatusSnapshot> StatusOf(IActorRef dispatch) => dispatch.Ask<StatusSnapshot>(new GetStatus(Api)).WaitAsync(TimeSpan.FromSeconds(10));
+    protected static Task<StatusSnapshot> StatusOf(IActorRef dispatch) => dispatch.Ask<StatusSnapshot>(new GetStatus(Api)).WaitAsync(TimeSpan.FromSeconds(10));
 
-    /// <summary>Waits until the endpoint's status satisfies <paramref name="condition"/>.</summary>
+    /// <summary>Waits (real time, polling) until the endpoint's status satisfies <paramref name="condition"/>, and returns that status.</summary>
     protected async Task<StatusSnapshot> StatusUntil(IActorRef dispatch, Func<StatusSnapshot, bool> condition, string what)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
+        StatusSnapshot? last = null;
+        try
         {
-            var status = await StatusOf(dispatch);
-            if (condition(status)) return status;
-            if (DateTime.UtcNow > deadline) throw new Xunit.Sdk.XunitException($"Timed out waiting for {what}; last status {status}");
-            await Task.Yield();
+            await AwaitConditionAsync(async () => condition(last = await StatusOf(dispatch)), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(2), what);
         }
-    }
-
-    /// <summary>Counts results per call id, whoever sends them; a plain ref, so it outlives every actor.</summary>
-    protected sealed class ResultCollector(ActorPath path) : IActorRef
-    {
-        public ConcurrentDictionary<string, int> Counts { get; } = new(StringComparer.Ordinal);
-
-        public ConcurrentQueue<APICallResult> Results { get; } = new();
-
-        public ActorPath Path => path;
-
-        public void Tell(object message, IActorRef? sender)
+        catch (Xunit.Sdk.XunitException e)
         {
-            var result = message switch
-            {
-                APICallResult r => r,
-                CallFinished f => f.Result,
-                _ => null,
-            };
-            if (result is null) return;
-            Results.Enqueue(result);
-            Counts.AddOrUpdate(result.CallId, 1, (_, n) => n + 1);
+            throw new Xunit.Sdk.XunitException($"{e.Message}; last status {last}");
         }
 
-        public bool Equals(IActorRef? other) => ReferenceEquals(this, other);
+        return last!;
     }
 }

@@ -1,4 +1,4 @@
-using Dispatch.Actors;
+using Akka.Actor;
 using Dispatch.Core.Protocol;
 using Dispatch.Core.RateLimiting;
 using Xunit.Abstractions;
@@ -24,10 +24,10 @@ public class DrainTests(ITestOutputHelper output) : DispatchSpec(output)
 
         var drained = dispatch.Ask<DrainCompleted>(new Drain(TimeSpan.FromMilliseconds(1500)));
         var refused = await Send(dispatch, Call("new"));
-        Clock.Advance(Second);
+        Advance(Second);
         var granted = await Task.WhenAny(second, third).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(CallStatus.Completed, (await granted).Status);
-        Clock.Advance(TimeSpan.FromMilliseconds(500));
+        Advance(TimeSpan.FromMilliseconds(500));
 
         Assert.Equal(new DrainCompleted(Completed: 1, Cancelled: 1), await drained.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal(CallStatus.Cancelled, (await (granted == second ? third : second)).Status);
@@ -47,7 +47,7 @@ public class DrainTests(ITestOutputHelper output) : DispatchSpec(output)
 
         var drained = dispatch.Ask<DrainCompleted>(new Drain(Second));
         await StatusUntil(dispatch, _ => true, "the drain to be under way");
-        Clock.Advance(Second);
+        Advance(Second);
 
         Assert.Equal(new DrainCompleted(0, 2), await drained.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal(CallStatus.Cancelled, (await inFlight).Status);

@@ -1,4 +1,4 @@
-using Dispatch.Actors;
+using Akka.Actor;
 using Dispatch.Core.Protocol;
 using Dispatch.FakeUpstream;
 using Dispatch.FakeUpstream.Faults;
@@ -36,7 +36,7 @@ public class ErrorClassificationTests(ITestOutputHelper output) : DispatchSpec(o
         {
             var scheduled = retrying.ExpectMsg<CallRetrying>(TimeSpan.FromSeconds(10));
             Assert.Equal((retry, kind), (scheduled.Attempt, scheduled.Error));
-            Clock.Advance(scheduled.Delay);
+            Advance(scheduled.Delay);
         }
 
         var result = await call;
@@ -56,8 +56,8 @@ public class ErrorClassificationTests(ITestOutputHelper output) : DispatchSpec(o
         for (var attempt = 1; attempt <= 3; attempt++)
         {
             await Until(() => Upstream.Counters.ArrivalsOf("c1") == attempt, $"attempt {attempt} to be in flight");
-            Clock.Advance(TimeSpan.FromSeconds(5));
-            if (attempt < 3) Clock.Advance(retrying.ExpectMsg<CallRetrying>(TimeSpan.FromSeconds(10)).Delay);
+            Advance(TimeSpan.FromSeconds(5));
+            if (attempt < 3) Advance(retrying.ExpectMsg<CallRetrying>(TimeSpan.FromSeconds(10)).Delay);
         }
 
         var result = await call;
@@ -71,7 +71,7 @@ public class ErrorClassificationTests(ITestOutputHelper output) : DispatchSpec(o
         var dispatch = StartDispatch();
         var call = Send(dispatch, Call("c1", "503,ok"));
 
-        Clock.Advance(retrying.ExpectMsg<CallRetrying>(TimeSpan.FromSeconds(10)).Delay);
+        Advance(retrying.ExpectMsg<CallRetrying>(TimeSpan.FromSeconds(10)).Delay);
 
         var result = await call;
         Assert.Equal((CallStatus.Completed, 2), (result.Status, result.Attempts));

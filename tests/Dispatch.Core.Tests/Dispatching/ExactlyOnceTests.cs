@@ -1,4 +1,4 @@
-using Dispatch.Actors;
+using Akka.Actor;
 using Dispatch.Core.Breaker;
 using Dispatch.Core.Protocol;
 using Dispatch.Core.Queue;
@@ -44,27 +44,26 @@ public class ExactlyOnceTests(ITestOutputHelper output) : DispatchSpec(output, v
             Retry = new RetryOptions { MaxAttempts = 3, BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero },
             Breaker = new BreakerOptions { MaxFailures = 1_000_000 },
         }));
-        var collector = NewCollector();
-        var published = NewCollector();
-        Sys.EventStream.Subscribe<CallFinished>(published);
+        var caller = CreateTestProbe();
+        var published = Subscribe<CallFinished>();
 
         for (var i = 0; i < Calls; i++)
         {
             var call = Call($"c{i}") with { Headers = new Dictionary<string, string> { [FakeUpstreamHeaders.CallId] = $"c{i}" } };
-            dispatch.Tell(call, collector);
+            dispatch.Tell(call, caller.Ref);
             // Some callers give up: cancellations race with every stage of the pipeline.
-            if (random.Next(50) == 0) dispatch.Tell(new CancelCall($"c{random.Next(i + 1)}"), null);
+            if (random.Next(50) == 0) dispatch.Tell(new CancelCall($"c{random.Next(i + 1)}"), ActorRefs.NoSender);
         }
 
-        await AwaitConditionAsync(() => collector.Results.Count >= Calls && published.Results.Count >= Calls, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(20),
-            "a result for every call");
+        var results = caller.ReceiveN(Calls, TimeSpan.FromSeconds(60)).Cast<APICallResult>().ToList();
+        var finished = published.ReceiveN(Calls, TimeSpan.FromSeconds(30)).Cast<CallFinished>().ToList();
         await StatusUntil(dispatch, s => s.InFlight == 0 && s.QueueDepth == 0, "the endpoint to be idle");
 
-        Assert.Equal(Calls, collector.Counts.Count);
-        Assert.All(collector.Counts, pair => Assert.Equal(1, pair.Value));
-        Assert.Equal(Calls, collector.Results.Count);
-        Assert.Equal(Calls, published.Results.Count);
-        Assert.Contains(collector.Results, r => r.Status == CallStatus.Failed);
-        Assert.Contains(collector.Results, r => r.Status == CallStatus.Completed && r.Attempts > 1);
+        caller.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        published.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Assert.Equal(Calls, results.Select(r => r.CallId).Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(Calls, finished.Select(f => f.Result.CallId).Distinct(StringComparer.Ordinal).Count());
+        Assert.Contains(results, r => r.Status == CallStatus.Failed);
+        Assert.Contains(results, r => r.Status == CallStatus.Completed && r.Attempts > 1);
     }
 }

@@ -1,4 +1,4 @@
-using Dispatch.Actors;
+using Akka.Actor;
 using Dispatch.Core.Protocol;
 using Dispatch.Core.Retry;
 using Xunit.Abstractions;
@@ -17,12 +17,12 @@ public class RetryTests(ITestOutputHelper output) : DispatchSpec(output)
 
         var scheduled = retrying.ExpectMsg<CallRetrying>(TimeSpan.FromSeconds(10));
         Assert.Equal(TimeSpan.FromSeconds(2), scheduled.Delay);
-        Clock.Advance(TimeSpan.FromSeconds(2) - TimeSpan.FromTicks(1));
+        Advance(TimeSpan.FromSeconds(2) - TimeSpan.FromTicks(1));
         await StatusUntil(dispatch, s => s.InFlight == 1, "the call to be backing off");
         Assert.Equal(1, Upstream.Counters.ArrivalsOf("c1"));
         Assert.False(call.IsCompleted);
 
-        Clock.Advance(TimeSpan.FromTicks(1));
+        Advance(TimeSpan.FromTicks(1));
 
         var result = await call;
         Assert.Equal((CallStatus.Completed, 2), (result.Status, result.Attempts));
@@ -41,7 +41,7 @@ public class RetryTests(ITestOutputHelper output) : DispatchSpec(output)
         dispatch.Tell(Call("other"), TestActor);
         await StatusUntil(dispatch, s => s.WaitingForCredits == 1, "the other call to wait for the pause");
         Assert.Equal(0, Upstream.Counters.ArrivalsOf("other"));
-        Clock.Advance(TimeSpan.FromSeconds(2));
+        Advance(TimeSpan.FromSeconds(2));
 
         var results = new[] { ExpectMsg<APICallResult>(TimeSpan.FromSeconds(10)), ExpectMsg<APICallResult>(TimeSpan.FromSeconds(10)) };
         Assert.All(results, r => Assert.Equal(CallStatus.Completed, r.Status));
@@ -63,7 +63,7 @@ public class RetryTests(ITestOutputHelper output) : DispatchSpec(output)
             delays.Add(scheduled);
             var ceiling = TimeSpan.FromTicks(Math.Min(retry.MaxDelay.Ticks, retry.BaseDelay.Ticks << (scheduled.Attempt - 1)));
             Assert.InRange(scheduled.Delay, TimeSpan.Zero, ceiling);
-            Clock.Advance(scheduled.Delay);
+            Advance(scheduled.Delay);
         }
 
         await Task.WhenAll(calls);

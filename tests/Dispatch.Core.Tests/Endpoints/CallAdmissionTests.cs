@@ -4,13 +4,13 @@ using Dispatch.Core.Execution;
 using Dispatch.Core.Options;
 using Dispatch.Core.Protocol;
 using Dispatch.Core.RateLimiting;
-using Dispatch.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Dispatch.Core.Tests.Endpoints;
 
 public class CallAdmissionTests
 {
-    private readonly ManualTimeProvider _clock = new();
+    private readonly FakeTimeProvider _clock = new();
 
     private static readonly EndpointOptions Chat = new("chat", "https://api.example.com")
     {

@@ -4,14 +4,14 @@ using Dispatch.Core.Endpoints;
 using Dispatch.Core.Options;
 using Dispatch.Core.Protocol;
 using Dispatch.Core.Tests.Support;
-using Dispatch.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Dispatch.Core.Tests.Endpoints;
 
 public class EndpointSessionTests
 {
     private const string Key = "sk-test-secret-123";
-    private readonly ManualTimeProvider _clock = new();
+    private readonly FakeTimeProvider _clock = new();
 
     private static EndpointOptions Options(string baseUrl = "https://api.example.com") => new("chat", baseUrl)
     {

@@ -1,13 +1,13 @@
 using Dispatch.Core.Execution;
 using Dispatch.Core.Protocol;
 using Dispatch.Core.Retry;
-using Dispatch.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Dispatch.Core.Tests.Execution;
 
 public class ExecutionControllerTests
 {
-    private readonly ManualTimeProvider _clock = new();
+    private readonly FakeTimeProvider _clock = new();
 
     private readonly ExecutionController _controller = new(new RetryController(
         new RetryOptions { MaxAttempts = 3, BaseDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(10), Jitter = RetryJitter.None },

@@ -1,4 +1,5 @@
 using Dispatch.Core.Breaker;
+using Dispatch.Core.Configuration;
 using Dispatch.Core.Options;
 using Dispatch.Core.Retry;
 using Dispatch.Hocon;
@@ -209,6 +210,25 @@ public sealed class OptionsMapperTests
         Assert.Equal(3000, endpoints["openai-embeddings"].RateLimit.Requests);
         Assert.Equal("/v1/embeddings", endpoints["openai-embeddings"].Path);
         Assert.Equal(32, endpoints["openai-embeddings"].Executor.Concurrency);
+    }
+
+    [Fact]
+    public void The_akka_section_is_kept_with_its_origins_for_the_actor_system()
+    {
+        var settings = Loader("""
+            akka.loglevel = DEBUG
+            akka.actor.ask-timeout = 7s
+            """).Load();
+
+        Assert.Equal("DEBUG", settings.Akka.GetString("loglevel"));
+        Assert.Equal(TimeSpan.FromSeconds(7), settings.Akka.GetDuration("actor.ask-timeout"));
+        Assert.Equal("app.conf", settings.Akka.GetValue("loglevel").Origin.Source);
+    }
+
+    [Fact]
+    public void Without_an_akka_section_the_actor_system_gets_nothing_from_dispatch_config()
+    {
+        Assert.True(Loader("dispatch.shutdown.drain-timeout = 1s").Load().Akka.IsEmpty);
     }
 
     [Fact]

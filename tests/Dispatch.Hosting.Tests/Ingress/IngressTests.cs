@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 
 namespace Dispatch.Hosting.Tests.Ingress;
 
+/// <summary>A real node (<see cref="DispatchNode"/>) on loopback, called over HTTP, calling the fake upstream over HTTP.</summary>
 public sealed class IngressTests : IAsyncLifetime
 {
     private const string Token = "ingress-test-token-123";
@@ -16,19 +17,19 @@ public sealed class IngressTests : IAsyncLifetime
     private WebApplication _node = null!;
     private HttpClient _http = null!;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions());
         _node = DispatchNode.Build(d =>
         {
             TestNode.Isolate(d, new Dictionary<string, string> { ["DISPATCH_INGRESS_TOKEN"] = Token });
-            d.AddHocon(TestNode.Endpoint("chat", _upstream.BaseUrl) + "\ndispatch.ingress.port = 0");
+            d.AddHocon(TestNode.Endpoint("ingress-chat", _upstream.BaseUrl) + "\ndispatch.ingress.port = 0");
         });
         await _node.StartAsync();
         _http = new HttpClient { BaseAddress = new Uri(DispatchNode.IngressAddress(_node)) };
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         _http.Dispose();
         await _node.StopAsync();
@@ -93,19 +94,60 @@ public sealed class IngressTests : IAsyncLifetime
     [Fact]
     public async Task The_status_lists_the_endpoints()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/status");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
-        using var response = await _http.SendAsync(request);
+        using var response = await _http.SendAsync(Get("/v1/status"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var endpoints = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("endpoints");
-        Assert.Equal("chat", endpoints[0].GetProperty("endpoint").GetString());
+        Assert.Equal("ingress-chat", endpoints[0].GetProperty("endpoint").GetString());
+    }
+
+    [Fact]
+    public async Task Metrics_without_the_bearer_token_are_answered_401()
+    {
+        using var response = await _http.GetAsync(new Uri(IngressEndpoints.MetricsPath, UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_completed_call_shows_up_in_the_prometheus_metrics()
+    {
+        using (var call = await _http.SendAsync(Post($$"""{"id":"metrics-1","body":{{TestNode.ChatPayload()}}}""")))
+            Assert.Equal(HttpStatusCode.OK, call.StatusCode);
+
+        // The counter is recorded when the call's CallFinished event reaches the telemetry actor, just after the answer.
+        string? line = null;
+        await TestNode.Eventually(
+            () =>
+            {
+                using var response = _http.Send(Get(IngressEndpoints.MetricsPath));
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType);
+                using var reader = new StreamReader(response.Content.ReadAsStream());
+                line = reader.ReadToEnd().Split('\n').FirstOrDefault(l =>
+                    l.StartsWith("dispatch_calls", StringComparison.Ordinal) &&
+                    l.Contains("endpoint=\"ingress-chat\"", StringComparison.Ordinal) &&
+                    l.Contains("status=\"Completed\"", StringComparison.Ordinal));
+                return line is not null;
+            },
+            "the completed call is counted on /metrics");
+
+        var counted = line ?? "";
+        var value = counted[(counted.LastIndexOf('}') + 1)..].Trim().Split(' ')[0];
+        Assert.True(double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) >= 1, counted);
     }
 
     private static HttpRequestMessage Post(string json, string token = Token)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/v1/calls") { Content = Json(json) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return request;
+    }
+
+    private static HttpRequestMessage Get(string path)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         return request;
     }
 
