@@ -95,19 +95,22 @@ public sealed partial class DispatchShutdown : IExtension
     private async Task RunAsync()
     {
         LogDraining(_timeout.TotalSeconds);
-        DrainCompleted? drained;
+        DrainCompleted? drained = null;
         try
         {
             drained = await _dispatch.Ask<DrainCompleted>(new Drain(_timeout), _timeout + DrainMargin).ConfigureAwait(false);
         }
         catch (AskTimeoutException)
         {
-            drained = null;
+            // Reported below; the shutdown goes on either way.
         }
-
-        if (drained is null) LogDrainUnanswered(_timeout.TotalSeconds);
-        else LogDrained(drained.Completed, drained.Cancelled);
-        _drained.TrySetResult(drained);
+        finally
+        {
+            // Whatever happened, the shutdown phase waiting for this must not wait for its timeout.
+            if (drained is null) LogDrainUnanswered(_timeout.TotalSeconds);
+            else LogDrained(drained.Completed, drained.Cancelled);
+            _drained.TrySetResult(drained);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dispatch is draining: no new calls; queued and in-flight calls get {DrainSeconds} s to finish")]
