@@ -69,6 +69,8 @@ internal static class DemoCommand
         builder.Services.AddDispatch(d =>
         {
             d.LogToConsole = false;
+            // A second Ctrl-C ends the demo at once (see Termination), not after Akka's exit hook has drained the node.
+            d.ConfigureAkka(CommandLifetime.WithoutClrExitHook);
             d.AddHocon(string.Create(CultureInfo.InvariantCulture, $$"""
                 dispatch.endpoints.demo-chat {
                   base-url = "{{upstream.BaseUrl}}"
