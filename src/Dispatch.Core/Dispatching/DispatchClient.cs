@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+using Dispatch.Core.Protocol;
+
+namespace Dispatch.Core.Dispatching;
+
+/// <summary>
+/// Sends calls to a <see cref="DispatchActor"/> from code outside the actor system (a web request,
+/// a batch loop) and hands back each call's one <see cref="APICallResult"/> as a task. It does what
+/// <c>Ask</c> does, for many calls at once: one reply reference, registered once with the actor
+/// system, matches every result to its waiting call by call id, where <c>Ask</c> registers a
+/// temporary actor, a path and a continuation for each call (about 0.8 KB and 1 µs each, measured
+/// in tests/Dispatch.Benchmarks). Actors should Tell the <see cref="DispatchActor"/> instead.
+/// </summary>
+/// <remarks>
+/// Thread-safe. Call ids must be unique among the calls this client has waiting; a second call
+/// under a waiting id is answered <see cref="CallStatus.Rejected"/> at once without being sent.
+/// Cancelling a call's token tells Dispatch <see cref="CancelCall"/>; the task then completes with
+/// the call's <see cref="CallStatus.Cancelled"/> result (or whatever result came first).
+/// Disposing the client answers every call still waiting <see cref="CallStatus.Cancelled"/>.
+/// </remarks>
+public sealed class DispatchClient : IDisposable
+{
+    private readonly IActorRef _dispatch;
+    private readonly ReplyRef _replies;
+
+    /// <summary>A client of the <see cref="DispatchActor"/> <paramref name="dispatch"/> in <paramref name="system"/>.</summary>
+    /// <param name="system">The actor system the Dispatch actor runs in.</param>
+    /// <param name="dispatch">The Dispatch actor.</param>
+    public DispatchClient(ActorSystem system, IActorRef dispatch)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(dispatch);
+        _dispatch = dispatch;
+        var provider = ((ExtendedActorSystem)system).Provider;
+        _replies = new ReplyRef(provider, provider.TempPath());
+        provider.RegisterTempActor(_replies, _replies.Path);
+    }
+
+    /// <summary>The number of calls sent and not yet answered.</summary>
+    public int Waiting => _replies.Waiters.Count;
+
+    /// <summary>Sends a call; the task completes with its one final result.</summary>
+    /// <param name="call">The call.</param>
+    /// <param name="cancellationToken">Cancels the call (Dispatch answers it <see cref="CallStatus.Cancelled"/> unless it finished first).</param>
+    public Task<APICallResult> SendAsync(APICalling call, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ObjectDisposedException.ThrowIf(_replies.IsTerminated, this);
+        var waiter = new Waiter();
+        if (!_replies.Waiters.TryAdd(call.CallId, waiter))
+            return Task.FromResult(APICallResult.Rejected(call.CallId, ErrorKind.InvalidRequest, $"a call with id '{call.CallId}' is already waiting for its result on this client"));
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            var dispatch = _dispatch;
+            waiter.Registration = cancellationToken.UnsafeRegister(
+                static (state, _) => { var (d, c) = ((IActorRef, CancelCall))state!; d.Tell(c, ActorRefs.NoSender); },
+                (dispatch, new CancelCall(call.CallId, call.Endpoint)));
+        }
+
+        _dispatch.Tell(call, _replies);
+        return waiter.Task;
+    }
+
+    /// <summary>Stops taking replies; calls still waiting are answered <see cref="CallStatus.Cancelled"/>.</summary>
+    public void Dispose()
+    {
+        if (!_replies.Close()) return;
+        _replies.Provider.UnregisterTempActor(_replies.Path);
+        foreach (var (callId, waiter) in _replies.Waiters)
+        {
+            if (_replies.Waiters.TryRemove(callId, out _)) waiter.Complete(APICallResult.Cancelled(callId, "the Dispatch client was disposed before the call's result arrived"));
+        }
+    }
+
+    /// <summary>A call waiting for its result.</summary>
+    private sealed class Waiter() : TaskCompletionSource<APICallResult>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public CancellationTokenRegistration Registration { get; set; }
+
+        public void Complete(APICallResult result)
+        {
+            Registration.Dispose();
+            TrySetResult(result);
+        }
+    }
+
+    /// <summary>The reply reference every call is sent with: a result completes its waiter on the replying thread, with no mailbox in between.</summary>
+    private sealed class ReplyRef(IActorRefProvider provider, ActorPath path) : MinimalActorRef
+    {
+        private int _closed;
+
+        public ConcurrentDictionary<string, Waiter> Waiters { get; } = new(StringComparer.Ordinal);
+
+        public override ActorPath Path { get; } = path;
+
+        public override IActorRefProvider Provider { get; } = provider;
+
+        public override bool IsTerminated => Volatile.Read(ref _closed) != 0;
+
+        public bool Close() => Interlocked.Exchange(ref _closed, 1) == 0;
+
+        protected override void TellInternal(object message, IActorRef sender)
+        {
+            if (message is APICallResult result && Waiters.TryRemove(result.CallId, out var waiter)) waiter.Complete(result);
+        }
+    }
+}
