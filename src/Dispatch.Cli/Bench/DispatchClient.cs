@@ -30,6 +30,7 @@ internal sealed class DispatchClient : IBenchClient
 
     private readonly ActorSystem _system;
     private readonly IActorRef _dispatch;
+    private readonly Dispatch.Core.Dispatching.DispatchClient _client;
 
     /// <summary>A client of the upstream at <paramref name="baseAddress"/>.</summary>
     /// <param name="baseAddress">The upstream.</param>
@@ -58,6 +59,7 @@ internal sealed class DispatchClient : IBenchClient
         };
         var options = new DispatchOptions { Endpoints = new Dictionary<string, EndpointOptions> { [Endpoint] = endpoint } };
         _dispatch = _system.ActorOf(DispatchActor.Props(options), "dispatch");
+        _client = new Dispatch.Core.Dispatching.DispatchClient(_system, _dispatch);
         if (onBreakerChange is not null)
         {
             var watcher = _system.ActorOf(Props.Create(() => new BreakerWatcher(onBreakerChange)), "breaker-watcher");
@@ -72,7 +74,7 @@ internal sealed class DispatchClient : IBenchClient
     public async Task<CallOutcome> SendAsync(BenchCall call, CancellationToken cancellationToken)
     {
         var calling = new APICalling(call.CallId, Endpoint, call.Payload) { RequiredTokens = call.Tokens };
-        var result = await _dispatch.Ask<APICallResult>(calling, null, cancellationToken).ConfigureAwait(false);
+        var result = await _client.SendAsync(calling, cancellationToken).ConfigureAwait(false);
         var status = result.Status switch
         {
             CallStatus.Completed => OutcomeStatus.Completed,
@@ -91,7 +93,11 @@ internal sealed class DispatchClient : IBenchClient
     }
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync() => await _system.Terminate().ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        await _system.Terminate().ConfigureAwait(false);
+    }
 
     /// <summary>Relays the endpoint's breaker transitions to the scenario.</summary>
     private sealed class BreakerWatcher : ReceiveActor

@@ -85,6 +85,7 @@ internal static class DemoCommand
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);
         var dispatch = host.Services.GetRequiredService<IRequiredActor<DispatchActor>>().ActorRef;
+        using var client = new DispatchClient(host.Services.GetRequiredService<ActorSystem>(), dispatch);
 
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
             $"[bold]dispatch demo[/]: {calls} chat calls at once to a fake provider at {upstream.BaseUrl} allowing {requestsPerWindow} requests per {Window.TotalSeconds:0} s, with 80-350 ms latency and {faultRate:P0} server errors."));
@@ -97,7 +98,7 @@ internal static class DemoCommand
                 var task = context.AddTask("calls", maxValue: calls);
                 var all = Enumerable.Range(0, calls).Select(async i =>
                 {
-                    results[i] = await dispatch.Ask<APICallResult>(new APICalling($"demo-{i}", "demo-chat", Payload(i)), cancellationToken: CancellationToken.None);
+                    results[i] = await client.SendAsync(new APICalling($"demo-{i}", "demo-chat", Payload(i)));
                     task.Value = Interlocked.Increment(ref finished);
                 });
                 await Task.WhenAll(all);

@@ -78,6 +78,7 @@ internal static class BatchRun
 
         var settings = host.Services.GetRequiredService<DispatchSettings>();
         var dispatch = host.Services.GetRequiredService<IRequiredActor<DispatchActor>>().ActorRef;
+        using var client = new DispatchClient(host.Services.GetRequiredService<ActorSystem>(), dispatch);
         var stats = new RunStats(await InputReader.CountAsync(options.Input, cancellationToken));
         var clock = Stopwatch.StartNew();
         var errorsPath = ResultFiles.ErrorsPathFor(options.Output);
@@ -87,7 +88,7 @@ internal static class BatchRun
         {
             using var stopPolling = new CancellationTokenSource();
             var polling = PollStatusAsync(dispatch, stats, stopPolling.Token);
-            var submitting = SubmitAllAsync(options.Input, configuration.Endpoint, settings, dispatch, done, files, stats, stderr, interactive, cancellationToken);
+            var submitting = SubmitAllAsync(options.Input, configuration.Endpoint, settings, client, done, files, stats, stderr, interactive, cancellationToken);
             await RunDisplay.ShowProgressAsync(console, stderr, interactive, stats, clock, submitting);
             await submitting;
             await stopPolling.CancelAsync();
@@ -104,7 +105,7 @@ internal static class BatchRun
         string input,
         string? defaultEndpoint,
         DispatchSettings settings,
-        IActorRef dispatch,
+        DispatchClient client,
         HashSet<string> done,
         ResultFiles files,
         RunStats stats,
@@ -143,7 +144,7 @@ internal static class BatchRun
                 }
 
                 await slots.WaitAsync(cancellationToken);
-                _ = CallAsync(line, line.Endpoint ?? defaultEndpoint!, dispatch, files, stats, slots, cancellationToken);
+                _ = CallAsync(line, line.Endpoint ?? defaultEndpoint!, client, files, stats, slots, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -154,12 +155,12 @@ internal static class BatchRun
         for (var i = 0; i < window; i++) await slots.WaitAsync(CancellationToken.None);
     }
 
-    private static async Task CallAsync(InputLine line, string endpoint, IActorRef dispatch, ResultFiles files, RunStats stats, SemaphoreSlim slots, CancellationToken interrupted)
+    private static async Task CallAsync(InputLine line, string endpoint, DispatchClient client, ResultFiles files, RunStats stats, SemaphoreSlim slots, CancellationToken interrupted)
     {
         try
         {
             var call = new APICalling(line.Id, endpoint, line.Payload!) { RequiredTokens = line.Tokens, Method = line.Method, Path = line.Path };
-            var result = await dispatch.Ask<APICallResult>(call);
+            var result = await client.SendAsync(call);
             // A call cancelled (or refused while draining) because the run was interrupted is not a
             // result: the next run sends it again.
             if ((result.Status == CallStatus.Cancelled || result.Error == ErrorKind.Cancelled) && interrupted.IsCancellationRequested)

@@ -36,5 +36,9 @@ public class PipelineBenchmarks
 
     /// <summary>Dispatch (Ask per call), 64 concurrent workers and 64 executors.</summary>
     [Benchmark(OperationsPerInvoke = Calls)]
-    public Task Dispatch_Ask() => PipelineWorkload.RunAsync(_workload.DispatchCallAsync, Calls);
+    public Task Dispatch_Ask() => PipelineWorkload.RunAsync(_workload.DispatchAskCallAsync, Calls);
+
+    /// <summary>Dispatch through one <c>DispatchClient</c> (a reply reference for all calls), 64 concurrent workers and 64 executors.</summary>
+    [Benchmark(OperationsPerInvoke = Calls)]
+    public Task Dispatch_client() => PipelineWorkload.RunAsync(_workload.DispatchCallAsync, Calls);
 }

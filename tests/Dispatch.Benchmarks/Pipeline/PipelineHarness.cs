@@ -68,7 +68,7 @@ public static class PipelineHarness
         Console.WriteLine($"pipeline: {calls:N0} calls per round, {rounds} rounds, {PipelineWorkload.Concurrency} concurrent, {Environment.ProcessorCount} cores (medians of rounds)");
         Console.WriteLine($"  raw HttpClient  {r.CallsPerSecond,10:N0} calls/s   p50 {r.P50,8:N1} µs   p99 {r.P99,8:N1} µs   {r.BytesPerCall,7:N0} B/call");
         Console.WriteLine($"  Polly pipeline  {p.CallsPerSecond,10:N0} calls/s   p50 {p.P50,8:N1} µs   p99 {p.P99,8:N1} µs   {p.BytesPerCall,7:N0} B/call");
-        Console.WriteLine($"  Dispatch (Ask)  {d.CallsPerSecond,10:N0} calls/s   p50 {d.P50,8:N1} µs   p99 {d.P99,8:N1} µs   {d.BytesPerCall,7:N0} B/call");
+        Console.WriteLine($"  Dispatch        {d.CallsPerSecond,10:N0} calls/s   p50 {d.P50,8:N1} µs   p99 {d.P99,8:N1} µs   {d.BytesPerCall,7:N0} B/call");
         Console.WriteLine($"  session alone   {s.CallsPerSecond,10:N0} calls/s   p50 {s.P50,8:N1} µs   p99 {s.P99,8:N1} µs   {s.BytesPerCall,7:N0} B/call   (the endpoint's Flurl session without actors)");
         Console.WriteLine($"  Polly vs raw     {p.CallsPerSecond / r.CallsPerSecond:P1}   added p50 {p.P50 - r.P50:N1} µs   added p99 {p.P99 - r.P99:N1} µs   added {p.BytesPerCall - r.BytesPerCall:N0} B/call");
         Console.WriteLine($"  Dispatch vs raw  {d.CallsPerSecond / r.CallsPerSecond:P1}   added p50 {d.P50 - r.P50:N1} µs   added p99 {d.P99 - r.P99:N1} µs   added {d.BytesPerCall - r.BytesPerCall:N0} B/call");
@@ -76,7 +76,7 @@ public static class PipelineHarness
         Console.WriteLine($"one call at a time ({SequentialCalls:N0} calls per round, medians of rounds):");
         Console.WriteLine($"  raw HttpClient  p50 {r1.P50,8:N1} µs   p99 {r1.P99,8:N1} µs");
         Console.WriteLine($"  Polly pipeline  p50 {p1.P50,8:N1} µs   p99 {p1.P99,8:N1} µs   added p50 {p1.P50 - r1.P50:N1} µs   added p99 {p1.P99 - r1.P99:N1} µs");
-        Console.WriteLine($"  Dispatch (Ask)  p50 {d1.P50,8:N1} µs   p99 {d1.P99,8:N1} µs   added p50 {d1.P50 - r1.P50:N1} µs   added p99 {d1.P99 - r1.P99:N1} µs");
+        Console.WriteLine($"  Dispatch        p50 {d1.P50,8:N1} µs   p99 {d1.P99,8:N1} µs   added p50 {d1.P50 - r1.P50:N1} µs   added p99 {d1.P99 - r1.P99:N1} µs");
         return 0;
     }
 

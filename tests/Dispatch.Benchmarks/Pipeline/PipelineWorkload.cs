@@ -37,6 +37,7 @@ internal sealed class PipelineWorkload : IAsyncDisposable
     private readonly ResiliencePipeline<HttpResponseMessage> _polly;
     private readonly ActorSystem _system;
     private readonly IActorRef _dispatch;
+    private readonly DispatchClient _client;
     private readonly Dispatch.Core.Endpoints.EndpointSession _session;
     private long _nextId;
 
@@ -68,6 +69,7 @@ internal sealed class PipelineWorkload : IAsyncDisposable
         _session = new Dispatch.Core.Endpoints.EndpointSession(endpoint, TimeProvider.System);
         var options = new DispatchOptions { Endpoints = new Dictionary<string, EndpointOptions> { [endpoint.Name] = endpoint } };
         _dispatch = _system.ActorOf(DispatchActor.Props(options, new DispatchDependencies { Random = new Random(1) }), "dispatch");
+        _client = new DispatchClient(_system, _dispatch);
     }
 
     public static async Task<PipelineWorkload> StartAsync() =>
@@ -100,10 +102,18 @@ internal sealed class PipelineWorkload : IAsyncDisposable
     }
 
     /// <summary>One call through Dispatch: Ask the DispatchActor, await the result.</summary>
-    public async Task DispatchCallAsync()
+    public async Task DispatchAskCallAsync()
     {
         var id = Interlocked.Increment(ref _nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var result = await _dispatch.Ask<APICallResult>(new APICalling(id, "bench", Payload) { RequiredTokens = 1 }).ConfigureAwait(false);
+        if (!result.IsSuccess) throw new InvalidOperationException($"call failed: {result.Error} {result.ErrorMessage}");
+    }
+
+    /// <summary>One call through Dispatch's <see cref="DispatchClient"/> (one reply reference for all calls), await the result.</summary>
+    public async Task DispatchCallAsync()
+    {
+        var id = Interlocked.Increment(ref _nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var result = await _client.SendAsync(new APICalling(id, "bench", Payload) { RequiredTokens = 1 }).ConfigureAwait(false);
         if (!result.IsSuccess) throw new InvalidOperationException($"call failed: {result.Error} {result.ErrorMessage}");
     }
 
@@ -177,6 +187,7 @@ internal sealed class PipelineWorkload : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _system.Terminate().ConfigureAwait(false);
+        _client.Dispose();
         _raw.Dispose();
         _session.Dispose();
         await _upstream.DisposeAsync().ConfigureAwait(false);
