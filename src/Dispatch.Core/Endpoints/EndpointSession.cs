@@ -115,14 +115,14 @@ public sealed class EndpointSession : IDisposable
     }
 
     /// <summary>
-    /// Makes one HTTP attempt under a token source the caller owns (an executor reuses one for
-    /// all its attempts, so an attempt costs no token sources of its own). The caller keeps the
+    /// Makes one HTTP attempt under a token source the caller owns (an executor makes one per
+    /// attempt, with no timer of its own). The caller keeps the
     /// attempt timeout (an executor on an actor timer) and cancels the source when it passes; any
     /// cancellation of it is reported as <see cref="ErrorKind.Timeout"/>: the owner cancels
     /// otherwise only attempts whose outcome it no longer wants.
     /// </summary>
     /// <param name="call">The call.</param>
-    /// <param name="attempt">Cancels the attempt; reset it (<see cref="CancellationTokenSource.TryReset"/>) before the next.</param>
+    /// <param name="attempt">Cancels the attempt.</param>
     /// <param name="onFinished">Told the outcome, on whatever thread the attempt ends (the actor way: it tells the outcome to an actor).</param>
     /// <param name="state">Passed to <paramref name="onFinished"/>, so it need not capture anything.</param>
     internal void Send<TState>(APICalling call, CancellationTokenSource attempt, Action<AttemptResult, TState> onFinished, TState state)

@@ -184,8 +184,7 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
         execution.AttemptStarted(Now);
         execution.Charge(tokens);
         _stage = Stage.InFlight;
-        // One source serves every attempt (reset after each); the attempt timeout is an actor timer,
-        // so it follows the system's scheduler and a source without a timer of its own stays resettable.
+        // The attempt timeout is an actor timer, so it follows the system's scheduler (and TestScheduler).
         _attempt ??= new CancellationTokenSource();
         Timers.StartSingleTimer(AttemptKey, new AttemptTimedOut(_ticket), _attemptTimeout);
         var invoke = new Invoke(_call.Call, _ticket, _attempt, Self);
@@ -204,11 +203,10 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
         if (_call is null || finished.Ticket != _ticket || _stage != Stage.InFlight) return;
         _stage = Stage.Deciding;
         Timers.Cancel(AttemptKey);
-        if (_attempt is not null && !_attempt.TryReset())
-        {
-            _attempt.Dispose();
-            _attempt = null;
-        }
+        // A fresh source per attempt: one handed to HttpClient is not reset (TryReset drops every
+        // registration on it) and lent to another request; see RESULTS.md on the accuracy runs.
+        _attempt?.Dispose();
+        _attempt = null;
 
         var call = _call;
         var attempt = finished.Result;
@@ -305,7 +303,7 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
         _ticket++;
     }
 
-    /// <summary>Disposes the reusable token source (and its timer) unless an attempt still runs under it; that one is cancelled by <see cref="Release"/>.</summary>
+    /// <summary>Disposes the attempt's token source unless an attempt still runs under it; that one is cancelled by <see cref="Release"/>.</summary>
     private void DisposeIdleAttemptSource()
     {
         if (_stage == Stage.InFlight || _attempt is null) return;
