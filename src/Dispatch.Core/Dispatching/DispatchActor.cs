@@ -61,7 +61,9 @@ public sealed class DispatchActor : ReceiveActor
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var effective = dependencies ?? new DispatchDependencies();
-        return Akka.Actor.Props.Create(() => new DispatchActor(options, effective));
+        // Akka's Props.Create(() => new ...) activates through a public constructor, and this one is
+        // internal (options must go through Validate above): a producer calls it instead.
+        return Akka.Actor.Props.CreateBy(new Producer(options, effective));
     }
 
     /// <inheritdoc />
@@ -163,5 +165,17 @@ public sealed class DispatchActor : ReceiveActor
         _drainRequester = null;
         if (requester is not null && !ReferenceEquals(requester, Context.System.DeadLetters))
             requester.Tell(new DrainCompleted(_drainedCompleted, _drainedCancelled), Self);
+    }
+
+    /// <summary>Creates the actor for <see cref="Props(DispatchOptions, DispatchDependencies?)"/>.</summary>
+    private sealed class Producer(DispatchOptions options, DispatchDependencies dependencies) : IIndirectActorProducer
+    {
+        public Type ActorType => typeof(DispatchActor);
+
+        public ActorBase Produce() => new DispatchActor(options, dependencies);
+
+        public void Release(ActorBase actor)
+        {
+        }
     }
 }
