@@ -1,0 +1,183 @@
+using Akka.Actor;
+using Akka.Event;
+using Dispatch.Cluster.Protocol;
+
+namespace Dispatch.Cluster.Leasing;
+
+/// <summary>
+/// One endpoint's lease client on one node: asks the endpoint's owner (through the cluster singleton
+/// proxy) for leases when the node's <see cref="ClusterCreditSource"/> needs them, hands the grants to
+/// the source, sends back what finished leases used, and carries 429 pauses both ways.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Messages from the source (same node): <see cref="LeaseWanted"/> → a <see cref="RequestLease"/>, unless
+/// one is already waiting for its answer; <see cref="ReturnsPending"/> → the returns go with the next
+/// request, or alone (<see cref="ReturnLeases"/>) after one lease span; <see cref="PauseSeen"/> →
+/// <see cref="ReportPause"/>. From the owner: <see cref="LeaseGranted"/> → the source gets the lease with
+/// its deadline (when this node sent the request, plus the owner's hold, plus the span: never later than the
+/// span the owner counts); <see cref="EndpointPaused"/> → the source pauses.
+/// </para>
+/// <para>
+/// At most one request waits for an answer. With no answer within the request timeout (the owner is
+/// being moved, or unreachable) the request is sent again, its returns with it; meanwhile the node spends
+/// only what it holds. One timer retires leases at their deadline so their unused credits go back
+/// promptly.
+/// </para>
+/// </remarks>
+internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
+{
+    private const string RetryKey = "retry";
+    private const string ExpiryKey = "expiry";
+    private const string FlushKey = "flush";
+
+    /// <summary>Requests whose send time is kept, so a late grant of an earlier request can still be used.</summary>
+    private const int RememberedRequests = 16;
+
+    private readonly string _endpoint;
+    private readonly ClusterCreditSource _source;
+    private readonly IActorRef _owner;
+    private readonly TimeSpan _requestTimeout;
+    private readonly TimeSpan _flushDelay;
+    private readonly Dictionary<long, DateTimeOffset> _sentAt = [];
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private long _lastRequestId;
+    private Outstanding? _outstanding;
+    private DateTimeOffset? _expiryAt;
+
+    public LeaseClientActor(string endpoint, ClusterCreditSource source, IActorRef owner, TimeSpan requestTimeout, TimeSpan flushDelay)
+    {
+        _endpoint = endpoint;
+        _source = source;
+        _owner = owner;
+        _requestTimeout = requestTimeout;
+        _flushDelay = flushDelay;
+        Receive<LeaseWanted>(_ => Ask());
+        Receive<ReturnsPending>(_ => ScheduleFlush());
+        Receive<PauseSeen>(pause =>
+        {
+            var remaining = pause.Until - Now;
+            if (remaining > TimeSpan.Zero) _owner.Tell(new ReportPause(_endpoint, remaining), Self);
+            ScheduleFlush();
+            SetExpiry();
+        });
+        Receive<LeaseGranted>(Granted);
+        Receive<EndpointPaused>(pause =>
+        {
+            _source.ObservePause(Now + pause.For);
+            ScheduleFlush();
+            SetExpiry();
+        });
+        Receive<RequestTimedOut>(timedOut =>
+        {
+            if (_outstanding is not { } outstanding || outstanding.RequestId != timedOut.RequestId) return;
+            _log.Debug("No lease from the owner of endpoint {Endpoint} within {Timeout}; asking again", _endpoint, _requestTimeout);
+            _source.Unsend(outstanding.Returns);
+            _outstanding = null;
+            Ask();
+            if (_outstanding is null) ScheduleFlush();
+        });
+        Receive<LeaseExpiry>(_ =>
+        {
+            _expiryAt = null;
+            if (_source.RetireExpired(Now)) ScheduleFlush();
+            SetExpiry();
+        });
+        Receive<FlushDue>(_ => Flush());
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private DateTimeOffset Now => Context.System.Scheduler.Now;
+
+    public static Props Props(string endpoint, ClusterCreditSource source, IActorRef owner, TimeSpan requestTimeout, TimeSpan flushDelay) =>
+        Akka.Actor.Props.Create(() => new LeaseClientActor(endpoint, source, owner, requestTimeout, flushDelay));
+
+    protected override void PostStop()
+    {
+        // Leaving: what this node holds goes back, so the others can have it.
+        _source.RetireAll();
+        var returns = _source.TakeReturns();
+        if (returns.Length > 0) _owner.Tell(new ReturnLeases(_endpoint, returns), ActorRefs.NoSender);
+    }
+
+    private void Ask()
+    {
+        var ask = _source.TakeDemand();
+        if (_outstanding is not null || ask is not { } wanted) return;
+
+        var id = ++_lastRequestId;
+        var returns = _source.TakeReturns();
+        _owner.Tell(new RequestLease(_endpoint, id, wanted.MinRequests, wanted.MinTokens, wanted.MaxRequests, wanted.MaxTokens, returns), Self);
+        _outstanding = new Outstanding(id, returns);
+        _sentAt[id] = Now;
+        _sentAt.Remove(id - RememberedRequests);
+        Timers.StartSingleTimer(RetryKey, new RequestTimedOut(id), _requestTimeout);
+        Timers.Cancel(FlushKey);
+    }
+
+    private void Granted(LeaseGranted grant)
+    {
+        var now = Now;
+        // The deadline is measured from when this node asked, by its own clock: the owner granted after
+        // it received the request, so this deadline comes before the end of the span it counts. A grant of a
+        // request too old to remember cannot be dated, so it goes straight back unused.
+        var deadline = _sentAt.TryGetValue(grant.RequestId, out var sentAt) ? sentAt + grant.Held + grant.Span : now;
+        if (!_source.AddLease(grant, deadline, now)) ScheduleFlush();
+        if (_outstanding?.RequestId == grant.RequestId)
+        {
+            _outstanding = null;
+            Timers.Cancel(RetryKey);
+        }
+
+        SetExpiry();
+    }
+
+    private void Flush()
+    {
+        var returns = _source.TakeReturns();
+        if (returns.Length > 0) _owner.Tell(new ReturnLeases(_endpoint, returns), Self);
+    }
+
+    private void ScheduleFlush()
+    {
+        if (!Timers.IsTimerActive(FlushKey)) Timers.StartSingleTimer(FlushKey, FlushDue.Instance, _flushDelay);
+    }
+
+    private void SetExpiry()
+    {
+        var next = _source.NextDeadline;
+        if (next == _expiryAt) return;
+        _expiryAt = next;
+        if (next is not { } at)
+        {
+            Timers.Cancel(ExpiryKey);
+            return;
+        }
+
+        var delay = at - Now;
+        Timers.StartSingleTimer(ExpiryKey, LeaseExpiry.Instance, delay < TimeSpan.Zero ? TimeSpan.Zero : delay);
+    }
+
+    private sealed record Outstanding(long RequestId, LeaseReturn[] Returns);
+
+    private sealed record RequestTimedOut(long RequestId);
+
+    private sealed class FlushDue
+    {
+        public static readonly FlushDue Instance = new();
+
+        private FlushDue()
+        {
+        }
+    }
+
+    private sealed class LeaseExpiry
+    {
+        public static readonly LeaseExpiry Instance = new();
+
+        private LeaseExpiry()
+        {
+        }
+    }
+}
