@@ -81,7 +81,7 @@ public sealed class ClusterQuota
                     ClusterSingletonProxySettings.Create(system).WithRole(quota.Role).WithSingletonName("owner")),
                 actorName + "-proxy");
             var source = new ClusterCreditSource(name, limits, quota.MinLeaseRequests, quota.MaxLeaseFor(limits), quota.RequestTimeout);
-            var client = system.ActorOf(LeaseClientActor.Props(name, source, proxy, quota.RequestTimeout, span), actorName + "-lease");
+            var client = system.ActorOf(LeaseClientActor.Props(name, source, proxy, quota.RequestTimeout, span, limits.Window + span), actorName + "-lease");
             source.Attach(client);
             endpoints.Add(name, new EndpointQuota(source, proxy));
         }

@@ -47,9 +47,10 @@ public sealed record ClusterQuotaOptions
     public int? MaxLeaseRequests { get; init; }
 
     /// <summary>
-    /// How long a node waits for the owner's answer to a lease request before it asks again
-    /// (<c>request-timeout</c>); meanwhile it spends only what it holds. The owner keeps a request it
-    /// cannot grant yet until it can, so this is also how often a waiting node reminds it. Default 2 seconds.
+    /// How long a node waits for the owner's answer to a lease request (a grant, or word that the request
+    /// waits in line) before it asks again (<c>request-timeout</c>); meanwhile it spends only what it holds.
+    /// A request the owner has put in line is asked again after one window and one lease span more.
+    /// Default 2 seconds.
     /// </summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(2);
 

@@ -71,6 +71,12 @@ internal sealed class ClusterCreditSource : ICreditSource
         }
     }
 
+    /// <summary>The quota messages this node's lease client exchanged with the owner (tests and benchmarks count them).</summary>
+    internal QuotaTraffic Traffic { get; } = new();
+
+    /// <summary>Told about every grant made from a lease, under the lock (tests audit the windows with it).</summary>
+    internal Action<DateTimeOffset, int, long>? Granted { get; set; }
+
     /// <summary>The endpoint whose credits these are.</summary>
     public string Endpoint { get; }
 
@@ -102,6 +108,7 @@ internal sealed class ClusterCreditSource : ICreditSource
             if (_book.TryTake(requests, tokens, now, out var grantId))
             {
                 attempt = CreditAttempt.Grant(grantId);
+                Granted?.Invoke(now, requests, tokens);
                 // Ask for the next lease while this one still has a quarter left, so a busy node does not stall on the round trip.
                 if (_wanted is null && _book.IsRunningLow(now)) _wanted = (requests, tokens);
             }
@@ -201,6 +208,15 @@ internal sealed class ClusterCreditSource : ICreditSource
         {
             _returnsSignalled = false;
             return _book?.TakeReturns() ?? [];
+        }
+    }
+
+    /// <summary>Whether a lease was retired and never returned (its return should go at once).</summary>
+    internal bool HasUrgentReturns
+    {
+        get
+        {
+            lock (_gate) return _book?.HasUrgentReturns == true;
         }
     }
 

@@ -78,6 +78,13 @@ internal sealed class LeaseBook
     /// <summary>Whether some retired lease's return has not been handed out by <see cref="TakeReturns"/>.</summary>
     public bool HasUnsentReturns => _unsent > 0;
 
+    /// <summary>
+    /// Whether some retired lease has never been returned: its unused credits and the rest of its span
+    /// are blocked at the owner until it is, so it should go at once. (A later correction can wait for a
+    /// lease request to carry it.)
+    /// </summary>
+    public bool HasUrgentReturns => _unsent > 0 && _retired.Exists(l => l.Unsent && !l.Sent);
+
     /// <summary>The earliest deadline of an open lease, for the lease client's expiry timer.</summary>
     public DateTimeOffset? NextDeadline => _open.Count == 0 ? null : _open.Min(l => l.Deadline);
 
@@ -98,6 +105,9 @@ internal sealed class LeaseBook
                 lease.UsedRequests += requests;
                 lease.UsedTokens += tokens;
                 grantId = (lease.Serial << IndexBits) | (long)index;
+                // Spent: retired now rather than at the next call, so its return (which ends its span at
+                // the owner) goes at once.
+                if (lease.RemainingRequests == 0 || (_limitsTokens && lease.RemainingTokens <= 0)) Retire(lease, Ending.Spent);
                 return true;
             }
 
@@ -145,6 +155,7 @@ internal sealed class LeaseBook
         if (!_bySerial.TryGetValue(grantId >> IndexBits, out var lease)) return false;
         var index = (int)(grantId & ((1L << IndexBits) - 1));
         if (index >= lease.UsedRequests) return false;
+        if (lease.GrantTokens[index] == actualTokens) return true;
         lease.UsedTokens += actualTokens - lease.GrantTokens[index];
         lease.GrantTokens[index] = actualTokens;
         if (lease.Retired) MarkUnsent(lease);
@@ -176,6 +187,7 @@ internal sealed class LeaseBook
         {
             if (!lease.Unsent) continue;
             lease.Unsent = false;
+            lease.Sent = true;
             returns.Add(new LeaseReturn(lease.Owner, lease.Number, lease.UsedRequests, lease.UsedTokens));
         }
 
@@ -189,7 +201,9 @@ internal sealed class LeaseBook
     {
         foreach (var sent in returns)
         {
-            if (_byLease.TryGetValue((sent.Owner, sent.Lease), out var lease) && lease.Retired) MarkUnsent(lease);
+            if (!_byLease.TryGetValue((sent.Owner, sent.Lease), out var lease) || !lease.Retired) continue;
+            lease.Sent = false;
+            MarkUnsent(lease);
         }
     }
 
@@ -299,6 +313,9 @@ internal sealed class LeaseBook
         public bool Retired { get; set; }
 
         public bool Unsent { get; set; }
+
+        /// <summary>Whether a return of it has been handed out at least once.</summary>
+        public bool Sent { get; set; }
     }
 }
 

@@ -20,8 +20,9 @@ namespace Dispatch.Cluster.Leasing;
 /// </para>
 /// <para>
 /// At most one request waits for an answer. With no answer within the request timeout (the owner is
-/// being moved, or unreachable) the request is sent again, its returns with it; meanwhile the node spends
-/// only what it holds. One timer retires leases at their deadline so their unused credits go back
+/// being moved, or unreachable), or no grant within one window and one span of a <see cref="LeaseDeferred"/>,
+/// the request is sent again, its returns with it; meanwhile the node spends only what it holds. A new
+/// owner cannot grant before one window and one span after it started, so this never delays its first grant. One timer retires leases at their deadline so their unused credits go back
 /// promptly.
 /// </para>
 /// </remarks>
@@ -38,6 +39,7 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
     private readonly ClusterCreditSource _source;
     private readonly IActorRef _owner;
     private readonly TimeSpan _requestTimeout;
+    private readonly TimeSpan _longestHold;
     private readonly TimeSpan _flushDelay;
     private readonly Dictionary<long, DateTimeOffset> _sentAt = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -45,27 +47,36 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
     private Outstanding? _outstanding;
     private DateTimeOffset? _expiryAt;
 
-    public LeaseClientActor(string endpoint, ClusterCreditSource source, IActorRef owner, TimeSpan requestTimeout, TimeSpan flushDelay)
+    public LeaseClientActor(string endpoint, ClusterCreditSource source, IActorRef owner, TimeSpan requestTimeout, TimeSpan flushDelay, TimeSpan longestHold)
     {
+        _longestHold = longestHold;
         _endpoint = endpoint;
         _source = source;
         _owner = owner;
         _requestTimeout = requestTimeout;
         _flushDelay = flushDelay;
         Receive<LeaseWanted>(_ => Ask());
-        Receive<ReturnsPending>(_ => ScheduleFlush());
+        Receive<ReturnsPending>(_ => ReturnsDue());
         Receive<PauseSeen>(pause =>
         {
             var remaining = pause.Until - Now;
-            if (remaining > TimeSpan.Zero) _owner.Tell(new ReportPause(_endpoint, remaining), Self);
-            ScheduleFlush();
+            if (remaining > TimeSpan.Zero) ToOwner(new ReportPause(_endpoint, remaining));
+            ReturnsDue();
             SetExpiry();
         });
         Receive<LeaseGranted>(Granted);
+        Receive<LeaseDeferred>(deferred =>
+        {
+            _source.Traffic.CountReceived();
+            // The owner has it in line and will grant within a window (plus a pause, if one is in force).
+            if (_outstanding?.RequestId == deferred.RequestId)
+                Timers.StartSingleTimer(RetryKey, new RequestTimedOut(deferred.RequestId), _longestHold + _requestTimeout);
+        });
         Receive<EndpointPaused>(pause =>
         {
+            _source.Traffic.CountReceived();
             _source.ObservePause(Now + pause.For);
-            ScheduleFlush();
+            ReturnsDue();
             SetExpiry();
         });
         Receive<RequestTimedOut>(timedOut =>
@@ -75,12 +86,12 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
             _source.Unsend(outstanding.Returns);
             _outstanding = null;
             Ask();
-            if (_outstanding is null) ScheduleFlush();
+            if (_outstanding is null) ReturnsDue();
         });
         Receive<LeaseExpiry>(_ =>
         {
             _expiryAt = null;
-            if (_source.RetireExpired(Now)) ScheduleFlush();
+            if (_source.RetireExpired(Now)) ReturnsDue();
             SetExpiry();
         });
         Receive<FlushDue>(_ => Flush());
@@ -90,8 +101,14 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
 
     private DateTimeOffset Now => Context.System.Scheduler.Now;
 
-    public static Props Props(string endpoint, ClusterCreditSource source, IActorRef owner, TimeSpan requestTimeout, TimeSpan flushDelay) =>
-        Akka.Actor.Props.Create(() => new LeaseClientActor(endpoint, source, owner, requestTimeout, flushDelay));
+    /// <param name="endpoint">The endpoint.</param>
+    /// <param name="source">This node's credit source of the endpoint.</param>
+    /// <param name="owner">The proxy to the endpoint's owner singleton.</param>
+    /// <param name="requestTimeout">How long to wait for the owner's first answer before asking again.</param>
+    /// <param name="flushDelay">How long a token correction waits for a lease request to carry it.</param>
+    /// <param name="longestHold">How long the owner may keep a request in line: one window and one lease span.</param>
+    public static Props Props(string endpoint, ClusterCreditSource source, IActorRef owner, TimeSpan requestTimeout, TimeSpan flushDelay, TimeSpan longestHold) =>
+        Akka.Actor.Props.Create(() => new LeaseClientActor(endpoint, source, owner, requestTimeout, flushDelay, longestHold));
 
     protected override void PostStop()
     {
@@ -108,7 +125,7 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
 
         var id = ++_lastRequestId;
         var returns = _source.TakeReturns();
-        _owner.Tell(new RequestLease(_endpoint, id, wanted.MinRequests, wanted.MinTokens, wanted.MaxRequests, wanted.MaxTokens, returns), Self);
+        ToOwner(new RequestLease(_endpoint, id, wanted.MinRequests, wanted.MinTokens, wanted.MaxRequests, wanted.MaxTokens, returns));
         _outstanding = new Outstanding(id, returns);
         _sentAt[id] = Now;
         _sentAt.Remove(id - RememberedRequests);
@@ -118,12 +135,13 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
 
     private void Granted(LeaseGranted grant)
     {
+        _source.Traffic.CountReceived();
         var now = Now;
         // The deadline is measured from when this node asked, by its own clock: the owner granted after
         // it received the request, so this deadline comes before the end of the span it counts. A grant of a
         // request too old to remember cannot be dated, so it goes straight back unused.
         var deadline = _sentAt.TryGetValue(grant.RequestId, out var sentAt) ? sentAt + grant.Held + grant.Span : now;
-        if (!_source.AddLease(grant, deadline, now)) ScheduleFlush();
+        if (!_source.AddLease(grant, deadline, now)) ReturnsDue();
         if (_outstanding?.RequestId == grant.RequestId)
         {
             _outstanding = null;
@@ -133,15 +151,28 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
         SetExpiry();
     }
 
-    private void Flush()
+    /// <summary>
+    /// A lease retired and never returned goes back at once: until it does, its unused credits and the rest
+    /// of its span are blocked at the owner. A later token correction waits up to one lease span for a
+    /// lease request to carry it.
+    /// </summary>
+    private void ReturnsDue()
     {
-        var returns = _source.TakeReturns();
-        if (returns.Length > 0) _owner.Tell(new ReturnLeases(_endpoint, returns), Self);
+        if (_source.HasUrgentReturns) Flush();
+        else if (!Timers.IsTimerActive(FlushKey)) Timers.StartSingleTimer(FlushKey, FlushDue.Instance, _flushDelay);
     }
 
-    private void ScheduleFlush()
+    private void Flush()
     {
-        if (!Timers.IsTimerActive(FlushKey)) Timers.StartSingleTimer(FlushKey, FlushDue.Instance, _flushDelay);
+        Timers.Cancel(FlushKey);
+        var returns = _source.TakeReturns();
+        if (returns.Length > 0) ToOwner(new ReturnLeases(_endpoint, returns));
+    }
+
+    private void ToOwner(IQuotaMessage message)
+    {
+        _source.Traffic.CountSent();
+        _owner.Tell(message, Self);
     }
 
     private void SetExpiry()

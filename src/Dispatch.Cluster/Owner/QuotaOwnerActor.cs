@@ -12,7 +12,7 @@ namespace Dispatch.Cluster.Owner;
 /// <remarks>
 /// <para>
 /// Messages: <see cref="RequestLease"/> → its returns are applied, then <see cref="LeaseGranted"/> as soon
-/// as the request's minimum is free; requests wait in one FIFO line (one per node: a newer request from
+/// as the request's minimum is free (<see cref="LeaseDeferred"/> first when that is not at once); requests wait in one FIFO line (one per node: a newer request from
 /// the same node takes the older one's place), so a node needing a large call is not starved by others.
 /// <see cref="ReturnLeases"/> → applied. <see cref="ReportPause"/> → nothing is granted until the pause
 /// ends, and every lease client this owner knows is told <see cref="EndpointPaused"/>.
@@ -103,6 +103,8 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
         if (index >= 0) _line[index] = waiting;
         else _line.Add(waiting);
         GrantWaiting();
+        // Not granted at once: say so, so the node does not take the wait for a lost request.
+        if (_line.Contains(waiting)) client.Tell(new LeaseDeferred(_endpoint, request.RequestId), Self);
     }
 
     private void Apply(LeaseReturn[] returns)

@@ -2,8 +2,9 @@ namespace Dispatch.Cluster.Protocol;
 
 /// <summary>
 /// Lease client → owner: credits for this node. The owner answers <see cref="LeaseGranted"/> as soon as at
-/// least the minimum is free (it keeps one waiting request per node, the newest), so the answer may be
-/// late; the node asks again after its request timeout. Returns of the node's spent leases ride along.
+/// least the minimum is free; when that is not at once it says so first (<see cref="LeaseDeferred"/>) and
+/// keeps the request in line (one per node, the newest). With no answer within its request timeout the
+/// node asks again. Returns of the node's spent leases ride along.
 /// </summary>
 /// <param name="Endpoint">The endpoint whose quota this is.</param>
 /// <param name="RequestId">Numbers the node's requests; the grant names it, so the node knows when it asked.</param>
@@ -61,3 +62,12 @@ internal sealed record LeaseGranted(
     long Tokens,
     TimeSpan Held,
     TimeSpan Span) : IQuotaMessage;
+
+/// <summary>
+/// Owner → lease client: request <paramref name="RequestId"/> waits in line (the window is full, a pause is
+/// in force, or a new owner is not granting yet); the grant follows when it can be made. The node then
+/// waits up to one window and one lease span more before it asks again.
+/// </summary>
+/// <param name="Endpoint">The endpoint whose quota this is.</param>
+/// <param name="RequestId">The request that waits.</param>
+internal sealed record LeaseDeferred(string Endpoint, long RequestId) : IQuotaMessage;

@@ -121,8 +121,8 @@ public class LeaseBookTests
         book.TryTake(1, 80, Now, out var grant);
 
         Assert.True(book.Reconcile(grant, 30));
-        Assert.True(book.TryTake(1, 70, Now, out _));
-        Assert.Equal((3L, 0L), book.Remaining(Now));
+        Assert.True(book.TryTake(1, 60, Now, out _));
+        Assert.Equal((3L, 10L), book.Remaining(Now));
     }
 
     [Fact]
@@ -140,6 +140,42 @@ public class LeaseBookTests
 
         Assert.Equal([new LeaseReturn(7, 1, 1, 80)], first);
         Assert.Equal([new LeaseReturn(7, 1, 1, 95)], second);
+    }
+
+    [Fact]
+    public void A_lease_is_retired_with_its_last_credit_so_its_return_can_go_at_once()
+    {
+        var book = new LeaseBook(100, null, Window, 2, 10);
+        book.Add(Grant(2), Now + Span, Now);
+
+        book.TryTake(1, 0, Now, out _);
+        var afterFirst = (book.OpenLeases, book.HasUrgentReturns);
+        book.TryTake(1, 0, Now, out _);
+        var afterLast = (book.OpenLeases, book.HasUrgentReturns);
+
+        Assert.Equal((1, false), afterFirst);
+        Assert.Equal((0, true), afterLast);
+        Assert.Equal([new LeaseReturn(7, 1, 2, 0)], book.TakeReturns());
+    }
+
+    [Fact]
+    public void A_correction_after_the_return_is_due_but_not_urgent()
+    {
+        var book = new LeaseBook(100, 1000, Window, 4, 10);
+        book.Add(Grant(5, 100), Now + Span, Now);
+        book.TryTake(1, 10, Now, out var grant);
+        book.RetireAll();
+        var retired = book.HasUrgentReturns;
+        book.TakeReturns();
+
+        book.Reconcile(grant, 10);
+        var unchanged = book.HasUnsentReturns;
+        book.Reconcile(grant, 12);
+
+        Assert.True(retired);
+        Assert.False(unchanged);
+        Assert.True(book.HasUnsentReturns);
+        Assert.False(book.HasUrgentReturns);
     }
 
     [Fact]

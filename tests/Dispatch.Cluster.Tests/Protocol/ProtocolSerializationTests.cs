@@ -34,6 +34,7 @@ public class ProtocolSerializationTests : Akka.TestKit.Xunit2.TestKit, IAsyncLif
         new RequestLease("api", 1, 1, 0, 4, 0, []),
         new ReturnLeases("api", [new LeaseReturn(long.MaxValue, long.MinValue, int.MaxValue, 0)]),
         new LeaseGranted("api", 43, -8_123_456_789, 9, 12, 3000, TimeSpan.FromMilliseconds(12.5), TimeSpan.FromMilliseconds(50)),
+        new LeaseDeferred("api", 44),
         new ReportPause("api", TimeSpan.FromSeconds(2)),
         new EndpointPaused("api", TimeSpan.FromTicks(19_999_999)),
         new GetQuotaStatus("api"),
