@@ -44,6 +44,10 @@ public sealed class ClusterQuota
     /// <exception cref="ArgumentException">The endpoint was not among those <see cref="Start"/> was given.</exception>
     public Func<EndpointOptions, ICreditSource> CreditSourceFactory { get; }
 
+    /// <summary>The DistributedPubSub topic an endpoint's 429 pauses are published on: <c>dispatch-quota-pause-&lt;endpoint&gt;</c>.</summary>
+    /// <param name="endpoint">The endpoint's name.</param>
+    public static string PauseTopic(string endpoint) => "dispatch-quota-pause-" + endpoint;
+
     /// <summary>The endpoints whose quota is shared, by name.</summary>
     public IReadOnlyCollection<string> Endpoints => _endpoints.Keys.ToArray();
 

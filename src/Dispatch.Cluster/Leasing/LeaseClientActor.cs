@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Dispatch.Cluster.Protocol;
 
@@ -7,23 +8,25 @@ namespace Dispatch.Cluster.Leasing;
 /// <summary>
 /// One endpoint's lease client on one node: asks the endpoint's owner (through the cluster singleton
 /// proxy) for leases when the node's <see cref="ClusterCreditSource"/> needs them, hands the grants to
-/// the source, sends back what finished leases used, and carries 429 pauses both ways.
+/// the source, sends back what finished leases used, and carries 429 pauses to and from the other nodes.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Messages from the source (same node): <see cref="LeaseWanted"/> → a <see cref="RequestLease"/>, unless
-/// one is already waiting for its answer; <see cref="ReturnsPending"/> → the returns go with the next
-/// request, or alone (<see cref="ReturnLeases"/>) after one lease span; <see cref="PauseSeen"/> →
-/// <see cref="ReportPause"/>. From the owner: <see cref="LeaseGranted"/> → the source gets the lease with
-/// its deadline (when this node sent the request, plus the owner's hold, plus the span: never later than the
-/// span the owner counts); <see cref="EndpointPaused"/> → the source pauses.
+/// From the source (same node): <see cref="LeaseWanted"/> → a <see cref="RequestLease"/>, unless one is
+/// already waiting for its answer; <see cref="ReturnsPending"/> → a retired lease's return goes at once
+/// (<see cref="ReturnLeases"/>, or with a request sent at that moment), a later token correction with the
+/// next request or after one lease span; <see cref="PauseSeen"/> → <see cref="EndpointPaused"/> published on
+/// the endpoint's pause topic. From the owner: <see cref="LeaseGranted"/> → the source gets the lease with its
+/// deadline (when this node sent the request, plus the owner's hold, plus the span: never later than the
+/// span the owner counts); <see cref="LeaseDeferred"/> → the request waits in line. From the pause topic
+/// (DistributedPubSub, every node and the owner subscribe): <see cref="EndpointPaused"/> → the source pauses.
 /// </para>
 /// <para>
 /// At most one request waits for an answer. With no answer within the request timeout (the owner is
 /// being moved, or unreachable), or no grant within one window and one span of a <see cref="LeaseDeferred"/>,
 /// the request is sent again, its returns with it; meanwhile the node spends only what it holds. A new
-/// owner cannot grant before one window and one span after it started, so this never delays its first grant. One timer retires leases at their deadline so their unused credits go back
-/// promptly.
+/// owner cannot grant before one window and one span after it started, so this never delays its first
+/// grant. One timer retires leases at their deadline so their unused credits go back promptly.
 /// </para>
 /// </remarks>
 internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
@@ -43,6 +46,7 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
     private readonly TimeSpan _flushDelay;
     private readonly Dictionary<long, DateTimeOffset> _sentAt = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly IActorRef _mediator = DistributedPubSub.Get(Context.System).Mediator;
     private long _lastRequestId;
     private Outstanding? _outstanding;
     private DateTimeOffset? _expiryAt;
@@ -60,10 +64,17 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
         Receive<PauseSeen>(pause =>
         {
             var remaining = pause.Until - Now;
-            if (remaining > TimeSpan.Zero) ToOwner(new ReportPause(_endpoint, remaining));
+            if (remaining > TimeSpan.Zero)
+            {
+                // Every node's lease client and the owner hear it, whether or not the owner is reachable now.
+                _source.Traffic.CountSent();
+                _mediator.Tell(new Publish(ClusterQuota.PauseTopic(_endpoint), new EndpointPaused(_endpoint, remaining)), Self);
+            }
+
             ReturnsDue();
             SetExpiry();
         });
+        Receive<SubscribeAck>(_ => { });
         Receive<LeaseGranted>(Granted);
         Receive<LeaseDeferred>(deferred =>
         {
@@ -109,6 +120,8 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
     /// <param name="longestHold">How long the owner may keep a request in line: one window and one lease span.</param>
     public static Props Props(string endpoint, ClusterCreditSource source, IActorRef owner, TimeSpan requestTimeout, TimeSpan flushDelay, TimeSpan longestHold) =>
         Akka.Actor.Props.Create(() => new LeaseClientActor(endpoint, source, owner, requestTimeout, flushDelay, longestHold));
+
+    protected override void PreStart() => _mediator.Tell(new Subscribe(ClusterQuota.PauseTopic(_endpoint), Self));
 
     protected override void PostStop()
     {

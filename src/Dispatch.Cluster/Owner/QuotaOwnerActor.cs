@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Dispatch.Cluster.Protocol;
 using Dispatch.Core.RateLimiting;
@@ -14,15 +15,15 @@ namespace Dispatch.Cluster.Owner;
 /// Messages: <see cref="RequestLease"/> → its returns are applied, then <see cref="LeaseGranted"/> as soon
 /// as the request's minimum is free (<see cref="LeaseDeferred"/> first when that is not at once); requests wait in one FIFO line (one per node: a newer request from
 /// the same node takes the older one's place), so a node needing a large call is not starved by others.
-/// <see cref="ReturnLeases"/> → applied. <see cref="ReportPause"/> → nothing is granted until the pause
-/// ends, and every lease client this owner knows is told <see cref="EndpointPaused"/>.
+/// <see cref="ReturnLeases"/> → applied. <see cref="EndpointPaused"/> (on the endpoint's pause topic, from
+/// the node that saw the 429) → nothing is granted until the pause ends.
 /// <see cref="GetQuotaStatus"/> → <see cref="EndpointQuotaStatus"/>.
 /// </para>
 /// <para>
 /// A new owner grants nothing until <see cref="QuotaLedger.GrantingFrom"/> (one window plus one lease span
 /// after it started); requests that arrive before then wait in line. One keyed timer wakes the line when
-/// its head may be grantable, so nothing polls. Lease clients are watched; a node that leaves takes its
-/// place in line with it, while its leases keep counting in full.
+/// its head may be grantable, so nothing polls. Lease clients in line are watched; a node that leaves takes
+/// its place in line with it, while its leases keep counting in full.
 /// </para>
 /// </remarks>
 internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
@@ -34,7 +35,7 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
     private readonly RateLimitOptions _limits;
     private readonly TimeSpan _span;
     private readonly List<Waiting> _line = [];
-    private readonly HashSet<IActorRef> _clients = [];
+    private readonly HashSet<IActorRef> _watched = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private QuotaLedger _ledger = null!;
     private string _self = "";
@@ -53,11 +54,12 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
             Apply(returns.Returns);
             GrantWaiting();
         });
-        Receive<ReportPause>(Pause);
+        Receive<EndpointPaused>(Pause);
+        Receive<SubscribeAck>(_ => { });
         Receive<GetQuotaStatus>(_ => Sender.Tell(Status(), Self));
         Receive<Terminated>(terminated =>
         {
-            _clients.Remove(terminated.ActorRef);
+            _watched.Remove(terminated.ActorRef);
             _line.RemoveAll(w => w.Client.Equals(terminated.ActorRef));
             GrantWaiting();
         });
@@ -86,6 +88,7 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
         _log.Info("Quota owner of endpoint {Endpoint} started on {Owner}; it grants from {GrantingFrom:O} (one window and one lease span from now)",
             _endpoint, _self, _ledger.GrantingFrom);
         Context.System.EventStream.Publish(new QuotaOwnerStarted(_endpoint, _self, now, _ledger.GrantingFrom));
+        DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(ClusterQuota.PauseTopic(_endpoint), Self));
         SetWake(_ledger.GrantingFrom, now);
     }
 
@@ -93,7 +96,7 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
     {
         var now = Now;
         var client = Sender;
-        if (_clients.Add(client)) Context.Watch(client);
+        if (_watched.Add(client)) Context.Watch(client);
         Apply(request.Returns);
         // A node that did not hear of a pause (it was not known here yet) learns it now.
         if (now < _pausedUntil) client.Tell(new EndpointPaused(_endpoint, _pausedUntil - now), Self);
@@ -116,14 +119,13 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
         }
     }
 
-    private void Pause(ReportPause pause)
+    private void Pause(EndpointPaused pause)
     {
         var now = Now;
         var until = now + pause.For;
         if (until <= _pausedUntil) return;
         _pausedUntil = until;
-        _log.Info("Endpoint {Endpoint} paused for {PauseFor} by a 429 on {Node}; telling {Clients} node(s)", _endpoint, pause.For, NodeOf(Sender), _clients.Count);
-        foreach (var client in _clients) client.Tell(new EndpointPaused(_endpoint, pause.For), Self);
+        _log.Info("Quota owner of endpoint {Endpoint} grants nothing for {PauseFor}: a 429 on {Node}", _endpoint, pause.For, NodeOf(Sender));
         GrantWaiting();
     }
 

@@ -27,8 +27,8 @@ public class PauseAndStatusTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task A_429_with_Retry_After_on_one_node_pauses_the_endpoint_on_every_node()
     {
         await using var cluster = await DispatchCluster.StartAsync(3, DispatchCluster.Options(_upstream, Limit, Interval), new ClusterQuotaOptions(), output);
-        // Every node has asked the owner for a lease, so the owner knows whom to tell.
-        await Task.WhenAll(cluster.Nodes.Select((node, i) => cluster.Send(node, DispatchCluster.Call($"hello-{i}"))));
+        // The pause topic's subscriptions reach the other nodes by gossip; a pause published before would miss them.
+        await cluster.AwaitPubSubAsync();
 
         var throttled = cluster.Send(cluster.Nodes[0], DispatchCluster.Call("throttled", faults: "429:2,ok"));
         await cluster.UntilAsync(() => _upstream.Counters.FaultsOf(FaultKind.TooManyRequests) == 1, "the upstream answered 429");

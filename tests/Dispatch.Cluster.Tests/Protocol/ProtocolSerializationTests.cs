@@ -35,7 +35,6 @@ public class ProtocolSerializationTests : Akka.TestKit.Xunit2.TestKit, IAsyncLif
         new ReturnLeases("api", [new LeaseReturn(long.MaxValue, long.MinValue, int.MaxValue, 0)]),
         new LeaseGranted("api", 43, -8_123_456_789, 9, 12, 3000, TimeSpan.FromMilliseconds(12.5), TimeSpan.FromMilliseconds(50)),
         new LeaseDeferred("api", 44),
-        new ReportPause("api", TimeSpan.FromSeconds(2)),
         new EndpointPaused("api", TimeSpan.FromTicks(19_999_999)),
         new GetQuotaStatus("api"),
         new EndpointQuotaStatus("api", "akka.tcp://dispatch@127.0.0.1:4053", DateTimeOffset.Parse("2026-01-01T00:00:01.0700000+00:00"), null, 60, 6000,

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Configuration;
 using Akka.Event;
 using Dispatch.Core.Breaker;
@@ -107,6 +108,31 @@ internal sealed class DispatchCluster : IAsyncDisposable
         upstream.Reset();
     }
 
+    /// <summary>
+    /// Waits until every node's DistributedPubSub registry knows every other node's topics: subscriptions
+    /// travel by gossip, and a pause published before they arrive misses those nodes. Each node subscribes
+    /// a listener to a probe topic (after the quota's pause topic, so knowing a node's probe entry means
+    /// knowing its pause entry too) and publishes its name there until every listener has heard every node.
+    /// </summary>
+    public async Task AwaitPubSubAsync()
+    {
+        const string topic = "test-probe";
+        var heard = _nodes.Select(_ => new ConcurrentDictionary<string, bool>()).ToArray();
+        for (var i = 0; i < _nodes.Count; i++)
+        {
+            var listener = _nodes[i].System.ActorOf(Props.Create(() => new Listener(heard[i])));
+            await DistributedPubSub.Get(_nodes[i].System).Mediator.Ask<SubscribeAck>(new Subscribe(topic, listener), TimeSpan.FromSeconds(10));
+        }
+
+        var deadline = Clock.Elapsed + TimeSpan.FromSeconds(30);
+        while (heard.Any(h => h.Count < _nodes.Count))
+        {
+            if (Clock.Elapsed > deadline) throw new TimeoutException("DistributedPubSub did not reach every node within 30s.");
+            foreach (var node in _nodes) DistributedPubSub.Get(node.System).Mediator.Tell(new Publish(topic, node.Name));
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>Waits (real time, polling) until <paramref name="condition"/> holds.</summary>
     public async Task UntilAsync(Func<bool> condition, string what, int seconds = 30)
     {
@@ -133,6 +159,12 @@ internal sealed class DispatchCluster : IAsyncDisposable
         listener.Stop();
         return port;
     }
+}
+
+/// <summary>Notes which nodes' probe messages arrived.</summary>
+internal sealed class Listener : ReceiveActor
+{
+    public Listener(ConcurrentDictionary<string, bool> heard) => Receive<string>(name => heard[name] = true);
 }
 
 /// <summary>A call's result as the test saw it arrive.</summary>
@@ -169,6 +201,7 @@ internal sealed class DispatchNode : IAsyncDisposable
     public int UpMembers => Cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up);
 
     public bool IsTerminated => System.WhenTerminated.IsCompleted;
+
 
     public static DispatchNode Start(string name, int port, int seedPort, DispatchOptions options, ClusterQuotaOptions quota, ITestOutputHelper output)
     {
