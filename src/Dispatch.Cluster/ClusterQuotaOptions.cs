@@ -17,6 +17,9 @@ public sealed record ClusterQuotaOptions
     /// <summary>The most request credits a lease grows to when <see cref="MaxLeaseRequests"/> is not set, whatever the limit.</summary>
     public const int LargestDefaultLease = 1000;
 
+    /// <summary>The most request credits any lease may ask for.</summary>
+    public const int LargestLease = 1_000_000;
+
     /// <summary>
     /// The cluster role of the nodes that host the quota owners and take leases (<c>role</c>).
     /// Default <c>dispatch</c>. Nodes without it (application nodes) neither own nor spend quota.
@@ -60,9 +63,9 @@ public sealed record ClusterQuotaOptions
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(Role)) errors.Add($"{Path}.role must name a cluster role (was '{Role}')");
         if (LeaseSpan is { } span && span <= TimeSpan.Zero) errors.Add($"{Path}.lease-span must be a duration > 0 or null (was {span})");
-        if (MinLeaseRequests < 1) errors.Add($"{Path}.min-lease-requests must be >= 1 (was {MinLeaseRequests})");
-        if (MaxLeaseRequests is { } max && max < Math.Max(1, MinLeaseRequests))
-            errors.Add($"{Path}.max-lease-requests must be null or >= min-lease-requests ({MinLeaseRequests}) (was {max})");
+        if (MinLeaseRequests is < 1 or > LargestLease) errors.Add($"{Path}.min-lease-requests must be between 1 and {LargestLease} (was {MinLeaseRequests})");
+        if (MaxLeaseRequests is { } max && (max < Math.Max(1, MinLeaseRequests) || max > LargestLease))
+            errors.Add($"{Path}.max-lease-requests must be null, or between min-lease-requests ({MinLeaseRequests}) and {LargestLease} (was {max})");
         if (RequestTimeout <= TimeSpan.Zero) errors.Add($"{Path}.request-timeout must be a duration > 0 (was {RequestTimeout})");
         return errors;
     }

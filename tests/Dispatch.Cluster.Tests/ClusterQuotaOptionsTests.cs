@@ -37,6 +37,17 @@ public class ClusterQuotaOptionsTests
     }
 
     [Fact]
+    public void A_lease_may_ask_for_a_million_request_credits_at_most()
+    {
+        var options = new ClusterQuotaOptions { MinLeaseRequests = 2_000_000, MaxLeaseRequests = 3_000_000 };
+
+        var errors = options.GetErrors();
+
+        Assert.Equal(2, errors.Count);
+        Assert.All(errors, e => Assert.Contains("1000000", e, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_lease_spans_a_twentieth_of_the_interval_at_most()
     {
         var limits = new RateLimitOptions { Interval = TimeSpan.FromSeconds(60) };
