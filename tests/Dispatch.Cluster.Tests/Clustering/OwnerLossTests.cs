@@ -50,7 +50,7 @@ public class OwnerLossTests(ITestOutputHelper output) : IAsyncLifetime
         var newOwner = started.SelectMany(e => e).Single();
         var afterKill = grants.Where(g => g > killedAt + Span).Order().ToArray();
         var firstGrant = afterKill.First();
-        var (gap, gapFrom) = Timeline.LongestGap(results);
+        var (gap, _) = Timeline.LongestGap(results);
         cluster.Log($"new owner {newOwner.Owner} started {(newOwner.StartedAt - killedAt).TotalSeconds:F3}s after the kill, granting from +{(newOwner.GrantingFrom - killedAt).TotalSeconds:F3}s; " +
                     $"first grant +{(firstGrant - killedAt).TotalSeconds:F3}s; longest gap between results {gap.TotalSeconds:F3}s; 429s {_upstream.Counters.Throttled}; busiest window {_upstream.Counters.MaxRequestsInWindow}/{Limit}");
         Assert.All(results, r => Assert.Equal(CallStatus.Completed, r.Result.Status));

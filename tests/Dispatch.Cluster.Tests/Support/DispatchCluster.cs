@@ -310,11 +310,4 @@ internal static class Timeline
         var mean = TimeSpan.FromTicks((long)cycles.Average(c => c.Ticks));
         return (interval / cycles[cycles.Length / 2], interval / mean, cycles[^1]);
     }
-
-    public static ConcurrentDictionary<CallStatus, int> ByStatus(IEnumerable<Finished> results)
-    {
-        var counts = new ConcurrentDictionary<CallStatus, int>();
-        foreach (var result in results) counts.AddOrUpdate(result.Result.Status, 1, (_, n) => n + 1);
-        return counts;
-    }
 }
