@@ -13,8 +13,9 @@ namespace Dispatch.Cluster.Owner;
 /// <remarks>
 /// <para>
 /// Messages: <see cref="RequestLease"/> → its returns are applied, then <see cref="LeaseGranted"/> as soon
-/// as the request's minimum is free (<see cref="LeaseDeferred"/> first when that is not at once); requests wait in one FIFO line (one per node: a newer request from
-/// the same node takes the older one's place), so a node needing a large call is not starved by others.
+/// as the request's minimum is free (<see cref="LeaseDeferred"/> first when that is not at once). Requests
+/// wait in one FIFO line, one per node (a newer request from the same node takes the older one's place), so
+/// a node needing a large call is not starved by others.
 /// <see cref="ReturnLeases"/> → applied. <see cref="EndpointPaused"/> (on the endpoint's pause topic, from
 /// the node that saw the 429) → nothing is granted until the pause ends.
 /// <see cref="GetQuotaStatus"/> → <see cref="EndpointQuotaStatus"/>.
@@ -98,7 +99,7 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
         var client = Sender;
         if (_watched.Add(client)) Context.Watch(client);
         Apply(request.Returns);
-        // A node that did not hear of a pause (it was not known here yet) learns it now.
+        // A node that missed a pause (it joined later, or the pause topic's gossip had not reached it) learns it now.
         if (now < _pausedUntil) client.Tell(new EndpointPaused(_endpoint, _pausedUntil - now), Self);
 
         var waiting = new Waiting(client, NodeOf(client), request, now);
