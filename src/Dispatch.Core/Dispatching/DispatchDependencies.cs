@@ -28,7 +28,8 @@ public sealed record DispatchDependencies
     /// <summary>
     /// Creates an endpoint's credit source; <see langword="null"/> (the default) uses a local
     /// <see cref="SlidingWindowLedger"/> over the endpoint's <c>rate-limit</c>. Cluster mode passes a
-    /// source that draws on the quota shared across the cluster.
+    /// source that spends credits leased from the endpoint's owner in the cluster. It may be called again
+    /// for the same endpoint (when the endpoint's supervisor restarts).
     /// </summary>
     public Func<EndpointOptions, ICreditSource>? CreditSourceFactory { get; init; }
 

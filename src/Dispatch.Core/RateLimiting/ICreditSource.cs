@@ -2,14 +2,15 @@ namespace Dispatch.Core.RateLimiting;
 
 /// <summary>
 /// Where request and token credits come from. The standalone source is
-/// <see cref="SlidingWindowLedger"/>; cluster mode puts a source backed by a shared Redis
-/// budget here. The <see cref="RateLimitController{T}"/> above it keeps FIFO order and
+/// <see cref="SlidingWindowLedger"/>; cluster mode puts a source here that spends credits leased
+/// from the endpoint's owner in the cluster. The <see cref="RateLimitController{T}"/> above it keeps FIFO order and
 /// rejections; a source only answers "yes, now" or "not before this instant".
 /// </summary>
 /// <remarks>
 /// Synchronous on purpose: a grant decision must be answerable inside one actor message. A
 /// remote source answers from credits it has already leased and refills its lease in the
-/// background, reporting <see cref="CreditAttempt.RetryAt"/> until the lease arrives.
+/// background, reporting <see cref="CreditAttempt.RetryAt"/> until the lease arrives, and raises
+/// <see cref="CreditsArrived"/> when it does, so the rate limiter tries again at once instead of polling.
 /// </remarks>
 public interface ICreditSource
 {
@@ -48,6 +49,18 @@ public interface ICreditSource
     /// <summary>The credits that could be granted at <paramref name="now"/>.</summary>
     /// <param name="now">The current time.</param>
     CreditBalance Available(DateTimeOffset now);
+
+    /// <summary>
+    /// Raised when credits may be grantable sooner than the <see cref="CreditAttempt.RetryAt"/> last
+    /// reported, because something other than the passing of time freed them (a remote source's lease
+    /// arrived). The rate limiter then tries its line again. May be raised on any thread. A source whose
+    /// credits only come back with time never raises it (the default: subscribing does nothing).
+    /// </summary>
+    event Action CreditsArrived
+    {
+        add { }
+        remove { }
+    }
 }
 
 /// <summary>The answer of <see cref="ICreditSource.TryAcquire"/>.</summary>

@@ -6,7 +6,8 @@ namespace Dispatch.Core.RateLimiting;
 /// An endpoint's rate limiter: a <see cref="RateLimitController{T}"/> in an actor. Credit requests
 /// are granted in arrival order as the <see cref="ICreditSource"/> allows; one keyed timer is kept
 /// at the instant the head of the line may next be grantable (<see cref="RateLimitController{T}.WakeAt"/>),
-/// so nothing polls. A 429's Retry-After pauses all grants; reconciliation corrects a grant's tokens.
+/// so nothing polls, and a source that gets credits from elsewhere wakes it with <see cref="ICreditSource.CreditsArrived"/>.
+/// A 429's Retry-After pauses all grants; reconciliation corrects a grant's tokens.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -37,6 +38,7 @@ internal sealed class RateLimiterActor : ReceiveActor, IWithTimers
     private readonly RateLimitController<Waiter> _controller;
     private readonly CreditGate _gate;
     private readonly bool _unlimited;
+    private Action? _creditsArrived;
     private DateTimeOffset? _timerAt;
 
     public RateLimiterActor(ICreditSource source, CreditGate gate)
@@ -79,7 +81,15 @@ internal sealed class RateLimiterActor : ReceiveActor, IWithTimers
 
     private DateTimeOffset Now => Context.System.Scheduler.Now;
 
-    protected override void PreStart() => UpdateGate();
+    protected override void PreStart()
+    {
+        // A source that gets credits from elsewhere (a cluster lease) says when they came; the
+        // Replenish it sends is the one the wake timer sends, so nothing waits for a poll.
+        var self = Self;
+        _creditsArrived = () => self.Tell(Replenish.Instance, ActorRefs.NoSender);
+        _controller.Source.CreditsArrived += _creditsArrived;
+        UpdateGate();
+    }
 
     protected override void PostRestart(Exception reason)
     {
@@ -87,7 +97,12 @@ internal sealed class RateLimiterActor : ReceiveActor, IWithTimers
         Context.Parent.Tell(RateLimiterRestarted.Instance, Self);
     }
 
-    protected override void PostStop() => _gate.Set(false);
+    protected override void PostStop()
+    {
+        if (_creditsArrived is not null) _controller.Source.CreditsArrived -= _creditsArrived;
+        _creditsArrived = null;
+        _gate.Set(false);
+    }
 
     private void Acquire(AcquireCredits request)
     {

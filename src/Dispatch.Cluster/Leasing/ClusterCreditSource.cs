@@ -1,0 +1,309 @@
+using Akka.Actor;
+using Dispatch.Cluster.Protocol;
+using Dispatch.Core.RateLimiting;
+
+namespace Dispatch.Cluster.Leasing;
+
+/// <summary>
+/// An endpoint's credits on one node in cluster mode: the <see cref="ICreditSource"/> its RateLimiter
+/// actor draws from. Grants are answered at once from the node's leases (a <see cref="LeaseBook"/>); when
+/// they cannot serve a call, the node's <see cref="LeaseClientActor"/> is told to ask the owner, the call
+/// is told to retry later, and <see cref="CreditsArrived"/> wakes the limiter when the lease comes.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The lease client is told only on a change: the first failed grant since the last lease
+/// (<see cref="LeaseWanted"/>), a lease running low (the same message, so the next one is asked for
+/// before this one is spent), returns falling due (<see cref="ReturnsPending"/>), a 429 here
+/// (<see cref="PauseSeen"/>). So the grant path takes a lock and does arithmetic; it sends a message
+/// only once per lease.
+/// </para>
+/// <para>
+/// A pause (a 429 here, or another node's reported by the owner) stops grants at once and retires the
+/// leases held, whose unused credits go back. An endpoint with neither a request nor a token limit
+/// needs no leases: its grants are only subject to pauses.
+/// </para>
+/// <para>Thread-safe: the rate limiter actor and the lease client actor both call it.</para>
+/// </remarks>
+internal sealed class ClusterCreditSource : ICreditSource
+{
+    private readonly object _gate = new();
+    private readonly LeaseBook? _book;
+    private readonly TimeSpan _retryAfter;
+    private IActorRef? _client;
+    private Action? _creditsArrived;
+    private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
+    private (int Requests, long Tokens)? _wanted;
+    private bool _wantSignalled;
+    private bool _returnsSignalled;
+
+    /// <summary>Creates the source of <paramref name="endpoint"/>; it asks for nothing until <see cref="Attach"/> gives it its lease client.</summary>
+    /// <param name="endpoint">The endpoint's name.</param>
+    /// <param name="limits">The endpoint's limits.</param>
+    /// <param name="minLease">The fewest request credits a lease asks for.</param>
+    /// <param name="maxLease">The most request credits a lease asks for.</param>
+    /// <param name="retryAfter">
+    /// When a call could not be served, how long until its limiter tries again on its own; a lease
+    /// arriving wakes it sooner (<see cref="CreditsArrived"/>), so this only bounds a lost wake-up.
+    /// </param>
+    public ClusterCreditSource(string endpoint, RateLimitOptions limits, int minLease, int maxLease, TimeSpan retryAfter)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(endpoint);
+        ArgumentNullException.ThrowIfNull(limits);
+        Endpoint = endpoint;
+        RequestLimit = limits.Requests;
+        TokenLimit = limits.Tokens;
+        _retryAfter = retryAfter;
+        if (RequestLimit is not null || TokenLimit is not null) _book = new LeaseBook(RequestLimit, TokenLimit, limits.Window, minLease, maxLease);
+    }
+
+    /// <inheritdoc />
+    public event Action CreditsArrived
+    {
+        add
+        {
+            lock (_gate) _creditsArrived += value;
+        }
+
+        remove
+        {
+            lock (_gate) _creditsArrived -= value;
+        }
+    }
+
+    /// <summary>The quota messages this node's lease client exchanged with the owner (tests and benchmarks count them).</summary>
+    internal QuotaTraffic Traffic { get; } = new();
+
+    /// <summary>Told about every grant made from a lease, under the lock (tests audit the windows with it).</summary>
+    internal Action<DateTimeOffset, int, long>? Granted { get; set; }
+
+    /// <summary>The endpoint whose credits these are.</summary>
+    public string Endpoint { get; }
+
+    /// <inheritdoc />
+    public long? RequestLimit { get; }
+
+    /// <inheritdoc />
+    public long? TokenLimit { get; }
+
+    /// <inheritdoc />
+    public bool IsShared => true;
+
+    /// <inheritdoc />
+    public CreditAttempt TryAcquire(int requests, long tokens, DateTimeOffset now)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(requests, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(tokens);
+        if (requests > RequestLimit || tokens > TokenLimit) return CreditAttempt.NotBefore(DateTimeOffset.MaxValue);
+
+        IActorRef? client;
+        bool wantLease = false, returnsDue = false;
+        CreditAttempt attempt;
+        lock (_gate)
+        {
+            if (now < _pausedUntil) return CreditAttempt.NotBefore(_pausedUntil);
+            if (_book is null) return CreditAttempt.Grant(0);
+
+            client = _client;
+            if (_book.TryTake(requests, tokens, now, out var grantId))
+            {
+                attempt = CreditAttempt.Grant(grantId);
+                Granted?.Invoke(now, requests, tokens);
+                // Ask for the next lease while this one still has a quarter left, so a busy node does not stall on the round trip.
+                if (_wanted is null && _book.IsRunningLow(now)) _wanted = (requests, tokens);
+            }
+            else
+            {
+                _wanted = (requests, tokens);
+                attempt = CreditAttempt.NotBefore(now + _retryAfter);
+            }
+
+            if (_wanted is not null && !_wantSignalled && client is not null) wantLease = _wantSignalled = true;
+            if (_book.HasUnsentReturns && !_returnsSignalled && client is not null) returnsDue = _returnsSignalled = true;
+        }
+
+        if (wantLease) client!.Tell(LeaseWanted.Instance, ActorRefs.NoSender);
+        if (returnsDue) client!.Tell(ReturnsPending.Instance, ActorRefs.NoSender);
+        return attempt;
+    }
+
+    /// <inheritdoc />
+    public bool Reconcile(long grantId, long actualTokens, DateTimeOffset now)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(actualTokens);
+        IActorRef? client = null;
+        bool reconciled;
+        lock (_gate)
+        {
+            if (_book is null) return false;
+            reconciled = _book.Reconcile(grantId, actualTokens);
+            if (_book.HasUnsentReturns && !_returnsSignalled && _client is not null)
+            {
+                _returnsSignalled = true;
+                client = _client;
+            }
+        }
+
+        client?.Tell(ReturnsPending.Instance, ActorRefs.NoSender);
+        return reconciled;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The lease client reports the pause to the owner, which tells every other node.</remarks>
+    public void PauseUntil(DateTimeOffset until)
+    {
+        IActorRef? client;
+        lock (_gate)
+        {
+            if (!Pause(until)) return;
+            client = _client;
+        }
+
+        client?.Tell(new PauseSeen(until), ActorRefs.NoSender);
+    }
+
+    /// <inheritdoc />
+    public CreditBalance Available(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            var (requests, tokens) = _book?.Remaining(now) ?? (0, 0);
+            return new CreditBalance(
+                RequestLimit is null ? null : requests,
+                TokenLimit is null ? null : tokens,
+                now < _pausedUntil ? _pausedUntil : null);
+        }
+    }
+
+    /// <summary>Gives the source its lease client, and tells the client what is already wanted.</summary>
+    /// <param name="client">The endpoint's lease client on this node.</param>
+    internal void Attach(IActorRef client)
+    {
+        bool wantLease, returnsDue;
+        lock (_gate)
+        {
+            _client = client;
+            wantLease = _wantSignalled = _wanted is not null;
+            returnsDue = _returnsSignalled = _book?.HasUnsentReturns == true;
+        }
+
+        if (wantLease) client.Tell(LeaseWanted.Instance, ActorRefs.NoSender);
+        if (returnsDue) client.Tell(ReturnsPending.Instance, ActorRefs.NoSender);
+    }
+
+    /// <summary>What a lease request should ask for now, or <see langword="null"/> when no call is waiting and no lease runs low.</summary>
+    internal LeaseAsk? TakeDemand()
+    {
+        lock (_gate)
+        {
+            _wantSignalled = false;
+            return _book is not null && _wanted is { } wanted ? _book.NextAsk(wanted.Requests, wanted.Tokens) : null;
+        }
+    }
+
+    /// <summary>The returns due (the lease client sends them); makes the next one due signal again.</summary>
+    internal LeaseReturn[] TakeReturns()
+    {
+        lock (_gate)
+        {
+            _returnsSignalled = false;
+            return _book?.TakeReturns() ?? [];
+        }
+    }
+
+    /// <summary>Whether a lease was retired and never returned (its return should go at once).</summary>
+    internal bool HasUrgentReturns
+    {
+        get
+        {
+            lock (_gate) return _book?.HasUrgentReturns == true;
+        }
+    }
+
+    /// <summary>Makes returns due again that went with a request the owner never answered.</summary>
+    internal void Unsend(LeaseReturn[] returns)
+    {
+        if (returns.Length == 0) return;
+        lock (_gate) _book?.Unsend(returns);
+    }
+
+    /// <summary>Adds a lease from the owner and wakes the rate limiter.</summary>
+    /// <param name="grant">The owner's grant.</param>
+    /// <param name="deadline">When this node must stop spending it, by this node's clock.</param>
+    /// <param name="now">The current time.</param>
+    /// <returns>Whether it can be spent (a lease that arrives after its deadline goes straight back).</returns>
+    internal bool AddLease(LeaseGranted grant, DateTimeOffset deadline, DateTimeOffset now)
+    {
+        Action? wake;
+        bool usable;
+        lock (_gate)
+        {
+            if (_book is null) return false;
+            usable = _book.Add(grant, deadline, now);
+            if (now < _pausedUntil)
+            {
+                // Granted before the owner heard of the pause: not to be spent.
+                _book.RetireAll();
+                usable = false;
+            }
+
+            _wanted = null;
+            wake = _creditsArrived;
+        }
+
+        wake?.Invoke();
+        return usable;
+    }
+
+    /// <summary>Another node's 429, told by the owner: no grants until <paramref name="until"/>; the leases held go back.</summary>
+    /// <param name="until">When the pause ends, by this node's clock.</param>
+    internal void ObservePause(DateTimeOffset until)
+    {
+        lock (_gate) Pause(until);
+    }
+
+    /// <summary>Retires the leases whose deadline has come; returns whether returns are due.</summary>
+    /// <param name="now">The current time.</param>
+    internal bool RetireExpired(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            if (_book is null) return false;
+            _book.RetireExpired(now);
+            _book.Prune(now);
+            return _book.HasUnsentReturns;
+        }
+    }
+
+    /// <summary>Retires every lease (the node stops); their returns are due.</summary>
+    internal void RetireAll()
+    {
+        lock (_gate) _book?.RetireAll();
+    }
+
+    /// <summary>The earliest deadline of a lease held.</summary>
+    internal DateTimeOffset? NextDeadline
+    {
+        get
+        {
+            lock (_gate) return _book?.NextDeadline;
+        }
+    }
+
+    /// <summary>The request credits the next lease asks for (tests watch leases grow and shrink).</summary>
+    internal int NextLeaseRequests
+    {
+        get
+        {
+            lock (_gate) return _book?.NextLeaseRequests ?? 0;
+        }
+    }
+
+    private bool Pause(DateTimeOffset until)
+    {
+        if (until <= _pausedUntil) return false;
+        _pausedUntil = until;
+        _book?.RetireAll();
+        return true;
+    }
+}

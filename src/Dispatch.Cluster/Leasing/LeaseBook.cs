@@ -1,0 +1,327 @@
+using Dispatch.Cluster.Protocol;
+
+namespace Dispatch.Cluster.Leasing;
+
+/// <summary>
+/// A node's leases of one endpoint, spent call by call without a round trip: which credits it holds,
+/// until when, what was taken from each, and what must go back to the owner.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Spending.</b> Credits are taken from the oldest open lease that can serve the call, and only
+/// strictly before that lease's deadline, which the lease client sets no later than the end of the span
+/// the owner counts. A lease that cannot serve the call asking (spent, short of tokens, out of time) is
+/// retired: nothing is ever taken from it again, and its return (what was really used) becomes due.
+/// </para>
+/// <para>
+/// <b>Size.</b> The next lease asks for <see cref="NextLeaseRequests"/> request credits: it doubles when a
+/// lease was spent before its deadline (demand outran it), and falls to what was used when a lease ran
+/// out of time (so an idle node's leases shrink back to the minimum). Tokens are asked for at the limits'
+/// ratio, and always at least what the waiting call needs.
+/// </para>
+/// <para>
+/// <b>Corrections.</b> A call's real token usage replaces its estimate in its lease. In an open lease a
+/// refund can be spent again (the lease's total stays what was granted); in a retired lease it makes the
+/// return due again, with the corrected amount. Leases are forgotten one window after their deadline,
+/// when the owner has forgotten them too.
+/// </para>
+/// <para>Not thread-safe: <see cref="ClusterCreditSource"/> holds a lock around it. Time is passed in.</para>
+/// </remarks>
+internal sealed class LeaseBook
+{
+    /// <summary>A grant id is the lease's serial number shifted left by this, plus the grant's index in the lease.</summary>
+    private const int IndexBits = 24;
+
+    private readonly bool _limitsTokens;
+    private readonly TimeSpan _window;
+    private readonly long? _requestLimit;
+    private readonly long? _tokenLimit;
+    private readonly List<HeldLease> _open = [];
+    private readonly List<HeldLease> _retired = [];
+    private readonly Dictionary<long, HeldLease> _bySerial = [];
+    private readonly Dictionary<(long Owner, long Lease), HeldLease> _byLease = [];
+    private long _nextSerial = 1;
+    private int _unsent;
+
+    /// <summary>Creates an empty book.</summary>
+    /// <param name="requestLimit">The endpoint's requests per interval; <see langword="null"/> for unlimited.</param>
+    /// <param name="tokenLimit">The endpoint's tokens per interval; <see langword="null"/> for unlimited.</param>
+    /// <param name="window">The endpoint's interval plus guard (how long a lease matters after its deadline).</param>
+    /// <param name="minLease">The fewest request credits a lease asks for.</param>
+    /// <param name="maxLease">The most request credits a lease asks for.</param>
+    public LeaseBook(long? requestLimit, long? tokenLimit, TimeSpan window, int minLease, int maxLease)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(minLease, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLease, minLease);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(maxLease, 1 << IndexBits);
+        _requestLimit = requestLimit;
+        _tokenLimit = tokenLimit;
+        _limitsTokens = tokenLimit is not null;
+        _window = window;
+        MinLease = minLease;
+        MaxLease = maxLease;
+        NextLeaseRequests = minLease;
+    }
+
+    /// <summary>The fewest request credits a lease asks for.</summary>
+    public int MinLease { get; }
+
+    /// <summary>The most request credits a lease asks for.</summary>
+    public int MaxLease { get; }
+
+    /// <summary>Request credits the next lease asks for.</summary>
+    public int NextLeaseRequests { get; private set; }
+
+    /// <summary>Leases being spent.</summary>
+    public int OpenLeases => _open.Count;
+
+    /// <summary>Whether some retired lease's return has not been handed out by <see cref="TakeReturns"/>.</summary>
+    public bool HasUnsentReturns => _unsent > 0;
+
+    /// <summary>
+    /// Whether some retired lease has never been returned: its unused credits and the rest of its span
+    /// are blocked at the owner until it is, so it should go at once. (A later correction can wait for a
+    /// lease request to carry it.)
+    /// </summary>
+    public bool HasUrgentReturns => _unsent > 0 && _retired.Exists(l => l.Unsent && !l.Sent);
+
+    /// <summary>The earliest deadline of an open lease, for the lease client's expiry timer.</summary>
+    public DateTimeOffset? NextDeadline => _open.Count == 0 ? null : _open.Min(l => l.Deadline);
+
+    /// <summary>Takes <paramref name="requests"/> request credits and <paramref name="tokens"/> tokens from an open lease, if one can serve them now.</summary>
+    /// <param name="requests">Request credits (≥ 1).</param>
+    /// <param name="tokens">Token credits.</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="grantId">Identifies the grant for <see cref="Reconcile"/>.</param>
+    public bool TryTake(int requests, long tokens, DateTimeOffset now, out long grantId)
+    {
+        while (_open.Count > 0)
+        {
+            var lease = _open[0];
+            if (now < lease.Deadline && lease.RemainingRequests >= requests && (!_limitsTokens || tokens <= lease.RemainingTokens))
+            {
+                var index = lease.UsedRequests;
+                lease.GrantTokens[index] = tokens;
+                lease.UsedRequests += requests;
+                lease.UsedTokens += tokens;
+                grantId = (lease.Serial << IndexBits) | (long)index;
+                // Spent: retired now rather than at the next call, so its return (which ends its span at
+                // the owner) goes at once.
+                if (lease.RemainingRequests == 0 || (_limitsTokens && lease.RemainingTokens <= 0)) Retire(lease, Ending.Spent);
+                return true;
+            }
+
+            Retire(lease, now < lease.Deadline ? Ending.Spent : Ending.Expired);
+        }
+
+        grantId = 0;
+        return false;
+    }
+
+    /// <summary>Whether the only open lease is nearly spent, so the next should be asked for now (a quarter left).</summary>
+    /// <param name="now">The current time.</param>
+    public bool IsRunningLow(DateTimeOffset now)
+    {
+        if (_open.Count != 1) return _open.Count == 0;
+        var lease = _open[0];
+        return now >= lease.Deadline
+            || lease.RemainingRequests * 4 <= lease.Requests
+            || (_limitsTokens && lease.RemainingTokens * 4 <= lease.Tokens);
+    }
+
+    /// <summary>Adds a granted lease; one whose deadline has already passed is retired at once (returned unused).</summary>
+    /// <param name="grant">The owner's grant.</param>
+    /// <param name="deadline">When the node must stop spending it.</param>
+    /// <param name="now">The current time.</param>
+    /// <returns>Whether the lease can be spent.</returns>
+    public bool Add(LeaseGranted grant, DateTimeOffset deadline, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        var lease = new HeldLease(_nextSerial++, grant.Owner, grant.Lease, Math.Clamp(grant.Requests, 0, MaxGrantsPerLease), Math.Max(0, grant.Tokens), deadline);
+        _bySerial.Add(lease.Serial, lease);
+        _byLease[(lease.Owner, lease.Number)] = lease;
+        _open.Add(lease);
+        if (now < deadline) return true;
+        Retire(lease, Ending.Expired);
+        return false;
+    }
+
+    /// <summary>Replaces a grant's token estimate with the tokens really used. Returns <see langword="false"/> for a grant already forgotten.</summary>
+    /// <param name="grantId">The grant.</param>
+    /// <param name="actualTokens">The tokens the call used.</param>
+    public bool Reconcile(long grantId, long actualTokens)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(actualTokens);
+        if (!_bySerial.TryGetValue(grantId >> IndexBits, out var lease)) return false;
+        var index = (int)(grantId & ((1L << IndexBits) - 1));
+        if (index >= lease.UsedRequests) return false;
+        if (lease.GrantTokens[index] == actualTokens) return true;
+        lease.UsedTokens += actualTokens - lease.GrantTokens[index];
+        lease.GrantTokens[index] = actualTokens;
+        if (lease.Retired) MarkUnsent(lease);
+        return true;
+    }
+
+    /// <summary>Retires every open lease whose deadline has come.</summary>
+    /// <param name="now">The current time.</param>
+    public void RetireExpired(DateTimeOffset now)
+    {
+        for (var i = _open.Count - 1; i >= 0; i--)
+        {
+            if (now >= _open[i].Deadline) Retire(_open[i], Ending.Expired);
+        }
+    }
+
+    /// <summary>Retires every open lease (a pause, or the node stopping); the lease size stays as it is.</summary>
+    public void RetireAll()
+    {
+        for (var i = _open.Count - 1; i >= 0; i--) Retire(_open[i], Ending.Stopped);
+    }
+
+    /// <summary>The returns due, each once; they are due again if <see cref="Unsend"/> gets them back or a correction changes them.</summary>
+    public LeaseReturn[] TakeReturns()
+    {
+        if (_unsent == 0) return [];
+        var returns = new List<LeaseReturn>(_unsent);
+        foreach (var lease in _retired)
+        {
+            if (!lease.Unsent) continue;
+            lease.Unsent = false;
+            lease.Sent = true;
+            returns.Add(new LeaseReturn(lease.Owner, lease.Number, lease.UsedRequests, lease.UsedTokens));
+        }
+
+        _unsent = 0;
+        return returns.ToArray();
+    }
+
+    /// <summary>Makes returns due again whose message may not have arrived (its request went unanswered).</summary>
+    /// <param name="returns">Returns handed out by <see cref="TakeReturns"/>.</param>
+    public void Unsend(IEnumerable<LeaseReturn> returns)
+    {
+        foreach (var sent in returns)
+        {
+            if (!_byLease.TryGetValue((sent.Owner, sent.Lease), out var lease) || !lease.Retired) continue;
+            lease.Sent = false;
+            MarkUnsent(lease);
+        }
+    }
+
+    /// <summary>Forgets retired leases whose deadline is a window past: nothing about them can matter to the owner any more.</summary>
+    /// <param name="now">The current time.</param>
+    public void Prune(DateTimeOffset now)
+    {
+        _retired.RemoveAll(lease =>
+        {
+            if (now < lease.Deadline + _window) return false;
+            if (lease.Unsent) _unsent--;
+            _bySerial.Remove(lease.Serial);
+            _byLease.Remove((lease.Owner, lease.Number));
+            return true;
+        });
+    }
+
+    /// <summary>The credits the open leases can still grant at <paramref name="now"/>.</summary>
+    /// <param name="now">The current time.</param>
+    public (long Requests, long Tokens) Remaining(DateTimeOffset now)
+    {
+        long requests = 0, tokens = 0;
+        foreach (var lease in _open)
+        {
+            if (now >= lease.Deadline) continue;
+            requests += lease.RemainingRequests;
+            tokens += Math.Max(0, lease.RemainingTokens);
+        }
+
+        return (requests, tokens);
+    }
+
+    /// <summary>What the next lease request asks for, when the call waiting needs <paramref name="requests"/> and <paramref name="tokens"/>.</summary>
+    /// <param name="requests">Request credits the waiting call needs.</param>
+    /// <param name="tokens">Token credits the waiting call needs.</param>
+    public LeaseAsk NextAsk(int requests, long tokens)
+    {
+        var minRequests = Math.Max(1, requests);
+        var minTokens = Math.Max(0, tokens);
+        var size = Math.Max(minRequests, NextLeaseRequests);
+        if (_requestLimit is { } requestLimit) size = (int)Math.Max(minRequests, Math.Min(size, requestLimit));
+        long maxTokens;
+        if (_tokenLimit is not { } tokenLimit) maxTokens = minTokens;
+        else if (_requestLimit is not { } requestLimitForShare) maxTokens = Math.Min(tokenLimit, Math.Max(minTokens, 1) * size);
+        else maxTokens = Math.Min(tokenLimit, Math.Max(minTokens, (long)Math.Ceiling((double)tokenLimit * size / requestLimitForShare)));
+        return new LeaseAsk(minRequests, minTokens, size, Math.Max(minTokens, maxTokens));
+    }
+
+    private static int MaxGrantsPerLease => (1 << IndexBits) - 1;
+
+    private void Retire(HeldLease lease, Ending ending)
+    {
+        _open.Remove(lease);
+        lease.Retired = true;
+        _retired.Add(lease);
+        MarkUnsent(lease);
+        // Spent in time: demand outran the lease, ask for twice as much. Out of time: a span needed what
+        // was used. A pause or a stop says nothing about demand.
+        var size = ending switch
+        {
+            Ending.Spent => Math.Max(NextLeaseRequests, 2L * lease.Requests),
+            Ending.Expired => lease.UsedRequests,
+            _ => NextLeaseRequests,
+        };
+        NextLeaseRequests = (int)Math.Clamp(size, MinLease, MaxLease);
+    }
+
+    private void MarkUnsent(HeldLease lease)
+    {
+        if (lease.Unsent) return;
+        lease.Unsent = true;
+        _unsent++;
+    }
+
+    private enum Ending
+    {
+        Spent,
+        Expired,
+        Stopped,
+    }
+
+    private sealed class HeldLease(long serial, long owner, long number, int requests, long tokens, DateTimeOffset deadline)
+    {
+        public long Serial { get; } = serial;
+
+        public long Owner { get; } = owner;
+
+        public long Number { get; } = number;
+
+        public int Requests { get; } = requests;
+
+        public long Tokens { get; } = tokens;
+
+        public DateTimeOffset Deadline { get; } = deadline;
+
+        /// <summary>The tokens charged by each grant, by index, so a correction knows the estimate it replaces.</summary>
+        public long[] GrantTokens { get; } = new long[requests];
+
+        public int UsedRequests { get; set; }
+
+        public long UsedTokens { get; set; }
+
+        public int RemainingRequests => Requests - UsedRequests;
+
+        public long RemainingTokens => Tokens - UsedTokens;
+
+        public bool Retired { get; set; }
+
+        public bool Unsent { get; set; }
+
+        /// <summary>Whether a return of it has been handed out at least once.</summary>
+        public bool Sent { get; set; }
+    }
+}
+
+/// <summary>What a lease request asks the owner for.</summary>
+/// <param name="MinRequests">Request credits the waiting call needs.</param>
+/// <param name="MinTokens">Token credits the waiting call needs.</param>
+/// <param name="MaxRequests">Request credits wanted (the lease size).</param>
+/// <param name="MaxTokens">Token credits wanted.</param>
+internal readonly record struct LeaseAsk(int MinRequests, long MinTokens, int MaxRequests, long MaxTokens);

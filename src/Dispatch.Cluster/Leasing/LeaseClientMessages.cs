@@ -1,0 +1,25 @@
+namespace Dispatch.Cluster.Leasing;
+
+/// <summary>Credit source → lease client (same node): a call is waiting, or the lease runs low; ask the owner.</summary>
+internal sealed class LeaseWanted
+{
+    public static readonly LeaseWanted Instance = new();
+
+    private LeaseWanted()
+    {
+    }
+}
+
+/// <summary>Credit source → lease client (same node): a lease was retired or corrected; its return is due.</summary>
+internal sealed class ReturnsPending
+{
+    public static readonly ReturnsPending Instance = new();
+
+    private ReturnsPending()
+    {
+    }
+}
+
+/// <summary>Credit source → lease client (same node): a 429 here paused the endpoint until <paramref name="Until"/>; tell the owner.</summary>
+/// <param name="Until">When the pause ends, by this node's clock.</param>
+internal sealed record PauseSeen(DateTimeOffset Until);

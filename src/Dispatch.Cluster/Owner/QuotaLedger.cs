@@ -1,0 +1,247 @@
+namespace Dispatch.Cluster.Owner;
+
+/// <summary>
+/// An endpoint owner's window accounting: every lease still counting, and the rule for granting the
+/// next. Keeps "in every window of <see cref="Window"/> (the interval plus the guard), the credits of
+/// the leases whose spans touch it ≤ the limits".
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>A lease counts in full for its whole span.</b> A lease granted at <c>s</c> with span <c>d</c>
+/// covers <c>[s, s + d]</c>; its node never spends it after its deadline, which falls before
+/// <c>s + d</c> in real time (see <c>LeaseGranted</c>). The lease stays in the log while
+/// <c>finish &gt; now − window</c>, counted with all its credits until the node returns it, then with
+/// what was really used. A lease is granted only if the log's sums plus the lease fit the limits.
+/// </para>
+/// <para>
+/// <b>Why no window is ever over.</b> Take any window and, among the leases whose spans touch it, the
+/// one granted last, at <c>t</c>. Every other one was granted no later (time here never runs back) and
+/// ends after the window's start, which is after <c>t − window</c>; so it was in the log when the last
+/// one was checked, with at least the credits it finally used. That check kept them all within the
+/// limits. A return only ever lowers an entry: its amounts to what was used, its finish to the moment
+/// the return arrived (the node stopped spending before it sent it).
+/// </para>
+/// <para>
+/// <b>A new owner</b> has an empty log but the old owner's leases may still be live or in the window.
+/// Every one of them was granted before this ledger started and ends within one lease span of that,
+/// so none can share a window with a grant made one window plus one span after the start:
+/// <see cref="GrantingFrom"/>. Nothing is granted before it. (Rebuilding the log from the leases the
+/// live nodes report would not be enough: a dead node's leases are unknown.)
+/// </para>
+/// <para>
+/// <b>Corrections.</b> A token correction is a return with more tokens than estimated: it cannot
+/// un-grant anything, so the log may then hold more than the limit and nothing more is granted until
+/// enough ages out, as in <see cref="Dispatch.Core.RateLimiting.SlidingWindowLedger"/>.
+/// </para>
+/// <para>Not thread-safe: owned by the owner actor. Time is passed in.</para>
+/// </remarks>
+internal sealed class QuotaLedger
+{
+    private readonly long? _requestLimit;
+    private readonly long? _tokenLimit;
+    private readonly long _windowTicks;
+    private readonly List<Entry> _entries = [];
+    private readonly Dictionary<long, Entry> _byNumber = [];
+    private long _requests;
+    private long _tokens;
+    private long _latestTicks;
+    private long _earliestFinish = long.MaxValue;
+    private long _nextNumber = 1;
+
+    /// <summary>Creates the ledger of an owner that starts at <paramref name="startedAt"/>.</summary>
+    /// <param name="requestLimit">Requests per window; <see langword="null"/> for unlimited.</param>
+    /// <param name="tokenLimit">Tokens per window; <see langword="null"/> for unlimited.</param>
+    /// <param name="window">The interval plus the guard.</param>
+    /// <param name="longestSpan">The longest span any owner of this endpoint grants.</param>
+    /// <param name="startedAt">When this owner started.</param>
+    public QuotaLedger(long? requestLimit, long? tokenLimit, TimeSpan window, TimeSpan longestSpan, DateTimeOffset startedAt)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(longestSpan, TimeSpan.Zero);
+        _requestLimit = requestLimit;
+        _tokenLimit = tokenLimit;
+        _windowTicks = window.Ticks;
+        Window = window;
+        LongestSpan = longestSpan;
+        StartedAt = startedAt;
+        GrantingFrom = startedAt + window + longestSpan;
+        _latestTicks = startedAt.UtcTicks;
+    }
+
+    /// <summary>The window every lease counts in after its span: the interval plus the guard.</summary>
+    public TimeSpan Window { get; }
+
+    /// <summary>The longest span a lease may have.</summary>
+    public TimeSpan LongestSpan { get; }
+
+    /// <summary>When this owner started.</summary>
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>The first instant this owner may grant: one window and one span after it started.</summary>
+    public DateTimeOffset GrantingFrom { get; }
+
+    /// <summary>Request credits the log counts now.</summary>
+    public long RequestsInWindow => _requests;
+
+    /// <summary>Token credits the log counts now.</summary>
+    public long TokensInWindow => _tokens;
+
+    /// <summary>
+    /// Grants between the minimum and the maximum of requests and tokens, as much as is free, for
+    /// <paramref name="span"/> from <paramref name="now"/>; or says when the minimum may be free.
+    /// </summary>
+    /// <param name="node">Who the lease is for (status only).</param>
+    /// <param name="minRequests">Request credits needed at least (≥ 1).</param>
+    /// <param name="minTokens">Token credits needed at least.</param>
+    /// <param name="maxRequests">Request credits wanted.</param>
+    /// <param name="maxTokens">Token credits wanted.</param>
+    /// <param name="span">How long the lease may be spent; at most <see cref="LongestSpan"/>.</param>
+    /// <param name="now">The current time.</param>
+    public LeaseDecision TryGrant(string node, int minRequests, long minTokens, int maxRequests, long maxTokens, TimeSpan span, DateTimeOffset now)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(minRequests, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(minTokens);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(span, LongestSpan);
+        var ticks = Advance(now);
+        if (minRequests > _requestLimit || minTokens > _tokenLimit) return LeaseDecision.Never;
+        if (ticks < GrantingFrom.UtcTicks) return LeaseDecision.NotBefore(GrantingFrom);
+
+        var freeRequests = _requestLimit is { } requestLimit ? requestLimit - _requests : long.MaxValue;
+        var freeTokens = _tokenLimit is { } tokenLimit ? tokenLimit - _tokens : long.MaxValue;
+        if (freeRequests < minRequests || freeTokens < minTokens)
+            return LeaseDecision.NotBefore(FreedAt(minRequests - freeRequests, minTokens - freeTokens));
+
+        var requests = (int)Math.Min(Math.Max(maxRequests, minRequests), freeRequests);
+        var tokens = Math.Min(Math.Max(maxTokens, minTokens), freeTokens);
+        var entry = new Entry(_nextNumber++, node, ticks, ticks + span.Ticks, requests, tokens);
+        _entries.Add(entry);
+        _byNumber.Add(entry.Number, entry);
+        _requests += requests;
+        _tokens += tokens;
+        _earliestFinish = Math.Min(_earliestFinish, entry.Finish);
+        return LeaseDecision.Grant(new GrantedLease(entry.Number, requests, tokens, At(entry.Start), At(entry.Finish)));
+    }
+
+    /// <summary>
+    /// Lowers a lease to what was really used and ends its span now (its node will not spend it again).
+    /// Returns <see langword="false"/> when the lease is unknown or has left the window.
+    /// </summary>
+    /// <param name="number">The lease's number.</param>
+    /// <param name="usedRequests">Request credits spent from it.</param>
+    /// <param name="usedTokens">Tokens its calls used.</param>
+    /// <param name="now">The current time.</param>
+    public bool Return(long number, int usedRequests, long usedTokens, DateTimeOffset now)
+    {
+        var ticks = Advance(now);
+        if (!_byNumber.TryGetValue(number, out var entry)) return false;
+        usedRequests = Math.Max(0, usedRequests);
+        usedTokens = Math.Max(0, usedTokens);
+        _requests += usedRequests - entry.Requests;
+        _tokens += usedTokens - entry.Tokens;
+        entry.Requests = usedRequests;
+        entry.Tokens = usedTokens;
+        entry.Returned = true;
+        entry.Finish = Math.Min(entry.Finish, ticks);
+        _earliestFinish = Math.Min(_earliestFinish, entry.Finish);
+        return true;
+    }
+
+    /// <summary>The leases still being spent at <paramref name="now"/> (not returned, span not over), per node.</summary>
+    /// <param name="now">The current time.</param>
+    public IReadOnlyList<(string Node, long Requests, long Tokens)> LiveLeases(DateTimeOffset now)
+    {
+        var ticks = Advance(now);
+        return _entries
+            .Where(e => !e.Returned && e.Finish > ticks)
+            .GroupBy(e => e.Node, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => (g.Key, g.Sum(e => (long)e.Requests), g.Sum(e => e.Tokens)))
+            .ToArray();
+    }
+
+    /// <summary>Moves the clock on (never back) and drops leases that have left every window.</summary>
+    /// <param name="now">The current time.</param>
+    public long Advance(DateTimeOffset now)
+    {
+        // A clock that steps back must not re-open a window that already closed: the proof needs
+        // leases checked in time order.
+        _latestTicks = Math.Max(_latestTicks, now.UtcTicks);
+        var cutoff = _latestTicks - _windowTicks;
+        if (_earliestFinish > cutoff) return _latestTicks;
+
+        var earliest = long.MaxValue;
+        _entries.RemoveAll(entry =>
+        {
+            if (entry.Finish > cutoff)
+            {
+                earliest = Math.Min(earliest, entry.Finish);
+                return false;
+            }
+
+            _requests -= entry.Requests;
+            _tokens -= entry.Tokens;
+            _byNumber.Remove(entry.Number);
+            return true;
+        });
+        _earliestFinish = earliest;
+        return _latestTicks;
+    }
+
+    /// <summary>The earliest instant enough leases have left the window to free the given excess.</summary>
+    private DateTimeOffset FreedAt(long requestExcess, long tokenExcess)
+    {
+        if (_requestLimit is null) requestExcess = 0;
+        if (_tokenLimit is null) tokenExcess = 0;
+        foreach (var entry in _entries.OrderBy(e => e.Finish))
+        {
+            requestExcess -= entry.Requests;
+            tokenExcess -= entry.Tokens;
+            if (requestExcess <= 0 && tokenExcess <= 0) return At(entry.Finish + _windowTicks);
+        }
+
+        // Only a log over the limit (a correction charged more than estimated) gets here: once all of it
+        // has left, the whole limit is free.
+        return _entries.Count == 0 ? At(_latestTicks) : At(_entries.Max(e => e.Finish) + _windowTicks);
+    }
+
+    private static DateTimeOffset At(long ticks) =>
+        ticks >= DateTimeOffset.MaxValue.UtcTicks ? DateTimeOffset.MaxValue : new DateTimeOffset(ticks, TimeSpan.Zero);
+
+    private sealed class Entry(long number, string node, long start, long finish, int requests, long tokens)
+    {
+        public long Number { get; } = number;
+
+        public string Node { get; } = node;
+
+        public long Start { get; } = start;
+
+        public long Finish { get; set; } = finish;
+
+        public int Requests { get; set; } = requests;
+
+        public long Tokens { get; set; } = tokens;
+
+        public bool Returned { get; set; }
+    }
+}
+
+/// <summary>A lease the ledger granted.</summary>
+/// <param name="Number">Its number in this owner's ledger.</param>
+/// <param name="Requests">Request credits.</param>
+/// <param name="Tokens">Token credits.</param>
+/// <param name="Start">When it was granted.</param>
+/// <param name="Finish">When its span ends.</param>
+internal readonly record struct GrantedLease(long Number, int Requests, long Tokens, DateTimeOffset Start, DateTimeOffset Finish);
+
+/// <summary>The answer of <see cref="QuotaLedger.TryGrant"/>.</summary>
+/// <param name="Granted">Whether a lease was granted.</param>
+/// <param name="Lease">The lease, when granted.</param>
+/// <param name="RetryAt">When not granted: the earliest instant the minimum could be (<see cref="DateTimeOffset.MaxValue"/> for never).</param>
+internal readonly record struct LeaseDecision(bool Granted, GrantedLease Lease, DateTimeOffset RetryAt)
+{
+    public static LeaseDecision Never => new(false, default, DateTimeOffset.MaxValue);
+
+    public static LeaseDecision Grant(GrantedLease lease) => new(true, lease, default);
+
+    public static LeaseDecision NotBefore(DateTimeOffset at) => new(false, default, at);
+}

@@ -1,0 +1,200 @@
+using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Event;
+using Dispatch.Cluster.Protocol;
+using Dispatch.Core.RateLimiting;
+
+namespace Dispatch.Cluster.Owner;
+
+/// <summary>
+/// The one owner of an endpoint's quota in the cluster (a cluster singleton): holds the window in a
+/// <see cref="QuotaLedger"/> and leases blocks of credits to the nodes' lease clients.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Messages: <see cref="RequestLease"/> → its returns are applied, then <see cref="LeaseGranted"/> as soon
+/// as the request's minimum is free (<see cref="LeaseDeferred"/> first when that is not at once). Requests
+/// wait in one FIFO line, one per node (a newer request from the same node takes the older one's place), so
+/// a node needing a large call is not starved by others.
+/// <see cref="ReturnLeases"/> → applied. <see cref="EndpointPaused"/> (on the endpoint's pause topic, from
+/// the node that saw the 429) → nothing is granted until the pause ends.
+/// <see cref="GetQuotaStatus"/> → <see cref="EndpointQuotaStatus"/>.
+/// </para>
+/// <para>
+/// A new owner grants nothing until <see cref="QuotaLedger.GrantingFrom"/> (one window plus one lease span
+/// after it started); requests that arrive before then wait in line. One keyed timer wakes the line when
+/// its head may be grantable, so nothing polls. Lease clients in line are watched; a node that leaves takes
+/// its place in line with it, while its leases keep counting in full.
+/// </para>
+/// </remarks>
+internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
+{
+    private const string WakeKey = "wake";
+    private static readonly TimeSpan LongestWait = TimeSpan.FromDays(1);
+
+    private readonly string _endpoint;
+    private readonly RateLimitOptions _limits;
+    private readonly TimeSpan _span;
+    private readonly List<Waiting> _line = [];
+    private readonly HashSet<IActorRef> _watched = [];
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private QuotaLedger _ledger = null!;
+    private string _self = "";
+    private long _incarnation;
+    private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
+    private DateTimeOffset? _wakeAt;
+
+    public QuotaOwnerActor(string endpoint, RateLimitOptions limits, TimeSpan span)
+    {
+        _endpoint = endpoint;
+        _limits = limits;
+        _span = span;
+        Receive<RequestLease>(Request);
+        Receive<ReturnLeases>(returns =>
+        {
+            Apply(returns.Returns);
+            GrantWaiting();
+        });
+        Receive<EndpointPaused>(Pause);
+        Receive<SubscribeAck>(_ => { });
+        Receive<GetQuotaStatus>(_ => Sender.Tell(Status(), Self));
+        Receive<Terminated>(terminated =>
+        {
+            _watched.Remove(terminated.ActorRef);
+            _line.RemoveAll(w => w.Client.Equals(terminated.ActorRef));
+            GrantWaiting();
+        });
+        Receive<Wake>(_ =>
+        {
+            _wakeAt = null;
+            GrantWaiting();
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private DateTimeOffset Now => Context.System.Scheduler.Now;
+
+    public static Props Props(string endpoint, RateLimitOptions limits, TimeSpan span) =>
+        Akka.Actor.Props.Create(() => new QuotaOwnerActor(endpoint, limits, span));
+
+    protected override void PreStart()
+    {
+        var now = Now;
+        _self = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
+        _ledger = new QuotaLedger(_limits.Requests, _limits.Tokens, _limits.Window, _span, now);
+        // Lease ids must not be mistaken for an earlier owner's: the actor's uid differs per incarnation,
+        // and the start time tells incarnations apart even if two uids collide.
+        _incarnation = ((long)Self.Path.Uid << 32) ^ (now.UtcTicks / TimeSpan.TicksPerMillisecond);
+        _log.Info("Quota owner of endpoint {Endpoint} started on {Owner}; it grants from {GrantingFrom:O} (one window and one lease span from now)",
+            _endpoint, _self, _ledger.GrantingFrom);
+        Context.System.EventStream.Publish(new QuotaOwnerStarted(_endpoint, _self, now, _ledger.GrantingFrom));
+        DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(ClusterQuota.PauseTopic(_endpoint), Self));
+        SetWake(_ledger.GrantingFrom, now);
+    }
+
+    private void Request(RequestLease request)
+    {
+        var now = Now;
+        var client = Sender;
+        if (_watched.Add(client)) Context.Watch(client);
+        Apply(request.Returns);
+        // A node that missed a pause (it joined later, or the pause topic's gossip had not reached it) learns it now.
+        if (now < _pausedUntil) client.Tell(new EndpointPaused(_endpoint, _pausedUntil - now), Self);
+
+        var waiting = new Waiting(client, NodeOf(client), request, now);
+        var index = _line.FindIndex(w => w.Client.Equals(client));
+        if (index >= 0) _line[index] = waiting;
+        else _line.Add(waiting);
+        GrantWaiting();
+        // Not granted at once: say so, so the node does not take the wait for a lost request.
+        if (_line.Contains(waiting)) client.Tell(new LeaseDeferred(_endpoint, request.RequestId), Self);
+    }
+
+    private void Apply(LeaseReturn[] returns)
+    {
+        var now = Now;
+        foreach (var lease in returns)
+        {
+            if (lease.Owner == _incarnation) _ledger.Return(lease.Lease, lease.UsedRequests, lease.UsedTokens, now);
+        }
+    }
+
+    private void Pause(EndpointPaused pause)
+    {
+        var now = Now;
+        var until = now + pause.For;
+        if (until <= _pausedUntil) return;
+        _pausedUntil = until;
+        _log.Info("Quota owner of endpoint {Endpoint} grants nothing for {PauseFor}: a 429 on {Node}", _endpoint, pause.For, NodeOf(Sender));
+        GrantWaiting();
+    }
+
+    private void GrantWaiting()
+    {
+        var now = Now;
+        while (_line.Count > 0)
+        {
+            if (now < _pausedUntil)
+            {
+                SetWake(_pausedUntil, now);
+                return;
+            }
+
+            var head = _line[0];
+            var request = head.Request;
+            var decision = _ledger.TryGrant(head.Node, request.MinRequests, request.MinTokens, request.MaxRequests, request.MaxTokens, _span, now);
+            if (decision.Granted)
+            {
+                _line.RemoveAt(0);
+                var lease = decision.Lease;
+                head.Client.Tell(new LeaseGranted(_endpoint, request.RequestId, _incarnation, lease.Number, lease.Requests, lease.Tokens, now - head.ArrivedAt, _span), Self);
+                continue;
+            }
+
+            if (decision.RetryAt == DateTimeOffset.MaxValue)
+            {
+                // The node's limiter refuses such calls before asking; drop it rather than block the line forever.
+                _line.RemoveAt(0);
+                _log.Warning("Quota owner of endpoint {Endpoint} dropped a lease request from {Node} that can never be granted ({MinRequests} requests, {MinTokens} tokens)",
+                    _endpoint, head.Node, request.MinRequests, request.MinTokens);
+                continue;
+            }
+
+            SetWake(decision.RetryAt, now);
+            return;
+        }
+
+        _wakeAt = null;
+        Timers.Cancel(WakeKey);
+    }
+
+    private void SetWake(DateTimeOffset at, DateTimeOffset now)
+    {
+        if (_wakeAt == at) return;
+        _wakeAt = at;
+        var delay = at - now;
+        Timers.StartSingleTimer(WakeKey, Wake.Instance, delay < TimeSpan.Zero ? TimeSpan.Zero : delay > LongestWait ? LongestWait : delay);
+    }
+
+    private EndpointQuotaStatus Status()
+    {
+        var now = Now;
+        var leases = _ledger.LiveLeases(now).Select(l => new NodeLease(l.Node, l.Requests, l.Tokens)).ToArray();
+        return new EndpointQuotaStatus(_endpoint, _self, _ledger.GrantingFrom, now < _pausedUntil ? _pausedUntil : null,
+            _ledger.RequestsInWindow, _ledger.TokensInWindow, leases);
+    }
+
+    private string NodeOf(IActorRef client) => client.Path.Address.HasGlobalScope ? client.Path.Address.ToString() : _self;
+
+    private sealed record Waiting(IActorRef Client, string Node, RequestLease Request, DateTimeOffset ArrivedAt);
+
+    private sealed class Wake
+    {
+        public static readonly Wake Instance = new();
+
+        private Wake()
+        {
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+using Dispatch.Cluster.Tests.Support;
+using Dispatch.Core.Protocol;
+using Dispatch.FakeUpstream;
+using Xunit.Abstractions;
+using UpstreamLimits = Dispatch.FakeUpstream.RateLimiting.RateLimitOptions;
+
+namespace Dispatch.Cluster.Tests.Clustering;
+
+/// <summary>
+/// Three Dispatch nodes joined into one Akka.Cluster on loopback share one endpoint's limit, which is
+/// also the limit of the one real upstream they all call: the upstream's own counters say whether any
+/// window was ever over it.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public class SharedQuotaTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const int Limit = 240;
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
+
+    private FakeUpstreamServer _upstream = null!;
+
+    public async Task InitializeAsync() => _upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions
+    {
+        Limits = new UpstreamLimits { RequestsPerWindow = Limit, Window = Interval },
+        ShutdownTimeout = TimeSpan.FromSeconds(1),
+    });
+
+    public async Task DisposeAsync() => await _upstream.DisposeAsync();
+
+    [Fact]
+    public async Task Three_nodes_send_3000_calls_within_one_shared_limit_without_a_429()
+    {
+        await using var cluster = await DispatchCluster.StartAsync(3, DispatchCluster.Options(_upstream, Limit, Interval), new ClusterQuotaOptions(), output);
+        await cluster.WarmUpAsync(_upstream, Interval);
+        var grants = new ConcurrentBag<WindowAudit.Span>();
+        foreach (var node in cluster.Nodes) node.Quota.SourceOf(DispatchCluster.Api).Granted = (at, r, t) => grants.Add(new WindowAudit.Span(at, at, r, t));
+        var traffic = cluster.Nodes.Select(n => n.Quota.SourceOf(DispatchCluster.Api).Traffic).ToArray();
+        var before = traffic.Sum(t => t.Sent + t.Received);
+        var calls = Enumerable.Range(0, 3000).Select(i => cluster.Send(cluster.Nodes[i % 3], DispatchCluster.Call($"call-{i}"))).ToArray();
+        var results = await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(90));
+
+        var counters = _upstream.Counters;
+        var messages = traffic.Sum(t => t.Sent + t.Received) - before;
+        var used = Timeline.Utilisation(results.Select(r => r.At), Limit, Interval);
+        var peak = WindowAudit.Peak(grants.ToArray(), Interval * 1.02);
+        cluster.Log($"completed {results.Count(r => r.Result.Status == CallStatus.Completed)}, 429s {counters.Throttled}, busiest window {counters.MaxRequestsInWindow}/{Limit}; " +
+                    $"busiest window of grants {peak.Requests}/{Limit} (interval + guard); {used.Median:P1} of the limit used (median cycle; {used.Mean:P1} on average, " +
+                    $"longest cycle {used.LongestCycle.TotalSeconds:F3}s); {messages} quota messages, {messages / 3000.0:F3} per call");
+        Assert.All(results, r => Assert.Equal(CallStatus.Completed, r.Result.Status));
+        Assert.Equal(3000, counters.RequestsReceived);
+        Assert.Equal(0, counters.Throttled);
+        Assert.InRange(counters.MaxRequestsInWindow, 1, Limit);
+        Assert.InRange(peak.Requests, 1, Limit);
+        Assert.True(used.Median >= 0.95, $"The cluster used {used.Median:P1} of the limit.");
+    }
+}
+
+/// <summary>The multi-node tests run one at a time: each is a cluster of its own, and they measure time.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ClusterCollection
+{
+    public const string Name = "cluster";
+}

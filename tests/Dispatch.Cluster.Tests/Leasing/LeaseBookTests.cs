@@ -1,0 +1,228 @@
+using Dispatch.Cluster.Leasing;
+using Dispatch.Cluster.Protocol;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Dispatch.Cluster.Tests.Leasing;
+
+public class LeaseBookTests
+{
+    private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(1020);
+    private static readonly TimeSpan Span = TimeSpan.FromMilliseconds(50);
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private long _lease;
+
+    private DateTimeOffset Now => _time.GetUtcNow();
+
+    private LeaseGranted Grant(int requests, long tokens = 0) => new("api", _lease, 7, ++_lease, requests, tokens, TimeSpan.Zero, Span);
+
+    [Fact]
+    public void Credits_are_taken_only_before_the_lease_deadline()
+    {
+        var book = new LeaseBook(100, null, Window, 4, 10);
+        book.Add(Grant(10), Now + Span, Now);
+
+        var before = book.TryTake(1, 0, Now, out _);
+        _time.Advance(Span - TimeSpan.FromTicks(1));
+        var justBefore = book.TryTake(1, 0, Now, out _);
+        _time.Advance(TimeSpan.FromTicks(1));
+        var atDeadline = book.TryTake(1, 0, Now, out _);
+
+        Assert.True(before);
+        Assert.True(justBefore);
+        Assert.False(atDeadline);
+        Assert.Equal([new LeaseReturn(7, 1, 2, 0)], book.TakeReturns());
+    }
+
+    [Fact]
+    public void A_lease_granted_after_its_deadline_goes_straight_back_unused()
+    {
+        var book = new LeaseBook(100, null, Window, 4, 10);
+
+        var usable = book.Add(Grant(10), Now, Now);
+
+        Assert.False(usable);
+        Assert.False(book.TryTake(1, 0, Now, out _));
+        Assert.Equal([new LeaseReturn(7, 1, 0, 0)], book.TakeReturns());
+    }
+
+    [Fact]
+    public void A_lease_never_gives_more_requests_or_tokens_than_it_was_granted()
+    {
+        var book = new LeaseBook(100, 1000, Window, 4, 10);
+        book.Add(Grant(3, 100), Now + Span, Now);
+
+        Assert.True(book.TryTake(1, 60, Now, out _));
+        Assert.False(book.TryTake(1, 41, Now, out _));
+        Assert.Equal(0, book.OpenLeases);
+        Assert.Equal([new LeaseReturn(7, 1, 1, 60)], book.TakeReturns());
+    }
+
+    [Fact]
+    public void Leases_double_while_they_are_spent_in_time_up_to_the_maximum()
+    {
+        var book = new LeaseBook(1000, null, Window, 4, 20);
+        var sizes = new List<int>();
+
+        for (var round = 0; round < 5; round++)
+        {
+            var size = book.NextAsk(1, 0).MaxRequests;
+            sizes.Add(size);
+            book.Add(Grant(size), Now + Span, Now);
+            while (book.TryTake(1, 0, Now, out _))
+            {
+            }
+        }
+
+        Assert.Equal([4, 8, 16, 20, 20], sizes);
+    }
+
+    [Fact]
+    public void Leases_shrink_to_what_was_used_when_they_run_out_of_time()
+    {
+        var book = new LeaseBook(1000, null, Window, 4, 64);
+        book.Add(Grant(4), Now + Span, Now);
+        while (book.TryTake(1, 0, Now, out _))
+        {
+        }
+
+        book.Add(Grant(book.NextLeaseRequests), Now + Span, Now);
+        for (var i = 0; i < 5; i++) book.TryTake(1, 0, Now, out _);
+        _time.Advance(Span);
+        book.RetireExpired(Now);
+        var afterBusySpan = book.NextLeaseRequests;
+
+        book.Add(Grant(afterBusySpan), Now + Span, Now);
+        _time.Advance(Span);
+        book.RetireExpired(Now);
+        var afterIdleSpan = book.NextLeaseRequests;
+
+        Assert.Equal(5, afterBusySpan);
+        Assert.Equal(4, afterIdleSpan);
+    }
+
+    [Fact]
+    public void Tokens_are_asked_for_at_the_ratio_of_the_limits_and_never_less_than_the_call_needs()
+    {
+        var book = new LeaseBook(100, 10_000, Window, 4, 10);
+
+        var small = book.NextAsk(1, 30);
+        var large = book.NextAsk(1, 900);
+
+        Assert.Equal(new LeaseAsk(1, 30, 4, 400), small);
+        Assert.Equal(new LeaseAsk(1, 900, 4, 900), large);
+    }
+
+    [Fact]
+    public void A_refund_in_an_open_lease_can_be_spent_again()
+    {
+        var book = new LeaseBook(100, 1000, Window, 4, 10);
+        book.Add(Grant(5, 100), Now + Span, Now);
+        book.TryTake(1, 80, Now, out var grant);
+
+        Assert.True(book.Reconcile(grant, 30));
+        Assert.True(book.TryTake(1, 60, Now, out _));
+        Assert.Equal((3L, 10L), book.Remaining(Now));
+    }
+
+    [Fact]
+    public void A_correction_of_a_retired_lease_makes_its_return_due_again_with_the_real_usage()
+    {
+        var book = new LeaseBook(100, 1000, Window, 4, 10);
+        book.Add(Grant(5, 100), Now + Span, Now);
+        book.TryTake(1, 80, Now, out var grant);
+        _time.Advance(Span);
+        book.RetireExpired(Now);
+        var first = book.TakeReturns();
+
+        book.Reconcile(grant, 95);
+        var second = book.TakeReturns();
+
+        Assert.Equal([new LeaseReturn(7, 1, 1, 80)], first);
+        Assert.Equal([new LeaseReturn(7, 1, 1, 95)], second);
+    }
+
+    [Fact]
+    public void A_lease_is_retired_with_its_last_credit_so_its_return_can_go_at_once()
+    {
+        var book = new LeaseBook(100, null, Window, 2, 10);
+        book.Add(Grant(2), Now + Span, Now);
+
+        book.TryTake(1, 0, Now, out _);
+        var afterFirst = (book.OpenLeases, book.HasUrgentReturns);
+        book.TryTake(1, 0, Now, out _);
+        var afterLast = (book.OpenLeases, book.HasUrgentReturns);
+
+        Assert.Equal((1, false), afterFirst);
+        Assert.Equal((0, true), afterLast);
+        Assert.Equal([new LeaseReturn(7, 1, 2, 0)], book.TakeReturns());
+    }
+
+    [Fact]
+    public void A_correction_after_the_return_is_due_but_not_urgent()
+    {
+        var book = new LeaseBook(100, 1000, Window, 4, 10);
+        book.Add(Grant(5, 100), Now + Span, Now);
+        book.TryTake(1, 10, Now, out var grant);
+        book.RetireAll();
+        var retired = book.HasUrgentReturns;
+        book.TakeReturns();
+
+        book.Reconcile(grant, 10);
+        var unchanged = book.HasUnsentReturns;
+        book.Reconcile(grant, 12);
+
+        Assert.True(retired);
+        Assert.False(unchanged);
+        Assert.True(book.HasUnsentReturns);
+        Assert.False(book.HasUrgentReturns);
+    }
+
+    [Fact]
+    public void Returns_are_handed_out_once_and_again_after_their_request_went_unanswered()
+    {
+        var book = new LeaseBook(100, null, Window, 4, 10);
+        book.Add(Grant(5), Now + Span, Now);
+        book.RetireAll();
+
+        var sent = book.TakeReturns();
+        var nothingMore = book.TakeReturns();
+        book.Unsend(sent);
+        var again = book.TakeReturns();
+
+        Assert.Single(sent);
+        Assert.Empty(nothingMore);
+        Assert.Equal(sent, again);
+    }
+
+    [Fact]
+    public void A_retired_lease_is_forgotten_one_window_after_its_deadline()
+    {
+        var book = new LeaseBook(100, 1000, Window, 4, 10);
+        book.Add(Grant(5, 100), Now + Span, Now);
+        book.TryTake(1, 10, Now, out var grant);
+        book.RetireAll();
+        book.TakeReturns();
+
+        _time.Advance(Span + Window);
+        book.Prune(Now);
+
+        Assert.False(book.Reconcile(grant, 5));
+    }
+
+    [Fact]
+    public void The_next_lease_is_asked_for_when_a_quarter_of_the_only_open_one_is_left()
+    {
+        var book = new LeaseBook(100, null, Window, 8, 8);
+        book.Add(Grant(8), Now + Span, Now);
+
+        var low = new List<bool>();
+        for (var i = 0; i < 8; i++)
+        {
+            book.TryTake(1, 0, Now, out _);
+            low.Add(book.IsRunningLow(Now));
+        }
+
+        Assert.Equal([false, false, false, false, false, true, true, true], low);
+    }
+}

@@ -1,0 +1,246 @@
+using Dispatch.Cluster.Leasing;
+using Dispatch.Cluster.Owner;
+using Dispatch.Cluster.Protocol;
+using Dispatch.Cluster.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
+using Xunit.Abstractions;
+
+namespace Dispatch.Cluster.Tests.Owner;
+
+/// <summary>
+/// The owner's ledger and three nodes' lease books driven together on a virtual clock, with the
+/// protocol's rules in between: messages take a few milliseconds, requests wait at the owner until they
+/// can be granted, deadlines are counted from when a node asked, returns and token corrections flow back,
+/// and halfway through the owner dies (what is sent to it is lost, what it sent still arrives) and a new
+/// one starts. Every credit spent is audited against every window.
+/// </summary>
+public class QuotaSimulationTests(ITestOutputHelper output)
+{
+    private const int RequestLimit = 50;
+    private const long TokenLimit = 2_000;
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(1020);
+    private static readonly TimeSpan Span = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(1);
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromMilliseconds(200);
+
+    [Theory]
+    [InlineData(1, 80)]
+    [InlineData(2, 80)]
+    [InlineData(3, 200)]
+    [InlineData(4, 200)]
+    public void Across_returns_corrections_and_a_change_of_owner_no_window_holds_more_than_the_limit(int seed, int largestEstimate)
+    {
+        var simulation = Run(seed, largestEstimate);
+
+        var (requests, tokens) = WindowAudit.Peak(simulation.Spent, Window);
+        output.WriteLine($"spent {simulation.Spent.Count}, busiest window {requests} requests / {tokens} tokens");
+        Assert.InRange(requests, 1, RequestLimit);
+        Assert.InRange(tokens, 1, TokenLimit);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_new_owner_grants_nothing_before_one_window_and_one_span_and_then_at_once(int seed)
+    {
+        var simulation = Run(seed, 80);
+
+        var resumed = simulation.Spent.Select(s => s.Start).First(t => t > simulation.RestartedAt);
+        output.WriteLine($"new owner granting from +{(simulation.GrantingFrom - simulation.RestartedAt).TotalSeconds:F3}s, first spend +{(resumed - simulation.RestartedAt).TotalSeconds:F3}s");
+        Assert.InRange(resumed, simulation.GrantingFrom, simulation.GrantingFrom + TimeSpan.FromMilliseconds(20));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Nodes_saturating_a_request_limit_use_at_least_95_percent_of_it(int seed)
+    {
+        var simulation = Run(seed, 80);
+
+        // Between the first owner's start-up wait and its death: 2 s to 9 s.
+        var from = simulation.Started + TimeSpan.FromSeconds(2);
+        var steady = simulation.Spent.Count(s => s.Start >= from && s.Start < from + TimeSpan.FromSeconds(7)) / 7.0;
+        output.WriteLine($"{steady:F1} calls/s of {RequestLimit} per interval");
+        Assert.True(steady >= 0.95 * RequestLimit / Interval.TotalSeconds, $"{steady:F1} calls/s");
+    }
+
+    /// <summary>Three nodes for 20 s; the owner dies at 10 s and a new one starts half a second later.</summary>
+    private static Simulation Run(int seed, int largestEstimate)
+    {
+        var simulation = new Simulation(seed, largestEstimate);
+        simulation.Run(TimeSpan.FromSeconds(20), ownerDiesAt: TimeSpan.FromSeconds(10), ownerReturnsAfter: TimeSpan.FromMilliseconds(500));
+        return simulation;
+    }
+
+    private sealed class Simulation
+    {
+        private readonly Random _random;
+        private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        private readonly List<(DateTimeOffset At, long Order, Action Deliver)> _network = [];
+        private readonly Node[] _nodes;
+        private readonly List<Waiting> _line = [];
+        private QuotaLedger? _ledger;
+        private long _owner = 1;
+        private long _order;
+
+        public Simulation(int seed, int largestEstimate)
+        {
+            _random = new Random(seed);
+            LargestEstimate = largestEstimate;
+            Started = Now;
+            _nodes = Enumerable.Range(0, 3).Select(i => new Node(this, i)).ToArray();
+            _ledger = new QuotaLedger(RequestLimit, TokenLimit, Window, Span, Now);
+        }
+
+        public DateTimeOffset Started { get; }
+
+        /// <summary>Calls estimate 1 to this many tokens (a large one makes the token limit bind).</summary>
+        public int LargestEstimate { get; }
+
+        public List<WindowAudit.Span> Spent { get; } = [];
+
+        public DateTimeOffset RestartedAt { get; private set; }
+
+        public DateTimeOffset GrantingFrom { get; private set; }
+
+        private DateTimeOffset Now => _time.GetUtcNow();
+
+        public void Run(TimeSpan length, TimeSpan ownerDiesAt, TimeSpan ownerReturnsAfter)
+        {
+            var end = Started + length;
+            bool dead = false, died = false;
+            while (Now < end)
+            {
+                _time.Advance(Step);
+                if (!died && Now >= Started + ownerDiesAt)
+                {
+                    (dead, died, _ledger) = (true, true, null);
+                    _line.Clear();
+                }
+
+                if (dead && Now >= Started + ownerDiesAt + ownerReturnsAfter)
+                {
+                    (dead, _owner) = (false, _owner + 1);
+                    _ledger = new QuotaLedger(RequestLimit, TokenLimit, Window, Span, Now);
+                    (RestartedAt, GrantingFrom) = (Now, _ledger.GrantingFrom);
+                }
+
+                Deliver();
+                GrantWaiting();
+                foreach (var node in _nodes) node.Tick();
+            }
+        }
+
+        /// <summary>A message that arrives after 0 to 5 ms.</summary>
+        public void Send(Action deliver) => _network.Add((Now + TimeSpan.FromMilliseconds(_random.Next(0, 6)), _order++, deliver));
+
+        public void ToOwner(Action<QuotaLedger> deliver) => Send(() =>
+        {
+            // A message to a dead owner is lost.
+            if (_ledger is { } ledger) deliver(ledger);
+        });
+
+        public void Request(Node node, RequestLease request) => ToOwner(ledger =>
+        {
+            Apply(ledger, request.Returns);
+            var index = _line.FindIndex(w => w.Node == node);
+            var waiting = new Waiting(node, request, Now);
+            if (index >= 0) _line[index] = waiting;
+            else _line.Add(waiting);
+        });
+
+        public void Return(LeaseReturn[] returns) => ToOwner(ledger => Apply(ledger, returns));
+
+        public void Spend(DateTimeOffset at, long tokens) => Spent.Add(new WindowAudit.Span(at, at, 1, tokens));
+
+        public int Next(int min, int max) => _random.Next(min, max);
+
+        private void Apply(QuotaLedger ledger, LeaseReturn[] returns)
+        {
+            foreach (var lease in returns.Where(r => r.Owner == _owner)) ledger.Return(lease.Lease, lease.UsedRequests, lease.UsedTokens, Now);
+        }
+
+        private void GrantWaiting()
+        {
+            while (_ledger is { } ledger && _line.Count > 0)
+            {
+                var (node, request, arrived) = _line[0];
+                var decision = ledger.TryGrant(node.Name, request.MinRequests, request.MinTokens, request.MaxRequests, request.MaxTokens, Span, Now);
+                if (!decision.Granted) return;
+                _line.RemoveAt(0);
+                var grant = new LeaseGranted("api", request.RequestId, _owner, decision.Lease.Number, decision.Lease.Requests, decision.Lease.Tokens, Now - arrived, Span);
+                Send(() => node.Granted(grant));
+            }
+        }
+
+        private void Deliver()
+        {
+            var due = _network.Where(m => m.At <= Now).OrderBy(m => m.At).ThenBy(m => m.Order).ToArray();
+            _network.RemoveAll(m => m.At <= Now);
+            foreach (var message in due) message.Deliver();
+        }
+
+        private sealed record Waiting(Node Node, RequestLease Request, DateTimeOffset Arrived);
+
+        /// <summary>A node: calls arrive faster than the limit allows, and are spent from its leases as its lease client would get them.</summary>
+        public sealed class Node(Simulation simulation, int index)
+        {
+            private readonly LeaseBook _book = new(RequestLimit, TokenLimit, Window, 2, 5);
+            private readonly Queue<long> _calls = new();
+            private readonly Dictionary<long, DateTimeOffset> _sentAt = [];
+            private (long Id, DateTimeOffset At, LeaseReturn[] Returns)? _outstanding;
+            private long _requests;
+            private DateTimeOffset _lastFlush;
+
+            public string Name { get; } = "node" + index;
+
+            private DateTimeOffset Now => simulation.Now;
+
+            public void Tick()
+            {
+                if (simulation.Next(0, 100) < 4) _calls.Enqueue(simulation.Next(1, simulation.LargestEstimate + 1));
+                _book.RetireExpired(Now);
+                _book.Prune(Now);
+                while (_calls.TryPeek(out var estimate) && _book.TryTake(1, estimate, Now, out var grantId))
+                {
+                    _calls.Dequeue();
+                    // The call really uses at most its estimate (often exactly); the correction comes back after its response.
+                    var used = simulation.Next(0, 2) == 0 ? estimate : simulation.Next(0, (int)estimate + 1);
+                    simulation.Spend(Now, used);
+                    simulation.Send(() => _book.Reconcile(grantId, used));
+                }
+
+                if (_outstanding is { } outstanding && Now - outstanding.At >= RequestTimeout)
+                {
+                    _book.Unsend(outstanding.Returns);
+                    _outstanding = null;
+                }
+
+                var wanted = _calls.Count > 0 || (_book.OpenLeases > 0 && _book.IsRunningLow(Now));
+                if (wanted && _outstanding is null)
+                {
+                    var ask = _book.NextAsk(1, _calls.TryPeek(out var head) ? head : 1);
+                    var returns = _book.TakeReturns();
+                    var id = ++_requests;
+                    _sentAt[id] = Now;
+                    _outstanding = (id, Now, returns);
+                    simulation.Request(this, new RequestLease("api", id, ask.MinRequests, ask.MinTokens, ask.MaxRequests, ask.MaxTokens, returns));
+                }
+                else if (_book.HasUrgentReturns || (_book.HasUnsentReturns && Now - _lastFlush >= Span))
+                {
+                    _lastFlush = Now;
+                    simulation.Return(_book.TakeReturns());
+                }
+            }
+
+            public void Granted(LeaseGranted grant)
+            {
+                // As the lease client: the deadline counts from when this node asked, by its own clock.
+                var deadline = _sentAt.TryGetValue(grant.RequestId, out var sentAt) ? sentAt + grant.Held + grant.Span : Now;
+                _book.Add(grant, deadline, Now);
+                if (_outstanding?.Id == grant.RequestId) _outstanding = null;
+            }
+        }
+    }
+}
