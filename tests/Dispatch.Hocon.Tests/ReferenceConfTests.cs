@@ -45,7 +45,9 @@ public class ReferenceConfTests
         Assert.Equal(4.0, d.GetDouble("token-estimation.chars-per-token"));
 
         var root = Reference();
-        Assert.False(root.HasPath("dispatch.cluster"));
+        Assert.Equal("dispatch", root.GetString("dispatch.cluster.quota.role"));
+        Assert.Equal(4, root.GetInt("dispatch.cluster.quota.min-lease-requests"));
+        Assert.Equal(TimeSpan.FromSeconds(2), root.GetDuration("dispatch.cluster.quota.request-timeout"));
         Assert.Equal("information", root.GetString("dispatch.logging.level"));
         Assert.Equal(8780, root.GetInt("dispatch.ingress.port"));
         Assert.Equal(TimeSpan.FromSeconds(30), root.GetDuration("dispatch.shutdown.drain-timeout"));

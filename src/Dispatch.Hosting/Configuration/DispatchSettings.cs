@@ -1,3 +1,4 @@
+using Dispatch.Cluster;
 using Dispatch.Core.Options;
 using Dispatch.Hocon;
 
@@ -23,6 +24,27 @@ public sealed record DispatchSettings
     public ShutdownOptions Shutdown { get; init; } = new();
 
     /// <summary>
+    /// How the endpoints' quotas are shared when the node is a cluster member (<c>dispatch.cluster.quota</c>); read only
+    /// when <see cref="IsCluster"/>.
+    /// </summary>
+    public ClusterQuotaOptions ClusterQuota { get; init; } = new();
+
+    /// <summary>
+    /// Whether the node is an Akka.Cluster member: the <see cref="Akka"/> section sets <c>actor.provider</c> to
+    /// <c>cluster</c> (or Akka's full name of the cluster provider).
+    /// </summary>
+    public bool IsCluster
+    {
+        get
+        {
+            if (!Akka.HasPath("actor.provider")) return false;
+            var provider = Akka.GetString("actor.provider") ?? "";
+            return provider.Equals("cluster", StringComparison.OrdinalIgnoreCase)
+                || provider.StartsWith("Akka.Cluster.ClusterActorRefProvider", StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>
     /// The <c>akka</c> section of the node's resolved configuration (provider, remote, loggers, …), handed to the
     /// actor system in front of Akka's own defaults; empty when the configuration has none or the settings were built in code.
     /// </summary>
@@ -35,6 +57,7 @@ public sealed record DispatchSettings
         Logging.Check(errors);
         Ingress.Check(errors);
         Shutdown.Check(errors);
+        errors.AddRange(ClusterQuota.GetErrors());
         return errors;
     }
 

@@ -1,3 +1,4 @@
+using Dispatch.Cluster;
 using Dispatch.Core.Configuration;
 using Dispatch.Core.Options;
 using Dispatch.Hocon;
@@ -9,12 +10,12 @@ namespace Dispatch.Hosting.Configuration;
 /// Maps a node's resolved configuration onto <see cref="DispatchSettings"/>: the endpoints through
 /// Core's <see cref="DispatchConfig.MapEndpoints"/> (the one place HOCON maps onto the pipeline's
 /// options), and the node's own sections here (<c>dispatch.logging</c>, <c>dispatch.ingress</c>,
-/// <c>dispatch.shutdown</c>). Every error names the full setting path and the file, line and column
+/// <c>dispatch.shutdown</c>, <c>dispatch.cluster</c>). Every error names the full setting path and the file, line and column
 /// it was written at, and all of them are reported at once.
 /// </summary>
 public static class OptionsMapper
 {
-    /// <summary>The section cluster mode was configured in; cluster mode is being rebuilt on Akka.Cluster.</summary>
+    /// <summary>Cluster mode's section; its one subsection, <c>quota</c>, maps onto <see cref="ClusterQuotaOptions"/>.</summary>
     private const string ClusterPath = "dispatch.cluster";
 
     /// <summary>The section handed to the actor system.</summary>
@@ -35,9 +36,9 @@ public static class OptionsMapper
             Logging = MapLogging(Reader(config, LoggingOptions.Path, errors)),
             Ingress = MapIngress(Reader(config, IngressOptions.Path, errors)),
             Shutdown = MapShutdown(Reader(config, ShutdownOptions.Path, errors)),
+            ClusterQuota = MapClusterQuota(config, errors),
             Akka = config.TryGetValue(AkkaPath, out var akka) && akka is HoconObject ? config.GetConfig(AkkaPath) : HoconConfig.Empty,
         };
-        RefuseCluster(config, errors);
 
         // Type errors first: a value that failed to read was replaced by its default, so its range check would mislead.
         if (errors.Count == 0)
@@ -71,22 +72,37 @@ public static class OptionsMapper
         new() { DrainTimeout = r.Duration("drain-timeout", new ShutdownOptions().DrainTimeout) };
 
     /// <summary>
-    /// Refuses a <c>dispatch.cluster</c> section: a node that was meant to share its limits with others must not
-    /// quietly run alone with the whole quota. Names the first setting written under it and where.
+    /// Maps <c>dispatch.cluster.quota</c> onto <see cref="ClusterQuotaOptions"/>, reporting every key reference.conf does
+    /// not have under <c>dispatch.cluster</c> (a typo, or a setting of another version) and a section that is not an object.
     /// </summary>
-    private static void RefuseCluster(HoconConfig config, List<string> errors)
+    private static ClusterQuotaOptions MapClusterQuota(HoconConfig config, List<string> errors)
     {
-        if (!config.TryGetValue(ClusterPath, out var value)) return;
-        var path = ClusterPath;
-        while (value is HoconObject section && section.Count > 0)
+        var fallback = new ClusterQuotaOptions();
+        if (!config.TryGetValue(ClusterPath, out var section) || section.Kind == HoconValueKind.Null) return fallback;
+        if (section is not HoconObject cluster)
         {
-            var (key, inner) = section.First();
-            path += "." + key;
-            value = inner;
+            errors.Add($"{ClusterPath} must be an object (at {section.Origin})");
+            return fallback;
         }
 
-        errors.Add($"{path} is not available in this version: cluster mode is being rebuilt on Akka.Cluster; " +
-                   $"remove the {ClusterPath} section to run this node standalone (at {value.Origin})");
+        var reference = ReferenceConfig.Load().Resolve();
+        var known = reference.TryGetValue(ClusterPath, out var defaults) && defaults is HoconObject knownCluster ? knownCluster : null;
+        if (known is not null) DispatchConfig.CheckKnownKeys(cluster, known, ClusterPath, "cluster mode", ClusterPath, errors);
+        if (cluster.TryGetValue("quota", out var quota) && quota is not HoconObject && quota.Kind != HoconValueKind.Null)
+        {
+            errors.Add($"{ClusterQuotaOptions.Path} must be an object (at {quota.Origin})");
+            return fallback;
+        }
+
+        var r = Reader(config, ClusterQuotaOptions.Path, errors);
+        return new ClusterQuotaOptions
+        {
+            Role = r.String("role", fallback.Role) ?? "",
+            LeaseSpan = r.NullableDuration("lease-span", fallback.LeaseSpan),
+            MinLeaseRequests = r.Int("min-lease-requests", fallback.MinLeaseRequests),
+            MaxLeaseRequests = r.NullableInt("max-lease-requests", fallback.MaxLeaseRequests),
+            RequestTimeout = r.Duration("request-timeout", fallback.RequestTimeout),
+        };
     }
 
     private static HoconSettingsReader Reader(HoconConfig config, string path, List<string> errors) =>

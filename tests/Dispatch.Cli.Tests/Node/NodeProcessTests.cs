@@ -69,7 +69,7 @@ public sealed class NodeProcessTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_node_with_a_dispatch_cluster_section_exits_2_saying_cluster_mode_is_being_rebuilt()
+    public async Task A_node_with_an_unknown_dispatch_cluster_setting_exits_2_naming_it()
     {
         var config = await WriteConfig("""
             dispatch.endpoints.chat { base-url = "http://127.0.0.1:1" }
@@ -80,7 +80,7 @@ public sealed class NodeProcessTests : IAsyncLifetime
         var exitCode = await node.WaitAsync(Timeout);
 
         Assert.Equal(2, exitCode);
-        Assert.Contains("dispatch.cluster.enabled is not available in this version: cluster mode is being rebuilt on Akka.Cluster", node.StandardError);
+        Assert.Contains("dispatch.cluster.enabled is not a setting of cluster mode", node.StandardError);
         Assert.Contains("node.conf:2", node.StandardError);
     }
 

@@ -1,3 +1,4 @@
+using Dispatch.Cluster;
 using Dispatch.Core.Breaker;
 using Dispatch.Core.Configuration;
 using Dispatch.Core.Options;
@@ -113,25 +114,80 @@ public sealed class OptionsMapperTests
     }
 
     [Fact]
-    public void A_dispatch_cluster_section_is_refused_saying_cluster_mode_is_being_rebuilt_on_akka_cluster()
+    public void Every_dispatch_cluster_quota_setting_maps_from_its_hocon_key()
+    {
+        var settings = Loader("""
+            dispatch.cluster.quota {
+              role = quota-nodes, lease-span = 50ms, min-lease-requests = 2, max-lease-requests = 40, request-timeout = 750ms
+            }
+            """).Load();
+
+        Assert.Equal(
+            new ClusterQuotaOptions { Role = "quota-nodes", LeaseSpan = TimeSpan.FromMilliseconds(50), MinLeaseRequests = 2, MaxLeaseRequests = 40, RequestTimeout = TimeSpan.FromMilliseconds(750) },
+            settings.ClusterQuota);
+    }
+
+    [Fact]
+    public void Reference_conf_alone_maps_dispatch_cluster_to_the_defaults_of_cluster_quota_options()
+    {
+        Assert.Equal(new ClusterQuotaOptions(), Loader().Load().ClusterQuota);
+        Assert.False(Loader().Load().IsCluster);
+    }
+
+    [Fact]
+    public void A_cluster_provider_in_the_akka_section_makes_the_node_a_cluster_node()
+    {
+        Assert.True(Loader("akka.actor.provider = cluster").Load().IsCluster);
+        Assert.True(Loader("akka.actor.provider = \"Akka.Cluster.ClusterActorRefProvider, Akka.Cluster\"").Load().IsCluster);
+        Assert.False(Loader("akka.actor.provider = remote").Load().IsCluster);
+    }
+
+    [Fact]
+    public void An_unknown_setting_under_dispatch_cluster_is_refused_naming_it_and_where_it_was_written()
     {
         var error = Assert.Throws<DispatchOptionsException>(() => Loader("""
             dispatch.endpoints.api { base-url = "http://127.0.0.1:1" }
             dispatch.cluster.enabled = true
+            dispatch.cluster.quota.min-lease = 3
             """).Load());
 
-        var message = Assert.Single(error.Errors);
-        Assert.StartsWith("dispatch.cluster.enabled is not available in this version: cluster mode is being rebuilt on Akka.Cluster", message);
+        Assert.Equal(2, error.Errors.Count);
+        Assert.Contains(error.Errors, e => e.StartsWith("dispatch.cluster.enabled is not a setting of cluster mode (at app.conf:2:", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.StartsWith("dispatch.cluster.quota.min-lease is not a setting of cluster mode (at app.conf:3:", StringComparison.Ordinal));
+        Assert.All(error.Errors, e => Assert.EndsWith("see dispatch.cluster in reference.conf", e));
+    }
+
+    [Fact]
+    public void A_wrongly_typed_or_invalid_dispatch_cluster_setting_is_named_with_file_line_and_column()
+    {
+        var typed = Assert.Throws<DispatchOptionsException>(() => Loader("""
+            dispatch.cluster.quota {
+              request-timeout = soon
+            }
+            """).Load());
+        var message = Assert.Single(typed.Errors);
+        Assert.StartsWith("dispatch.cluster.quota.request-timeout", message);
+        Assert.Contains("app.conf:2:", message);
+
+        var invalid = Assert.Throws<DispatchOptionsException>(() => Loader("""
+            dispatch.cluster.quota {
+              min-lease-requests = 0
+            }
+            """).Load());
+        message = Assert.Single(invalid.Errors);
+        Assert.StartsWith("dispatch.cluster.quota.min-lease-requests must be between 1 and", message);
         Assert.Contains("app.conf:2:", message);
     }
 
     [Fact]
-    public void A_dispatch_cluster_setting_from_the_environment_is_refused_naming_the_variable()
+    public void A_dispatch_cluster_setting_from_the_environment_maps_and_an_unknown_one_is_named_by_its_variable()
     {
-        var error = Assert.Throws<DispatchOptionsException>(() => Loader(environment: new Dictionary<string, string?> { ["DISPATCH__CLUSTER__ENABLED"] = "true" }).Load());
+        var settings = Loader(environment: new Dictionary<string, string?> { ["DISPATCH__CLUSTER__QUOTA__MIN_LEASE_REQUESTS"] = "8" }).Load();
+        Assert.Equal(8, settings.ClusterQuota.MinLeaseRequests);
 
+        var error = Assert.Throws<DispatchOptionsException>(() => Loader(environment: new Dictionary<string, string?> { ["DISPATCH__CLUSTER__ENABLED"] = "true" }).Load());
         var message = Assert.Single(error.Errors);
-        Assert.StartsWith("dispatch.cluster.enabled is not available in this version", message);
+        Assert.StartsWith("dispatch.cluster.enabled is not a setting of cluster mode", message);
         Assert.Contains("environment variable DISPATCH__CLUSTER__ENABLED", message);
     }
 
