@@ -4,6 +4,7 @@ using Akka.DependencyInjection;
 using Akka.Hosting;
 using Dispatch.Core.Dispatching;
 using Dispatch.Hocon;
+using Dispatch.Hosting.Clustering;
 using Dispatch.Hosting.Configuration;
 using Dispatch.Hosting.Lifecycle;
 using Dispatch.Hosting.Logging;
@@ -27,6 +28,9 @@ public static partial class DispatchHostingExtensions
     /// (so services get it as <see cref="IRequiredActor{TActor}"/> of <see cref="DispatchActor"/>), the telemetry actor
     /// feeding the <c>Dispatch</c> meter and the call log, and the drain as a <see cref="CoordinatedShutdown"/> task in
     /// <see cref="DispatchShutdown.Phase"/>, whose phase timeout is set from <c>dispatch.shutdown.drain-timeout</c>.
+    /// When the <c>akka</c> section sets <c>actor.provider = cluster</c>, the node also starts <see cref="Cluster.ClusterQuota"/>
+    /// (<c>dispatch.cluster.quota</c>; the node must have its role) and the pipeline draws its credits from it, so every
+    /// endpoint's limits hold across the cluster (<see cref="ClusterMode"/>).
     /// </summary>
     /// <param name="builder">The Akka.Hosting builder.</param>
     /// <param name="options">The settings and dependencies.</param>
@@ -108,7 +112,15 @@ public static partial class DispatchHostingExtensions
             metrics = own;
         }
 
-        var dispatch = system.ActorOf(DispatchActor.Props(settings.Dispatch, options.Dependencies), options.ActorName);
+        // Cluster mode: the endpoints' credits come from the quota shared by every node with the dispatch role.
+        var dependencies = options.Dependencies;
+        if (settings.IsCluster)
+        {
+            var cluster = ClusterMode.Start(system, settings);
+            dependencies = (dependencies ?? new DispatchDependencies()) with { CreditSourceFactory = cluster.Quota.CreditSourceFactory };
+        }
+
+        var dispatch = system.ActorOf(DispatchActor.Props(settings.Dispatch, dependencies), options.ActorName);
         registry.Register<DispatchActor>(dispatch);
         system.ActorOf(TelemetryActor.Props(dispatch, metrics, loggers.CreateLogger("Dispatch.Calls"), options.StatusPollInterval), options.ActorName + "-telemetry");
         var shutdown = DispatchShutdown.Register(system, dispatch, settings.Shutdown.DrainTimeout, loggers.CreateLogger<DispatchShutdown>());

@@ -6,6 +6,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using Dispatch.Core.Dispatching;
 using Dispatch.Core.Protocol;
+using Dispatch.Hosting.Clustering;
 using Dispatch.Hosting.Configuration;
 using Dispatch.Hosting.Submission;
 using Microsoft.AspNetCore.Builder;
@@ -84,12 +85,20 @@ public static class IngressEndpoints
         return Results.Json(await submitter.SubmitAsync(call!, http.RequestAborted), JsonOptions);
     }
 
-    private static async Task<IResult> GetStatus(HttpContext http, IRequiredActor<DispatchActor> required)
+    private static async Task<IResult> GetStatus(HttpContext http, IRequiredActor<DispatchActor> required, ActorSystem system)
     {
         var dispatch = await required.GetAsync(http.RequestAborted);
         var status = await dispatch.Ask<DispatchStatus>(new GetStatus(), TimeSpan.FromSeconds(10), http.RequestAborted);
-        return Results.Json(status, JsonOptions);
+        if (ClusterMode.Get(system) is not { } cluster) return Results.Json(status, JsonOptions);
+
+        // Clustered: the pipeline's status plus a cluster section (members from Akka.Cluster, owners and leases from the quota).
+        var json = JsonSerializer.SerializeToNode(status, JsonOptions)!.AsObject();
+        json["cluster"] = JsonSerializer.SerializeToNode(await cluster.GetStatusAsync(ClusterStatusTimeout, http.RequestAborted), JsonOptions);
+        return Results.Json(json, JsonOptions);
     }
+
+    /// <summary>How long <c>GET /v1/status</c> waits for each endpoint's quota owner.</summary>
+    private static readonly TimeSpan ClusterStatusTimeout = TimeSpan.FromSeconds(3);
 
     /// <summary>Admits a request, or says why not: from another machine to a loopback-bound node (403), or without the token (401).</summary>
     private sealed class Gate(Func<string> token)

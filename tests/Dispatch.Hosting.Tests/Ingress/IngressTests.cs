@@ -92,13 +92,15 @@ public sealed class IngressTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_status_lists_the_endpoints()
+    public async Task The_status_lists_the_endpoints_and_has_no_cluster_section_standalone()
     {
         using var response = await _http.SendAsync(Get("/v1/status"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var endpoints = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("endpoints");
+        var root = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var endpoints = root.GetProperty("endpoints");
         Assert.Equal("ingress-chat", endpoints[0].GetProperty("endpoint").GetString());
+        Assert.False(root.TryGetProperty("cluster", out _));
     }
 
     [Fact]

@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text.Json;
+using Akka.Actor;
+using Dispatch.Core.Protocol;
+using Dispatch.FakeUpstream;
+using Dispatch.Hosting.Ingress;
+using Dispatch.Hosting.Submission;
+using Dispatch.Hosting.Tests.Support;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using UpstreamLimits = Dispatch.FakeUpstream.RateLimiting.RateLimitOptions;
+
+namespace Dispatch.Hosting.Tests.Clustering;
+
+/// <summary>
+/// Two hosted nodes (<see cref="DispatchNode"/>, i.e. <c>AddDispatch</c>) in one process form an Akka.Cluster over
+/// Akka.Remote on 127.0.0.1 from their HOCON alone and share one endpoint's limit, which is also the limit of the real
+/// fake upstream they both call.
+/// </summary>
+public sealed class HostedClusterTests : IAsyncLifetime
+{
+    private const string Token = "cluster-test-token-123";
+    private const int Limit = 100;
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    private readonly List<WebApplication> _nodes = [];
+    private FakeUpstreamServer _upstream = null!;
+
+    public async ValueTask InitializeAsync() => _upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions
+    {
+        Limits = new UpstreamLimits { RequestsPerWindow = Limit, Window = Interval },
+        ShutdownTimeout = TimeSpan.FromSeconds(1),
+    });
+
+    public async ValueTask DisposeAsync()
+    {
+        // The younger node first, so the owner's node leaves last.
+        for (var i = _nodes.Count - 1; i >= 0; i--)
+        {
+            await _nodes[i].StopAsync();
+            await _nodes[i].DisposeAsync();
+        }
+
+        await _upstream.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Two_hosted_nodes_form_a_cluster_from_hocon_and_share_one_limit_without_a_429()
+    {
+        var seedPort = FreePort();
+        var first = await StartNode(seedPort, seedPort);
+        await TestNode.Eventually(() => UpMembers(first) == 1, "the seed node is up");
+        var second = await StartNode(FreePort(), seedPort);
+        await TestNode.Eventually(() => UpMembers(first) == 2 && UpMembers(second) == 2, "both nodes see each other up");
+
+        // Warm up (JIT, connections: a cold process may deliver its first requests later than the limit's guard
+        // allows for), let those calls leave every window, then measure.
+        var nodes = new[] { first, second };
+        await Task.WhenAll(Enumerable.Range(0, 32).Select(i => Submit(nodes[i % 2], $"warm-{i}"))).WaitAsync(TestNode.Patience);
+        await Task.Delay(Interval * 1.2);
+        _upstream.Reset();
+
+        // Three windows' worth, half to each node: each node alone would send its half within the first window.
+        const int calls = 3 * Limit;
+        var results = await Task.WhenAll(Enumerable.Range(0, calls).Select(i => Submit(nodes[i % 2], $"call-{i}"))).WaitAsync(TimeSpan.FromSeconds(40));
+
+        var counters = _upstream.Counters;
+        TestContext.Current.TestOutputHelper?.WriteLine($"{calls} calls: {counters.RequestsReceived} received, {counters.Throttled} 429s, busiest window {counters.MaxRequestsInWindow}/{Limit}");
+        Assert.All(results, r => Assert.Equal(CallStatus.Completed, r.Status));
+        Assert.Equal(calls, counters.RequestsReceived);
+        Assert.Equal(0, counters.Throttled);
+        Assert.InRange(counters.MaxRequestsInWindow, 1, Limit);
+
+        // The status of either node shows both members and the one owner of the endpoint's quota (the oldest node).
+        var firstAddress = Akka.Cluster.Cluster.Get(first.Services.GetRequiredService<ActorSystem>()).SelfAddress.ToString();
+        var secondAddress = Akka.Cluster.Cluster.Get(second.Services.GetRequiredService<ActorSystem>()).SelfAddress.ToString();
+        var cluster = (await GetStatus(second)).GetProperty("cluster");
+        Assert.Equal(secondAddress, cluster.GetProperty("self").GetString());
+        Assert.Contains(cluster.GetProperty("leader").GetString(), new[] { firstAddress, secondAddress });
+        var members = cluster.GetProperty("members").EnumerateArray().ToArray();
+        Assert.Equal(new[] { firstAddress, secondAddress }.Order(StringComparer.Ordinal), members.Select(m => m.GetProperty("address").GetString()!).Order(StringComparer.Ordinal));
+        Assert.All(members, m =>
+        {
+            Assert.Equal("Up", m.GetProperty("status").GetString());
+            Assert.Equal("dispatch", Assert.Single(m.GetProperty("roles").EnumerateArray().ToArray()).GetString());
+        });
+        var quota = Assert.Single(cluster.GetProperty("quota").EnumerateArray().ToArray());
+        Assert.Equal("api", quota.GetProperty("endpoint").GetString());
+        Assert.Equal(firstAddress, quota.GetProperty("owner").GetString());
+        Assert.Equal(JsonValueKind.Array, quota.GetProperty("leases").ValueKind);
+        Assert.Equal(firstAddress, (await GetStatus(first)).GetProperty("cluster").GetProperty("quota")[0].GetProperty("owner").GetString());
+    }
+
+    private async Task<WebApplication> StartNode(int port, int seedPort)
+    {
+        var node = DispatchNode.Build(d =>
+        {
+            TestNode.Isolate(d, new Dictionary<string, string> { ["DISPATCH_INGRESS_TOKEN"] = Token });
+            d.AddHocon($$"""
+                akka {
+                  actor.provider = cluster
+                  remote.dot-netty.tcp { hostname = 127.0.0.1, port = {{port}} }
+                  cluster {
+                    seed-nodes = ["akka.tcp://dispatch@127.0.0.1:{{seedPort}}"]
+                    roles = [dispatch]
+                  }
+                }
+                dispatch {
+                  endpoints.api {
+                    base-url = "{{_upstream.BaseUrl}}"
+                    path = /v1/echo
+                    rate-limit { requests = {{Limit}}, interval = 1s }
+                    executor.concurrency = 16
+                    retry { max-attempts = 5, base-delay = 50ms, max-delay = 1s, jitter = none }
+                    breaker.max-failures = 1000000
+                  }
+                  ingress.port = 0
+                  shutdown.drain-timeout = 2s
+                }
+                """, $"node-{port}.conf");
+        });
+        _nodes.Add(node);
+        await node.StartAsync();
+        return node;
+    }
+
+    private static Task<APICallResult> Submit(WebApplication node, string id)
+    {
+        var headers = new Dictionary<string, string> { [FakeUpstreamHeaders.CallId] = id, [FakeUpstreamHeaders.Tokens] = "1" };
+        return node.Services.GetRequiredService<ICallSubmitter>().SubmitAsync(new APICalling(id, "api", "{}") { Headers = headers, RequiredTokens = 1 });
+    }
+
+    private static int UpMembers(WebApplication node) =>
+        Akka.Cluster.Cluster.Get(node.Services.GetRequiredService<ActorSystem>()).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up);
+
+    private static async Task<JsonElement> GetStatus(WebApplication node)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(DispatchNode.IngressAddress(node)) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/status");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
