@@ -93,7 +93,19 @@ public sealed class HostedClusterTests : IAsyncLifetime
         Assert.Equal(firstAddress, (await GetStatus(first)).GetProperty("cluster").GetProperty("quota")[0].GetProperty("owner").GetString());
     }
 
-    private async Task<WebApplication> StartNode(int port, int seedPort)
+    [Fact]
+    public async Task A_cluster_node_without_the_dispatch_role_does_not_start()
+    {
+        var port = FreePort();
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => StartNode(port, port, role: "app"));
+
+        Assert.Contains("akka.cluster.roles must include 'dispatch'", Flatten(error));
+    }
+
+    private static string Flatten(Exception error) =>
+        error is AggregateException aggregate ? string.Join("\n", aggregate.Flatten().InnerExceptions.Select(Flatten)) : error.ToString();
+
+    private async Task<WebApplication> StartNode(int port, int seedPort, string role = "dispatch")
     {
         var node = DispatchNode.Build(d =>
         {
@@ -104,7 +116,7 @@ public sealed class HostedClusterTests : IAsyncLifetime
                   remote.dot-netty.tcp { hostname = 127.0.0.1, port = {{port}} }
                   cluster {
                     seed-nodes = ["akka.tcp://dispatch@127.0.0.1:{{seedPort}}"]
-                    roles = [dispatch]
+                    roles = [{{role}}]
                   }
                 }
                 dispatch {
