@@ -28,7 +28,8 @@ public static partial class DispatchHostingExtensions
     /// (so services get it as <see cref="IRequiredActor{TActor}"/> of <see cref="DispatchActor"/>), the telemetry actor
     /// feeding the <c>Dispatch</c> meter and the call log, and the drain as a <see cref="CoordinatedShutdown"/> task in
     /// <see cref="DispatchShutdown.Phase"/>, whose phase timeout is set from <c>dispatch.shutdown.drain-timeout</c>.
-    /// When the <c>akka</c> section sets <c>actor.provider = cluster</c>, the node also starts <see cref="Cluster.ClusterQuota"/>
+    /// When the actor system is a cluster system (the <c>akka</c> section sets <c>actor.provider = cluster</c>, or
+    /// Akka.Cluster.Hosting's <c>WithClustering</c> does), the node also starts <see cref="Cluster.ClusterQuota"/>
     /// (<c>dispatch.cluster.quota</c>; the node must have its role) and the pipeline draws its credits from it, so every
     /// endpoint's limits hold across the cluster (<see cref="ClusterMode"/>).
     /// </summary>
@@ -114,7 +115,8 @@ public static partial class DispatchHostingExtensions
 
         // Cluster mode: the endpoints' credits come from the quota shared by every node with the dispatch role.
         var dependencies = options.Dependencies;
-        if (settings.IsCluster)
+        // The provider the system really runs, so a cluster set up in code (Akka.Cluster.Hosting's WithClustering) counts too.
+        if (((ExtendedActorSystem)system).Provider is Akka.Cluster.ClusterActorRefProvider)
         {
             var cluster = ClusterMode.Start(system, settings);
             dependencies = (dependencies ?? new DispatchDependencies()) with { CreditSourceFactory = cluster.Quota.CreditSourceFactory };
