@@ -18,6 +18,11 @@ namespace Dispatch.Core.Execution;
 /// <remarks>
 /// Every message about an attempt carries a ticket; one that does not match the current ticket
 /// belongs to an attempt that was abandoned and is ignored (a grant for it is handed back).
+/// A grant is charged in the ledger at the instant it is made, and the ledger's guard only covers
+/// a short delay between then and the request's arrival. A grant that is already older than the
+/// guard when its request is about to leave (this actor's thread was held up: the first timer of
+/// an actor system starts Akka's scheduler, which waits on the thread pool) is handed back and
+/// asked for again, so the request is charged when it really goes.
 /// Upstream failures are escalated by throwing <see cref="UpstreamFailureException"/> after the
 /// attempt has been acted on; the supervisor's strategy counts them and resumes this actor.
 /// </remarks>
@@ -33,6 +38,7 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
     private readonly SessionHolder _session;
     private readonly CreditGate _gate;
     private readonly TimeSpan _attemptTimeout;
+    private readonly TimeSpan _maxGrantAge;
     private readonly ExecutionController _execution;
     private PendingCall? _call;
     private Stage _stage;
@@ -43,9 +49,11 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
     private CancellationTokenSource? _attempt;
     private bool _restarting;
 
-    public ExecutorActor(string endpoint, IActorRef limiter, IActorRef endpointActor, SessionHolder session, CreditGate gate, RetryOptions retry, TimeSpan attemptTimeout, int seed)
+    public ExecutorActor(string endpoint, IActorRef limiter, IActorRef endpointActor, SessionHolder session, CreditGate gate, RetryOptions retry, TimeSpan attemptTimeout, int seed,
+        TimeSpan maxGrantAge)
     {
         _attemptTimeout = attemptTimeout;
+        _maxGrantAge = maxGrantAge;
         _session = session;
         _gate = gate;
         _endpoint = endpoint;
@@ -156,7 +164,7 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
         if (_gate.IsOpen)
         {
             // No limits and no pause: the grant would be immediate, so skip the round trip.
-            Send(0, _call!.Tokens);
+            Send(0, _call!.Tokens, default);
             return;
         }
 
@@ -172,21 +180,35 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
             return;
         }
 
-        Send(grant.GrantId, grant.Tokens);
+        Send(grant.GrantId, grant.Tokens, grant.GrantedAt);
     }
 
-    /// <summary>Starts an attempt on credits granted (grant id 0: taken without asking, through the open gate).</summary>
-    private void Send(long grantId, long tokens)
+    /// <summary>
+    /// Starts an attempt on credits granted at <paramref name="grantedAt"/> (grant id 0: taken without
+    /// asking, through the open gate), or hands a grant that has grown too old back and asks again.
+    /// </summary>
+    private void Send(long grantId, long tokens, DateTimeOffset grantedAt)
     {
+        // The attempt timeout is an actor timer, so it follows the system's scheduler (and TestScheduler).
+        // Started before the age check: the first timer of an actor system may hold this thread.
+        Timers.StartSingleTimer(AttemptKey, new AttemptTimedOut(_ticket), _attemptTimeout);
+        if (grantId != 0 && _maxGrantAge > TimeSpan.Zero && Now - grantedAt > _maxGrantAge)
+        {
+            // The ledger counted this grant from grantedAt; sent now, it could reach the upstream in
+            // a window the ledger no longer counts it in. The request credit stays spent, the tokens go back.
+            Timers.Cancel(AttemptKey);
+            _limiter.Tell(new ReconcileCredits(grantId, 0), Self);
+            Acquire();
+            return;
+        }
+
         _grantId = grantId;
         _grantTokens = tokens;
         var execution = _call!.Execution;
         execution.AttemptStarted(Now);
         execution.Charge(tokens);
         _stage = Stage.InFlight;
-        // The attempt timeout is an actor timer, so it follows the system's scheduler (and TestScheduler).
         _attempt ??= new CancellationTokenSource();
-        Timers.StartSingleTimer(AttemptKey, new AttemptTimedOut(_ticket), _attemptTimeout);
         var invoke = new Invoke(_call.Call, _ticket, _attempt, Self);
         if (_session.Session is { } session) EndpointActor.Start(session, invoke);
         else _endpointActor.Tell(invoke, Self);

@@ -152,7 +152,7 @@ internal sealed class RateLimiterActor : ReceiveActor, IWithTimers
     }
 
     private void Grant(in CreditGrant<Waiter> grant) =>
-        grant.State.Executor.Tell(new CreditsGranted(grant.WaiterId, grant.State.Ticket, grant.GrantId, grant.Tokens), Self);
+        grant.State.Executor.Tell(new CreditsGranted(grant.WaiterId, grant.State.Ticket, grant.GrantId, grant.Tokens, grant.GrantedAt), Self);
 
     private void SetTimer()
     {

@@ -10,7 +10,7 @@ namespace Dispatch.Core.RateLimiting;
 internal sealed record AcquireCredits(string CallId, long Tokens, int Ticket, long Order);
 
 /// <summary>Rate limiter → executor: the credits asked for with <paramref name="Ticket"/> are yours.</summary>
-internal sealed record CreditsGranted(string CallId, int Ticket, long GrantId, long Tokens);
+internal sealed record CreditsGranted(string CallId, int Ticket, long GrantId, long Tokens, DateTimeOffset GrantedAt);
 
 /// <summary>Rate limiter → executor: the credits can never be granted.</summary>
 internal sealed record CreditsRefused(string CallId, int Ticket, string Reason);
