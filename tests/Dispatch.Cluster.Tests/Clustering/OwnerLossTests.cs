@@ -4,42 +4,29 @@ using Dispatch.Cluster.Tests.Support;
 using Dispatch.Core.Protocol;
 using Dispatch.FakeUpstream;
 using Xunit.Abstractions;
-using UpstreamLimits = Dispatch.FakeUpstream.RateLimiting.RateLimitOptions;
 
 namespace Dispatch.Cluster.Tests.Clustering;
 
 /// <summary>The node hosting the quota's owner dies mid-run, without leaving the cluster.</summary>
 [Collection(ClusterCollection.Name)]
-public class OwnerLossTests(ITestOutputHelper output) : IAsyncLifetime
+public class OwnerLossTests(ITestOutputHelper output) : SharedUpstreamSpec
 {
-    private const int Limit = 240;
-    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan Window = Interval * 1.02;
     private static readonly TimeSpan Span = Interval / 20;
-
-    private FakeUpstreamServer _upstream = null!;
-
-    public async Task InitializeAsync() => _upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions
-    {
-        Limits = new UpstreamLimits { RequestsPerWindow = Limit, Window = Interval },
-        ShutdownTimeout = TimeSpan.FromSeconds(1),
-    });
-
-    public async Task DisposeAsync() => await _upstream.DisposeAsync();
 
     [Fact]
     public async Task When_the_owner_node_dies_the_others_finish_their_calls_without_a_429_after_a_stall_of_one_window()
     {
-        await using var cluster = await DispatchCluster.StartAsync(3, DispatchCluster.Options(_upstream, Limit, Interval), new ClusterQuotaOptions(), output);
+        await using var cluster = await DispatchCluster.StartAsync(3, DispatchCluster.Options(Upstream, Limit, Interval), new ClusterQuotaOptions(), output);
         var (doomed, survivors) = (cluster.Nodes[0], cluster.Nodes.Skip(1).ToArray());
         var started = survivors.Select(n => EventRecorder.Start<QuotaOwnerStarted>(n.System)).ToArray();
         var grants = new ConcurrentQueue<DateTimeOffset>();
         foreach (var node in survivors) node.Quota.SourceOf(DispatchCluster.Api).Granted = (at, _, _) => grants.Enqueue(at);
-        await cluster.WarmUpAsync(_upstream, Interval);
+        await cluster.WarmUpAsync(Upstream, Interval);
 
         _ = Enumerable.Range(0, 300).Select(i => cluster.Send(doomed, DispatchCluster.Call($"doomed-{i}"))).ToArray();
         var calls = Enumerable.Range(0, 1200).Select(i => cluster.Send(survivors[i % 2], DispatchCluster.Call($"call-{i}"))).ToArray();
-        await cluster.UntilAsync(() => _upstream.Counters.RequestsReceived >= 400, "the run is under way");
+        await cluster.UntilAsync(() => Upstream.Counters.RequestsReceived >= 400, "the run is under way");
         var killedAt = DateTimeOffset.UtcNow;
         await doomed.CrashAsync();
         survivors[0].Cluster.Down(doomed.Address);
@@ -52,10 +39,10 @@ public class OwnerLossTests(ITestOutputHelper output) : IAsyncLifetime
         var firstGrant = afterKill.First();
         var (gap, _) = Timeline.LongestGap(results);
         cluster.Log($"new owner {newOwner.Owner} started {(newOwner.StartedAt - killedAt).TotalSeconds:F3}s after the kill, granting from +{(newOwner.GrantingFrom - killedAt).TotalSeconds:F3}s; " +
-                    $"first grant +{(firstGrant - killedAt).TotalSeconds:F3}s; longest gap between results {gap.TotalSeconds:F3}s; 429s {_upstream.Counters.Throttled}; busiest window {_upstream.Counters.MaxRequestsInWindow}/{Limit}");
+                    $"first grant +{(firstGrant - killedAt).TotalSeconds:F3}s; longest gap between results {gap.TotalSeconds:F3}s; 429s {Upstream.Counters.Throttled}; busiest window {Upstream.Counters.MaxRequestsInWindow}/{Limit}");
         Assert.All(results, r => Assert.Equal(CallStatus.Completed, r.Result.Status));
-        Assert.Equal(0, _upstream.Counters.Throttled);
-        Assert.InRange(_upstream.Counters.MaxRequestsInWindow, 1, Limit);
+        Assert.Equal(0, Upstream.Counters.Throttled);
+        Assert.InRange(Upstream.Counters.MaxRequestsInWindow, 1, Limit);
         Assert.Contains(newOwner.Owner, survivors.Select(n => n.Address.ToString()));
         // Safe: after the dead owner's last leases ran out, nothing was granted before the new owner could prove it safe.
         Assert.True(firstGrant >= newOwner.GrantingFrom, $"granted at {firstGrant:HH:mm:ss.fff}, before {newOwner.GrantingFrom:HH:mm:ss.fff}");

@@ -3,35 +3,21 @@ using Dispatch.Core.Protocol;
 using Dispatch.FakeUpstream;
 using Dispatch.FakeUpstream.Faults;
 using Xunit.Abstractions;
-using UpstreamLimits = Dispatch.FakeUpstream.RateLimiting.RateLimitOptions;
 
 namespace Dispatch.Cluster.Tests.Clustering;
 
 [Collection(ClusterCollection.Name)]
-public class PauseAndStatusTests(ITestOutputHelper output) : IAsyncLifetime
+public class PauseAndStatusTests(ITestOutputHelper output) : SharedUpstreamSpec
 {
-    private const int Limit = 240;
-    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
-
-    private FakeUpstreamServer _upstream = null!;
-
-    public async Task InitializeAsync() => _upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions
-    {
-        Limits = new UpstreamLimits { RequestsPerWindow = Limit, Window = Interval },
-        ShutdownTimeout = TimeSpan.FromSeconds(1),
-    });
-
-    public async Task DisposeAsync() => await _upstream.DisposeAsync();
-
     [Fact]
     public async Task A_429_with_Retry_After_on_one_node_pauses_the_endpoint_on_every_node()
     {
-        await using var cluster = await DispatchCluster.StartAsync(3, DispatchCluster.Options(_upstream, Limit, Interval), new ClusterQuotaOptions(), output);
+        await using var cluster = await DispatchCluster.StartAsync(3, DispatchCluster.Options(Upstream, Limit, Interval), new ClusterQuotaOptions(), output);
         // The pause topic's subscriptions reach the other nodes by gossip; a pause published before would miss them.
         await cluster.AwaitPubSubAsync();
 
         var throttled = cluster.Send(cluster.Nodes[0], DispatchCluster.Call("throttled", faults: "429:2,ok"));
-        await cluster.UntilAsync(() => _upstream.Counters.FaultsOf(FaultKind.TooManyRequests) == 1, "the upstream answered 429");
+        await cluster.UntilAsync(() => Upstream.Counters.FaultsOf(FaultKind.TooManyRequests) == 1, "the upstream answered 429");
         var others = cluster.Nodes.Skip(1).ToArray();
         await cluster.UntilAsync(() => others.All(n => PausedUntil(n) is not null), "the other nodes are paused");
         var pausedUntil = others.ToDictionary(n => n.Name, n => PausedUntil(n)!.Value);
@@ -43,14 +29,14 @@ public class PauseAndStatusTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(CallStatus.Completed, retried.Result.Status);
         Assert.All(during, r => Assert.Equal(CallStatus.Completed, r.Result.Status));
         Assert.All(during, r => Assert.True(r.WallClock >= pausedUntil[r.Node], $"{r.Result.CallId} finished at {r.WallClock:HH:mm:ss.fff}, before its node's pause ended"));
-        Assert.Equal(1, _upstream.Counters.FaultsOf(FaultKind.TooManyRequests));
-        Assert.Equal(0, _upstream.Counters.Throttled);
+        Assert.Equal(1, Upstream.Counters.FaultsOf(FaultKind.TooManyRequests));
+        Assert.Equal(0, Upstream.Counters.Throttled);
     }
 
     [Fact]
     public async Task Status_names_the_owner_of_each_endpoint_and_the_live_leases_of_each_node()
     {
-        await using var cluster = await DispatchCluster.StartAsync(3, DispatchCluster.Options(_upstream, Limit, Interval), new ClusterQuotaOptions(), output);
+        await using var cluster = await DispatchCluster.StartAsync(3, DispatchCluster.Options(Upstream, Limit, Interval), new ClusterQuotaOptions(), output);
         var node3 = cluster.Nodes[2];
         var load = Task.WhenAll(Enumerable.Range(0, 600).Select(i => cluster.Send(cluster.Nodes[i % 3], DispatchCluster.Call($"call-{i}"))));
 

@@ -3,7 +3,6 @@ using Dispatch.Cluster.Tests.Support;
 using Dispatch.Core.Protocol;
 using Dispatch.FakeUpstream;
 using Xunit.Abstractions;
-using UpstreamLimits = Dispatch.FakeUpstream.RateLimiting.RateLimitOptions;
 
 namespace Dispatch.Cluster.Tests.Clustering;
 
@@ -13,26 +12,13 @@ namespace Dispatch.Cluster.Tests.Clustering;
 /// window was ever over it.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public class SharedQuotaTests(ITestOutputHelper output) : IAsyncLifetime
+public class SharedQuotaTests(ITestOutputHelper output) : SharedUpstreamSpec
 {
-    private const int Limit = 240;
-    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
-
-    private FakeUpstreamServer _upstream = null!;
-
-    public async Task InitializeAsync() => _upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions
-    {
-        Limits = new UpstreamLimits { RequestsPerWindow = Limit, Window = Interval },
-        ShutdownTimeout = TimeSpan.FromSeconds(1),
-    });
-
-    public async Task DisposeAsync() => await _upstream.DisposeAsync();
-
     [Fact]
     public async Task Three_nodes_send_3000_calls_within_one_shared_limit_without_a_429()
     {
-        await using var cluster = await DispatchCluster.StartAsync(3, DispatchCluster.Options(_upstream, Limit, Interval), new ClusterQuotaOptions(), output);
-        await cluster.WarmUpAsync(_upstream, Interval);
+        await using var cluster = await DispatchCluster.StartAsync(3, DispatchCluster.Options(Upstream, Limit, Interval), new ClusterQuotaOptions(), output);
+        await cluster.WarmUpAsync(Upstream, Interval);
         var grants = new ConcurrentBag<WindowAudit.Span>();
         foreach (var node in cluster.Nodes) node.Quota.SourceOf(DispatchCluster.Api).Granted = (at, r, t) => grants.Add(new WindowAudit.Span(at, at, r, t));
         var traffic = cluster.Nodes.Select(n => n.Quota.SourceOf(DispatchCluster.Api).Traffic).ToArray();
@@ -40,7 +26,7 @@ public class SharedQuotaTests(ITestOutputHelper output) : IAsyncLifetime
         var calls = Enumerable.Range(0, 3000).Select(i => cluster.Send(cluster.Nodes[i % 3], DispatchCluster.Call($"call-{i}"))).ToArray();
         var results = await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(90));
 
-        var counters = _upstream.Counters;
+        var counters = Upstream.Counters;
         var messages = traffic.Sum(t => t.Sent + t.Received) - before;
         var used = Timeline.Utilisation(results.Select(r => r.At), Limit, Interval);
         var peak = WindowAudit.Peak(grants.ToArray(), Interval * 1.02);

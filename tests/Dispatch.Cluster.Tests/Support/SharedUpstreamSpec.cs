@@ -1,0 +1,28 @@
+using Dispatch.FakeUpstream;
+using UpstreamLimits = Dispatch.FakeUpstream.RateLimiting.RateLimitOptions;
+
+namespace Dispatch.Cluster.Tests.Support;
+
+/// <summary>
+/// The base of the real-cluster specs: one real upstream whose sliding-window limit is the endpoint's
+/// (<see cref="Limit"/> per <see cref="Interval"/>), so its own counters say whether any window was ever over it.
+/// </summary>
+public abstract class SharedUpstreamSpec : IAsyncLifetime
+{
+    /// <summary>Requests per interval, at the upstream and at the endpoint alike.</summary>
+    protected const int Limit = 240;
+
+    /// <summary>The limit's interval.</summary>
+    protected static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
+
+    /// <summary>The upstream every node calls.</summary>
+    protected FakeUpstreamServer Upstream { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions
+    {
+        Limits = new UpstreamLimits { RequestsPerWindow = Limit, Window = Interval },
+        ShutdownTimeout = TimeSpan.FromSeconds(1),
+    });
+
+    public async Task DisposeAsync() => await Upstream.DisposeAsync();
+}
