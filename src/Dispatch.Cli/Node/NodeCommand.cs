@@ -21,6 +21,7 @@ internal static class NodeCommand
         {
             config, port,
         };
+        command.Subcommands.Add(NodeStatusCommand.Create());
         command.SetAction(async (parse, _) =>
         {
             var file = parse.GetValue(config);

@@ -13,6 +13,13 @@ public sealed class CommandTreeTests
     }
 
     [Fact]
+    public void Node_has_a_status_subcommand_that_needs_a_url()
+    {
+        Assert.Empty(CommandTree.Create().Parse(["node", "status", "--url", "http://127.0.0.1:8780", "--json"]).Errors);
+        Assert.NotEmpty(CommandTree.Create().Parse(["node", "status"]).Errors);
+    }
+
+    [Fact]
     public void Run_accepts_repeated_headers_and_the_config_less_flags()
     {
         var parse = CommandTree.Create().Parse(["run", "in.jsonl", "-o", "out.jsonl", "--url", "http://x", "--header", "A: 1", "--header", "B: 2", "--limit-requests", "5", "--interval", "200ms", "--concurrency", "3", "--max-attempts", "2"]);
