@@ -5,11 +5,11 @@ namespace Dispatch.Cli.Tests.Commands;
 public sealed class CommandTreeTests
 {
     [Fact]
-    public void The_dispatch_command_has_run_node_fake_upstream_demo_and_bench()
+    public void The_dispatch_command_has_run_node_fake_upstream_demo_up_and_bench()
     {
         var names = CommandTree.Create().Subcommands.Select(c => c.Name).ToHashSet();
 
-        Assert.Equal(new HashSet<string> { "run", "node", "fake-upstream", "demo", "bench" }, names);
+        Assert.Equal(new HashSet<string> { "run", "node", "fake-upstream", "demo", "up", "bench" }, names);
     }
 
     [Fact]
