@@ -33,7 +33,7 @@ internal static class NodeStatusCommand
             parse.GetValue(url)!,
             parse.GetValue(token) ?? Environment.GetEnvironmentVariable(TokenEnv),
             parse.GetValue(json),
-            AnsiConsole.Console,
+            WideConsole.Create(),
             Console.Error,
             cancellationToken));
         return command;

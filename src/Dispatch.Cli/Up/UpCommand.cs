@@ -46,7 +46,7 @@ internal static class UpCommand
         command.SetAction(async (parse, _) =>
         {
             using var termination = new Termination();
-            return await RunAsync(parse.GetValue(nodes), parse.GetValue(config), parse.GetValue(upstream) == "embedded", AnsiConsole.Console, Console.Error, termination.Token);
+            return await RunAsync(parse.GetValue(nodes), parse.GetValue(config), parse.GetValue(upstream) == "embedded", WideConsole.Create(), Console.Error, termination.Token);
         });
         return command;
     }
