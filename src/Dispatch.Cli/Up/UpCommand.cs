@@ -66,6 +66,7 @@ internal static class UpCommand
         var ports = Enumerable.Range(0, count).Select(_ => LoopbackPort.Free()).ToArray();
         var seed = Address(ports[0]);
         var nodes = new List<NodeProcess>();
+        var clean = false;
         try
         {
             for (var i = 0; i < count; i++)
@@ -89,7 +90,8 @@ internal static class UpCommand
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            return await StopAllAsync(console, nodes) ? 0 : 1;
+            clean = await StopAllAsync(console, nodes);
+            return clean ? 0 : 1;
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or StatusUnavailableException)
         {
@@ -101,6 +103,9 @@ internal static class UpCommand
         finally
         {
             foreach (var node in nodes) node.Dispose();
+            // The configs and logs are worth keeping only when something went wrong.
+            if (clean) directory.Delete(recursive: true);
+            else await error.WriteLineAsync($"dispatch up: the nodes' configs and logs are kept in {directory.FullName}");
         }
     }
 

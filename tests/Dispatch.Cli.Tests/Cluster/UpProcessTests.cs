@@ -32,6 +32,8 @@ public sealed partial class UpProcessTests
         Assert.Equal(0, exitCode);
         Assert.Equal(3, StoppedLine().Matches(up.StandardOutput).Count);
         Assert.All(nodes, pid => Assert.False(ChildProcesses.IsRunning(pid), $"node process {pid} outlived dispatch up"));
+        Assert.NotEmpty(LogDirectory(up));
+        Assert.False(Directory.Exists(LogDirectory(up)), "the nodes' configs and logs are deleted after a clean stop");
     }
 
     [Fact]
@@ -44,6 +46,7 @@ public sealed partial class UpProcessTests
         up.Kill();
 
         await Poll.Until(() => !ChildProcesses.IsRunning(node), Timeout, "the node stops after its dispatch up was killed");
+        Directory.Delete(LogDirectory(up), recursive: true); // a killed up leaves them behind
     }
 
     [Fact]
@@ -64,6 +67,8 @@ public sealed partial class UpProcessTests
         return match.Groups[1].Value;
     }
 
+    private static string LogDirectory(DispatchProcess up) => LogDirectoryLine().Match(up.StandardOutput).Groups[1].Value;
+
     /// <summary>The node's status as <c>dispatch node status --json</c> prints it.</summary>
     private static async Task<JsonElement> StatusJson(string url)
     {
@@ -75,6 +80,9 @@ public sealed partial class UpProcessTests
 
     [GeneratedRegex(@"dispatch node status --url (\S+)")]
     private static partial Regex StatusHint();
+
+    [GeneratedRegex(@"node configs and logs: (\S+)")]
+    private static partial Regex LogDirectoryLine();
 
     [GeneratedRegex(@"node\d stopped \(exit code 0\)")]
     private static partial Regex StoppedLine();
