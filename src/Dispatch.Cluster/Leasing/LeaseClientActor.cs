@@ -28,6 +28,11 @@ namespace Dispatch.Cluster.Leasing;
 /// owner cannot grant before one window and one span after it started, so this never delays its first
 /// grant. One timer retires leases at their deadline so their unused credits go back promptly.
 /// </para>
+/// <para>
+/// Leaving (<see cref="NodeLeaving"/>, from <c>CoordinatedShutdown</c> before the node leaves the cluster): every
+/// lease is retired and returned (<see cref="LeaveQuota"/>), the source takes no lease after, and the owner's
+/// <see cref="QuotaLeft"/> answers the shutdown task and is published on the event stream.
+/// </para>
 /// </remarks>
 internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
 {
@@ -50,6 +55,7 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
     private long _lastRequestId;
     private Outstanding? _outstanding;
     private DateTimeOffset? _expiryAt;
+    private IActorRef? _leaving;
 
     public LeaseClientActor(string endpoint, ClusterCreditSource source, IActorRef owner, TimeSpan requestTimeout, TimeSpan flushDelay, TimeSpan longestHold)
     {
@@ -92,12 +98,17 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
         });
         Receive<RequestTimedOut>(timedOut =>
         {
-            if (_outstanding is not { } outstanding || outstanding.RequestId != timedOut.RequestId) return;
+            if (_outstanding?.RequestId != timedOut.RequestId) return;
             _log.Debug("No lease from the owner of endpoint {Endpoint} within {Timeout}; asking again", _endpoint, _requestTimeout);
-            _source.Unsend(outstanding.Returns);
-            _outstanding = null;
-            Ask();
-            if (_outstanding is null) ReturnsDue();
+            AskAgain();
+        });
+        Receive<NodeLeaving>(_ => Leave());
+        Receive<QuotaLeft>(left =>
+        {
+            _source.Traffic.CountReceived();
+            Context.System.EventStream.Publish(left);
+            _leaving?.Tell(left, Self);
+            _leaving = null;
         });
         Receive<LeaseExpiry>(_ =>
         {
@@ -129,6 +140,27 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
         _source.RetireAll();
         var returns = _source.TakeReturns();
         if (returns.Length > 0) _owner.Tell(new ReturnLeases(_endpoint, returns), ActorRefs.NoSender);
+    }
+
+    private void AskAgain()
+    {
+        _source.Unsend(_outstanding!.Returns);
+        _outstanding = null;
+        Timers.Cancel(RetryKey);
+        Ask();
+        if (_outstanding is null) ReturnsDue();
+    }
+
+    private void Leave()
+    {
+        _leaving = Sender;
+        _source.Close();
+        if (_outstanding is { } outstanding) _source.Unsend(outstanding.Returns);
+        _outstanding = null;
+        Timers.Cancel(RetryKey);
+        Timers.Cancel(FlushKey);
+        ToOwner(new LeaveQuota(_endpoint, _source.TakeReturns()));
+        _log.Info("Leaving: this node's leases of endpoint {Endpoint} go back to the owner, and it takes no more", _endpoint);
     }
 
     private void Ask()

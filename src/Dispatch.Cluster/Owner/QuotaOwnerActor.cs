@@ -18,7 +18,8 @@ namespace Dispatch.Cluster.Owner;
 /// a node needing a large call is not starved by others.
 /// <see cref="ReturnLeases"/> → applied. <see cref="EndpointPaused"/> (on the endpoint's pause topic, from
 /// the node that saw the 429) → nothing is granted until the pause ends.
-/// <see cref="GetQuotaStatus"/> → <see cref="EndpointQuotaStatus"/>.
+/// <see cref="GetQuotaStatus"/> → <see cref="EndpointQuotaStatus"/>. <see cref="LeaveQuota"/> (a node leaving) →
+/// its returns are applied, its request leaves the line, <see cref="QuotaLeft"/>.
 /// </para>
 /// <para>
 /// A new owner grants nothing until <see cref="QuotaLedger.GrantingFrom"/> (one window plus one lease span
@@ -52,7 +53,7 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
         Receive<RequestLease>(Request);
         Receive<ReturnLeases>(returns =>
         {
-            Apply(returns.Returns);
+            Apply(returns.Returns, Now);
             GrantWaiting();
         });
         Receive<EndpointPaused>(Pause);
@@ -69,6 +70,7 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
             _wakeAt = null;
             GrantWaiting();
         });
+        Receive<LeaveQuota>(Leave);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -82,10 +84,10 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
     {
         var now = Now;
         _self = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
-        _ledger = new QuotaLedger(_limits.Requests, _limits.Tokens, _limits.Window, _span, now);
         // Lease ids must not be mistaken for an earlier owner's: the actor's uid differs per incarnation,
         // and the start time tells incarnations apart even if two uids collide.
         _incarnation = ((long)Self.Path.Uid << 32) ^ (now.UtcTicks / TimeSpan.TicksPerMillisecond);
+        _ledger = new QuotaLedger(_limits.Requests, _limits.Tokens, _limits.Window, _span, now, _incarnation);
         _log.Info("Quota owner of endpoint {Endpoint} started on {Owner}; it grants from {GrantingFrom:O} (one window and one lease span from now)",
             _endpoint, _self, _ledger.GrantingFrom);
         Context.System.EventStream.Publish(new QuotaOwnerStarted(_endpoint, _self, now, _ledger.GrantingFrom));
@@ -93,12 +95,28 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
         SetWake(_ledger.GrantingFrom, now);
     }
 
+    private void Leave(LeaveQuota leave)
+    {
+        var now = Now;
+        _ledger.Advance(now);
+        var (requests, tokens) = (_ledger.RequestsInWindow, _ledger.TokensInWindow);
+        Apply(leave.Returns, now);
+        var (freed, freedTokens) = (requests - _ledger.RequestsInWindow, tokens - _ledger.TokensInWindow);
+        _line.RemoveAll(w => w.Client.Equals(Sender));
+        if (_watched.Remove(Sender)) Context.Unwatch(Sender);
+        var node = NodeOf(Sender);
+        _log.Info("Node {Node} left the quota of endpoint {Endpoint}: its returns freed {FreedRequests} requests and {FreedTokens} tokens",
+            node, _endpoint, freed, freedTokens);
+        Sender.Tell(new QuotaLeft(_endpoint, _self, freed, freedTokens), Self);
+        GrantWaiting();
+    }
+
     private void Request(RequestLease request)
     {
         var now = Now;
         var client = Sender;
         if (_watched.Add(client)) Context.Watch(client);
-        Apply(request.Returns);
+        Apply(request.Returns, now);
         // A node that missed a pause (it joined later, or the pause topic's gossip had not reached it) learns it now.
         if (now < _pausedUntil) client.Tell(new EndpointPaused(_endpoint, _pausedUntil - now), Self);
 
@@ -111,12 +129,12 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
         if (_line.Contains(waiting)) client.Tell(new LeaseDeferred(_endpoint, request.RequestId), Self);
     }
 
-    private void Apply(LeaseReturn[] returns)
+    private void Apply(LeaseReturn[] returns, DateTimeOffset now)
     {
-        var now = Now;
         foreach (var lease in returns)
         {
-            if (lease.Owner == _incarnation) _ledger.Return(lease.Lease, lease.UsedRequests, lease.UsedTokens, now);
+            // Returns of another owner's leases count only if this owner took that owner's window over.
+            _ledger.Return(lease.Owner, lease.Lease, lease.UsedRequests, lease.UsedTokens, now);
         }
     }
 

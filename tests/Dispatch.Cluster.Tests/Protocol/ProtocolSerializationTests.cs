@@ -40,6 +40,8 @@ public class ProtocolSerializationTests : Akka.TestKit.Xunit2.TestKit, IAsyncLif
         new EndpointQuotaStatus("api", "akka.tcp://dispatch@127.0.0.1:4053", DateTimeOffset.Parse("2026-01-01T00:00:01.0700000+00:00"), null, 60, 6000,
             [new NodeLease("akka.tcp://dispatch@127.0.0.1:4053", 12, 1200), new NodeLease("akka.tcp://dispatch@127.0.0.1:4054", 4, 400)]),
         new EndpointQuotaStatus("api", null, null, DateTimeOffset.Parse("2026-01-01T00:00:03+02:00"), 0, 0, []),
+        new LeaveQuota("api", [new LeaseReturn(-8_123_456_789, 7, 3, 812)]),
+        new QuotaLeft("api", "akka.tcp://dispatch@127.0.0.1:4053", 9, -12),
     }.ToDictionary(m => JsonSerializer.Serialize(m, m.GetType()), m => m);
 
     public Task InitializeAsync()
