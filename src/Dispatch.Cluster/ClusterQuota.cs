@@ -30,7 +30,9 @@ namespace Dispatch.Cluster;
 /// <para>
 /// Leaving: a <see cref="CoordinatedShutdown"/> task (<see cref="LeaveTaskName"/> in <see cref="LeavePhase"/>, after a
 /// host's drain of its calls and before the node leaves the cluster) returns every lease this node holds to the
-/// owners, which confirm with <see cref="QuotaLeft"/>; the node takes no lease after.
+/// owners, which confirm with <see cref="QuotaLeft"/>; the node takes no lease after. When the node hosts the owners
+/// (it is the oldest), each owner then hands its window to its successor as the singleton moves, so the next owner
+/// grants without waiting a window.
 /// </para>
 /// </remarks>
 public sealed class ClusterQuota
@@ -87,8 +89,8 @@ public sealed class ClusterQuota
             var actorName = ActorName(name);
             var manager = system.ActorOf(
                 ClusterSingletonManager.Props(
-                    QuotaOwnerActor.Props(name, limits, span),
-                    PoisonPill.Instance,
+                    QuotaOwnerActor.Props(name, limits, span, quota.Role),
+                    HandOverAndStop.Instance,
                     ClusterSingletonManagerSettings.Create(system).WithRole(quota.Role).WithSingletonName("owner")),
                 actorName);
             var proxy = system.ActorOf(
@@ -139,7 +141,7 @@ public sealed class ClusterQuota
     /// <summary>The name of an endpoint's singleton manager under <c>/user</c>; the proxy and the lease client add <c>-proxy</c> and <c>-lease</c>.</summary>
     internal static string ActorName(string endpoint) => "dispatch-quota-" + Uri.EscapeDataString(endpoint);
 
-    /// <summary>The name of an endpoint's lease client under <c>/user</c>.</summary>
+    /// <summary>The name of an endpoint's lease client under <c>/user</c> (a stopping owner sends its window to its successor's).</summary>
     internal static string LeaseClientName(string endpoint) => ActorName(endpoint) + "-lease";
 
     /// <summary>This node's source of an endpoint (tests look inside).</summary>

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
+using Dispatch.Cluster.Owner;
 using Dispatch.Cluster.Protocol;
 
 namespace Dispatch.Cluster.Leasing;
@@ -33,6 +34,12 @@ namespace Dispatch.Cluster.Leasing;
 /// lease is retired and returned (<see cref="LeaveQuota"/>), the source takes no lease after, and the owner's
 /// <see cref="QuotaLeft"/> answers the shutdown task and is published on the event stream.
 /// </para>
+/// <para>
+/// Hand-over: a <see cref="QuotaHandOver"/> addressed to this node by a stopping owner is kept and given once to
+/// the owner that starts here (<see cref="TakeHandOver"/>, before or after it arrives), if that is within one window
+/// and one span of its arrival (later, the new owner's own wait is no longer than the old window). A
+/// <see cref="LeaseRequestDropped"/> from the stopping owner makes this node ask the next one at once.
+/// </para>
 /// </remarks>
 internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
 {
@@ -52,6 +59,7 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
     private readonly Dictionary<long, DateTimeOffset> _sentAt = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRef _mediator = DistributedPubSub.Get(Context.System).Mediator;
+    private readonly HandOverSlot _handOver;
     private long _lastRequestId;
     private Outstanding? _outstanding;
     private DateTimeOffset? _expiryAt;
@@ -60,6 +68,7 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
     public LeaseClientActor(string endpoint, ClusterCreditSource source, IActorRef owner, TimeSpan requestTimeout, TimeSpan flushDelay, TimeSpan longestHold)
     {
         _longestHold = longestHold;
+        _handOver = new HandOverSlot(longestHold);
         _endpoint = endpoint;
         _source = source;
         _owner = owner;
@@ -102,6 +111,13 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
             _log.Debug("No lease from the owner of endpoint {Endpoint} within {Timeout}; asking again", _endpoint, _requestTimeout);
             AskAgain();
         });
+        Receive<LeaseRequestDropped>(dropped =>
+        {
+            _source.Traffic.CountReceived();
+            if (_outstanding?.RequestId != dropped.RequestId) return;
+            _log.Debug("The owner of endpoint {Endpoint} handed over with this node's request in line; asking the next owner", _endpoint);
+            AskAgain();
+        });
         Receive<NodeLeaving>(_ => Leave());
         Receive<QuotaLeft>(left =>
         {
@@ -109,6 +125,11 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
             Context.System.EventStream.Publish(left);
             _leaving?.Tell(left, Self);
             _leaving = null;
+        });
+        Receive<QuotaHandOver>(handOver => _handOver.Arrive(handOver, Now)?.Tell(handOver, Self));
+        Receive<TakeHandOver>(_ =>
+        {
+            if (_handOver.Take(Sender, Now) is { } handOver) Sender.Tell(handOver, Self);
         });
         Receive<LeaseExpiry>(_ =>
         {

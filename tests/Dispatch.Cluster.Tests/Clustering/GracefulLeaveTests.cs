@@ -18,6 +18,34 @@ public class GracefulLeaveTests(ITestOutputHelper output) : SharedUpstreamSpec
     private static readonly TimeSpan Guard = Interval / 2;
 
     private static readonly TimeSpan Window = Interval + Guard;
+    private static readonly TimeSpan Span = Interval / 20;
+
+    [Fact]
+    public async Task When_the_owner_node_leaves_its_leases_go_back_and_the_next_owner_takes_its_window_over_without_waiting()
+    {
+        await using var cluster = await DispatchCluster.StartAsync(3, DispatchCluster.Options(Upstream, Limit, Interval, Guard), new ClusterQuotaOptions(), output);
+        var (leaving, staying) = (cluster.Nodes[0], cluster.Nodes.Skip(1).ToArray());
+        var started = staying.Select(n => EventRecorder.Start<QuotaOwnerStarted>(n.System)).ToArray();
+        var takenOver = staying.Select(n => EventRecorder.Start<QuotaHandOverTaken>(n.System)).ToArray();
+
+        var (results, left, spent) = await RunAndLeaveAsync(cluster, leaving);
+
+        var newOwner = started.SelectMany(e => e).Single();
+        var taken = takenOver.SelectMany(e => e).Single();
+        var firstGrant = spent.Where(s => s.Node != leaving.Name).Select(s => s.Spend.Start).Where(at => at > newOwner.StartedAt + Span).Min();
+        var status = (await staying[0].Quota.GetStatusAsync(TimeSpan.FromSeconds(5))).Endpoints.Single();
+        cluster.Log($"new owner {newOwner.Owner}: took over {taken.Leases} leases, granting from +{(taken.GrantingFrom - newOwner.StartedAt).TotalSeconds:F3}s after its start " +
+                    $"(+{(newOwner.GrantingFrom - newOwner.StartedAt).TotalSeconds:F3}s without the hand-over); first grant +{(firstGrant - newOwner.StartedAt).TotalSeconds:F3}s; " +
+                    $"longest gap between results {Timeline.LongestGap(results).Gap.TotalSeconds:F3}s; 429s {Upstream.Counters.Throttled}; busiest window {Upstream.Counters.MaxRequestsInWindow}/{Limit}");
+        AssertAnsweredWithinTheLimit(results, spent);
+        Assert.Equal(leaving.Address.ToString(), left.Owner);
+        Assert.Equal(leaving.Address.ToString(), taken.From);
+        Assert.Equal(newOwner.Owner, taken.Owner);
+        Assert.Equal(newOwner.Owner, status.Owner);
+        Assert.DoesNotContain(status.Leases, l => l.Node == leaving.Address.ToString());
+        // Without the old window, nothing could have been granted before one window and one span after the start.
+        Assert.True(firstGrant < newOwner.StartedAt + Window, $"first grant {(firstGrant - newOwner.StartedAt).TotalSeconds:F3}s after the new owner started");
+    }
 
     [Fact]
     public async Task When_another_node_leaves_its_leases_go_back_to_the_owner_and_no_call_is_lost()
