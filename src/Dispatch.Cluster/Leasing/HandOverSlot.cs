@@ -48,4 +48,11 @@ internal sealed class HandOverSlot(TimeSpan maxAge)
         _waiting = owner;
         return null;
     }
+
+    /// <summary>An owner that asked has stopped: a window arriving later is kept for the next one.</summary>
+    /// <param name="owner">The owner that stopped.</param>
+    public void Forget(IActorRef owner)
+    {
+        if (owner.Equals(_waiting)) _waiting = null;
+    }
 }

@@ -130,7 +130,10 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
         Receive<TakeHandOver>(_ =>
         {
             if (_handOver.Take(Sender, Now) is { } handOver) Sender.Tell(handOver, Self);
+            else Context.Watch(Sender);
         });
+        // An owner that waited for a window and stopped (it handed over elsewhere) must not swallow the next one.
+        Receive<Terminated>(terminated => _handOver.Forget(terminated.ActorRef));
         Receive<LeaseExpiry>(_ =>
         {
             _expiryAt = null;

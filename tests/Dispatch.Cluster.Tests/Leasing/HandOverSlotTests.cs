@@ -44,6 +44,20 @@ public class HandOverSlotTests
     }
 
     [Fact]
+    public void A_window_that_arrives_after_the_asking_owner_stopped_is_kept_for_the_next_owner()
+    {
+        var slot = new HandOverSlot(MaxAge);
+        slot.Take(_owner, Now);
+        slot.Forget(_owner);
+
+        var forwardTo = slot.Arrive(Window, Now);
+        var next = slot.Take(ActorRefs.Nobody, Now);
+
+        Assert.Null(forwardTo);
+        Assert.Same(Window, next);
+    }
+
+    [Fact]
     public void A_window_older_than_one_window_and_one_span_is_not_given_out()
     {
         var slot = new HandOverSlot(MaxAge);
