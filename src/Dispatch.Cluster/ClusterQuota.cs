@@ -1,3 +1,4 @@
+using Akka;
 using Akka.Actor;
 using Akka.Cluster.Tools.Singleton;
 using Dispatch.Cluster.Leasing;
@@ -26,9 +27,22 @@ namespace Dispatch.Cluster;
 /// the same endpoints and limits everywhere. The actor system must be a cluster member
 /// (<c>akka.actor.provider = cluster</c>). Its actors live under <c>/user/dispatch-quota-&lt;endpoint&gt;</c>
 /// (the singleton manager; the owner is its child <c>owner</c>), <c>…-proxy</c> and <c>…-lease</c>.
+/// <para>
+/// Leaving: a <see cref="CoordinatedShutdown"/> task (<see cref="LeaveTaskName"/> in <see cref="LeavePhase"/>, after a
+/// host's drain of its calls and before the node leaves the cluster) returns every lease this node holds to the
+/// owners, which confirm with <see cref="QuotaLeft"/>; the node takes no lease after. When the node hosts the owners
+/// (it is the oldest), each owner then hands its window to its successor as the singleton moves, so the next owner
+/// grants without waiting a window.
+/// </para>
 /// </remarks>
 public sealed class ClusterQuota
 {
+    /// <summary>The <see cref="CoordinatedShutdown"/> phase the leases go back in: after the calls are drained (<c>service-requests-done</c>), before the node leaves the cluster.</summary>
+    public const string LeavePhase = CoordinatedShutdown.PhaseBeforeClusterShutdown;
+
+    /// <summary>The name of the task in <see cref="LeavePhase"/> that returns this node's leases.</summary>
+    public const string LeaveTaskName = "dispatch-quota-leave";
+
     private readonly IReadOnlyDictionary<string, EndpointQuota> _endpoints;
 
     private ClusterQuota(IReadOnlyDictionary<string, EndpointQuota> endpoints)
@@ -72,11 +86,11 @@ public sealed class ClusterQuota
         {
             var limits = endpoint.RateLimit;
             var span = quota.SpanFor(limits);
-            var actorName = "dispatch-quota-" + Uri.EscapeDataString(name);
+            var actorName = ActorName(name);
             var manager = system.ActorOf(
                 ClusterSingletonManager.Props(
-                    QuotaOwnerActor.Props(name, limits, span),
-                    PoisonPill.Instance,
+                    QuotaOwnerActor.Props(name, limits, span, quota.Role),
+                    HandOverAndStop.Instance,
                     ClusterSingletonManagerSettings.Create(system).WithRole(quota.Role).WithSingletonName("owner")),
                 actorName);
             var proxy = system.ActorOf(
@@ -85,11 +99,19 @@ public sealed class ClusterQuota
                     ClusterSingletonProxySettings.Create(system).WithRole(quota.Role).WithSingletonName("owner")),
                 actorName + "-proxy");
             var source = new ClusterCreditSource(name, limits, quota.MinLeaseRequests, quota.MaxLeaseFor(limits), quota.RequestTimeout);
-            var client = system.ActorOf(LeaseClientActor.Props(name, source, proxy, quota.RequestTimeout, span, limits.Window + span), actorName + "-lease");
+            var client = system.ActorOf(LeaseClientActor.Props(name, source, proxy, quota.RequestTimeout, span, limits.Window + span), LeaseClientName(name));
             source.Attach(client);
-            endpoints.Add(name, new EndpointQuota(source, proxy));
+            endpoints.Add(name, new EndpointQuota(source, proxy, client));
         }
 
+        var clients = endpoints.Values.Select(e => e.Client).ToArray();
+        var timeout = quota.RequestTimeout;
+        CoordinatedShutdown.Get(system).AddTask(LeavePhase, LeaveTaskName, async () =>
+        {
+            // Best effort: an owner that does not confirm in time keeps counting the leases in full until their spans end.
+            await Task.WhenAll(clients.Select(c => c.Ask<QuotaLeft>(NodeLeaving.Instance, timeout).ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+            return Done.Instance;
+        });
         return new ClusterQuota(endpoints);
     }
 
@@ -116,6 +138,12 @@ public sealed class ClusterQuota
         return new ClusterQuotaStatus(await Task.WhenAll(answers).ConfigureAwait(false));
     }
 
+    /// <summary>The name of an endpoint's singleton manager under <c>/user</c>; the proxy and the lease client add <c>-proxy</c> and <c>-lease</c>.</summary>
+    internal static string ActorName(string endpoint) => "dispatch-quota-" + Uri.EscapeDataString(endpoint);
+
+    /// <summary>The name of an endpoint's lease client under <c>/user</c> (a stopping owner sends its window to its successor's).</summary>
+    internal static string LeaseClientName(string endpoint) => ActorName(endpoint) + "-lease";
+
     /// <summary>This node's source of an endpoint (tests look inside).</summary>
     internal ClusterCreditSource SourceOf(string endpoint) => _endpoints[endpoint].Source;
 
@@ -127,5 +155,5 @@ public sealed class ClusterQuota
             : throw new ArgumentException($"Endpoint '{endpoint.Name}' has no cluster quota: it was not among the endpoints given to ClusterQuota.Start.", nameof(endpoint));
     }
 
-    private sealed record EndpointQuota(ClusterCreditSource Source, IActorRef Proxy);
+    private sealed record EndpointQuota(ClusterCreditSource Source, IActorRef Proxy, IActorRef Client);
 }

@@ -36,6 +36,7 @@ internal sealed class ClusterCreditSource : ICreditSource
     private (int Requests, long Tokens)? _wanted;
     private bool _wantSignalled;
     private bool _returnsSignalled;
+    private bool _closed;
 
     /// <summary>Creates the source of <paramref name="endpoint"/>; it asks for nothing until <see cref="Attach"/> gives it its lease client.</summary>
     /// <param name="endpoint">The endpoint's name.</param>
@@ -103,6 +104,8 @@ internal sealed class ClusterCreditSource : ICreditSource
         {
             if (now < _pausedUntil) return CreditAttempt.NotBefore(_pausedUntil);
             if (_book is null) return CreditAttempt.Grant(0);
+            // Left the quota: nothing more to spend here, and nothing to ask for.
+            if (_closed) return CreditAttempt.NotBefore(now + _retryAfter);
 
             client = _client;
             if (_book.TryTake(requests, tokens, now, out var grantId))
@@ -197,7 +200,7 @@ internal sealed class ClusterCreditSource : ICreditSource
         lock (_gate)
         {
             _wantSignalled = false;
-            return _book is not null && _wanted is { } wanted ? _book.NextAsk(wanted.Requests, wanted.Tokens) : null;
+            return _book is not null && !_closed && _wanted is { } wanted ? _book.NextAsk(wanted.Requests, wanted.Tokens) : null;
         }
     }
 
@@ -240,9 +243,9 @@ internal sealed class ClusterCreditSource : ICreditSource
         {
             if (_book is null) return false;
             usable = _book.Add(grant, deadline, now);
-            if (now < _pausedUntil)
+            if (now < _pausedUntil || _closed)
             {
-                // Granted before the owner heard of the pause: not to be spent.
+                // Granted before the owner heard of the pause, or after this node left: not to be spent.
                 _book.RetireAll();
                 usable = false;
             }
@@ -279,6 +282,17 @@ internal sealed class ClusterCreditSource : ICreditSource
     internal void RetireAll()
     {
         lock (_gate) _book?.RetireAll();
+    }
+
+    /// <summary>The node leaves the quota: every lease is retired (their returns are due) and none is asked for or spent after.</summary>
+    internal void Close()
+    {
+        lock (_gate)
+        {
+            _closed = true;
+            _wanted = null;
+            _book?.RetireAll();
+        }
     }
 
     /// <summary>The earliest deadline of a lease held.</summary>

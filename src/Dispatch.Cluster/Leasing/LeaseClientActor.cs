@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
+using Dispatch.Cluster.Owner;
 using Dispatch.Cluster.Protocol;
 
 namespace Dispatch.Cluster.Leasing;
@@ -28,6 +29,17 @@ namespace Dispatch.Cluster.Leasing;
 /// owner cannot grant before one window and one span after it started, so this never delays its first
 /// grant. One timer retires leases at their deadline so their unused credits go back promptly.
 /// </para>
+/// <para>
+/// Leaving (<see cref="NodeLeaving"/>, from <c>CoordinatedShutdown</c> before the node leaves the cluster): every
+/// lease is retired and returned (<see cref="LeaveQuota"/>), the source takes no lease after, and the owner's
+/// <see cref="QuotaLeft"/> answers the shutdown task and is published on the event stream.
+/// </para>
+/// <para>
+/// Hand-over: a <see cref="QuotaHandOver"/> addressed to this node by a stopping owner is kept and given once to
+/// the owner that starts here (<see cref="TakeHandOver"/>, before or after it arrives), if that is within one window
+/// and one span of its arrival (later, the new owner's own wait is no longer than the old window). A
+/// <see cref="LeaseRequestDropped"/> from the stopping owner makes this node ask the next one at once.
+/// </para>
 /// </remarks>
 internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
 {
@@ -47,13 +59,16 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
     private readonly Dictionary<long, DateTimeOffset> _sentAt = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRef _mediator = DistributedPubSub.Get(Context.System).Mediator;
+    private readonly HandOverSlot _handOver;
     private long _lastRequestId;
     private Outstanding? _outstanding;
     private DateTimeOffset? _expiryAt;
+    private IActorRef? _leaving;
 
     public LeaseClientActor(string endpoint, ClusterCreditSource source, IActorRef owner, TimeSpan requestTimeout, TimeSpan flushDelay, TimeSpan longestHold)
     {
         _longestHold = longestHold;
+        _handOver = new HandOverSlot(longestHold);
         _endpoint = endpoint;
         _source = source;
         _owner = owner;
@@ -92,13 +107,33 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
         });
         Receive<RequestTimedOut>(timedOut =>
         {
-            if (_outstanding is not { } outstanding || outstanding.RequestId != timedOut.RequestId) return;
+            if (_outstanding?.RequestId != timedOut.RequestId) return;
             _log.Debug("No lease from the owner of endpoint {Endpoint} within {Timeout}; asking again", _endpoint, _requestTimeout);
-            _source.Unsend(outstanding.Returns);
-            _outstanding = null;
-            Ask();
-            if (_outstanding is null) ReturnsDue();
+            AskAgain();
         });
+        Receive<LeaseRequestDropped>(dropped =>
+        {
+            _source.Traffic.CountReceived();
+            if (_outstanding?.RequestId != dropped.RequestId) return;
+            _log.Debug("The owner of endpoint {Endpoint} handed over with this node's request in line; asking the next owner", _endpoint);
+            AskAgain();
+        });
+        Receive<NodeLeaving>(_ => Leave());
+        Receive<QuotaLeft>(left =>
+        {
+            _source.Traffic.CountReceived();
+            Context.System.EventStream.Publish(left);
+            _leaving?.Tell(left, Self);
+            _leaving = null;
+        });
+        Receive<QuotaHandOver>(handOver => _handOver.Arrive(handOver, Now)?.Tell(handOver, Self));
+        Receive<TakeHandOver>(_ =>
+        {
+            if (_handOver.Take(Sender, Now) is { } handOver) Sender.Tell(handOver, Self);
+            else Context.Watch(Sender);
+        });
+        // An owner that waited for a window and stopped (it handed over elsewhere) must not swallow the next one.
+        Receive<Terminated>(terminated => _handOver.Forget(terminated.ActorRef));
         Receive<LeaseExpiry>(_ =>
         {
             _expiryAt = null;
@@ -129,6 +164,27 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
         _source.RetireAll();
         var returns = _source.TakeReturns();
         if (returns.Length > 0) _owner.Tell(new ReturnLeases(_endpoint, returns), ActorRefs.NoSender);
+    }
+
+    private void AskAgain()
+    {
+        _source.Unsend(_outstanding!.Returns);
+        _outstanding = null;
+        Timers.Cancel(RetryKey);
+        Ask();
+        if (_outstanding is null) ReturnsDue();
+    }
+
+    private void Leave()
+    {
+        _leaving = Sender;
+        _source.Close();
+        if (_outstanding is { } outstanding) _source.Unsend(outstanding.Returns);
+        _outstanding = null;
+        Timers.Cancel(RetryKey);
+        Timers.Cancel(FlushKey);
+        ToOwner(new LeaveQuota(_endpoint, _source.TakeReturns()));
+        _log.Info("Leaving: this node's leases of endpoint {Endpoint} go back to the owner, and it takes no more", _endpoint);
     }
 
     private void Ask()

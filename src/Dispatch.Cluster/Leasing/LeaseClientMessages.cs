@@ -23,3 +23,16 @@ internal sealed class ReturnsPending
 /// <summary>Credit source → lease client (same node): a 429 here paused the endpoint until <paramref name="Until"/>; tell the owner.</summary>
 /// <param name="Until">When the pause ends, by this node's clock.</param>
 internal sealed record PauseSeen(DateTimeOffset Until);
+
+/// <summary>
+/// <c>CoordinatedShutdown</c> → lease client (same node), before the node leaves the cluster: retire every lease,
+/// return them to the owner, take no more; answered with the owner's <see cref="Protocol.QuotaLeft"/>.
+/// </summary>
+internal sealed class NodeLeaving
+{
+    public static readonly NodeLeaving Instance = new();
+
+    private NodeLeaving()
+    {
+    }
+}

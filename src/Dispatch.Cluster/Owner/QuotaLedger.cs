@@ -1,3 +1,5 @@
+using Dispatch.Cluster.Protocol;
+
 namespace Dispatch.Cluster.Owner;
 
 /// <summary>
@@ -29,6 +31,12 @@ namespace Dispatch.Cluster.Owner;
 /// live nodes report would not be enough: a dead node's leases are unknown.)
 /// </para>
 /// <para>
+/// <b>A hand-over</b> (the old owner leaves gracefully) passes the whole log on: <see cref="HandOver"/> describes
+/// every entry by durations from now, <see cref="TakeOver"/> enters them with their end measured from the
+/// moment they arrive, later than the real end by the transit, so each counts at least as long as it did.
+/// The new ledger then grants from the old one's <see cref="GrantingFrom"/> instead of its own.
+/// </para>
+/// <para>
 /// <b>Corrections.</b> A token correction is a return with more tokens than estimated: it cannot
 /// un-grant anything, so the log may then hold more than the limit and nothing more is granted until
 /// enough ages out, as in <see cref="Dispatch.Core.RateLimiting.SlidingWindowLedger"/>.
@@ -40,8 +48,9 @@ internal sealed class QuotaLedger
     private readonly long? _requestLimit;
     private readonly long? _tokenLimit;
     private readonly long _windowTicks;
+    private readonly long _incarnation;
     private readonly List<Entry> _entries = [];
-    private readonly Dictionary<long, Entry> _byNumber = [];
+    private readonly Dictionary<(long Owner, long Number), Entry> _byNumber = [];
     private long _requests;
     private long _tokens;
     private long _latestTicks;
@@ -54,8 +63,10 @@ internal sealed class QuotaLedger
     /// <param name="window">The interval plus the guard.</param>
     /// <param name="longestSpan">The longest span any owner of this endpoint grants.</param>
     /// <param name="startedAt">When this owner started.</param>
-    public QuotaLedger(long? requestLimit, long? tokenLimit, TimeSpan window, TimeSpan longestSpan, DateTimeOffset startedAt)
+    /// <param name="incarnation">The owner's incarnation, which its returns name beside the lease's number.</param>
+    public QuotaLedger(long? requestLimit, long? tokenLimit, TimeSpan window, TimeSpan longestSpan, DateTimeOffset startedAt, long incarnation = 0)
     {
+        _incarnation = incarnation;
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(longestSpan, TimeSpan.Zero);
         _requestLimit = requestLimit;
@@ -77,8 +88,14 @@ internal sealed class QuotaLedger
     /// <summary>When this owner started.</summary>
     public DateTimeOffset StartedAt { get; }
 
-    /// <summary>The first instant this owner may grant: one window and one span after it started.</summary>
-    public DateTimeOffset GrantingFrom { get; }
+    /// <summary>
+    /// The first instant this owner may grant: one window and one span after it started, or, after
+    /// <see cref="TakeOver"/>, the predecessor's own.
+    /// </summary>
+    public DateTimeOffset GrantingFrom { get; private set; }
+
+    /// <summary>Whether this ledger has granted anything (a hand-over can only be taken before).</summary>
+    public bool HasGranted => _nextNumber > 1;
 
     /// <summary>Request credits the log counts now.</summary>
     public long RequestsInWindow => _requests;
@@ -113,13 +130,9 @@ internal sealed class QuotaLedger
 
         var requests = (int)Math.Min(Math.Max(maxRequests, minRequests), freeRequests);
         var tokens = Math.Min(Math.Max(maxTokens, minTokens), freeTokens);
-        var entry = new Entry(_nextNumber++, node, ticks, ticks + span.Ticks, requests, tokens);
-        _entries.Add(entry);
-        _byNumber.Add(entry.Number, entry);
-        _requests += requests;
-        _tokens += tokens;
-        _earliestFinish = Math.Min(_earliestFinish, entry.Finish);
-        return LeaseDecision.Grant(new GrantedLease(entry.Number, requests, tokens, At(entry.Start), At(entry.Finish)));
+        var entry = new Entry(_incarnation, _nextNumber++, node, ticks + span.Ticks, requests, tokens);
+        Add(entry);
+        return LeaseDecision.Grant(new GrantedLease(entry.Number, requests, tokens, At(ticks), At(entry.Finish)));
     }
 
     /// <summary>
@@ -130,10 +143,23 @@ internal sealed class QuotaLedger
     /// <param name="usedRequests">Request credits spent from it.</param>
     /// <param name="usedTokens">Tokens its calls used.</param>
     /// <param name="now">The current time.</param>
-    public bool Return(long number, int usedRequests, long usedTokens, DateTimeOffset now)
+    public bool Return(long number, int usedRequests, long usedTokens, DateTimeOffset now) =>
+        Return(_incarnation, number, usedRequests, usedTokens, now);
+
+    /// <summary>
+    /// Lowers a lease of this owner or of one whose log it took over (<paramref name="owner"/> names which) to
+    /// what was really used and ends its span now. Returns <see langword="false"/> when the lease is unknown or
+    /// has left the window.
+    /// </summary>
+    /// <param name="owner">The incarnation of the owner that granted it.</param>
+    /// <param name="number">The lease's number there.</param>
+    /// <param name="usedRequests">Request credits spent from it.</param>
+    /// <param name="usedTokens">Tokens its calls used.</param>
+    /// <param name="now">The current time.</param>
+    public bool Return(long owner, long number, int usedRequests, long usedTokens, DateTimeOffset now)
     {
         var ticks = Advance(now);
-        if (!_byNumber.TryGetValue(number, out var entry)) return false;
+        if (!_byNumber.TryGetValue((owner, number), out var entry)) return false;
         usedRequests = Math.Max(0, usedRequests);
         usedTokens = Math.Max(0, usedTokens);
         _requests += usedRequests - entry.Requests;
@@ -143,6 +169,48 @@ internal sealed class QuotaLedger
         entry.Returned = true;
         entry.Finish = Math.Min(entry.Finish, ticks);
         _earliestFinish = Math.Min(_earliestFinish, entry.Finish);
+        return true;
+    }
+
+    /// <summary>
+    /// The whole log for the next owner, when this one stops granting for good: each entry's end as a
+    /// duration from <paramref name="now"/> (negative once its span is over), and the returned ones marked.
+    /// </summary>
+    /// <param name="now">The current time.</param>
+    public HandedOverLease[] HandOver(DateTimeOffset now)
+    {
+        var ticks = Advance(now);
+        return _entries
+            .Select(e => new HandedOverLease(e.Owner, e.Number, e.Node, e.Requests, e.Tokens, e.Returned, TimeSpan.FromTicks(e.Finish - ticks)))
+            .ToArray();
+    }
+
+    /// <summary>
+    /// Enters a predecessor's log (<see cref="HandOver"/>) and grants from when it would have: each lease ends
+    /// <see cref="HandedOverLease.EndsIn"/> after <paramref name="now"/>, and granting starts
+    /// <paramref name="grantingIn"/> after it. Only a ledger that has granted nothing may take a log over
+    /// (its own grants were not checked against it): returns <see langword="false"/> and changes nothing otherwise.
+    /// </summary>
+    /// <param name="leases">The predecessor's log.</param>
+    /// <param name="grantingIn">How long after <paramref name="now"/> the predecessor could grant (zero when it already could).</param>
+    /// <param name="now">The current time, when the log arrived.</param>
+    public bool TakeOver(IEnumerable<HandedOverLease> leases, TimeSpan grantingIn, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(leases);
+        if (HasGranted) return false;
+        var ticks = Advance(now);
+        foreach (var lease in leases)
+        {
+            // Counted from its arrival here, the end comes later than at the predecessor: never shorter.
+            var entry = new Entry(lease.Owner, lease.Lease, lease.Node, ticks + lease.EndsIn.Ticks, Math.Max(0, lease.Requests), Math.Max(0, lease.Tokens))
+            {
+                Returned = lease.Returned,
+            };
+            if (entry.Finish > ticks - _windowTicks && !_byNumber.ContainsKey((entry.Owner, entry.Number))) Add(entry);
+        }
+
+        var from = At(ticks) + (grantingIn > TimeSpan.Zero ? grantingIn : TimeSpan.Zero);
+        if (from < GrantingFrom) GrantingFrom = from;
         return true;
     }
 
@@ -180,11 +248,20 @@ internal sealed class QuotaLedger
 
             _requests -= entry.Requests;
             _tokens -= entry.Tokens;
-            _byNumber.Remove(entry.Number);
+            _byNumber.Remove((entry.Owner, entry.Number));
             return true;
         });
         _earliestFinish = earliest;
         return _latestTicks;
+    }
+
+    private void Add(Entry entry)
+    {
+        _entries.Add(entry);
+        _byNumber.Add((entry.Owner, entry.Number), entry);
+        _requests += entry.Requests;
+        _tokens += entry.Tokens;
+        _earliestFinish = Math.Min(_earliestFinish, entry.Finish);
     }
 
     /// <summary>The earliest instant enough leases have left the window to free the given excess.</summary>
@@ -207,13 +284,13 @@ internal sealed class QuotaLedger
     private static DateTimeOffset At(long ticks) =>
         ticks >= DateTimeOffset.MaxValue.UtcTicks ? DateTimeOffset.MaxValue : new DateTimeOffset(ticks, TimeSpan.Zero);
 
-    private sealed class Entry(long number, string node, long start, long finish, int requests, long tokens)
+    private sealed class Entry(long owner, long number, string node, long finish, int requests, long tokens)
     {
+        public long Owner { get; } = owner;
+
         public long Number { get; } = number;
 
         public string Node { get; } = node;
-
-        public long Start { get; } = start;
 
         public long Finish { get; set; } = finish;
 

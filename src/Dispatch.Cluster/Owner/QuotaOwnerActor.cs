@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Dispatch.Cluster.Protocol;
@@ -18,11 +19,17 @@ namespace Dispatch.Cluster.Owner;
 /// a node needing a large call is not starved by others.
 /// <see cref="ReturnLeases"/> → applied. <see cref="EndpointPaused"/> (on the endpoint's pause topic, from
 /// the node that saw the 429) → nothing is granted until the pause ends.
-/// <see cref="GetQuotaStatus"/> → <see cref="EndpointQuotaStatus"/>.
+/// <see cref="GetQuotaStatus"/> → <see cref="EndpointQuotaStatus"/>. <see cref="LeaveQuota"/> (a node leaving) →
+/// its returns are applied, its request leaves the line, <see cref="QuotaLeft"/>.
 /// </para>
 /// <para>
 /// A new owner grants nothing until <see cref="QuotaLedger.GrantingFrom"/> (one window plus one lease span
-/// after it started); requests that arrive before then wait in line. One keyed timer wakes the line when
+/// after it started); requests that arrive before then wait in line. On a graceful hand-over it may grant
+/// sooner: its singleton manager stops the old owner with <see cref="HandOverAndStop"/>, on which the old owner
+/// stops granting, sends its whole window (<see cref="QuotaHandOver"/>) to the lease client of the node it hands
+/// over to, tells the nodes waiting in its line to ask again (<see cref="LeaseRequestDropped"/>) and stops; the new
+/// owner asks its own node's lease client for that window when it starts (<see cref="TakeHandOver"/>) and, if it
+/// has granted nothing yet, takes it over and grants from when the old owner could. One keyed timer wakes the line when
 /// its head may be grantable, so nothing polls. Lease clients in line are watched; a node that leaves takes
 /// its place in line with it, while its leases keep counting in full.
 /// </para>
@@ -35,6 +42,7 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
     private readonly string _endpoint;
     private readonly RateLimitOptions _limits;
     private readonly TimeSpan _span;
+    private readonly string _role;
     private readonly List<Waiting> _line = [];
     private readonly HashSet<IActorRef> _watched = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -44,15 +52,16 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
     private DateTimeOffset? _wakeAt;
 
-    public QuotaOwnerActor(string endpoint, RateLimitOptions limits, TimeSpan span)
+    public QuotaOwnerActor(string endpoint, RateLimitOptions limits, TimeSpan span, string role)
     {
         _endpoint = endpoint;
         _limits = limits;
         _span = span;
+        _role = role;
         Receive<RequestLease>(Request);
         Receive<ReturnLeases>(returns =>
         {
-            Apply(returns.Returns);
+            Apply(returns.Returns, Now);
             GrantWaiting();
         });
         Receive<EndpointPaused>(Pause);
@@ -69,28 +78,102 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
             _wakeAt = null;
             GrantWaiting();
         });
+        Receive<LeaveQuota>(Leave);
+        Receive<QuotaHandOver>(TakeOver);
+        Receive<HandOverAndStop>(_ => HandOver());
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     private DateTimeOffset Now => Context.System.Scheduler.Now;
 
-    public static Props Props(string endpoint, RateLimitOptions limits, TimeSpan span) =>
-        Akka.Actor.Props.Create(() => new QuotaOwnerActor(endpoint, limits, span));
+    /// <param name="endpoint">The endpoint.</param>
+    /// <param name="limits">Its limits.</param>
+    /// <param name="span">How long a lease may be spent.</param>
+    /// <param name="role">The role of the nodes that host owners (the successor of a hand-over has it).</param>
+    public static Props Props(string endpoint, RateLimitOptions limits, TimeSpan span, string role) =>
+        Akka.Actor.Props.Create(() => new QuotaOwnerActor(endpoint, limits, span, role));
 
     protected override void PreStart()
     {
         var now = Now;
         _self = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
-        _ledger = new QuotaLedger(_limits.Requests, _limits.Tokens, _limits.Window, _span, now);
         // Lease ids must not be mistaken for an earlier owner's: the actor's uid differs per incarnation,
         // and the start time tells incarnations apart even if two uids collide.
         _incarnation = ((long)Self.Path.Uid << 32) ^ (now.UtcTicks / TimeSpan.TicksPerMillisecond);
+        _ledger = new QuotaLedger(_limits.Requests, _limits.Tokens, _limits.Window, _span, now, _incarnation);
         _log.Info("Quota owner of endpoint {Endpoint} started on {Owner}; it grants from {GrantingFrom:O} (one window and one lease span from now)",
             _endpoint, _self, _ledger.GrantingFrom);
         Context.System.EventStream.Publish(new QuotaOwnerStarted(_endpoint, _self, now, _ledger.GrantingFrom));
         DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(ClusterQuota.PauseTopic(_endpoint), Self));
+        Context.ActorSelection("/user/" + ClusterQuota.LeaseClientName(_endpoint)).Tell(TakeHandOver.Instance, Self);
         SetWake(_ledger.GrantingFrom, now);
+    }
+
+    private void Leave(LeaveQuota leave)
+    {
+        var now = Now;
+        _ledger.Advance(now);
+        var (requests, tokens) = (_ledger.RequestsInWindow, _ledger.TokensInWindow);
+        Apply(leave.Returns, now);
+        var (freed, freedTokens) = (requests - _ledger.RequestsInWindow, tokens - _ledger.TokensInWindow);
+        _line.RemoveAll(w => w.Client.Equals(Sender));
+        if (_watched.Remove(Sender)) Context.Unwatch(Sender);
+        var node = NodeOf(Sender);
+        _log.Info("Node {Node} left the quota of endpoint {Endpoint}: its returns freed {FreedRequests} requests and {FreedTokens} tokens",
+            node, _endpoint, freed, freedTokens);
+        Sender.Tell(new QuotaLeft(_endpoint, _self, freed, freedTokens), Self);
+        GrantWaiting();
+    }
+
+    /// <summary>
+    /// The singleton manager stops this owner (its node leaves, or the system stops): nothing is granted after this
+    /// handler, so the window sent is the whole of what this owner granted.
+    /// </summary>
+    private void HandOver()
+    {
+        var now = Now;
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        // Whom Akka's singleton manager hands over to: the oldest other member with the role.
+        var successor = cluster.State.Members
+            .Where(m => m.Status == MemberStatus.Up && m.HasRole(_role) && !m.Address.Equals(cluster.SelfAddress))
+            .OrderBy(m => m, Member.AgeOrdering)
+            .FirstOrDefault();
+        if (successor is not null)
+        {
+            var window = _ledger.HandOver(now);
+            var grantingIn = _ledger.GrantingFrom - now;
+            var pausedFor = _pausedUntil - now;
+            var handOver = new QuotaHandOver(_endpoint, _incarnation, _self, successor.Address.ToString(),
+                grantingIn > TimeSpan.Zero ? grantingIn : TimeSpan.Zero, pausedFor > TimeSpan.Zero ? pausedFor : TimeSpan.Zero, window);
+            Context.ActorSelection(new RootActorPath(successor.Address) / "user" / ClusterQuota.LeaseClientName(_endpoint)).Tell(handOver, Self);
+            _log.Info("Quota owner of endpoint {Endpoint} on {Owner} stops and hands its window ({Leases} leases) to {Successor}",
+                _endpoint, _self, window.Length, handOver.Successor);
+        }
+
+        // The nodes in line would otherwise wait a window before asking again; the next owner hears them at once.
+        foreach (var waiting in _line) waiting.Client.Tell(new LeaseRequestDropped(_endpoint, waiting.Request.RequestId), Self);
+        _line.Clear();
+        Context.Stop(Self);
+    }
+
+    private void TakeOver(QuotaHandOver handOver)
+    {
+        var now = Now;
+        if (handOver.Endpoint != _endpoint || handOver.Successor != _self) return;
+        // Only a ledger that has granted nothing may take it: its grants were not checked against that window.
+        if (!_ledger.TakeOver(handOver.Leases, handOver.GrantingIn, now))
+        {
+            _log.Warning("Quota owner of endpoint {Endpoint} ignored the window handed over by {From}: it already granted", _endpoint, handOver.From);
+            return;
+        }
+
+        if (now + handOver.PausedFor > _pausedUntil) _pausedUntil = now + handOver.PausedFor;
+        _log.Info("Quota owner of endpoint {Endpoint} took over the window of {From} ({Leases} leases); it grants from {GrantingFrom:O}",
+            _endpoint, handOver.From, handOver.Leases.Length, _ledger.GrantingFrom);
+        Context.System.EventStream.Publish(new QuotaHandOverTaken(_endpoint, _self, handOver.From, handOver.Leases.Length, _ledger.GrantingFrom));
+        _wakeAt = null;
+        GrantWaiting();
     }
 
     private void Request(RequestLease request)
@@ -98,7 +181,7 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
         var now = Now;
         var client = Sender;
         if (_watched.Add(client)) Context.Watch(client);
-        Apply(request.Returns);
+        Apply(request.Returns, now);
         // A node that missed a pause (it joined later, or the pause topic's gossip had not reached it) learns it now.
         if (now < _pausedUntil) client.Tell(new EndpointPaused(_endpoint, _pausedUntil - now), Self);
 
@@ -111,12 +194,12 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
         if (_line.Contains(waiting)) client.Tell(new LeaseDeferred(_endpoint, request.RequestId), Self);
     }
 
-    private void Apply(LeaseReturn[] returns)
+    private void Apply(LeaseReturn[] returns, DateTimeOffset now)
     {
-        var now = Now;
         foreach (var lease in returns)
         {
-            if (lease.Owner == _incarnation) _ledger.Return(lease.Lease, lease.UsedRequests, lease.UsedTokens, now);
+            // Returns of another owner's leases count only if this owner took that owner's window over.
+            _ledger.Return(lease.Owner, lease.Lease, lease.UsedRequests, lease.UsedTokens, now);
         }
     }
 

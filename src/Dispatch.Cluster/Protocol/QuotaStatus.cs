@@ -37,3 +37,14 @@ public sealed record ClusterQuotaStatus(IReadOnlyList<EndpointQuotaStatus> Endpo
 /// <param name="StartedAt">When it started, by that node's clock.</param>
 /// <param name="GrantingFrom">When it may grant: one window plus one lease span later, so no lease of an earlier owner can share a window with its grants.</param>
 public sealed record QuotaOwnerStarted(string Endpoint, string Owner, DateTimeOffset StartedAt, DateTimeOffset GrantingFrom);
+
+/// <summary>
+/// Published on the new owner's node's event stream when an owner takes over its predecessor's window on a graceful
+/// hand-over, and so may grant from <paramref name="GrantingFrom"/> instead of one window and one lease span after its start.
+/// </summary>
+/// <param name="Endpoint">The endpoint.</param>
+/// <param name="Owner">The address of the node hosting the new owner.</param>
+/// <param name="From">The address of the node the old owner ran on.</param>
+/// <param name="Leases">How many leases of the old window came over.</param>
+/// <param name="GrantingFrom">When the new owner may grant, by its node's clock.</param>
+public sealed record QuotaHandOverTaken(string Endpoint, string Owner, string From, int Leases, DateTimeOffset GrantingFrom);

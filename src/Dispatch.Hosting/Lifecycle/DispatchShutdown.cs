@@ -13,7 +13,9 @@ namespace Dispatch.Hosting.Lifecycle;
 /// <c>ActorSystem.Terminate</c>), the <c>DispatchActor</c> gets one <see cref="Drain"/> — new calls are refused,
 /// queued and in-flight calls may finish until <c>dispatch.shutdown.drain-timeout</c>, the rest are answered
 /// <see cref="CallStatus.Cancelled"/> — before the system's actors stop. An Akka extension of the system,
-/// registered by <c>WithDispatch</c>; <see cref="Get"/> finds it.
+/// registered by <c>WithDispatch</c>; <see cref="Get"/> finds it. On a cluster node the drain comes before the
+/// node gives its leases back (<c>ClusterQuota.LeavePhase</c>, <c>before-cluster-shutdown</c>) and leaves the
+/// cluster, so its calls finish on the shared quota.
 /// </summary>
 public sealed partial class DispatchShutdown : IExtension
 {

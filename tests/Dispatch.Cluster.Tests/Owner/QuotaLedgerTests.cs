@@ -193,5 +193,130 @@ public class QuotaLedgerTests
         Assert.InRange(tokens, 1, 6000);
     }
 
+    [Fact]
+    public void A_ledger_that_takes_over_a_granting_window_grants_at_once_but_refuses_what_the_old_one_would_have()
+    {
+        var old = ReadyLedger(requests: 10);
+        old.TryGrant("a", 1, 0, 6, 0, Span, Now);
+        old.TryGrant("b", 1, 0, 4, 0, Span, Now);
+        var window = old.HandOver(Now);
+        var oldRefusal = old.TryGrant("c", 1, 0, 1, 0, Span, Now);
+        var successor = new QuotaLedger(10, null, Window, Span, Now, incarnation: 2);
+        _time.Advance(TimeSpan.FromMilliseconds(5));
+
+        Assert.True(successor.TakeOver(window, TimeSpan.Zero, Now));
+        var refused = successor.TryGrant("c", 1, 0, 1, 0, Span, Now);
+
+        Assert.Equal(Now, successor.GrantingFrom);
+        Assert.Equal(10, successor.RequestsInWindow);
+        Assert.False(refused.Granted);
+        // Measured from the window's arrival, its leases leave no earlier than they would have at the old owner.
+        Assert.True(refused.RetryAt >= oldRefusal.RetryAt, $"{refused.RetryAt:O} < {oldRefusal.RetryAt:O}");
+    }
+
+    [Fact]
+    public void A_window_handed_over_before_the_old_owner_could_grant_keeps_the_old_owners_wait()
+    {
+        var old = new QuotaLedger(10, null, Window, Span, Now);
+        _time.Advance(TimeSpan.FromMilliseconds(300));
+        var grantingIn = old.GrantingFrom - Now;
+        var successor = new QuotaLedger(10, null, Window, Span, Now, incarnation: 2);
+
+        successor.TakeOver(old.HandOver(Now), grantingIn, Now);
+        var early = successor.TryGrant("a", 1, 0, 1, 0, Span, Now);
+
+        Assert.Equal(old.GrantingFrom, successor.GrantingFrom);
+        Assert.False(early.Granted);
+        Assert.Equal(old.GrantingFrom, early.RetryAt);
+    }
+
+    [Fact]
+    public void A_ledger_that_has_granted_takes_no_window_over()
+    {
+        var old = ReadyLedger(requests: 10);
+        old.TryGrant("a", 1, 0, 10, 0, Span, Now);
+        var successor = ReadyLedger(requests: 10);
+        successor.TryGrant("b", 1, 0, 1, 0, Span, Now);
+
+        Assert.False(successor.TakeOver(old.HandOver(Now), TimeSpan.Zero, Now));
+        Assert.Equal(1, successor.RequestsInWindow);
+    }
+
+    [Fact]
+    public void A_return_of_a_lease_the_old_owner_granted_frees_its_unused_credits_at_the_new_one()
+    {
+        var old = new QuotaLedger(10, null, Window, Span, Now - Window - Span, incarnation: 1);
+        var lease = old.TryGrant("a", 1, 0, 10, 0, Span, Now).Lease;
+        var successor = new QuotaLedger(10, null, Window, Span, Now, incarnation: 2);
+        successor.TakeOver(old.HandOver(Now), TimeSpan.Zero, Now);
+
+        Assert.False(successor.Return(2, lease.Number, 3, 0, Now));
+        Assert.True(successor.Return(1, lease.Number, 3, 0, Now));
+        var granted = successor.TryGrant("b", 1, 0, 10, 0, Span, Now);
+
+        Assert.Equal(7, granted.Lease.Requests);
+        Assert.Equal([("b", 7L, 0L)], successor.LiveLeases(Now));
+    }
+
+    [Fact]
+    public void Leases_that_left_every_window_are_not_handed_over()
+    {
+        var old = ReadyLedger(requests: 10);
+        old.TryGrant("a", 1, 0, 10, 0, Span, Now);
+        _time.Advance(Span + Window);
+
+        Assert.Empty(old.HandOver(Now));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void No_window_holds_more_than_the_limit_across_hand_overs(int seed)
+    {
+        var random = new Random(seed);
+        var ledger = new QuotaLedger(60, 6000, Window, Span, Now - Window - Span, incarnation: 1);
+        var granted = new Dictionary<(long, long), WindowAudit.Span>();
+        var live = new List<(long Owner, long Number)>();
+        long owner = 1;
+
+        for (var step = 0; step < 20_000; step++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(random.Next(0, 3)));
+            if (step % 4_000 == 3_999)
+            {
+                // A graceful hand-over: the window travels 0 to 20 ms, and the old owner's leases are returned to the new one.
+                var window = ledger.HandOver(Now);
+                var grantingIn = ledger.GrantingFrom > Now ? ledger.GrantingFrom - Now : TimeSpan.Zero;
+                _time.Advance(TimeSpan.FromMilliseconds(random.Next(0, 21)));
+                ledger = new QuotaLedger(60, 6000, Window, Span, Now, ++owner);
+                Assert.True(ledger.TakeOver(window, grantingIn, Now));
+                continue;
+            }
+
+            if (random.Next(3) == 0 && live.Count > 0)
+            {
+                var key = live[random.Next(live.Count)];
+                live.Remove(key);
+                var lease = granted[key];
+                var usedRequests = random.Next(0, (int)lease.Requests + 1);
+                var usedTokens = random.NextInt64(0, lease.Tokens + 1);
+                if (ledger.Return(key.Owner, key.Number, usedRequests, usedTokens, Now))
+                    granted[key] = lease with { Finish = Min(lease.Finish, Now), Requests = usedRequests, Tokens = usedTokens };
+                continue;
+            }
+
+            var decision = ledger.TryGrant("n" + random.Next(3), 1, random.Next(0, 200), random.Next(1, 20), random.Next(0, 2000), Span, Now);
+            if (!decision.Granted) continue;
+            granted.Add((owner, decision.Lease.Number), new WindowAudit.Span(decision.Lease.Start, decision.Lease.Finish, decision.Lease.Requests, decision.Lease.Tokens));
+            live.Add((owner, decision.Lease.Number));
+        }
+
+        var (requests, tokens) = WindowAudit.Peak(granted.Values.ToArray(), Window);
+        Assert.Equal(6, owner);
+        Assert.InRange(requests, 1, 60);
+        Assert.InRange(tokens, 1, 6000);
+    }
+
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 }

@@ -40,6 +40,13 @@ public class ProtocolSerializationTests : Akka.TestKit.Xunit2.TestKit, IAsyncLif
         new EndpointQuotaStatus("api", "akka.tcp://dispatch@127.0.0.1:4053", DateTimeOffset.Parse("2026-01-01T00:00:01.0700000+00:00"), null, 60, 6000,
             [new NodeLease("akka.tcp://dispatch@127.0.0.1:4053", 12, 1200), new NodeLease("akka.tcp://dispatch@127.0.0.1:4054", 4, 400)]),
         new EndpointQuotaStatus("api", null, null, DateTimeOffset.Parse("2026-01-01T00:00:03+02:00"), 0, 0, []),
+        new QuotaHandOver("api", -8_123_456_789, "akka.tcp://dispatch@127.0.0.1:4053", "akka.tcp://dispatch@127.0.0.1:4054", TimeSpan.Zero, TimeSpan.FromMilliseconds(1500),
+            [new HandedOverLease(-8_123_456_789, 7, "akka.tcp://dispatch@127.0.0.1:4054", 12, 1200, false, TimeSpan.FromMilliseconds(37.5)),
+             new HandedOverLease(5, 3, "akka.tcp://dispatch@127.0.0.1:4053", 2, 0, true, TimeSpan.FromMilliseconds(-800))]),
+        new QuotaHandOver("api", 1, "a", "b", TimeSpan.FromSeconds(1), TimeSpan.Zero, []),
+        new LeaseRequestDropped("api", 45),
+        new LeaveQuota("api", [new LeaseReturn(-8_123_456_789, 7, 3, 812)]),
+        new QuotaLeft("api", "akka.tcp://dispatch@127.0.0.1:4053", 9, -12),
     }.ToDictionary(m => JsonSerializer.Serialize(m, m.GetType()), m => m);
 
     public Task InitializeAsync()

@@ -62,15 +62,18 @@ internal sealed class DispatchCluster : IAsyncDisposable
         return cluster;
     }
 
-    /// <summary>An endpoint on the upstream's echo route with this request limit per <paramref name="interval"/>; no retries to speak of, a breaker that never opens.</summary>
-    public static DispatchOptions Options(FakeUpstreamServer upstream, int requests, TimeSpan interval) => new()
+    /// <summary>
+    /// An endpoint on the upstream's echo route with this request limit per <paramref name="interval"/> (and the rate
+    /// limit's <paramref name="guard"/>, null for the default); no retries to speak of, a breaker that never opens.
+    /// </summary>
+    public static DispatchOptions Options(FakeUpstreamServer upstream, int requests, TimeSpan interval, TimeSpan? guard = null) => new()
     {
         Endpoints = new Dictionary<string, EndpointOptions>
         {
             [Api] = new EndpointOptions(Api, upstream.BaseUrl)
             {
                 Path = "/v1/echo",
-                RateLimit = new RateLimitOptions { Requests = requests, Interval = interval },
+                RateLimit = new RateLimitOptions { Requests = requests, Interval = interval, Guard = guard },
                 Executor = new ExecutorOptions { Concurrency = 16 },
                 Queue = new QueueOptions { Capacity = 10_000 },
                 Retry = new RetryOptions { MaxAttempts = 5, BaseDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromSeconds(1), Jitter = RetryJitter.None },
@@ -174,9 +177,14 @@ internal sealed class Listener : ReceiveActor
 /// <param name="WallClock">When it arrived, by the clock the actor systems' schedulers read.</param>
 internal sealed record Finished(string Node, APICallResult Result, TimeSpan At, DateTimeOffset WallClock);
 
-/// <summary>One node: a cluster actor system, its <see cref="ClusterQuota"/> and a DispatchActor over it.</summary>
+/// <summary>
+/// One node: a cluster actor system, its <see cref="ClusterQuota"/> and a DispatchActor over it, drained by
+/// <see cref="CoordinatedShutdown"/> in <c>service-requests-done</c> as a hosted node is.
+/// </summary>
 internal sealed class DispatchNode : IAsyncDisposable
 {
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(30);
+
     private DispatchNode(string name, ActorSystem system, ClusterQuota quota, IActorRef dispatch)
     {
         Name = name;
@@ -202,7 +210,6 @@ internal sealed class DispatchNode : IAsyncDisposable
 
     public bool IsTerminated => System.WhenTerminated.IsCompleted;
 
-
     public static DispatchNode Start(string name, int port, int seedPort, DispatchOptions options, ClusterQuotaOptions quota, ITestOutputHelper output)
     {
         var config = ConfigurationFactory.ParseString($$"""
@@ -224,6 +231,7 @@ internal sealed class DispatchNode : IAsyncDisposable
               }
               # A node that is terminated drops out without leaving the cluster, as if its process died.
               coordinated-shutdown.run-by-actor-system-terminate = off
+              coordinated-shutdown.phases.service-requests-done.timeout = 40s
               cluster.run-coordinated-shutdown-when-down = off
             }
             """);
@@ -231,7 +239,19 @@ internal sealed class DispatchNode : IAsyncDisposable
         system.EventStream.Subscribe(system.ActorOf(Props.Create(() => new OutputLogger(name, output)), "test-output"), typeof(LogEvent));
         var clusterQuota = ClusterQuota.Start(system, options, quota);
         var dispatch = system.ActorOf(DispatchActor.Props(options, new DispatchDependencies { CreditSourceFactory = clusterQuota.CreditSourceFactory }), "dispatch");
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "drain", async () =>
+        {
+            await dispatch.Ask<DrainCompleted>(new Drain(DrainTimeout), DrainTimeout + TimeSpan.FromSeconds(5));
+            return Akka.Done.Instance;
+        });
         return new DispatchNode(name, system, clusterQuota, dispatch);
+    }
+
+    /// <summary>Stops the node as a host does: <see cref="CoordinatedShutdown"/> drains its calls, returns its leases, leaves the cluster (handing the owners over) and terminates.</summary>
+    public async Task LeaveAsync()
+    {
+        await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClusterLeavingReason.Instance).WaitAsync(TimeSpan.FromSeconds(60));
+        await System.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     /// <summary>Kills the node as a crashed process would go: no leaving, no hand-over.</summary>

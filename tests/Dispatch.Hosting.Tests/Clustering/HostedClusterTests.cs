@@ -1,11 +1,14 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json;
 using Akka.Actor;
+using Dispatch.Cluster.Protocol;
 using Dispatch.Core.Protocol;
 using Dispatch.FakeUpstream;
 using Dispatch.Hosting.Ingress;
+using Dispatch.Hosting.Lifecycle;
 using Dispatch.Hosting.Submission;
 using Dispatch.Hosting.Tests.Support;
 using Microsoft.AspNetCore.Builder;
@@ -49,11 +52,7 @@ public sealed class HostedClusterTests : IAsyncLifetime
     [Fact]
     public async Task Two_hosted_nodes_form_a_cluster_from_hocon_and_share_one_limit_without_a_429()
     {
-        var seedPort = FreePort();
-        var first = await StartNode(seedPort, seedPort);
-        await TestNode.Eventually(() => UpMembers(first) == 1, "the seed node is up");
-        var second = await StartNode(FreePort(), seedPort);
-        await TestNode.Eventually(() => UpMembers(first) == 2 && UpMembers(second) == 2, "both nodes see each other up");
+        var (first, second) = await StartTwoNodes();
 
         // Warm up (JIT, connections: a cold process may deliver its first requests later than the limit's guard
         // allows for), let those calls leave every window, then measure.
@@ -94,6 +93,30 @@ public sealed class HostedClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_hosted_node_that_stops_drains_its_calls_before_it_gives_its_leases_back_to_the_owner()
+    {
+        var (first, second) = await StartTwoNodes();
+        var system = second.Services.GetRequiredService<ActorSystem>();
+        var drain = DispatchShutdown.Get(system)!;
+        var left = new ConcurrentQueue<(QuotaLeft Left, bool Drained)>();
+        system.EventStream.Subscribe(system.ActorOf(Props.Create(() => new LeftRecorder(left, drain))), typeof(QuotaLeft));
+        var calls = Enumerable.Range(0, 20).Select(i => Submit(second, $"call-{i}")).ToArray();
+        await TestNode.Eventually(() => _upstream.Counters.RequestsReceived >= 1, "the calls are under way");
+
+        await second.StopAsync();
+        _nodes.Remove(second);
+        await second.DisposeAsync();
+        var results = await Task.WhenAll(calls).WaitAsync(TestNode.Patience);
+
+        var firstAddress = Akka.Cluster.Cluster.Get(first.Services.GetRequiredService<ActorSystem>()).SelfAddress.ToString();
+        var (quotaLeft, drainedBefore) = Assert.Single(left);
+        Assert.All(results, r => Assert.Equal(CallStatus.Completed, r.Status));
+        Assert.Equal("api", quotaLeft.Endpoint);
+        Assert.Equal(firstAddress, quotaLeft.Owner);
+        Assert.True(drainedBefore, "the leases went back before the calls were drained");
+    }
+
+    [Fact]
     public async Task A_cluster_node_without_the_dispatch_role_does_not_start()
     {
         var port = FreePort();
@@ -104,6 +127,17 @@ public sealed class HostedClusterTests : IAsyncLifetime
 
     private static string Flatten(Exception error) =>
         error is AggregateException aggregate ? string.Join("\n", aggregate.Flatten().InnerExceptions.Select(Flatten)) : error.ToString();
+
+    /// <summary>Starts the seed node (the oldest: it hosts the quota's owner), then a second, and waits until both see each other up.</summary>
+    private async Task<(WebApplication First, WebApplication Second)> StartTwoNodes()
+    {
+        var seedPort = FreePort();
+        var first = await StartNode(seedPort, seedPort);
+        await TestNode.Eventually(() => UpMembers(first) == 1, "the seed node is up");
+        var second = await StartNode(FreePort(), seedPort);
+        await TestNode.Eventually(() => UpMembers(first) == 2 && UpMembers(second) == 2, "both nodes see each other up");
+        return (first, second);
+    }
 
     private async Task<WebApplication> StartNode(int port, int seedPort, string role = "dispatch")
     {
@@ -157,6 +191,13 @@ public sealed class HostedClusterTests : IAsyncLifetime
         using var response = await http.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    /// <summary>Notes each <see cref="QuotaLeft"/> and whether the node's drain had completed when it came.</summary>
+    private sealed class LeftRecorder : ReceiveActor
+    {
+        public LeftRecorder(ConcurrentQueue<(QuotaLeft, bool)> left, DispatchShutdown drain) =>
+            Receive<QuotaLeft>(l => left.Enqueue((l, drain.Drained.IsCompleted)));
     }
 
     private static int FreePort()
