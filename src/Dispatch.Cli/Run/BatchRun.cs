@@ -21,10 +21,10 @@ namespace Dispatch.Cli.Run;
 /// </summary>
 internal static class BatchRun
 {
-    /// <summary>Exit code when every call completed.</summary>
+    /// <summary>Exit code when every id in the output has completed (its latest outcome).</summary>
     public const int Success = 0;
 
-    /// <summary>Exit code when some call did not complete, a line was malformed or the run was interrupted.</summary>
+    /// <summary>Exit code when some id's latest outcome is not Completed (a failed call, a malformed line) or the run was interrupted.</summary>
     public const int SomeFailed = 1;
 
     /// <summary>Exit code when the run could not start (bad flags, configuration or files).</summary>
@@ -82,7 +82,11 @@ internal static class BatchRun
         var stats = new RunStats(await InputReader.CountAsync(options.Input, cancellationToken));
         var clock = Stopwatch.StartNew();
         var errorsPath = ResultFiles.ErrorsPathFor(options.Output);
-        var done = ResultFiles.ReadDoneIds(options.Output);
+        // A re-run sends again every id whose latest outcome was not Completed, unless told to skip them.
+        var done = ResultFiles.ReadLatestOutcomes(options.Output)
+            .Where(outcome => outcome.Value || options.SkipFailed)
+            .Select(outcome => outcome.Key)
+            .ToHashSet(StringComparer.Ordinal);
 
         await using (var files = ResultFiles.Open(options.Output))
         {
@@ -96,9 +100,10 @@ internal static class BatchRun
         }
 
         await host.StopAsync(CancellationToken.None);
+        var (_, notCompleted) = ResultFiles.Compact(options.Output);
         clock.Stop();
         RunDisplay.ShowSummary(console, stats, clock.Elapsed, options.Output, errorsPath);
-        return stats.Failed == 0 && stats.Malformed == 0 && stats.Remaining == 0 ? Success : SomeFailed;
+        return notCompleted == 0 && stats.Remaining == 0 ? Success : SomeFailed;
     }
 
     private static async Task SubmitAllAsync(

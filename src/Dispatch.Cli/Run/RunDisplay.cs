@@ -52,7 +52,7 @@ internal static class RunDisplay
         table.AddRow("completed", N(stats.Completed));
         table.AddRow("failed", N(stats.Failed));
         table.AddRow("malformed lines", N(stats.Malformed));
-        table.AddRow("skipped (already in output)", N(stats.Skipped));
+        table.AddRow("skipped (completed in an earlier run)", N(stats.Skipped));
         if (stats.Remaining > 0) table.AddRow("interrupted: no result yet (run again to finish)", N(stats.Remaining));
         table.AddRow("429s from the upstream", N(stats.RateLimited));
         table.AddRow("retries", N(stats.Retries));
