@@ -168,6 +168,7 @@ public static class DispatchConfig
                 BaseDelay = r.Duration("retry.base-delay", fallback.Retry.BaseDelay),
                 MaxDelay = r.Duration("retry.max-delay", fallback.Retry.MaxDelay),
                 Jitter = r.Enum("retry.jitter", fallback.Retry.Jitter),
+                MaxRetryAfter = r.Duration("retry.max-retry-after", fallback.Retry.MaxRetryAfter),
             },
             Breaker = new BreakerOptions
             {

@@ -240,7 +240,7 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
         }
 
         var kind = attempt.Outcome.Kind;
-        if (kind == ErrorKind.RateLimited && attempt.Outcome.RetryAfter is { } retryAfter)
+        if (kind == ErrorKind.RateLimited && attempt.Outcome.RetryAfter is { } retryAfter && _execution.Honours(retryAfter))
         {
             _gate.Set(false);
             _limiter.Tell(new PauseCredits(now + retryAfter), Self);

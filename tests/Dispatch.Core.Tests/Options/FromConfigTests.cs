@@ -94,4 +94,14 @@ public class FromConfigTests
         var fixedConfig = HoconConfig.Parse("dispatch.endpoints.e.base-url = \"http://127.0.0.1:9\"\ndispatch.endpoint-defaults.executor.concurrency = 3", "app.conf");
         Assert.Equal(3, DispatchOptions.FromConfig(fixedConfig).Endpoints["e"].Executor.Concurrency);
     }
+
+    [Fact]
+    public void Max_retry_after_maps_from_HOCON()
+    {
+        var options = DispatchOptions.FromConfig(HoconConfig.Parse("""
+            dispatch.endpoints.e { base-url = "http://127.0.0.1:9", retry.max-retry-after = 5s }
+            """, "app.conf")).Endpoints["e"];
+
+        Assert.Equal(TimeSpan.FromSeconds(5), options.Retry.MaxRetryAfter);
+    }
 }
