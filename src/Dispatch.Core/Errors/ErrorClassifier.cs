@@ -12,8 +12,10 @@ namespace Dispatch.Core.Errors;
 /// <remarks>
 /// Decisions where providers differ: 408 (the server gave up waiting for our request) is
 /// <see cref="ErrorKind.Timeout"/>, a transient failure like our own attempt timeout. 4xx
-/// statuses without a kind of their own (409, 413, …) are <see cref="ErrorKind.BadRequest"/>:
-/// the request, not the upstream, is at fault, so they are not retried. Redirects are not
+/// statuses without a kind of their own (409, 422, …) are <see cref="ErrorKind.BadRequest"/>:
+/// the request, not the upstream, is at fault, so they are not retried. 413 (Content Too Large)
+/// is <see cref="ErrorKind.InvalidRequest"/>, as a body over <c>max-request-bytes</c> is: the call
+/// itself is too big, and says nothing about the upstream's health. Redirects are not
 /// followed by the endpoint, so a 3xx is <see cref="ErrorKind.InvalidResponse"/>.
 /// </remarks>
 public static class ErrorClassifier
@@ -27,6 +29,7 @@ public static class ErrorClassifier
         401 or 403 => ErrorKind.Authentication,
         404 => ErrorKind.NotFound,
         408 => ErrorKind.Timeout,
+        413 => ErrorKind.InvalidRequest,
         >= 400 and < 500 => ErrorKind.BadRequest,
         >= 500 and < 600 => ErrorKind.Server,
         _ => ErrorKind.InvalidResponse,

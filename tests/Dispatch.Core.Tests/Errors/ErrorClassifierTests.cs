@@ -18,6 +18,7 @@ public class ErrorClassifierTests
     [InlineData(400, ErrorKind.BadRequest)]
     [InlineData(422, ErrorKind.BadRequest)]
     [InlineData(409, ErrorKind.BadRequest)]
+    [InlineData(413, ErrorKind.InvalidRequest)]
     [InlineData(408, ErrorKind.Timeout)]
     [InlineData(500, ErrorKind.Server)]
     [InlineData(502, ErrorKind.Server)]

@@ -96,12 +96,27 @@ public class FromConfigTests
     }
 
     [Fact]
-    public void Max_retry_after_maps_from_HOCON()
+    public void Max_request_bytes_and_max_retry_after_map_from_HOCON_and_a_bad_value_names_its_line_and_column()
     {
-        var options = DispatchOptions.FromConfig(HoconConfig.Parse("""
-            dispatch.endpoints.e { base-url = "http://127.0.0.1:9", retry.max-retry-after = 5s }
+        var config = HoconConfig.Parse("""
+            dispatch.endpoints.e {
+              base-url = "http://127.0.0.1:9"
+              max-request-bytes = 1MiB
+              retry.max-retry-after = 5s
+            }
+            dispatch.endpoints.bad {
+              base-url = "http://127.0.0.1:9"
+              max-request-bytes = 0
+            }
+            """, "app.conf");
+
+        var error = Assert.Throws<DispatchOptionsException>(() => DispatchOptions.FromConfig(config));
+        var good = DispatchOptions.FromConfig(HoconConfig.Parse("""
+            dispatch.endpoints.e { base-url = "http://127.0.0.1:9", max-request-bytes = 1MiB, retry.max-retry-after = 5s }
             """, "app.conf")).Endpoints["e"];
 
-        Assert.Equal(TimeSpan.FromSeconds(5), options.Retry.MaxRetryAfter);
+        Assert.Contains("dispatch.endpoints.bad.max-request-bytes must be > 0", error.Message);
+        Assert.Contains("app.conf:8:", error.Message);
+        Assert.Equal((1024 * 1024, TimeSpan.FromSeconds(5)), (good.MaxRequestBytes, good.Retry.MaxRetryAfter));
     }
 }
