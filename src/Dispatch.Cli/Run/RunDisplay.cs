@@ -64,12 +64,13 @@ internal static class RunDisplay
         console.Write(table);
     }
 
-    private static string Describe(RunStats stats, Stopwatch clock)
+    /// <summary>The progress line: lines done, rate, 429s, retries, failed calls and malformed lines apart (as the summary has them), breakers.</summary>
+    internal static string Describe(RunStats stats, Stopwatch clock)
     {
         var rate = clock.Elapsed.TotalSeconds > 0 ? (stats.Done - stats.Skipped) / clock.Elapsed.TotalSeconds : 0;
         var breaker = stats.Breakers.Length == 0 ? "closed" : stats.Breakers;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{stats.Done}/{stats.Total} done, {rate:0.0}/s, {stats.RateLimited} 429s, {stats.Retries} retries, {stats.Failed + stats.Malformed} failed, breaker {breaker}");
+            $"{stats.Done}/{stats.Total} done, {rate:0.0}/s, {stats.RateLimited} 429s, {stats.Retries} retries, {stats.Failed} failed, {stats.Malformed} malformed, breaker {breaker}");
     }
 
     private static string Eta(RunStats stats, Stopwatch clock)
