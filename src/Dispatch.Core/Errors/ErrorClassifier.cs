@@ -78,13 +78,28 @@ public static class ErrorClassifier
                 case SocketException:
                 case HttpRequestException:
                 case IOException:
-                    return new(ErrorKind.Connection, "the connection failed: " + e.Message);
+                    return new(ErrorKind.Connection, "the connection failed: " + WithCauses(e));
             }
         }
 
         // Anything else from the transport is treated as a failed connection: transient, so
         // it is retried a bounded number of times and counts towards the breaker.
         return new(ErrorKind.Connection, $"the request failed: {exception.GetType().Name}: {exception.Message}");
+    }
+
+    /// <summary>
+    /// An exception's message followed by its causes' (each not already said), so "see inner exception"
+    /// (a TLS failure) comes with what the inner exception says.
+    /// </summary>
+    private static string WithCauses(Exception exception)
+    {
+        var message = exception.Message;
+        for (var cause = exception.InnerException; cause is not null; cause = cause.InnerException)
+        {
+            if (!message.Contains(cause.Message, StringComparison.Ordinal)) message += ": " + cause.Message;
+        }
+
+        return message;
     }
 
     /// <summary>

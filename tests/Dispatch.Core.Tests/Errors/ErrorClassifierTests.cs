@@ -108,6 +108,18 @@ public class ErrorClassifierTests
     }
 
     [Fact]
+    public void A_tls_failure_says_what_its_inner_exception_says()
+    {
+        var exception = new HttpRequestException("The SSL connection could not be established, see inner exception.",
+            new System.Security.Authentication.AuthenticationException("The remote certificate is invalid because of errors in the certificate chain: UntrustedRoot"));
+
+        var outcome = ErrorClassifier.Classify(exception, attemptTimedOut: false);
+
+        Assert.Equal(ErrorKind.Connection, outcome.Kind);
+        Assert.Contains("see inner exception.: The remote certificate is invalid because of errors in the certificate chain: UntrustedRoot", outcome.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_unparseable_body_is_an_invalid_response()
     {
         var exception = new System.Text.Json.JsonException("'<' is an invalid start of a value.");
