@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using Dispatch.Core.Options;
 using Dispatch.Hocon;
+using Dispatch.Hosting.Configuration;
 using Dispatch.Hosting.Ingress;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Dispatch.Cli.Node;
@@ -58,6 +60,8 @@ internal static class NodeCommand
                 {
                     Console.SetOut(stdout);
                     await stdout.WriteAsync(held.ToString());
+                    if (app.Services.GetRequiredService<DispatchSettings>() is { IsCluster: false, Dispatch.Endpoints.Count: 0 })
+                        await Console.Error.WriteLineAsync("dispatch node: warning: no endpoints are configured (dispatch.endpoints), so every call will be rejected; pass --config with at least one");
                     await stdout.WriteLineAsync($"dispatch node: ingress on {DispatchNode.IngressAddress(app)} (POST /v1/calls, GET /v1/status); Ctrl-C drains and stops");
                     await app.WaitForShutdownAsync();
                     return 0;

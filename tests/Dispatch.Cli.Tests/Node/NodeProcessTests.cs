@@ -107,6 +107,20 @@ public sealed class NodeProcessTests : IAsyncLifetime
         Assert.Contains("node.conf:2", node.StandardError);
     }
 
+    [Fact]
+    public async Task A_node_without_endpoints_starts_with_a_warning_saying_every_call_will_be_rejected()
+    {
+        var config = await WriteConfig("dispatch.ingress.port = 0");
+        using var node = DispatchProcess.Start(["node", "--config", config], new Dictionary<string, string> { ["DISPATCH_INGRESS_TOKEN"] = "t" });
+
+        await Poll.Until(() => node.StandardOutput.Contains("ingress on", StringComparison.Ordinal), Timeout, "the node prints its address");
+        node.Terminate();
+        var exitCode = await node.WaitAsync(Timeout);
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("dispatch node: warning: no endpoints are configured", node.StandardError, StringComparison.Ordinal);
+    }
+
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     private async Task<string> WriteConfig(string text)
