@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Globalization;
 using Dispatch.Cli.Bench;
 using Dispatch.Cli.Demo;
 using Dispatch.Cli.Node;
@@ -43,7 +44,48 @@ public static class CommandTree
         names.Reverse();
         var where = string.Join(' ', names);
         // One line: System.CommandLine's messages may hold line breaks and tabs (a list of allowed values).
-        var errors = string.Join(' ', parse.Errors.SelectMany(e => e.Message.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
+        var errors = string.Join(' ', parse.Errors.SelectMany(e => Describe(e).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
         return $"{where}: {errors} ({where} --help lists the options)";
     }
+
+    /// <summary>
+    /// One error: a value that is not of its option's type says what was expected in words
+    /// (<c>--concurrency: expected a whole number, got 'abc'</c>), where System.CommandLine would name a .NET type.
+    /// </summary>
+    private static string Describe(ParseError error)
+    {
+        (string Name, Type Type, IReadOnlyList<Token> Tokens)? value = error.SymbolResult switch
+        {
+            OptionResult option => (option.Option.Name, option.Option.ValueType, option.Tokens),
+            ArgumentResult { Parent: OptionResult option } argument => (option.Option.Name, option.Option.ValueType, argument.Tokens),
+            ArgumentResult argument => (argument.Argument.Name, argument.Argument.ValueType, argument.Tokens),
+            _ => null,
+        };
+        if (value is not { } v) return error.Message;
+        var type = Nullable.GetUnderlyingType(v.Type) ?? v.Type;
+        if (type.IsArray) type = type.GetElementType()!;
+        var expected = Type.GetTypeCode(type) switch
+        {
+            TypeCode.Int16 or TypeCode.Int32 or TypeCode.Int64 => "a whole number",
+            TypeCode.Double or TypeCode.Single or TypeCode.Decimal => "a number",
+            TypeCode.Boolean => "true or false",
+            _ => null,
+        };
+        if (expected is null) return error.Message;
+        foreach (var token in v.Tokens)
+        {
+            if (!Parses(type, token.Value)) return $"{v.Name}: expected {expected}, got '{token.Value}'.";
+        }
+
+        return error.Message;
+    }
+
+    private static bool Parses(Type type, string text) => Type.GetTypeCode(type) switch
+    {
+        TypeCode.Int16 => short.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _),
+        TypeCode.Int32 => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _),
+        TypeCode.Int64 => long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _),
+        TypeCode.Boolean => bool.TryParse(text, out _),
+        _ => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _),
+    };
 }

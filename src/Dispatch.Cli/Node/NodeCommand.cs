@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using Dispatch.Core.Options;
 using Dispatch.Hocon;
+using Dispatch.Hosting.Configuration;
 using Dispatch.Hosting.Ingress;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Dispatch.Cli.Node;
@@ -11,8 +13,17 @@ namespace Dispatch.Cli.Node;
 /// <c>dispatch node</c>: a hosted node with the HTTP ingress (<c>POST /v1/calls</c>,
 /// <c>GET /v1/status</c>), until Ctrl-C or SIGTERM, which drain it.
 /// </summary>
+/// <remarks>
+/// A node that cannot start (bad settings, a port in use) says so in one <c>dispatch node: ...</c>
+/// line on standard error and exits 2. What the host and the actor system log while a failed start
+/// unwinds (the hosting error with its stack, dead letters of actors stopped early) repeats that line
+/// at length, so standard output is held back until the node is up, and dropped if it never is.
+/// </remarks>
 internal static class NodeCommand
 {
+    /// <summary>The exit code of a node that could not start.</summary>
+    private const int CannotStart = 2;
+
     public static Command Create()
     {
         var config = new Option<string?>("--config", "-c") { Description = "A HOCON file with the endpoints (hocon/reference.conf holds every setting)." };
@@ -31,6 +42,10 @@ internal static class NodeCommand
         {
             var file = parse.GetValue(config);
             var ingressPort = parse.GetValue(port);
+            var stdout = Console.Out;
+            var held = new StringWriter(CultureInfo.InvariantCulture);
+            Console.SetOut(held);
+            string? failure = null;
             var app = DispatchNode.Build(d =>
             {
                 if (file is not null) d.AddHoconFile(file);
@@ -42,17 +57,28 @@ internal static class NodeCommand
                 {
                     await app.StartAsync();
                 }
-                catch (Exception e) when (e is HoconException or DispatchOptionsException or IOException)
+                catch (Exception e)
                 {
-                    await Console.Error.WriteLineAsync("dispatch node: " + e.Message);
-                    return 2;
+                    failure = Describe(e);
                 }
 
-                if (parse.GetValue(withParent)) StopWhenStandardInputCloses(app.Lifetime);
-                await Console.Out.WriteLineAsync($"dispatch node: ingress on {DispatchNode.IngressAddress(app)} (POST /v1/calls, GET /v1/status); Ctrl-C drains and stops");
-                await app.WaitForShutdownAsync();
-                return 0;
+                if (failure is null)
+                {
+                    Console.SetOut(stdout);
+                    await stdout.WriteAsync(held.ToString());
+                    if (parse.GetValue(withParent)) StopWhenStandardInputCloses(app.Lifetime);
+                    if (app.Services.GetRequiredService<DispatchSettings>() is { IsCluster: false, Dispatch.Endpoints.Count: 0 })
+                        await Console.Error.WriteLineAsync("dispatch node: warning: no endpoints are configured (dispatch.endpoints), so every call will be rejected; pass --config with at least one");
+                    await stdout.WriteLineAsync($"dispatch node: ingress on {DispatchNode.IngressAddress(app)} (POST /v1/calls, GET /v1/status); Ctrl-C drains and stops");
+                    await app.WaitForShutdownAsync();
+                    return 0;
+                }
             }
+
+            // Disposed (the actor system stopped) before standard output is given back: its last words are dropped too.
+            Console.SetOut(stdout);
+            await Console.Error.WriteLineAsync("dispatch node: " + failure);
+            return CannotStart;
         });
         return command;
     }
@@ -78,4 +104,16 @@ internal static class NodeCommand
         { IsBackground = true, Name = "stop-with-parent" };
         reader.Start();
     }
+
+    /// <summary>Why the node did not start, in one line: the settings' own message, or the innermost cause (e.g. the address in use).</summary>
+    private static string Describe(Exception e)
+    {
+        if (e is AggregateException { InnerExceptions.Count: 1 } aggregate) e = aggregate.InnerExceptions[0];
+        if (e is HoconException or DispatchOptionsException) return OneLine(e.Message);
+        var cause = e;
+        while (cause.InnerException is not null && cause is not IOException) cause = cause.InnerException;
+        return "could not start: " + OneLine(cause.Message);
+    }
+
+    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

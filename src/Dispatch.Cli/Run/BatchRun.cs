@@ -21,10 +21,10 @@ namespace Dispatch.Cli.Run;
 /// </summary>
 internal static class BatchRun
 {
-    /// <summary>Exit code when every call completed.</summary>
+    /// <summary>Exit code when every id in the output has completed (its latest outcome).</summary>
     public const int Success = 0;
 
-    /// <summary>Exit code when some call did not complete, a line was malformed or the run was interrupted.</summary>
+    /// <summary>Exit code when some id's latest outcome is not Completed (a failed call, a malformed line) or the run was interrupted.</summary>
     public const int SomeFailed = 1;
 
     /// <summary>Exit code when the run could not start (bad flags, configuration or files).</summary>
@@ -32,9 +32,9 @@ internal static class BatchRun
 
     public static async Task<int> ExecuteAsync(RunOptions options, IAnsiConsole console, TextWriter stderr, bool interactive, CancellationToken cancellationToken)
     {
-        if (!File.Exists(options.Input))
+        if (CheckFiles(options) is { } fileError)
         {
-            await stderr.WriteLineAsync($"dispatch run: the input file '{options.Input}' does not exist");
+            await stderr.WriteLineAsync("dispatch run: " + fileError);
             return CannotStart;
         }
 
@@ -54,6 +54,26 @@ internal static class BatchRun
             return CannotStart;
         }
 
+        // The output is opened before anything runs: a path that cannot be written stops the run here, not after its first call.
+        var errorsPath = ResultFiles.ErrorsPathFor(options.Output);
+        HashSet<string> done;
+        ResultFiles files;
+        try
+        {
+            // A re-run sends again every id whose latest outcome was not Completed, unless told to skip them.
+            done = ResultFiles.ReadLatestOutcomes(options.Output)
+                .Where(outcome => outcome.Value || options.SkipFailed)
+                .Select(outcome => outcome.Key)
+                .ToHashSet(StringComparer.Ordinal);
+            files = ResultFiles.Open(options.Output);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await stderr.WriteLineAsync($"dispatch run: cannot write the output '{options.Output}': {Reason(e)}");
+            return CannotStart;
+        }
+
+        await using var openFiles = files;
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddDispatch(d =>
         {
@@ -81,25 +101,52 @@ internal static class BatchRun
         using var client = new DispatchClient(host.Services.GetRequiredService<ActorSystem>(), dispatch);
         var stats = new RunStats(await InputReader.CountAsync(options.Input, cancellationToken));
         var clock = Stopwatch.StartNew();
-        var errorsPath = ResultFiles.ErrorsPathFor(options.Output);
-        var done = ResultFiles.ReadDoneIds(options.Output);
+        using var stopPolling = new CancellationTokenSource();
+        var polling = PollStatusAsync(dispatch, stats, stopPolling.Token);
+        var submitting = SubmitAllAsync(options.Input, configuration.Endpoint, settings, client, done, files, stats, stderr, interactive, cancellationToken);
+        await RunDisplay.ShowProgressAsync(console, stderr, interactive, stats, clock, submitting);
+        await submitting;
+        await stopPolling.CancelAsync();
+        await polling;
 
-        await using (var files = ResultFiles.Open(options.Output))
-        {
-            using var stopPolling = new CancellationTokenSource();
-            var polling = PollStatusAsync(dispatch, stats, stopPolling.Token);
-            var submitting = SubmitAllAsync(options.Input, configuration.Endpoint, settings, client, done, files, stats, stderr, interactive, cancellationToken);
-            await RunDisplay.ShowProgressAsync(console, stderr, interactive, stats, clock, submitting);
-            await submitting;
-            await stopPolling.CancelAsync();
-            await polling;
-        }
-
+        // Closed before the output is compacted (renamed over) below.
+        await files.DisposeAsync();
         await host.StopAsync(CancellationToken.None);
+        var (_, notCompleted) = ResultFiles.Compact(options.Output);
         clock.Stop();
         RunDisplay.ShowSummary(console, stats, clock.Elapsed, options.Output, errorsPath);
-        return stats.Failed == 0 && stats.Malformed == 0 && stats.Remaining == 0 ? Success : SomeFailed;
+        return notCompleted == 0 && stats.Remaining == 0 ? Success : SomeFailed;
     }
+
+    /// <summary>What is wrong with the input and output paths, before anything is opened for writing; <see langword="null"/> when nothing.</summary>
+    private static string? CheckFiles(RunOptions options)
+    {
+        if (Directory.Exists(options.Input)) return $"the input '{options.Input}' is a directory, not a JSONL file";
+        if (!File.Exists(options.Input)) return $"the input file '{options.Input}' does not exist";
+        try
+        {
+            using var probe = new FileStream(options.Input, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot read the input '{options.Input}': {Reason(e)}";
+        }
+
+        if (Directory.Exists(options.Output)) return $"the output '{options.Output}' is a directory; name a file with -o";
+        var errors = ResultFiles.ErrorsPathFor(options.Output);
+        if (FileIdentity.AreSame(options.Input, options.Output) || FileIdentity.AreSame(options.Input, errors))
+            return $"the output '{options.Output}' is the input '{options.Input}' (or a link to it): results would be read back as requests; name another file with -o";
+        return null;
+    }
+
+    /// <summary>Why a file could not be opened, in the system's words (without .NET's type names).</summary>
+    private static string Reason(Exception e) => e switch
+    {
+        UnauthorizedAccessException => "permission denied",
+        DirectoryNotFoundException => "its directory does not exist",
+        FileNotFoundException => "it does not exist",
+        _ => e.Message,
+    };
 
     private static async Task SubmitAllAsync(
         string input,

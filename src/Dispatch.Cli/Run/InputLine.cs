@@ -37,6 +37,20 @@ internal sealed record InputLine(long LineNumber, string Id)
     /// <summary>Why the line cannot be sent; <see langword="null"/> when it can.</summary>
     public string? Error { get; init; }
 
+    /// <summary>
+    /// Why a line is not JSON and where in it, e.g. <c>not valid JSON at byte 2: 't' is an invalid start of a property name.</c>:
+    /// System.Text.Json's own position (<c>LineNumber: 0 | BytePositionInLine: 1</c>) counts from 0 inside a one-line document.
+    /// </summary>
+    private static string NotJson(JsonException e)
+    {
+        var reason = e.Message;
+        var end = reason.IndexOf(" Path:", StringComparison.Ordinal) is >= 0 and var path ? path : reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        if (end >= 0) reason = reason[..end];
+        return e.BytePositionInLine is { } position
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"not valid JSON at byte {position + 1}: {reason}")
+            : "not valid JSON: " + reason;
+    }
+
     /// <summary>Parses one non-blank line.</summary>
     /// <param name="lineNumber">Its 1-based number.</param>
     /// <param name="text">Its text.</param>
@@ -50,7 +64,7 @@ internal sealed record InputLine(long LineNumber, string Id)
         }
         catch (JsonException e)
         {
-            return Malformed(lineNumber, fallbackId, $"not valid JSON: {e.Message}");
+            return Malformed(lineNumber, fallbackId, NotJson(e));
         }
 
         if (node is not JsonObject obj)

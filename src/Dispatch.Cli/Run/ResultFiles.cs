@@ -8,7 +8,9 @@ namespace Dispatch.Cli.Run;
 /// <summary>
 /// The output of a batch run: every result, one JSON line each in completion order, and the
 /// failed ones also in <c>&lt;name&gt;.errors.jsonl</c>. Each line is flushed as it is written, so a
-/// killed run leaves at most one partial line, which the next run removes before it appends.
+/// killed run leaves at most one partial line, which the next run removes before it appends. A
+/// re-run appends the new outcome of an id sent again; <see cref="Compact"/> then keeps only each
+/// id's latest line.
 /// </summary>
 internal sealed class ResultFiles : IAsyncDisposable
 {
@@ -41,26 +43,73 @@ internal sealed class ResultFiles : IAsyncDisposable
         return new ResultFiles(OpenAppend(outputPath), OpenAppend(errorsPath));
     }
 
-    /// <summary>The ids already in an output file, so a re-run skips them.</summary>
+    /// <summary>
+    /// The latest outcome of every id already in an output file (its last line wins): <see langword="true"/>
+    /// when that outcome was <c>Completed</c>. A re-run skips the completed ids and sends the others again.
+    /// </summary>
     /// <param name="outputPath">The output file; missing means none.</param>
-    public static HashSet<string> ReadDoneIds(string outputPath)
+    public static Dictionary<string, bool> ReadLatestOutcomes(string outputPath)
     {
-        var done = new HashSet<string>(StringComparer.Ordinal);
-        if (!File.Exists(outputPath)) return done;
+        var latest = new Dictionary<string, bool>(StringComparer.Ordinal);
+        if (!File.Exists(outputPath)) return latest;
         foreach (var line in File.ReadLines(outputPath))
         {
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            try
-            {
-                if (JsonNode.Parse(line)?["id"]?.ToString() is { } id) done.Add(id);
-            }
-            catch (JsonException)
-            {
-                // A partial last line of a killed run: that call runs again.
-            }
+            if (TryReadOutcome(line, out var id, out var completed)) latest[id] = completed;
         }
 
-        return done;
+        return latest;
+    }
+
+    /// <summary>
+    /// Rewrites the output to one line per id, its latest, and the errors file to the ids whose latest
+    /// outcome did not complete. Each file is written beside itself and renamed over the old one, so a
+    /// crash at any moment leaves either the old file or the new one, never a line less.
+    /// </summary>
+    /// <param name="outputPath">The output file (closed).</param>
+    /// <returns>How many ids the output holds, and how many of them did not complete.</returns>
+    public static (int Ids, int NotCompleted) Compact(string outputPath)
+    {
+        if (!File.Exists(outputPath)) return (0, 0);
+        // First pass: where each id's latest line is; second pass: copy just those lines, in order.
+        var last = new Dictionary<string, long>(StringComparer.Ordinal);
+        long index = 0;
+        foreach (var line in File.ReadLines(outputPath))
+        {
+            if (TryReadOutcome(line, out var id, out _)) last[id] = index;
+            index++;
+        }
+
+        var notCompleted = 0;
+        var results = outputPath + ".compacting";
+        var errors = ErrorsPathFor(outputPath) + ".compacting";
+        using (var resultsWriter = CreateDurable(results))
+        using (var errorsWriter = CreateDurable(errors))
+        {
+            index = 0;
+            foreach (var line in File.ReadLines(outputPath))
+            {
+                if (TryReadOutcome(line, out var id, out var completed) && last[id] == index)
+                {
+                    resultsWriter.WriteLine(line);
+                    if (!completed)
+                    {
+                        errorsWriter.WriteLine(line);
+                        notCompleted++;
+                    }
+                }
+
+                index++;
+            }
+
+            resultsWriter.Flush();
+            errorsWriter.Flush();
+            ((FileStream)resultsWriter.BaseStream).Flush(flushToDisk: true);
+            ((FileStream)errorsWriter.BaseStream).Flush(flushToDisk: true);
+        }
+
+        File.Move(results, outputPath, overwrite: true);
+        File.Move(errors, ErrorsPathFor(outputPath), overwrite: true);
+        return (last.Count, notCompleted);
     }
 
     /// <summary>Writes one result line (and the errors file's, when it did not complete).</summary>
@@ -128,6 +177,28 @@ internal sealed class ResultFiles : IAsyncDisposable
             return JsonValue.Create(body);
         }
     }
+
+    private static bool TryReadOutcome(string line, out string id, out bool completed)
+    {
+        id = "";
+        completed = false;
+        if (string.IsNullOrWhiteSpace(line)) return false;
+        try
+        {
+            if (JsonNode.Parse(line) is not JsonObject obj || obj["id"]?.ToString() is not { } found) return false;
+            id = found;
+            completed = obj["status"]?.ToString() == nameof(CallStatus.Completed);
+            return true;
+        }
+        catch (JsonException)
+        {
+            // A partial last line of a killed run: that call runs again.
+            return false;
+        }
+    }
+
+    private static StreamWriter CreateDurable(string path) =>
+        new(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None), new UTF8Encoding(false));
 
     private static StreamWriter OpenAppend(string path)
     {

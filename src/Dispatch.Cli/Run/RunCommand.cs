@@ -10,7 +10,7 @@ internal static class RunCommand
     public static Command Create()
     {
         var input = new Argument<string>("requests") { Description = "The JSONL input: one request body per line (OpenAI cookbook format) or an envelope {\"id\",\"endpoint\",\"tokens\",\"metadata\",\"body\"}." };
-        var output = new Option<string>("--output", "-o") { Description = "The JSONL output, one result per line in completion order; ids already in it are skipped (resume).", Required = true };
+        var output = new Option<string>("--output", "-o") { Description = "The JSONL output, one line per id with its latest result; a re-run skips the ids that completed and sends the others again.", Required = true };
         var config = new Option<string?>("--config", "-c") { Description = "A HOCON file with the endpoints (hocon/reference.conf holds every setting)." };
         var endpoint = new Option<string?>("--endpoint", "-e") { Description = "The endpoint lines go to unless they name one; with --url, the name it gets (default 'default')." };
         var url = new Option<string?>("--url") { Description = "The full request URL, for a run without a config file." };
@@ -22,11 +22,12 @@ internal static class RunCommand
         var interval = new Option<string?>("--interval") { Description = "The interval the limits apply to, e.g. 1m, 10s, 200ms." };
         var concurrency = new Option<int?>("--concurrency") { Description = "Calls held at once." };
         var maxAttempts = new Option<int?>("--max-attempts") { Description = "Attempts per call, the first included." };
+        var skipFailed = new Option<bool>("--skip-failed") { Description = "On a re-run, skip the ids that failed too (send only ids not yet in the output)." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Write the node's log to standard error." };
 
         var command = new Command("run", "Send every line of a JSONL file as one call and write the results.")
         {
-            input, output, config, endpoint, url, method, headers, apiKeyEnv, limitRequests, limitTokens, interval, concurrency, maxAttempts, verbose,
+            input, output, config, endpoint, url, method, headers, apiKeyEnv, limitRequests, limitTokens, interval, concurrency, maxAttempts, skipFailed, verbose,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -45,6 +46,7 @@ internal static class RunCommand
                 Interval = parse.GetValue(interval),
                 Concurrency = parse.GetValue(concurrency),
                 MaxAttempts = parse.GetValue(maxAttempts),
+                SkipFailed = parse.GetValue(skipFailed),
                 Verbose = parse.GetValue(verbose),
             };
             using var termination = new Termination();

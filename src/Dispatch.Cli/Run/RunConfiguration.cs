@@ -79,7 +79,17 @@ internal sealed class RunConfiguration
             run._overrides.Add((["dispatch", "endpoints", endpoint, "headers", header[..colon].Trim()], header[(colon + 1)..].Trim(), "--header"));
         }
 
-        if (options.ApiKeyEnv is not null) run.Set("api-key-env", options.ApiKeyEnv, "--api-key-env");
+        if (options.ApiKeyEnv is not null)
+        {
+            // Every call would fail Authentication: refuse now, while one line can say why.
+            if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(options.ApiKeyEnv)))
+            {
+                error = $"--api-key-env names the environment variable {options.ApiKeyEnv}, which is not set";
+                return run;
+            }
+
+            run.Set("api-key-env", options.ApiKeyEnv, "--api-key-env");
+        }
         if (options.LimitRequests is { } requests) run.Set("rate-limit.requests", Invariant(requests), "--limit-requests");
         if (options.LimitTokens is { } tokens) run.Set("rate-limit.tokens", Invariant(tokens), "--limit-tokens");
         if (options.Interval is not null)

@@ -52,7 +52,7 @@ internal static class RunDisplay
         table.AddRow("completed", N(stats.Completed));
         table.AddRow("failed", N(stats.Failed));
         table.AddRow("malformed lines", N(stats.Malformed));
-        table.AddRow("skipped (already in output)", N(stats.Skipped));
+        table.AddRow("skipped (completed in an earlier run)", N(stats.Skipped));
         if (stats.Remaining > 0) table.AddRow("interrupted: no result yet (run again to finish)", N(stats.Remaining));
         table.AddRow("429s from the upstream", N(stats.RateLimited));
         table.AddRow("retries", N(stats.Retries));
@@ -64,12 +64,13 @@ internal static class RunDisplay
         console.Write(table);
     }
 
-    private static string Describe(RunStats stats, Stopwatch clock)
+    /// <summary>The progress line: lines done, rate, 429s, retries, failed calls and malformed lines apart (as the summary has them), breakers.</summary>
+    internal static string Describe(RunStats stats, Stopwatch clock)
     {
         var rate = clock.Elapsed.TotalSeconds > 0 ? (stats.Done - stats.Skipped) / clock.Elapsed.TotalSeconds : 0;
         var breaker = stats.Breakers.Length == 0 ? "closed" : stats.Breakers;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{stats.Done}/{stats.Total} done, {rate:0.0}/s, {stats.RateLimited} 429s, {stats.Retries} retries, {stats.Failed + stats.Malformed} failed, breaker {breaker}");
+            $"{stats.Done}/{stats.Total} done, {rate:0.0}/s, {stats.RateLimited} 429s, {stats.Retries} retries, {stats.Failed} failed, {stats.Malformed} malformed, breaker {breaker}");
     }
 
     private static string Eta(RunStats stats, Stopwatch clock)

@@ -29,6 +29,9 @@ internal sealed record RunOptions
 
     public int? MaxAttempts { get; init; }
 
+    /// <summary>Whether a re-run skips the ids whose latest outcome failed, as well as the completed ones.</summary>
+    public bool SkipFailed { get; init; }
+
     /// <summary>Whether the node's own logs go to standard error.</summary>
     public bool Verbose { get; init; }
 }

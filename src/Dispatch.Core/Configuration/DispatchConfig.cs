@@ -151,6 +151,7 @@ public static class DispatchConfig
             AuthScheme = r.String("auth-scheme", fallback.AuthScheme) ?? "",
             AttemptTimeout = r.Duration("attempt-timeout", fallback.AttemptTimeout),
             MaxResponseBytes = r.Bytes("max-response-bytes", fallback.MaxResponseBytes),
+            MaxRequestBytes = r.Bytes("max-request-bytes", fallback.MaxRequestBytes),
             MaxConnections = r.Int("max-connections", fallback.MaxConnections),
             PooledConnectionLifetime = r.Duration("pooled-connection-lifetime", fallback.PooledConnectionLifetime),
             RateLimit = new RateLimitOptions
@@ -168,6 +169,7 @@ public static class DispatchConfig
                 BaseDelay = r.Duration("retry.base-delay", fallback.Retry.BaseDelay),
                 MaxDelay = r.Duration("retry.max-delay", fallback.Retry.MaxDelay),
                 Jitter = r.Enum("retry.jitter", fallback.Retry.Jitter),
+                MaxRetryAfter = r.Duration("retry.max-retry-after", fallback.Retry.MaxRetryAfter),
             },
             Breaker = new BreakerOptions
             {

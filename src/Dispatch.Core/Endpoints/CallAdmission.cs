@@ -38,7 +38,7 @@ public readonly record struct Admission(AdmissionKind Kind, long Tokens, APICall
 /// </summary>
 /// <remarks>
 /// In order: the call must be addressed to this endpoint and carry an id; a call whose
-/// deadline has already passed is timed out; its payload must estimate (valid JSON of a known
+/// deadline has already passed is timed out; its payload must fit <c>max-request-bytes</c> and estimate (valid JSON of a known
 /// shape, or <c>RequiredTokens</c>); a call needing more tokens than the per-interval limit
 /// could never be sent and is rejected; finally a cacheable call may be answered from the
 /// cache. Queue capacity is checked by the owner when it enqueues. Not thread-safe.
@@ -87,6 +87,9 @@ public sealed class CallAdmission
         if (call.IsPastDeadline(now))
             return Admission.AnswerWith(call.TimeOut("the deadline had passed when the call arrived", now));
 
+        if (request.Payload is { } payload && IsTooLarge(payload, _options.MaxRequestBytes, out var bytes))
+            return Reject(call, $"the request body is {bytes} bytes, more than {_options.ConfigPath}.max-request-bytes ({_options.MaxRequestBytes}) allows", now);
+
         var estimate = _estimator.Estimate(request);
         if (!estimate.IsValid) return Reject(call, estimate.Error!, now);
         if (estimate.Tokens > _options.RateLimit.Tokens)
@@ -109,6 +112,15 @@ public sealed class CallAdmission
         ArgumentNullException.ThrowIfNull(call);
         return _cache is not null && call.Result is { FromCache: false } result && call.Call.CacheControl is { } control &&
                _cache.TryStore(CacheKey.For(call.Call, _options), result, control, now);
+    }
+
+    /// <summary>Whether a payload's UTF-8 form passes the limit; counted only when its length leaves it in doubt (a char is 1 to 3 bytes).</summary>
+    private static bool IsTooLarge(string payload, long limit, out long bytes)
+    {
+        bytes = payload.Length;
+        if ((long)payload.Length * 3 <= limit) return false;
+        bytes = System.Text.Encoding.UTF8.GetByteCount(payload);
+        return bytes > limit;
     }
 
     private static Admission Reject(CallExecution call, string message, DateTimeOffset now) =>

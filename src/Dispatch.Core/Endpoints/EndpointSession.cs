@@ -36,6 +36,14 @@ public sealed class EndpointSession : IDisposable
     /// <summary>The compressions asked for; the response is decoded by <see cref="ContentEncoding"/>.</summary>
     private const string AcceptEncoding = "gzip, br";
 
+    /// <summary>
+    /// Bodies longer than this (in chars) are sent with <c>Expect: 100-continue</c>: the server may then
+    /// refuse one (413) before it is written, and the refusal is read. Without it a server that answers
+    /// early and closes while the body is still being written leaves only a failed write. Shorter bodies
+    /// fit the socket's buffers and are written before any answer, so they skip the extra round trip.
+    /// </summary>
+    private const int ExpectContinueAbove = 64 * 1024;
+
     private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json") { CharSet = "utf-8" };
 
     private readonly EndpointOptions _options;
@@ -153,7 +161,12 @@ public sealed class EndpointSession : IDisposable
             // Flurl's own request builder would re-parse the URL and copy headers on every call.
             using var request = new HttpRequestMessage(call.Method is null ? _method : MethodFor(call.Method),
                 call.Path is null ? _uri : new Uri(_options.UrlFor(call.Path), UriKind.Absolute));
-            if (request.Method != HttpMethod.Get && request.Method != HttpMethod.Head && call.Payload is not null) request.Content = JsonContent(call.Payload);
+            if (request.Method != HttpMethod.Get && request.Method != HttpMethod.Head && call.Payload is not null)
+            {
+                request.Content = JsonContent(call.Payload);
+                if (call.Payload.Length > ExpectContinueAbove) request.Headers.ExpectContinue = true;
+            }
+
             AddHeaders(request, call.Headers);
             using var response = await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
             result = await ReadAsync(response, token).ConfigureAwait(false);
@@ -360,6 +373,9 @@ public sealed class EndpointSession : IDisposable
             // costs a handler layer and parsed header values on every request.
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
+            // How long a body sent with Expect: 100-continue waits for the server's go-ahead (or refusal)
+            // before it is sent anyway: longer than the 1 s default, so a busy server's early 413 is still heard.
+            Expect100ContinueTimeout = TimeSpan.FromSeconds(3),
         };
     }
 }

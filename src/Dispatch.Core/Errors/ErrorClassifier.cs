@@ -12,8 +12,10 @@ namespace Dispatch.Core.Errors;
 /// <remarks>
 /// Decisions where providers differ: 408 (the server gave up waiting for our request) is
 /// <see cref="ErrorKind.Timeout"/>, a transient failure like our own attempt timeout. 4xx
-/// statuses without a kind of their own (409, 413, …) are <see cref="ErrorKind.BadRequest"/>:
-/// the request, not the upstream, is at fault, so they are not retried. Redirects are not
+/// statuses without a kind of their own (409, 422, …) are <see cref="ErrorKind.BadRequest"/>:
+/// the request, not the upstream, is at fault, so they are not retried. 413 (Content Too Large)
+/// is <see cref="ErrorKind.InvalidRequest"/>, as a body over <c>max-request-bytes</c> is: the call
+/// itself is too big, and says nothing about the upstream's health. Redirects are not
 /// followed by the endpoint, so a 3xx is <see cref="ErrorKind.InvalidResponse"/>.
 /// </remarks>
 public static class ErrorClassifier
@@ -27,6 +29,7 @@ public static class ErrorClassifier
         401 or 403 => ErrorKind.Authentication,
         404 => ErrorKind.NotFound,
         408 => ErrorKind.Timeout,
+        413 => ErrorKind.InvalidRequest,
         >= 400 and < 500 => ErrorKind.BadRequest,
         >= 500 and < 600 => ErrorKind.Server,
         _ => ErrorKind.InvalidResponse,
@@ -75,13 +78,28 @@ public static class ErrorClassifier
                 case SocketException:
                 case HttpRequestException:
                 case IOException:
-                    return new(ErrorKind.Connection, "the connection failed: " + e.Message);
+                    return new(ErrorKind.Connection, "the connection failed: " + WithCauses(e));
             }
         }
 
         // Anything else from the transport is treated as a failed connection: transient, so
         // it is retried a bounded number of times and counts towards the breaker.
         return new(ErrorKind.Connection, $"the request failed: {exception.GetType().Name}: {exception.Message}");
+    }
+
+    /// <summary>
+    /// An exception's message followed by its causes' (each not already said), so "see inner exception"
+    /// (a TLS failure) comes with what the inner exception says.
+    /// </summary>
+    private static string WithCauses(Exception exception)
+    {
+        var message = exception.Message;
+        for (var cause = exception.InnerException; cause is not null; cause = cause.InnerException)
+        {
+            if (!message.Contains(cause.Message, StringComparison.Ordinal)) message += ": " + cause.Message;
+        }
+
+        return message;
     }
 
     /// <summary>

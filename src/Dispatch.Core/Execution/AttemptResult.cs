@@ -13,6 +13,12 @@ namespace Dispatch.Core.Execution;
 /// <param name="UsedTokens">The tokens the upstream reports the call used (<see cref="UsageParser"/>), when it does.</param>
 public sealed record AttemptResult(ErrorClassification Outcome, int? HttpStatus = null, string? Body = null, long? UsedTokens = null)
 {
+    /// <summary>
+    /// Whether the attempt's tokens count as charged: not when the upstream never answered (the
+    /// request was not sent, or the connection failed) or refused the body unread (413).
+    /// </summary>
+    public bool ChargesTokens => HttpStatus is { } status && status != 413;
+
     /// <summary>A successful answer.</summary>
     /// <param name="httpStatus">The upstream's status.</param>
     /// <param name="body">The upstream's body.</param>

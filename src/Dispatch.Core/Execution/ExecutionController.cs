@@ -46,6 +46,10 @@ public sealed class ExecutionController
         {
             case RetryVerdict.Retry:
                 return ExecutionStep.RetryAfter(decision.Delay);
+            case RetryVerdict.RetryAfterTooLong:
+                return ExecutionStep.Finish(call.Fail(outcome.Kind,
+                    $"{outcome.Message}; the upstream asked to wait {Seconds(decision.Delay)} (Retry-After), longer than retry.max-retry-after ({Seconds(_retry.Options.MaxRetryAfter)})",
+                    attempt.HttpStatus, attempt.Body, now));
             case RetryVerdict.DeadlineTooClose:
                 return ExecutionStep.Finish(call.TimeOut(
                     $"{outcome.Message}; the next attempt could not start before the deadline", now));
@@ -54,4 +58,10 @@ public sealed class ExecutionController
                 return ExecutionStep.Finish(call.Fail(outcome.Kind, outcome.Message + why, attempt.HttpStatus, attempt.Body, now));
         }
     }
+
+    /// <summary>Whether an attempt's <c>Retry-After</c> is waited for, and so pauses the endpoint's grants.</summary>
+    /// <param name="retryAfter">The upstream's <c>Retry-After</c>.</param>
+    public bool Honours(TimeSpan retryAfter) => _retry.Honours(retryAfter);
+
+    private static string Seconds(TimeSpan delay) => delay.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " s";
 }

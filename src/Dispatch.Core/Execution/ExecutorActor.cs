@@ -266,8 +266,11 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
             call.Execution.Charge(used - _grantTokens);
         }
 
+        // The grant's tokens were counted as charged when the attempt started; one the upstream never answered spent none.
+        if (!attempt.ChargesTokens) call.Execution.Charge(-_grantTokens);
+
         var kind = attempt.Outcome.Kind;
-        if (kind == ErrorKind.RateLimited && attempt.Outcome.RetryAfter is { } retryAfter)
+        if (kind == ErrorKind.RateLimited && attempt.Outcome.RetryAfter is { } retryAfter && _execution.Honours(retryAfter))
         {
             _gate.Set(false);
             _limiter.Tell(new PauseCredits(now + retryAfter), Self);

@@ -49,6 +49,9 @@ public sealed record EndpointOptions(string Name, string BaseUrl)
     /// <summary>Largest response body read (<c>max-response-bytes</c>); a larger one is <c>InvalidResponse</c>. Default 8 MiB.</summary>
     public long MaxResponseBytes { get; init; } = 8 * 1024 * 1024;
 
+    /// <summary>Largest request body sent (<c>max-request-bytes</c>, UTF-8); a call with a larger one is rejected <c>InvalidRequest</c> before it is queued. Default 32 MiB.</summary>
+    public long MaxRequestBytes { get; init; } = 32 * 1024 * 1024;
+
     /// <summary>Connections the HTTP session opens to the upstream at most (<c>max-connections</c>). Default 64.</summary>
     public int MaxConnections { get; init; } = 64;
 
@@ -122,6 +125,7 @@ public sealed record EndpointOptions(string Name, string BaseUrl)
 
         errors.Positive(path + ".attempt-timeout", AttemptTimeout);
         errors.Positive(path + ".max-response-bytes", MaxResponseBytes);
+        errors.Positive(path + ".max-request-bytes", MaxRequestBytes);
         errors.Positive(path + ".max-connections", MaxConnections);
         errors.Positive(path + ".pooled-connection-lifetime", PooledConnectionLifetime);
 

@@ -39,7 +39,7 @@ public enum ErrorKind
     /// <summary>The endpoint's queue was full when the call arrived; nothing was sent.</summary>
     QueueFull,
 
-    /// <summary>The call itself is wrong (unknown endpoint, malformed payload, more tokens than the limit allows).</summary>
+    /// <summary>The call itself is wrong (unknown endpoint, malformed payload, more tokens than the limit allows, a body over <c>max-request-bytes</c>, or the upstream answered 413 Content Too Large).</summary>
     InvalidRequest,
 
     /// <summary>The upstream answered something that could not be read (malformed or oversized body).</summary>

@@ -7,7 +7,8 @@ namespace Dispatch.Core.Retry;
 /// Decides, after a failed attempt, whether to retry and after how long: transient errors only
 /// (<see cref="ErrorKindExtensions.IsTransient"/>), at most <c>max-attempts</c> attempts,
 /// exponential backoff with full jitter, the upstream's <c>Retry-After</c> when it is longer,
-/// and never a retry that would start at or after the call's deadline.
+/// and never a retry that would start at or after the call's deadline. A <c>Retry-After</c> longer
+/// than <c>max-retry-after</c> ends the call at once.
 /// </summary>
 /// <remarks>
 /// Stateless across calls apart from its <see cref="Random"/>: the executor keeps the attempt
@@ -31,6 +32,10 @@ public sealed class RetryController
     /// <summary>The retry policy.</summary>
     public RetryOptions Options { get; }
 
+    /// <summary>Whether a <c>Retry-After</c> is waited for (and pauses the endpoint): not when it is longer than <c>max-retry-after</c>.</summary>
+    /// <param name="retryAfter">The upstream's <c>Retry-After</c>.</param>
+    public bool Honours(TimeSpan retryAfter) => retryAfter <= Options.MaxRetryAfter;
+
     /// <summary>Decides what follows a failed attempt.</summary>
     /// <param name="attemptsMade">Attempts made so far, the failed one included (1 after the first).</param>
     /// <param name="error">Why the attempt failed.</param>
@@ -41,6 +46,7 @@ public sealed class RetryController
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(attemptsMade, 1);
         if (!error.IsTransient()) return new(RetryVerdict.Permanent, TimeSpan.Zero);
+        if (retryAfter is { } tooLong && !Honours(tooLong)) return new(RetryVerdict.RetryAfterTooLong, tooLong);
         if (attemptsMade >= Options.MaxAttempts) return new(RetryVerdict.AttemptsExhausted, TimeSpan.Zero);
 
         var delay = _backoff.Delay(attemptsMade);

@@ -14,6 +14,9 @@ public enum RetryVerdict
 
     /// <summary>The retry could not start before the call's deadline.</summary>
     DeadlineTooClose,
+
+    /// <summary>The upstream asked to wait longer than <c>max-retry-after</c>; <see cref="RetryDecision.Delay"/> is what it asked.</summary>
+    RetryAfterTooLong,
 }
 
 /// <summary>The answer of <see cref="RetryController.Decide"/>.</summary>

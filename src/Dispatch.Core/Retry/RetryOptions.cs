@@ -35,6 +35,12 @@ public sealed record RetryOptions : OptionsSection
     /// <summary>The cap on the exponential backoff, before jitter (<c>max-delay</c>). Default 60 seconds. A longer <c>Retry-After</c> still wins.</summary>
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The longest <c>Retry-After</c> honoured (<c>max-retry-after</c>). Default 60 seconds. A longer one fails
+    /// its call at once (<c>RateLimited</c>, the provider's wait in the message) instead of pausing the endpoint for everyone.
+    /// </summary>
+    public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>How the backoff is randomised (<c>jitter</c>). Default <see cref="RetryJitter.Full"/>.</summary>
     public RetryJitter Jitter { get; init; } = RetryJitter.Full;
 
@@ -46,5 +52,6 @@ public sealed record RetryOptions : OptionsSection
         if (MaxDelay < BaseDelay)
             errors.Add(path + ".max-delay", $"must be >= {path}.base-delay ({BaseDelay}) (was {MaxDelay})");
         errors.Defined(path + ".jitter", Jitter);
+        errors.NonNegative(path + ".max-retry-after", MaxRetryAfter);
     }
 }

@@ -31,4 +31,17 @@ public sealed class CommandLineProcessTests
         Assert.StartsWith("dispatch demo: ", demo.StandardError, StringComparison.Ordinal);
         Assert.Contains("--calls", demo.StandardError, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_run_with_a_concurrency_that_is_not_a_number_exits_2_saying_what_was_expected()
+    {
+        using var run = DispatchProcess.Start("run", "requests.jsonl", "-o", "out.jsonl", "--concurrency", "abc");
+
+        var exitCode = await run.WaitAsync(Timeout);
+
+        Assert.Equal(2, exitCode);
+        var error = Assert.Single(run.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("dispatch run: --concurrency: expected a whole number, got 'abc'", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", error, StringComparison.Ordinal);
+    }
 }

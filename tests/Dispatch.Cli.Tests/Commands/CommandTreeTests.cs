@@ -44,4 +44,15 @@ public sealed class CommandTreeTests
         Assert.DoesNotContain('\n', text);
         Assert.DoesNotContain('\t', text);
     }
+
+    [Theory]
+    [InlineData("--concurrency", "abc", "--concurrency: expected a whole number, got 'abc'")]
+    [InlineData("--limit-tokens", "1.5", "--limit-tokens: expected a whole number, got '1.5'")]
+    public void A_value_of_the_wrong_type_is_described_in_words_without_dotnet_type_names(string flag, string value, string expected)
+    {
+        var text = CommandTree.DescribeErrors(CommandTree.Create().Parse(["run", "in.jsonl", "-o", "out.jsonl", flag, value]));
+
+        Assert.Contains(expected, text, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", text, StringComparison.Ordinal);
+    }
 }

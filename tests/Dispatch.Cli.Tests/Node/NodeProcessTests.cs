@@ -64,8 +64,31 @@ public sealed class NodeProcessTests : IAsyncLifetime
         var exitCode = await node.WaitAsync(Timeout);
 
         Assert.Equal(2, exitCode);
-        Assert.Contains("dispatch.endpoints.chat.retry.max-attempts must be > 0", node.StandardError);
-        Assert.Contains("node.conf:3", node.StandardError);
+        var error = Assert.Single(Lines(node.StandardError));
+        Assert.StartsWith("dispatch node: ", error, StringComparison.Ordinal);
+        Assert.Contains("dispatch.endpoints.chat.retry.max-attempts must be > 0", error);
+        Assert.Contains("node.conf:3", error);
+        Assert.Empty(node.StandardOutput);
+    }
+
+    [Fact]
+    public async Task A_node_whose_port_is_taken_exits_2_with_one_line_naming_the_address_and_nothing_on_stdout()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var config = await WriteConfig($$"""dispatch.endpoints.chat { base-url = "{{_upstream.BaseUrl}}" }""");
+
+        using var node = DispatchProcess.Start(["node", "--config", config, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            new Dictionary<string, string> { ["DISPATCH_INGRESS_TOKEN"] = "t" });
+        var exitCode = await node.WaitAsync(Timeout);
+
+        Assert.Equal(2, exitCode);
+        var error = Assert.Single(Lines(node.StandardError));
+        Assert.StartsWith("dispatch node: ", error, StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{port}", error);
+        Assert.DoesNotContain("   at ", error);
+        Assert.Empty(node.StandardOutput);
     }
 
     [Fact]
@@ -83,6 +106,22 @@ public sealed class NodeProcessTests : IAsyncLifetime
         Assert.Contains("dispatch.cluster.enabled is not a setting of cluster mode", node.StandardError);
         Assert.Contains("node.conf:2", node.StandardError);
     }
+
+    [Fact]
+    public async Task A_node_without_endpoints_starts_with_a_warning_saying_every_call_will_be_rejected()
+    {
+        var config = await WriteConfig("dispatch.ingress.port = 0");
+        using var node = DispatchProcess.Start(["node", "--config", config], new Dictionary<string, string> { ["DISPATCH_INGRESS_TOKEN"] = "t" });
+
+        await Poll.Until(() => node.StandardOutput.Contains("ingress on", StringComparison.Ordinal), Timeout, "the node prints its address");
+        node.Terminate();
+        var exitCode = await node.WaitAsync(Timeout);
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("dispatch node: warning: no endpoints are configured", node.StandardError, StringComparison.Ordinal);
+    }
+
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     private async Task<string> WriteConfig(string text)
     {

@@ -38,6 +38,16 @@ public sealed class InputLineTests
         Assert.Equal("""{"body":"text","model":"m"}""", line.Payload);
     }
 
+    [Fact]
+    public void A_line_that_is_not_json_says_at_which_byte_without_the_parsers_zero_based_position()
+    {
+        var line = InputLine.Parse(5, "{not json");
+
+        Assert.StartsWith("line 5: not valid JSON at byte 2: ", line.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("LineNumber", line.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("BytePositionInLine", line.Error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("{not json", "line 5: not valid JSON")]
     [InlineData("[1,2]", "line 5: must be a JSON object")]

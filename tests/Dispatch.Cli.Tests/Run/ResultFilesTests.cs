@@ -23,7 +23,7 @@ public sealed class ResultFilesTests : IDisposable
         var output = Path.Combine(_directory.FullName, "r.jsonl");
         await File.WriteAllTextAsync(output, "{\"id\":\"1\"}\n{\"id\":\"2\",\"sta");
 
-        Assert.Equal(["1"], ResultFiles.ReadDoneIds(output));
+        Assert.Equal(["1"], ResultFiles.ReadLatestOutcomes(output).Keys);
         await using (var files = ResultFiles.Open(output))
         {
             await files.WriteAsync(new InputLine(2, "2"), APICallResult.Completed("2", 200, "{}"));
@@ -31,7 +31,7 @@ public sealed class ResultFilesTests : IDisposable
 
         var lines = await File.ReadAllLinesAsync(output);
         Assert.Equal(2, lines.Length);
-        Assert.Equal(["1", "2"], ResultFiles.ReadDoneIds(output).Order());
+        Assert.Equal(["1", "2"], ResultFiles.ReadLatestOutcomes(output).Keys.Order());
     }
 
     [Fact]
@@ -47,6 +47,52 @@ public sealed class ResultFilesTests : IDisposable
         Assert.Equal(2, (await File.ReadAllLinesAsync(output)).Length);
         var error = Assert.Single(await File.ReadAllLinesAsync(ResultFiles.ErrorsPathFor(output)));
         Assert.Contains("\"error\":\"Server\"", error);
+    }
+
+    [Fact]
+    public async Task The_latest_line_of_an_id_is_its_outcome()
+    {
+        var output = Path.Combine(_directory.FullName, "r.jsonl");
+        await File.WriteAllLinesAsync(output,
+        [
+            """{"id":"a","status":"Failed"}""",
+            """{"id":"b","status":"Completed"}""",
+            """{"id":"a","status":"Completed"}""",
+            """{"id":"b","status":"Rejected"}""",
+        ]);
+
+        var latest = ResultFiles.ReadLatestOutcomes(output);
+
+        Assert.True(latest["a"]);
+        Assert.False(latest["b"]);
+    }
+
+    [Fact]
+    public async Task Compacting_keeps_one_line_per_id_its_latest_and_rewrites_the_errors_file_to_the_ids_still_failing()
+    {
+        var output = Path.Combine(_directory.FullName, "r.jsonl");
+        await File.WriteAllLinesAsync(output,
+        [
+            """{"id":"a","status":"Failed","attempts":1}""",
+            """{"id":"b","status":"Failed","attempts":1}""",
+            """{"id":"a","status":"Completed","attempts":2}""",
+            """{"id":"c","status":"Completed","attempts":1}""",
+            """{"id":"b","status":"TimedOut","attempts":2}""",
+        ]);
+        await File.WriteAllLinesAsync(ResultFiles.ErrorsPathFor(output), ["""{"id":"a","status":"Failed","attempts":1}"""]);
+
+        var (ids, notCompleted) = ResultFiles.Compact(output);
+
+        Assert.Equal((3, 1), (ids, notCompleted));
+        Assert.Equal(
+            [
+                """{"id":"a","status":"Completed","attempts":2}""",
+                """{"id":"c","status":"Completed","attempts":1}""",
+                """{"id":"b","status":"TimedOut","attempts":2}""",
+            ],
+            await File.ReadAllLinesAsync(output));
+        Assert.Equal(["""{"id":"b","status":"TimedOut","attempts":2}"""], await File.ReadAllLinesAsync(ResultFiles.ErrorsPathFor(output)));
+        Assert.Equal(["r.errors.jsonl", "r.jsonl"], _directory.GetFiles().Select(f => f.Name).Order());
     }
 
     [Fact]

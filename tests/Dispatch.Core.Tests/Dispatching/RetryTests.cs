@@ -49,6 +49,21 @@ public class RetryTests(ITestOutputHelper output) : DispatchSpec(output)
     }
 
     [Fact]
+    public async Task A_retry_after_longer_than_max_retry_after_fails_its_call_rate_limited_at_once_and_pauses_no_other_call()
+    {
+        var dispatch = StartDispatch();
+
+        var throttled = await Send(dispatch, Call("throttled", "429:120,ok"));
+        // Virtual time never moves here: a 120 s pause would hold this call until the ask gives up.
+        var other = await Send(dispatch, Call("other"));
+
+        Assert.Equal((CallStatus.Failed, ErrorKind.RateLimited, 1, 429), (throttled.Status, throttled.Error, throttled.Attempts, throttled.HttpStatus));
+        Assert.Contains("asked to wait 120 s", throttled.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(CallStatus.Completed, other.Status);
+        Assert.Equal(1, Upstream.Counters.ArrivalsOf("throttled"));
+    }
+
+    [Fact]
     public async Task Backoff_with_full_jitter_stays_within_its_exponential_bounds()
     {
         var retrying = Subscribe<CallRetrying>();

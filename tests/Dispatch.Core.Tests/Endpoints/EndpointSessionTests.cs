@@ -46,6 +46,19 @@ public class EndpointSessionTests
         Assert.Equal("""{"messages":[]}""", body);
     }
 
+    [Theory]
+    [InlineData(1_000, null)]
+    [InlineData(100_000, true)]
+    public async Task A_large_body_asks_the_server_to_accept_it_before_it_is_sent_so_an_early_413_is_heard(int chars, bool? expectContinue)
+    {
+        var handler = StubHandler.Answering(HttpStatusCode.OK);
+        using var session = Session(handler);
+
+        await session.SendAsync(Call("\"" + new string('x', chars) + "\""), CancellationToken.None);
+
+        Assert.Equal(expectContinue, handler.Received.Single().Request.Headers.ExpectContinue);
+    }
+
     [Fact]
     public async Task A_call_cannot_replace_the_auth_header()
     {

@@ -18,6 +18,7 @@ public class ErrorClassifierTests
     [InlineData(400, ErrorKind.BadRequest)]
     [InlineData(422, ErrorKind.BadRequest)]
     [InlineData(409, ErrorKind.BadRequest)]
+    [InlineData(413, ErrorKind.InvalidRequest)]
     [InlineData(408, ErrorKind.Timeout)]
     [InlineData(500, ErrorKind.Server)]
     [InlineData(502, ErrorKind.Server)]
@@ -104,6 +105,18 @@ public class ErrorClassifierTests
         var exception = new HttpRequestException("send failed", new IOException("reset", new SocketException((int)SocketError.ConnectionReset)));
 
         Assert.Equal(ErrorKind.Connection, ErrorClassifier.Classify(exception, attemptTimedOut: false).Kind);
+    }
+
+    [Fact]
+    public void A_tls_failure_says_what_its_inner_exception_says()
+    {
+        var exception = new HttpRequestException("The SSL connection could not be established, see inner exception.",
+            new System.Security.Authentication.AuthenticationException("The remote certificate is invalid because of errors in the certificate chain: UntrustedRoot"));
+
+        var outcome = ErrorClassifier.Classify(exception, attemptTimedOut: false);
+
+        Assert.Equal(ErrorKind.Connection, outcome.Kind);
+        Assert.Contains("see inner exception.: The remote certificate is invalid because of errors in the certificate chain: UntrustedRoot", outcome.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -94,4 +94,29 @@ public class FromConfigTests
         var fixedConfig = HoconConfig.Parse("dispatch.endpoints.e.base-url = \"http://127.0.0.1:9\"\ndispatch.endpoint-defaults.executor.concurrency = 3", "app.conf");
         Assert.Equal(3, DispatchOptions.FromConfig(fixedConfig).Endpoints["e"].Executor.Concurrency);
     }
+
+    [Fact]
+    public void Max_request_bytes_and_max_retry_after_map_from_HOCON_and_a_bad_value_names_its_line_and_column()
+    {
+        var config = HoconConfig.Parse("""
+            dispatch.endpoints.e {
+              base-url = "http://127.0.0.1:9"
+              max-request-bytes = 1MiB
+              retry.max-retry-after = 5s
+            }
+            dispatch.endpoints.bad {
+              base-url = "http://127.0.0.1:9"
+              max-request-bytes = 0
+            }
+            """, "app.conf");
+
+        var error = Assert.Throws<DispatchOptionsException>(() => DispatchOptions.FromConfig(config));
+        var good = DispatchOptions.FromConfig(HoconConfig.Parse("""
+            dispatch.endpoints.e { base-url = "http://127.0.0.1:9", max-request-bytes = 1MiB, retry.max-retry-after = 5s }
+            """, "app.conf")).Endpoints["e"];
+
+        Assert.Contains("dispatch.endpoints.bad.max-request-bytes must be > 0", error.Message);
+        Assert.Contains("app.conf:8:", error.Message);
+        Assert.Equal((1024 * 1024, TimeSpan.FromSeconds(5)), (good.MaxRequestBytes, good.Retry.MaxRetryAfter));
+    }
 }

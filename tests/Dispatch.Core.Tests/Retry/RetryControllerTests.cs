@@ -24,6 +24,18 @@ public class RetryControllerTests
         Assert.Equal([100, 200, 400, 800, 1000, 1000], ceilings);
     }
 
+    [Theory]
+    [InlineData(60, RetryVerdict.Retry)]
+    [InlineData(61, RetryVerdict.RetryAfterTooLong)]
+    public void A_retry_after_up_to_max_retry_after_is_waited_for_and_a_longer_one_ends_the_call(int seconds, RetryVerdict expected)
+    {
+        var controller = new RetryController(Options() with { MaxRetryAfter = TimeSpan.FromSeconds(60) }, new Random(1));
+
+        var decision = controller.Decide(1, ErrorKind.RateLimited, TimeSpan.FromSeconds(seconds), Now, deadline: null);
+
+        Assert.Equal((expected, TimeSpan.FromSeconds(seconds)), (decision.Verdict, decision.Delay));
+    }
+
     [Fact]
     public void A_huge_retry_number_is_capped_not_overflowed()
     {

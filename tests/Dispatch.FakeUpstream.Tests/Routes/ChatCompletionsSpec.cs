@@ -123,6 +123,25 @@ public sealed class ChatCompletionsSpec
     }
 
     [Fact]
+    public async Task A_body_announced_over_the_limit_is_answered_413_before_it_is_sent_and_the_connection_is_closed()
+    {
+        await using var up = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions { MaxRequestBodyBytes = 1000 });
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(IPAddress.Loopback, up.Port);
+        var stream = socket.GetStream();
+
+        // Headers only: the 10 MB body is never written, as a client still writing it would not have got that far.
+        await stream.WriteAsync("POST /v1/chat/completions HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 10485760\r\n\r\n"u8.ToArray());
+        using var reader = new StreamReader(stream);
+        var statusLine = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        var rest = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal("HTTP/1.1 413 Payload Too Large", statusLine);
+        Assert.Contains("Connection: close", rest, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(0, up.Counters.TokensCharged);
+    }
+
+    [Fact]
     public async Task Other_methods_and_paths_are_not_api_requests()
     {
         await using var up = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions());
