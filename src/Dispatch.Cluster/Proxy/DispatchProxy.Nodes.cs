@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 
 namespace Dispatch.Cluster.Proxy;
@@ -13,8 +14,11 @@ public sealed partial class DispatchProxy
     /// <inheritdoc />
     protected override void PreStart()
     {
-        if (_followCluster)
-            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+        if (!_followCluster) return;
+        // The dispatch nodes' DistributedPubSub mediators (the quota's pauses) gossip with every member; without a
+        // mediator (and its serializer) here each gossip would be dropped with a warning.
+        _ = DistributedPubSub.Get(Context.System);
+        Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
     }
 
     private void StopFollowingCluster()

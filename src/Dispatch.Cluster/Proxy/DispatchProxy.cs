@@ -179,7 +179,7 @@ public sealed partial class DispatchProxy : ReceiveActor, IWithTimers
         }
 
         _resent++;
-        _log.Info("Re-sending call {0}: node {1} was lost before answering (send {2})", entry.Call.CallId, lost, entry.Sends + 1);
+        _log.Debug("Re-sending call {0}: node {1} was lost before answering (send {2})", entry.Call.CallId, lost, entry.Sends + 1);
         Context.System.EventStream.Publish(new CallResent(entry.Call.CallId, lost.ToString(), entry.Sends + 1));
         Send(entry);
     }
