@@ -28,6 +28,12 @@ internal sealed class DispatchProcess : IDisposable
         }
     }
 
+    /// <summary>Whether the process has ended.</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The process id.</summary>
+    public int Id => _process.Id;
+
     public static DispatchProcess Start(params string[] arguments) => Start(arguments, new Dictionary<string, string>());
 
     public static DispatchProcess Start(string[] arguments, IReadOnlyDictionary<string, string> environment)
