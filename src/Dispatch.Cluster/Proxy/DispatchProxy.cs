@@ -117,11 +117,10 @@ public sealed partial class DispatchProxy : ReceiveActor, IWithTimers
             return;
         }
 
-        var from = NodeOf(Sender);
         if (result.Error == ErrorKind.Cancelled && !entry.CancelRequested)
         {
             // Nobody asked for this: the node is shutting down (or an earlier node of this call answers late).
-            if (from is null || from.Address != entry.Node) return;
+            if (NodeOf(Sender) is not { } from || from.Address != entry.Node) return;
             from.Refusing = true;
             Resend(entry, from.Address);
             return;
