@@ -60,6 +60,22 @@ public class ProxyNodeLossTests(ITestOutputHelper output) : SharedUpstreamSpec
         Assert.Equal(0, Upstream.Counters.Throttled);
     }
 
+    [Fact]
+    public async Task A_node_with_the_dispatch_role_can_send_its_calls_through_a_proxy_of_its_own()
+    {
+        await using var cluster = await DispatchCluster.StartAsync(1, DispatchCluster.Options(Upstream, Limit, Interval), new ClusterQuotaOptions(), output);
+        var node = cluster.Nodes[0];
+        var proxy = node.System.ActorOf(DispatchProxy.Props(), "dispatch-proxy");
+
+        // The call waits at the proxy until it has found the node's own DispatchActor.
+        var result = await proxy.Ask<APICallResult>(Call("local-1"), TimeSpan.FromSeconds(30));
+        var status = await proxy.Ask<DispatchProxyStatus>(GetProxyStatus.Instance, TimeSpan.FromSeconds(5));
+
+        Assert.Equal(CallStatus.Completed, result.Status);
+        Assert.Equal(1, Upstream.Counters.ArrivalsOf("local-1"));
+        Assert.Equal(node.Address.ToString(), Assert.Single(status.Nodes).Address);
+    }
+
     /// <summary>A call the upstream counts by its <c>Idempotency-Key</c>, which only the proxy sets (1 token).</summary>
     private static APICalling Call(string id) =>
         new(id, DispatchCluster.Api, "{}") { Headers = new Dictionary<string, string> { [FakeUpstreamHeaders.Tokens] = "1" }, RequiredTokens = 1 };
