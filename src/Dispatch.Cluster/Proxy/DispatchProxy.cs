@@ -30,8 +30,9 @@ namespace Dispatch.Cluster.Proxy;
 /// <see cref="APICalling.Deadline"/> passes before its answer is answered <see cref="CallStatus.TimedOut"/>.
 /// A second call under an id still unanswered is answered <see cref="CallStatus.Rejected"/>/<see cref="ErrorKind.InvalidRequest"/>.
 /// <see cref="CancelCall"/> goes to the node running the call (a waiting call is answered <see cref="CallStatus.Cancelled"/>
-/// here). <see cref="GetStatus"/> is answered by the ready node with the fewest calls outstanding (with no node ready,
-/// an empty <see cref="DispatchStatus"/>, or a <see cref="Status.Failure"/> for one endpoint);
+/// here). <see cref="GetStatus"/> is answered with the sum over the ready nodes (queues, calls in flight, credits held
+/// and counters added up, the worst breaker; a node that does not answer within <see cref="DispatchProxyOptions.StatusTimeout"/>
+/// is left out; with no node ready, an empty <see cref="DispatchStatus"/>, or a <see cref="Status.Failure"/> for one endpoint);
 /// <see cref="GetProxyStatus"/> → <see cref="DispatchProxyStatus"/>. <see cref="Drain"/> refuses new calls, lets
 /// those accepted finish until its timeout, cancels the rest and answers <see cref="DrainCompleted"/>. Stopping the
 /// proxy answers every call it holds <see cref="CallStatus.Cancelled"/>. Time is the actor system's scheduler.
@@ -56,7 +57,7 @@ public sealed partial class DispatchProxy : ReceiveActor, IWithTimers
         Receive<APICallResult>(Answered);
         Receive<CancelCall>(Cancel);
         Receive<CallExpired>(Expired);
-        Receive<GetStatus>(ForwardStatus);
+        Receive<GetStatus>(SumStatus);
         Receive<GetProxyStatus>(_ => Sender.Tell(ProxyStatus()));
         Receive<Drain>(StartDrain);
         Receive<DrainExpired>(_ => EndDrain());
@@ -233,14 +234,45 @@ public sealed partial class DispatchProxy : ReceiveActor, IWithTimers
         return call with { Headers = headers };
     }
 
-    private void ForwardStatus(GetStatus status)
+    /// <summary>Asks every ready node and answers the sum; a node that does not answer in time is left out.</summary>
+    private void SumStatus(GetStatus status)
     {
-        if (PickNode() is { Dispatch: { } dispatch })
-            dispatch.Forward(status);
-        else if (status.Endpoint is null)
-            Sender.Tell(new DispatchStatus(Context.System.Scheduler.Now, []));
-        else
-            Sender.Tell(new Status.Failure(new InvalidOperationException($"no dispatch node (role '{_options.Role}') is ready to report on endpoint '{status.Endpoint}'")));
+        var replyTo = Sender;
+        var scheduler = Context.System.Scheduler;
+        var nodes = _nodes.Values.Where(n => n.Ready).Select(n => n.Dispatch!).ToArray();
+        if (status.Endpoint is { } endpoint)
+        {
+            if (nodes.Length == 0)
+            {
+                replyTo.Tell(new Status.Failure(new InvalidOperationException($"no dispatch node (role '{_options.Role}') is ready to report on endpoint '{endpoint}'")));
+                return;
+            }
+
+            _ = AskAll<StatusSnapshot>(nodes, status).PipeTo(replyTo, Self, snapshots => snapshots.Length > 0
+                ? StatusSum.Of(endpoint, snapshots, scheduler.Now)
+                : new Status.Failure(new KeyNotFoundException($"no dispatch node reported on endpoint '{endpoint}'")));
+            return;
+        }
+
+        _ = AskAll<DispatchStatus>(nodes, status).PipeTo(replyTo, Self, statuses => StatusSum.Of(statuses, scheduler.Now));
+    }
+
+    private async Task<T[]> AskAll<T>(IEnumerable<IActorRef> nodes, GetStatus status)
+        where T : class
+    {
+        var timeout = _options.StatusTimeout;
+        var answers = await Task.WhenAll(nodes.Select(async node =>
+        {
+            try
+            {
+                return await node.Ask<T>(status, timeout).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is AskTimeoutException or KeyNotFoundException)
+            {
+                return null;
+            }
+        })).ConfigureAwait(false);
+        return answers.OfType<T>().ToArray();
     }
 
     private DispatchProxyStatus ProxyStatus() => new(

@@ -39,6 +39,9 @@ public sealed record DispatchProxyOptions
     /// </summary>
     public TimeSpan IdentifyInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long <c>GetStatus</c> through the proxy waits for each node's answer; one that is later is left out. Default 5 seconds.</summary>
+    public TimeSpan StatusTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Every invalid setting, each named.</summary>
     public IReadOnlyList<string> GetErrors()
     {
@@ -50,6 +53,7 @@ public sealed record DispatchProxyOptions
         if (IdempotencyKeyHeader is { } header && string.IsNullOrWhiteSpace(header))
             errors.Add("DispatchProxyOptions.IdempotencyKeyHeader must be a header name or null (was empty)");
         if (IdentifyInterval <= TimeSpan.Zero) errors.Add($"DispatchProxyOptions.IdentifyInterval must be > 0 (was {IdentifyInterval})");
+        if (StatusTimeout <= TimeSpan.Zero) errors.Add($"DispatchProxyOptions.StatusTimeout must be > 0 (was {StatusTimeout})");
         return errors;
     }
 

@@ -235,16 +235,28 @@ public class DispatchProxyTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Status_comes_from_a_ready_node_and_names_the_proxy_own_state()
+    public void Status_is_the_sum_over_the_ready_nodes_with_the_worst_breaker()
+    {
+        var (proxy, a, b) = ProxyWithTwoNodes();
+
+        proxy.Tell(new GetStatus(), TestActor);
+        a.ExpectMsg<GetStatus>();
+        a.Reply(new DispatchStatus(Scheduler.Now, [Snapshot(queued: 2, requestsLeft: 5, BreakerState.Closed, completed: 10)]));
+        b.ExpectMsg<GetStatus>();
+        b.Reply(new DispatchStatus(Scheduler.Now, [Snapshot(queued: 3, requestsLeft: 1, BreakerState.Open, completed: 7)]));
+
+        var sum = Assert.Single(ExpectMsg<DispatchStatus>().Endpoints);
+        Assert.Equal(("api", 5, 6L, BreakerState.Open, 17L), (sum.Endpoint, sum.QueueDepth, sum.RequestCreditsLeft, sum.Breaker, sum.Counters.Completed));
+        Assert.Null(sum.TokenCreditsLeft);
+    }
+
+    [Fact]
+    public void The_proxy_status_names_its_nodes_and_calls()
     {
         var (proxy, a, _) = ProxyWithOneNode();
         proxy.Tell(Call("c1"), TestActor);
         a.ExpectMsg<APICalling>();
 
-        proxy.Tell(new GetStatus(), TestActor);
-        a.ExpectMsg<GetStatus>();
-        a.Reply(new DispatchStatus(Scheduler.Now, []));
-        ExpectMsg<DispatchStatus>();
         proxy.Tell(GetProxyStatus.Instance, TestActor);
 
         var status = ExpectMsg<DispatchProxyStatus>();
@@ -264,6 +276,9 @@ public class DispatchProxyTests(ITestOutputHelper output)
         Assert.Equal(CallStatus.Cancelled, ExpectMsg<APICallResult>().Status);
         Assert.Equal("c1", a.ExpectMsg<CancelCall>().CallId);
     }
+
+    private StatusSnapshot Snapshot(int queued, long requestsLeft, BreakerState breaker, long completed) =>
+        new("api", Scheduler.Now) { QueueDepth = queued, RequestCreditsLeft = requestsLeft, Breaker = breaker, Counters = new CallCounters { Completed = completed } };
 
     private static APICalling Call(string id) => new(id, "api", "{}") { Headers = new Dictionary<string, string> { ["x-test"] = "1" } };
 
