@@ -4,6 +4,7 @@ using Dispatch.Cli.Bench;
 using Dispatch.Cli.Demo;
 using Dispatch.Cli.Node;
 using Dispatch.Cli.Run;
+using Dispatch.Cli.Up;
 using Dispatch.Cli.Upstream;
 
 namespace Dispatch.Cli.Commands;
@@ -22,6 +23,7 @@ public static class CommandTree
         root.Subcommands.Add(NodeCommand.Create());
         root.Subcommands.Add(FakeUpstreamCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(UpCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }

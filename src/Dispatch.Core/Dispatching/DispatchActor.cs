@@ -50,7 +50,11 @@ public sealed class DispatchActor : ReceiveActor
         Receive<GetStatus>(Status);
         Receive<Drain>(StartDrain);
         Receive<EndpointDrained>(Drained);
+        Receive<GetRoutes>(_ => Sender.Tell(new EndpointRoutes(_draining ? new Dictionary<string, IActorRef>() : new Dictionary<string, IActorRef>(_endpoints)), Self));
     }
+
+    /// <summary>Why a call is refused once a drain has begun (here, or at an endpoint a client reached directly).</summary>
+    internal const string ShuttingDown = "the node is shutting down and accepts no new calls";
 
     /// <summary>Props for a DispatchActor over these endpoints.</summary>
     /// <param name="options">The endpoints and their policies; validated here.</param>
@@ -96,7 +100,7 @@ public sealed class DispatchActor : ReceiveActor
     {
         if (_draining)
         {
-            Refuse(call, APICallResult.Rejected(call.CallId, ErrorKind.Cancelled, "the node is shutting down and accepts no new calls"));
+            Refuse(call, APICallResult.Rejected(call.CallId, ErrorKind.Cancelled, ShuttingDown));
             return;
         }
 

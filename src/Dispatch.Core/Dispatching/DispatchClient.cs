@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
+using Akka.Dispatch.SysMsg;
 using Dispatch.Core.Protocol;
 
 namespace Dispatch.Core.Dispatching;
@@ -12,6 +13,13 @@ namespace Dispatch.Core.Dispatching;
 /// temporary actor, a path and a continuation for each call (about 0.8 KB and 1 µs each, measured
 /// in tests/Dispatch.Benchmarks). Actors should Tell the <see cref="DispatchActor"/> instead.
 /// </summary>
+/// <remarks>
+/// Once the Dispatch actor has told it which actor serves each endpoint, the client sends a call (and
+/// its cancellation) straight to that endpoint, saving every call a hop through the Dispatch actor's
+/// mailbox (see tests/Dispatch.Benchmarks/RESULTS.md); until then, for an endpoint it does not know,
+/// and when an endpoint's actor has stopped (it asks again), it sends to the Dispatch actor.
+/// Behaviour is the same either way: a draining node's endpoints refuse new calls as the Dispatch actor does.
+/// </remarks>
 /// <remarks>
 /// Thread-safe. Call ids must be unique among the calls this client has waiting; a second call
 /// under a waiting id is answered <see cref="CallStatus.Rejected"/> at once without being sent.
@@ -33,8 +41,9 @@ public sealed class DispatchClient : IDisposable
         ArgumentNullException.ThrowIfNull(dispatch);
         _dispatch = dispatch;
         var provider = ((ExtendedActorSystem)system).Provider;
-        _replies = new ReplyRef(provider, provider.TempPath());
+        _replies = new ReplyRef(provider, provider.TempPath(), dispatch);
         provider.RegisterTempActor(_replies, _replies.Path);
+        _replies.AskForRoutes();
     }
 
     /// <summary>The number of calls sent and not yet answered.</summary>
@@ -51,15 +60,16 @@ public sealed class DispatchClient : IDisposable
         if (!_replies.Waiters.TryAdd(call.CallId, waiter))
             return Task.FromResult(APICallResult.Rejected(call.CallId, ErrorKind.InvalidRequest, $"a call with id '{call.CallId}' is already waiting for its result on this client"));
 
+        // A cancellation goes the call's way, so it cannot overtake the call.
+        var target = _replies.RouteFor(call.Endpoint);
         if (cancellationToken.CanBeCanceled)
         {
-            var dispatch = _dispatch;
             waiter.Registration = cancellationToken.UnsafeRegister(
                 static (state, _) => { var (d, c) = ((IActorRef, CancelCall))state!; d.Tell(c, ActorRefs.NoSender); },
-                (dispatch, new CancelCall(call.CallId, call.Endpoint)));
+                (target, new CancelCall(call.CallId, call.Endpoint)));
         }
 
-        _dispatch.Tell(call, _replies);
+        target.Tell(call, _replies);
         return waiter.Task;
     }
 
@@ -87,9 +97,11 @@ public sealed class DispatchClient : IDisposable
     }
 
     /// <summary>The reply reference every call is sent with: a result completes its waiter on the replying thread, with no mailbox in between.</summary>
-    private sealed class ReplyRef(IActorRefProvider provider, ActorPath path) : MinimalActorRef
+    private sealed class ReplyRef(IActorRefProvider provider, ActorPath path, IActorRef dispatch) : MinimalActorRef
     {
         private int _closed;
+        private IReadOnlyDictionary<string, IActorRef>? _routes;
+        private int _routesAsked;
 
         public ConcurrentDictionary<string, Waiter> Waiters { get; } = new(StringComparer.Ordinal);
 
@@ -101,9 +113,37 @@ public sealed class DispatchClient : IDisposable
 
         public bool Close() => Interlocked.Exchange(ref _closed, 1) == 0;
 
+        /// <summary>The actor serving <paramref name="endpoint"/>, or the Dispatch actor when none is known.</summary>
+        public IActorRef RouteFor(string? endpoint) =>
+            endpoint is not null && Volatile.Read(ref _routes) is { } routes && routes.TryGetValue(endpoint, out var route) ? route : dispatch;
+
+        public void AskForRoutes()
+        {
+            if (Interlocked.Exchange(ref _routesAsked, 1) == 0) dispatch.Tell(GetRoutes.Instance, this);
+        }
+
+        /// <summary>Watches the routes as an Ask's reference watches its target: an endpoint actor that stops (the Dispatch actor restarted or stopped) drops them, and they are asked for again.</summary>
+        public override void SendSystemMessage(ISystemMessage message)
+        {
+            if (message is not DeathWatchNotification || IsTerminated) return;
+            Volatile.Write(ref _routes, null);
+            AskForRoutes();
+        }
+
         protected override void TellInternal(object message, IActorRef sender)
         {
-            if (message is APICallResult result && Waiters.TryRemove(result.CallId, out var waiter)) waiter.Complete(result);
+            switch (message)
+            {
+                case APICallResult result when Waiters.TryRemove(result.CallId, out var waiter):
+                    waiter.Complete(result);
+                    break;
+                case EndpointRoutes routes:
+                    Volatile.Write(ref _routes, routes.Endpoints);
+                    Volatile.Write(ref _routesAsked, 0);
+                    // Watched after they are in use: one that has already stopped is reported at once, and drops them again.
+                    foreach (var route in routes.Endpoints.Values) ((IInternalActorRef)route).SendSystemMessage(new Watch((IInternalActorRef)route, this));
+                    break;
+            }
         }
     }
 }

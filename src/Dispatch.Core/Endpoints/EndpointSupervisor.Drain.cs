@@ -8,6 +8,7 @@ namespace Dispatch.Core.Endpoints;
 internal sealed partial class EndpointSupervisor
 {
     private IActorRef? _draining;
+    private bool _refusing;
     private bool _drainTimedOut;
     private int _drainCompleted;
     private int _drainCancelled;
@@ -15,6 +16,8 @@ internal sealed partial class EndpointSupervisor
     private void StartDrain(DrainEndpoint drain)
     {
         _draining = Sender;
+        // The node accepts no new calls from now on, also from clients that send to this endpoint directly.
+        _refusing = true;
         _drainTimedOut = false;
         _drainCompleted = 0;
         _drainCancelled = 0;

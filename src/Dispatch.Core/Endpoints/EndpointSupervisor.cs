@@ -134,6 +134,13 @@ internal sealed partial class EndpointSupervisor : ReceiveActor, IWithTimers
 
     private void Accept(APICalling call)
     {
+        if (_refusing)
+        {
+            // As the dispatch actor refuses it: not counted, it was never accepted.
+            FinalResult.Deliver(Context.System, Name, FinalResult.ReplyTo(Context), APICallResult.Rejected(call.CallId, ErrorKind.Cancelled, DispatchActor.ShuttingDown), Self);
+            return;
+        }
+
         var now = Now;
         var execution = new CallExecution(call, now);
         var replyTo = FinalResult.ReplyTo(Context);

@@ -47,6 +47,8 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
     private long _grantId;
     private long _grantTokens;
     private CancellationTokenSource? _attempt;
+    private DateTimeOffset _attemptStartedAt;
+    private bool _attemptTimerSet;
     private bool _restarting;
 
     public ExecutorActor(string endpoint, IActorRef limiter, IActorRef endpointActor, SessionHolder session, CreditGate gate, RetryOptions retry, TimeSpan attemptTimeout, int seed,
@@ -64,11 +66,7 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
         Receive<CreditsGranted>(Granted);
         Receive<CreditsRefused>(Refused);
         Receive<AttemptFinished>(AttemptDone);
-        Receive<AttemptTimedOut>(timedOut =>
-        {
-            // The session reports the cancelled attempt as a timeout; its outcome comes back as usual.
-            if (timedOut.Ticket == _ticket && _stage == Stage.InFlight) _attempt?.Cancel();
-        });
+        Receive<AttemptTimedOut>(AttemptTimerDue);
         Receive<RetryDue>(due =>
         {
             if (due.Ticket != _ticket || _stage != Stage.BackingOff) return;
@@ -189,14 +187,13 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
     /// </summary>
     private void Send(long grantId, long tokens, DateTimeOffset grantedAt)
     {
-        // The attempt timeout is an actor timer, so it follows the system's scheduler (and TestScheduler).
-        // Started before the age check: the first timer of an actor system may hold this thread.
-        Timers.StartSingleTimer(AttemptKey, new AttemptTimedOut(_ticket), _attemptTimeout);
-        if (grantId != 0 && _maxGrantAge > TimeSpan.Zero && Now - grantedAt > _maxGrantAge)
+        // Set before the age check: the first timer of an actor system may hold this thread.
+        if (!_attemptTimerSet) SetAttemptTimer(_attemptTimeout);
+        var now = Now;
+        if (grantId != 0 && _maxGrantAge > TimeSpan.Zero && now - grantedAt > _maxGrantAge)
         {
             // The ledger counted this grant from grantedAt; sent now, it could reach the upstream in
             // a window the ledger no longer counts it in. The request credit stays spent, the tokens go back.
-            Timers.Cancel(AttemptKey);
             _limiter.Tell(new ReconcileCredits(grantId, 0), Self);
             Acquire();
             return;
@@ -205,13 +202,44 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
         _grantId = grantId;
         _grantTokens = tokens;
         var execution = _call!.Execution;
-        execution.AttemptStarted(Now);
+        _attemptStartedAt = now;
+        execution.AttemptStarted(now);
         execution.Charge(tokens);
         _stage = Stage.InFlight;
         _attempt ??= new CancellationTokenSource();
         var invoke = new Invoke(_call.Call, _ticket, _attempt, Self);
         if (_session.Session is { } session) EndpointActor.Start(session, invoke);
         else _endpointActor.Tell(invoke, Self);
+    }
+
+    /// <summary>
+    /// The attempt timeout, on one actor timer (so it follows the system's scheduler, and TestScheduler)
+    /// that is not cancelled when an attempt ends: setting and cancelling a timer per attempt cost
+    /// the scheduler an entry that stayed in its wheel for the whole timeout (see RESULTS.md). The
+    /// timer carries the ticket of the attempt it was set for. When it comes due and that attempt is
+    /// still in flight, the attempt has timed out; when a later attempt is in flight, the timer is set
+    /// again for what that attempt has left; when nothing is in flight, it lapses until the next attempt.
+    /// </summary>
+    private void AttemptTimerDue(AttemptTimedOut due)
+    {
+        _attemptTimerSet = false;
+        if (_stage != Stage.InFlight) return;
+        // The session reports the cancelled attempt as a timeout; its outcome comes back as usual.
+        if (due.Ticket == _ticket)
+        {
+            _attempt?.Cancel();
+            return;
+        }
+
+        // Clamped: the attempt's start is read from the scheduler's clock, which may be the wall clock.
+        var left = _attemptTimeout - (Now - _attemptStartedAt);
+        SetAttemptTimer(left < TimeSpan.Zero ? TimeSpan.Zero : left > _attemptTimeout ? _attemptTimeout : left);
+    }
+
+    private void SetAttemptTimer(TimeSpan delay)
+    {
+        _attemptTimerSet = true;
+        Timers.StartSingleTimer(AttemptKey, new AttemptTimedOut(_ticket), delay);
     }
 
     private void Refused(CreditsRefused refused)
@@ -224,7 +252,6 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
     {
         if (_call is null || finished.Ticket != _ticket || _stage != Stage.InFlight) return;
         _stage = Stage.Deciding;
-        Timers.Cancel(AttemptKey);
         // A fresh source per attempt: one handed to HttpClient is not reset (TryReset drops every
         // registration on it) and lent to another request; see RESULTS.md on the accuracy runs.
         _attempt?.Dispose();
@@ -307,7 +334,7 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
         return done;
     }
 
-    /// <summary>Forgets the call: timers off, attempt abandoned, ready for the next.</summary>
+    /// <summary>Forgets the call: retry and deadline timers off, attempt abandoned, ready for the next (the attempt timer lapses by itself).</summary>
     private void Release()
     {
         if (_stage == Stage.InFlight && _attempt is not null)
@@ -319,7 +346,6 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
 
         Timers.Cancel(RetryKey);
         Timers.Cancel(DeadlineKey);
-        Timers.Cancel(AttemptKey);
         _call = null;
         _stage = Stage.Idle;
         _ticket++;

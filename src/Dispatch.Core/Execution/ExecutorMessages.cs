@@ -40,7 +40,7 @@ internal sealed record AttemptFinished(int Ticket, AttemptResult Result);
 /// <summary>Executor timer: the backoff before the next attempt is over.</summary>
 internal sealed record RetryDue(int Ticket);
 
-/// <summary>Executor timer: the attempt in flight has run for the endpoint's <c>attempt-timeout</c>.</summary>
+/// <summary>Executor timer: the attempt with this ticket, if still in flight, has run for the endpoint's <c>attempt-timeout</c>.</summary>
 internal sealed record AttemptTimedOut(int Ticket);
 
 /// <summary>Executor timer: the held call's deadline has passed.</summary>

@@ -5,11 +5,18 @@ namespace Dispatch.Cli.Tests.Commands;
 public sealed class CommandTreeTests
 {
     [Fact]
-    public void The_dispatch_command_has_run_node_fake_upstream_demo_and_bench()
+    public void The_dispatch_command_has_run_node_fake_upstream_demo_up_and_bench()
     {
         var names = CommandTree.Create().Subcommands.Select(c => c.Name).ToHashSet();
 
-        Assert.Equal(new HashSet<string> { "run", "node", "fake-upstream", "demo", "bench" }, names);
+        Assert.Equal(new HashSet<string> { "run", "node", "fake-upstream", "demo", "up", "bench" }, names);
+    }
+
+    [Fact]
+    public void Node_has_a_status_subcommand_that_needs_a_url()
+    {
+        Assert.Empty(CommandTree.Create().Parse(["node", "status", "--url", "http://127.0.0.1:8780", "--json"]).Errors);
+        Assert.NotEmpty(CommandTree.Create().Parse(["node", "status"]).Errors);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Dispatch.Core.Dispatching;
 using Dispatch.Core.Protocol;
 using Xunit.Abstractions;
@@ -77,5 +78,37 @@ public class DispatchClientTests(ITestOutputHelper output) : DispatchSpec(output
         var result = await client.SendAsync(Call("late")).WaitAsync(Patience);
 
         Assert.Equal(CallStatus.Cancelled, result.Status);
+    }
+
+    [Fact]
+    public async Task A_client_that_sends_straight_to_the_endpoint_is_refused_once_the_node_drains()
+    {
+        var dispatch = StartDispatch();
+        using var client = new DispatchClient(Sys, dispatch);
+        // The routes were asked for before this call and answered before it was routed.
+        Assert.Equal(CallStatus.Completed, (await client.SendAsync(Call("before")).WaitAsync(Patience)).Status);
+        await dispatch.Ask<DrainCompleted>(new Drain(TimeSpan.FromSeconds(1))).WaitAsync(Patience);
+
+        var refused = await client.SendAsync(Call("after")).WaitAsync(Patience);
+
+        Assert.Equal((CallStatus.Rejected, ErrorKind.Cancelled), (refused.Status, refused.Error));
+        Assert.Contains("shutting down", refused.ErrorMessage);
+        Assert.Equal(1, Upstream.Counters.RequestsReceived);
+    }
+
+    [Fact]
+    public async Task A_call_sent_straight_to_an_endpoint_that_has_stopped_is_answered_through_the_client()
+    {
+        var dispatch = StartDispatch();
+        using var client = new DispatchClient(Sys, dispatch);
+        Assert.Equal(CallStatus.Completed, (await client.SendAsync(Call("before")).WaitAsync(Patience)).Status);
+        Watch(dispatch);
+        Sys.Stop(dispatch);
+        ExpectTerminated(dispatch, Patience);
+
+        var result = await client.SendAsync(Call("late")).WaitAsync(Patience);
+
+        Assert.Equal(CallStatus.Cancelled, result.Status);
+        Assert.Equal(0, client.Waiting);
     }
 }

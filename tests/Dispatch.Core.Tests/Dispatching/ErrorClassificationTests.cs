@@ -65,6 +65,26 @@ public class ErrorClassificationTests(ITestOutputHelper output) : DispatchSpec(o
     }
 
     [Fact]
+    public async Task An_attempt_started_while_an_earlier_attempts_timer_is_pending_times_out_a_full_timeout_after_its_own_start()
+    {
+        var timeout = TimeSpan.FromSeconds(10);
+        var retrying = Subscribe<CallRetrying>();
+        var dispatch = StartDispatch(Endpoint(e => e with { AttemptTimeout = timeout }));
+        _ = Send(dispatch, Call("c1", "503,timeout*"));
+        var first = retrying.ExpectMsg<CallRetrying>(TimeSpan.FromSeconds(10));
+        Advance(first.Delay);
+        await Until(() => Upstream.Counters.ArrivalsOf("c1") == 2, "the second attempt to be in flight");
+
+        // The timer set when the first attempt left comes due while the second is in flight.
+        Advance(timeout - first.Delay);
+        retrying.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        Advance(first.Delay);
+
+        var second = retrying.ExpectMsg<CallRetrying>(TimeSpan.FromSeconds(10));
+        Assert.Equal((2, ErrorKind.Timeout), (second.Attempt, second.Error));
+    }
+
+    [Fact]
     public async Task A_transient_fault_followed_by_success_completes_with_the_attempts_counted()
     {
         var retrying = Subscribe<CallRetrying>();
