@@ -30,8 +30,10 @@ public static partial class DispatchHostingExtensions
     /// <see cref="DispatchShutdown.Phase"/>, whose phase timeout is set from <c>dispatch.shutdown.drain-timeout</c>.
     /// When the actor system is a cluster system (the <c>akka</c> section sets <c>actor.provider = cluster</c>, or
     /// Akka.Cluster.Hosting's <c>WithClustering</c> does), the node also starts <see cref="Cluster.ClusterQuota"/>
-    /// (<c>dispatch.cluster.quota</c>; the node must have its role) and the pipeline draws its credits from it, so every
-    /// endpoint's limits hold across the cluster (<see cref="ClusterMode"/>).
+    /// (<c>dispatch.cluster.quota</c>) and the pipeline draws its credits from it, so every endpoint's limits hold across
+    /// the cluster (<see cref="ClusterMode"/>). A cluster node without the quota's role is a proxy node: it runs no
+    /// pipeline, and a <see cref="Cluster.Proxy.DispatchProxy"/> (registered as such, and under <see cref="DispatchActor"/>
+    /// in its place) sends its calls to the nodes with the role.
     /// </summary>
     /// <param name="builder">The Akka.Hosting builder.</param>
     /// <param name="options">The settings and dependencies.</param>
@@ -113,18 +115,30 @@ public static partial class DispatchHostingExtensions
             metrics = own;
         }
 
-        // Cluster mode: the endpoints' credits come from the quota shared by every node with the dispatch role.
+        // Cluster mode: the endpoints' credits come from the quota shared by every node with the dispatch role; a node
+        // without the role runs no pipeline and sends its calls through a DispatchProxy to the nodes that have it.
         var dependencies = options.Dependencies;
         // The provider the system really runs, so a cluster set up in code (Akka.Cluster.Hosting's WithClustering) counts too.
-        if (((ExtendedActorSystem)system).Provider is Akka.Cluster.ClusterActorRefProvider)
+        var cluster = ((ExtendedActorSystem)system).Provider is Akka.Cluster.ClusterActorRefProvider
+            ? ClusterMode.Start(system, registry, settings, options.ActorName)
+            : null;
+        if (cluster?.Quota is { } quota) dependencies = (dependencies ?? new DispatchDependencies()) with { CreditSourceFactory = quota.CreditSourceFactory };
+
+        IActorRef dispatch;
+        if (cluster?.Proxy is { } proxy)
         {
-            var cluster = ClusterMode.Start(system, settings);
-            dependencies = (dependencies ?? new DispatchDependencies()) with { CreditSourceFactory = cluster.Quota.CreditSourceFactory };
+            // The proxy speaks the DispatchActor's protocol and stands in for it, as Akka.Cluster.Hosting's shard region
+            // and singleton proxies are registered under their region's key on nodes without the role.
+            dispatch = proxy;
+            LogProxyNode(loggers.CreateLogger("Dispatch.Hosting"), settings.ClusterQuota.Role);
+        }
+        else
+        {
+            dispatch = system.ActorOf(DispatchActor.Props(settings.Dispatch, dependencies), options.ActorName);
+            system.ActorOf(TelemetryActor.Props(dispatch, metrics, loggers.CreateLogger("Dispatch.Calls"), options.StatusPollInterval), options.ActorName + "-telemetry");
         }
 
-        var dispatch = system.ActorOf(DispatchActor.Props(settings.Dispatch, dependencies), options.ActorName);
         registry.Register<DispatchActor>(dispatch);
-        system.ActorOf(TelemetryActor.Props(dispatch, metrics, loggers.CreateLogger("Dispatch.Calls"), options.StatusPollInterval), options.ActorName + "-telemetry");
         var shutdown = DispatchShutdown.Register(system, dispatch, settings.Shutdown.DrainTimeout, loggers.CreateLogger<DispatchShutdown>());
         if (options.DrainWhenHostStops && services.GetService<IHostApplicationLifetime>() is { } lifetime)
         {
@@ -134,6 +148,9 @@ public static partial class DispatchHostingExtensions
 
         LogStarted(loggers.CreateLogger("Dispatch.Hosting"), settings.Dispatch.Endpoints.Count, string.Join(", ", settings.Dispatch.Endpoints.Keys));
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "No '{Role}' role on this cluster node: it runs no pipeline, and its calls go through a DispatchProxy to the nodes with the role")]
+    private static partial void LogProxyNode(ILogger logger, string role);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dispatch started with {EndpointCount} endpoint(s): {Endpoints}")]
     private static partial void LogStarted(ILogger logger, int endpointCount, string endpoints);

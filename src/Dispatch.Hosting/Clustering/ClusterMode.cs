@@ -1,29 +1,40 @@
 using Akka.Actor;
+using Akka.Hosting;
 using Dispatch.Cluster;
 using Dispatch.Cluster.Protocol;
+using Dispatch.Cluster.Proxy;
 using Dispatch.Core.Options;
 using Dispatch.Hosting.Configuration;
 
 namespace Dispatch.Hosting.Clustering;
 
 /// <summary>
-/// Cluster mode on one hosted node: the <see cref="ClusterQuota"/> its pipeline draws credits from, and the
-/// node's view of the cluster for <c>GET /v1/status</c>. An Akka extension of the actor system, present only when
-/// the node's <c>akka.actor.provider</c> is <c>cluster</c>; <see cref="Get"/> is <see langword="null"/> standalone.
+/// Cluster mode on one hosted node, and the node's view of the cluster for <c>GET /v1/status</c>. A node with the
+/// role <see cref="ClusterQuotaOptions.Role"/> runs the pipeline on the <see cref="ClusterQuota"/> it shares with the
+/// other such nodes; a node without it is a proxy node: it runs no pipeline, and its calls go through a
+/// <see cref="DispatchProxy"/> to the nodes that have the role. An Akka extension of the actor system, present only
+/// when the node's <c>akka.actor.provider</c> is <c>cluster</c>; <see cref="Get"/> is <see langword="null"/> standalone.
 /// </summary>
 public sealed class ClusterMode : IExtension
 {
-    private ClusterMode(ActorSystem system, ClusterQuota quota)
+    /// <summary>The name of the <see cref="DispatchProxy"/> under <c>/user</c>.</summary>
+    public const string ProxyName = "dispatch-proxy";
+
+    private ClusterMode(ActorSystem system, ClusterQuota? quota, IActorRef? proxy)
     {
         System = system;
         Quota = quota;
+        Proxy = proxy;
     }
 
     /// <summary>The node's actor system.</summary>
     public ActorSystem System { get; }
 
-    /// <summary>The endpoints' shared quotas on this node.</summary>
-    public ClusterQuota Quota { get; }
+    /// <summary>The endpoints' shared quotas on this node; <see langword="null"/> on a proxy node.</summary>
+    public ClusterQuota? Quota { get; }
+
+    /// <summary>On a proxy node, the <see cref="DispatchProxy"/> its calls go through; <see langword="null"/> on a node with the role.</summary>
+    public IActorRef? Proxy { get; }
 
     /// <summary>The node's cluster mode, or <see langword="null"/> when the node runs standalone.</summary>
     /// <param name="system">The node's actor system.</param>
@@ -34,30 +45,47 @@ public sealed class ClusterMode : IExtension
     }
 
     /// <summary>
-    /// Starts the shared quota on a cluster node: the node must carry <see cref="ClusterQuotaOptions.Role"/> (a node
-    /// without it would spend the whole limit on its own; <c>DispatchProxy</c> for such nodes is not there yet).
+    /// Starts cluster mode on a node: the shared quota when the node carries <see cref="ClusterQuotaOptions.Role"/>,
+    /// else a <see cref="DispatchProxy"/> to the nodes that do (registered as <see cref="DispatchProxy"/>).
     /// </summary>
-    /// <exception cref="DispatchOptionsException">The node lacks the role.</exception>
-    internal static ClusterMode Start(ActorSystem system, DispatchSettings settings)
+    /// <param name="system">The node's actor system, a cluster system.</param>
+    /// <param name="registry">Akka.Hosting's registry.</param>
+    /// <param name="settings">The node's settings.</param>
+    /// <param name="dispatchName">The name of the <c>DispatchActor</c> under <c>/user</c> on the nodes with the role.</param>
+    internal static ClusterMode Start(ActorSystem system, IActorRegistry registry, DispatchSettings settings, string dispatchName)
     {
         var role = settings.ClusterQuota.Role;
-        var cluster = Akka.Cluster.Cluster.Get(system);
-        if (!cluster.SelfRoles.Contains(role))
-        {
-            throw new DispatchOptionsException([
-                $"akka.cluster.roles must include '{role}' ({ClusterQuotaOptions.Path}.role) on a node that runs Dispatch in a cluster " +
-                $"(was [{string.Join(", ", cluster.SelfRoles)}]): only nodes with that role share the endpoints' quotas, and a proxy for nodes without it is not available yet",
-            ]);
-        }
-
-        var quota = ClusterQuota.Start(system, settings.Dispatch, settings.ClusterQuota);
-        return (ClusterMode)system.RegisterExtension(new Id(new ClusterMode(system, quota)));
+        var mode = Akka.Cluster.Cluster.Get(system).SelfRoles.Contains(role)
+            ? new ClusterMode(system, ClusterQuota.Start(system, settings.Dispatch, settings.ClusterQuota), null)
+            : new ClusterMode(system, null, StartProxy(system, registry, new DispatchProxyOptions { Role = role, DispatchPath = "/user/" + dispatchName }));
+        return (ClusterMode)system.RegisterExtension(new Id(mode));
     }
 
     /// <summary>
-    /// The cluster section of <c>GET /v1/status</c>: this node, the leader, every member as Akka.Cluster sees it now, and
+    /// Starts the node's <see cref="DispatchProxy"/> at <c>/user/dispatch-proxy</c> and registers it as
+    /// <see cref="DispatchProxy"/>, unless one is registered already (then that one is returned).
+    /// </summary>
+    /// <exception cref="DispatchOptionsException">The actor system is not a cluster system.</exception>
+    internal static IActorRef StartProxy(ActorSystem system, IActorRegistry registry, DispatchProxyOptions options)
+    {
+        if (registry.TryGet<DispatchProxy>(out var started)) return started;
+        if (((ExtendedActorSystem)system).Provider is not Akka.Cluster.ClusterActorRefProvider)
+        {
+            throw new DispatchOptionsException([
+                $"akka.actor.provider must be 'cluster' for a DispatchProxy (was '{system.Settings.ProviderClass}'): it sends calls to the cluster's nodes with the role '{options.Role}'",
+            ]);
+        }
+
+        var proxy = system.ActorOf(DispatchProxy.Props(options), ProxyName);
+        registry.Register<DispatchProxy>(proxy);
+        return proxy;
+    }
+
+    /// <summary>
+    /// The cluster section of <c>GET /v1/status</c>: this node, the leader, every member as Akka.Cluster sees it now,
     /// each endpoint's quota owner and leases (from <see cref="ClusterQuota.GetStatusAsync"/>; an owner that does not answer
-    /// within <paramref name="timeout"/> is listed as <see langword="null"/>).
+    /// within <paramref name="timeout"/> is listed as <see langword="null"/>; none on a proxy node), and on a proxy node the
+    /// proxy's own state.
     /// </summary>
     /// <param name="timeout">How long to wait for each endpoint's owner.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
@@ -68,12 +96,16 @@ public sealed class ClusterMode : IExtension
         var members = state.Members
             .Select(m => new ClusterMemberStatus(m.Address.ToString(), m.Status.ToString(), m.Roles.Order(StringComparer.Ordinal).ToArray()))
             .ToArray();
-        var quota = await Quota.GetStatusAsync(timeout, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<EndpointQuotaStatus> quota = Quota is null ? [] : (await Quota.GetStatusAsync(timeout, cancellationToken).ConfigureAwait(false)).Endpoints;
+        var proxy = Proxy is null ? null : await Proxy.Ask<DispatchProxyStatus>(GetProxyStatus.Instance, timeout, cancellationToken).ConfigureAwait(false);
         return new ClusterStatus(
             cluster.SelfAddress.ToString(),
             state.Leader?.ToString(),
             members,
-            quota.Endpoints.Select(e => new EndpointQuotaOwner(e.Endpoint, e.Owner, e.Leases)).ToArray());
+            quota.Select(e => new EndpointQuotaOwner(e.Endpoint, e.Owner, e.Leases)).ToArray())
+        {
+            Proxy = proxy,
+        };
     }
 
     private sealed class Id(ClusterMode mode) : ExtensionIdProvider<ClusterMode>
@@ -86,8 +118,15 @@ public sealed class ClusterMode : IExtension
 /// <param name="Self">This node's address, e.g. <c>akka.tcp://dispatch@127.0.0.1:4053</c>.</param>
 /// <param name="Leader">The cluster leader's address, if one is known.</param>
 /// <param name="Members">Every member this node knows of.</param>
-/// <param name="Quota">Each endpoint's quota: where its owner runs and the credits each node holds.</param>
-public sealed record ClusterStatus(string Self, string? Leader, IReadOnlyList<ClusterMemberStatus> Members, IReadOnlyList<EndpointQuotaOwner> Quota);
+/// <param name="Quota">Each endpoint's quota: where its owner runs and the credits each node holds (empty on a proxy node).</param>
+public sealed record ClusterStatus(string Self, string? Leader, IReadOnlyList<ClusterMemberStatus> Members, IReadOnlyList<EndpointQuotaOwner> Quota)
+{
+    /// <summary>
+    /// On a proxy node (no <c>dispatch</c> role): the proxy's nodes, the calls it holds and how many it re-sent;
+    /// <see langword="null"/> on a node that runs the pipeline.
+    /// </summary>
+    public DispatchProxyStatus? Proxy { get; init; }
+}
 
 /// <summary>A cluster member.</summary>
 /// <param name="Address">Its address.</param>

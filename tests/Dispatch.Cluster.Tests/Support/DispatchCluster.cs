@@ -212,31 +212,8 @@ internal sealed class DispatchNode : IAsyncDisposable
 
     public static DispatchNode Start(string name, int port, int seedPort, DispatchOptions options, ClusterQuotaOptions quota, ITestOutputHelper output)
     {
-        var config = ConfigurationFactory.ParseString($$"""
-            akka {
-              loglevel = INFO
-              stdout-loglevel = WARNING
-              log-dead-letters = off
-              actor.provider = cluster
-              remote.dot-netty.tcp {
-                hostname = 127.0.0.1
-                port = {{port}}
-              }
-              cluster {
-                seed-nodes = ["akka.tcp://dispatch@127.0.0.1:{{seedPort}}"]
-                roles = [dispatch]
-                # A lost node's singletons move once it is removed plus this margin (the split brain
-                # resolver's wait); short here so a test of a lost owner stays short.
-                split-brain-resolver.stable-after = 2s
-              }
-              # A node that is terminated drops out without leaving the cluster, as if its process died.
-              coordinated-shutdown.run-by-actor-system-terminate = off
-              coordinated-shutdown.phases.service-requests-done.timeout = 40s
-              cluster.run-coordinated-shutdown-when-down = off
-            }
-            """);
-        var system = ActorSystem.Create("dispatch", config);
-        system.EventStream.Subscribe(system.ActorOf(Props.Create(() => new OutputLogger(name, output)), "test-output"), typeof(LogEvent));
+        var system = ActorSystem.Create("dispatch", Config(port, seedPort, "dispatch"));
+        LogTo(system, name, output);
         var clusterQuota = ClusterQuota.Start(system, options, quota);
         var dispatch = system.ActorOf(DispatchActor.Props(options, new DispatchDependencies { CreditSourceFactory = clusterQuota.CreditSourceFactory }), "dispatch");
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "drain", async () =>
@@ -254,6 +231,35 @@ internal sealed class DispatchNode : IAsyncDisposable
         await System.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>A cluster member on 127.0.0.1:<paramref name="port"/> (0: any free port) with <paramref name="roles"/>, joining through the seed at <paramref name="seedPort"/>.</summary>
+    public static Config Config(int port, int seedPort, string roles) => ConfigurationFactory.ParseString($$"""
+        akka {
+          loglevel = INFO
+          stdout-loglevel = WARNING
+          log-dead-letters = off
+          actor.provider = cluster
+          remote.dot-netty.tcp {
+            hostname = 127.0.0.1
+            port = {{port}}
+          }
+          cluster {
+            seed-nodes = ["akka.tcp://dispatch@127.0.0.1:{{seedPort}}"]
+            roles = [{{roles}}]
+            # A lost node's singletons move once it is removed plus this margin (the split brain
+            # resolver's wait); short here so a test of a lost owner stays short.
+            split-brain-resolver.stable-after = 2s
+          }
+          # A node that is terminated drops out without leaving the cluster, as if its process died.
+          coordinated-shutdown.run-by-actor-system-terminate = off
+          coordinated-shutdown.phases.service-requests-done.timeout = 40s
+          cluster.run-coordinated-shutdown-when-down = off
+        }
+        """);
+
+    /// <summary>Copies the node's quota and warning log events into the test's output.</summary>
+    public static void LogTo(ActorSystem system, string name, ITestOutputHelper output) =>
+        system.EventStream.Subscribe(system.ActorOf(Props.Create(() => new OutputLogger(name, output)), "test-output"), typeof(LogEvent));
+
     /// <summary>Kills the node as a crashed process would go: no leaving, no hand-over.</summary>
     public Task CrashAsync() => System.Terminate();
 
@@ -262,14 +268,14 @@ internal sealed class DispatchNode : IAsyncDisposable
         if (!IsTerminated) await System.Terminate().WaitAsync(TimeSpan.FromSeconds(20));
     }
 
-    /// <summary>Copies a node's Info-and-above log events into the test's output (quota owner moves, pauses).</summary>
+    /// <summary>Copies a node's Info-and-above log events into the test's output (quota owner moves, pauses, the proxy's re-sends).</summary>
     private sealed class OutputLogger : ReceiveActor
     {
         public OutputLogger(string node, ITestOutputHelper output)
         {
             Receive<LogEvent>(log =>
             {
-                if (log.LogLevel() < LogLevel.InfoLevel || !(log.LogSource.Contains("quota", StringComparison.Ordinal) || log.LogLevel() >= LogLevel.WarningLevel)) return;
+                if (log.LogLevel() < LogLevel.InfoLevel || !(log.LogSource.Contains("quota", StringComparison.Ordinal) || log.LogSource.Contains("proxy", StringComparison.Ordinal) || log.LogLevel() >= LogLevel.WarningLevel)) return;
                 try
                 {
                     output.WriteLine($"{log.Timestamp:HH:mm:ss.fff} {node} {log.LogLevel()} {log.LogSource}: {log}");

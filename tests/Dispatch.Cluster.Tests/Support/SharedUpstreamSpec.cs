@@ -1,4 +1,5 @@
 using Dispatch.FakeUpstream;
+using Dispatch.FakeUpstream.Latency;
 using UpstreamLimits = Dispatch.FakeUpstream.RateLimiting.RateLimitOptions;
 
 namespace Dispatch.Cluster.Tests.Support;
@@ -15,12 +16,16 @@ public abstract class SharedUpstreamSpec : IAsyncLifetime
     /// <summary>The limit's interval.</summary>
     protected static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long the upstream takes to answer; none unless a spec needs calls in flight.</summary>
+    protected virtual LatencyOptions Latency => LatencyOptions.None;
+
     /// <summary>The upstream every node calls.</summary>
     protected FakeUpstreamServer Upstream { get; private set; } = null!;
 
     public async Task InitializeAsync() => Upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions
     {
         Limits = new UpstreamLimits { RequestsPerWindow = Limit, Window = Interval },
+        Latency = Latency,
         ShutdownTimeout = TimeSpan.FromSeconds(1),
     });
 

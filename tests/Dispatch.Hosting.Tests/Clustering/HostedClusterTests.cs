@@ -5,6 +5,9 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Akka.Actor;
 using Dispatch.Cluster.Protocol;
+using Akka.Hosting;
+using Dispatch.Cluster.Proxy;
+using Dispatch.Core.Dispatching;
 using Dispatch.Core.Protocol;
 using Dispatch.FakeUpstream;
 using Dispatch.Hosting.Ingress;
@@ -117,16 +120,36 @@ public sealed class HostedClusterTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_cluster_node_without_the_dispatch_role_does_not_start()
+    public async Task A_cluster_node_without_the_dispatch_role_is_a_proxy_node_whose_calls_run_on_a_dispatch_node()
     {
-        var port = FreePort();
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => StartNode(port, port, role: "app"));
+        var seedPort = FreePort();
+        var first = await StartNode(seedPort, seedPort);
+        await TestNode.Eventually(() => UpMembers(first) == 1, "the seed node is up");
+        var app = await StartNode(FreePort(), seedPort, role: "app");
+        await TestNode.Eventually(() => UpMembers(first) == 2 && UpMembers(app) == 2, "both nodes see each other up");
 
-        Assert.Contains("akka.cluster.roles must include 'dispatch'", Flatten(error));
+        var submitted = await Submit(app, "via-submitter").WaitAsync(TestNode.Patience);
+        var posted = await PostCall(app, """{"id": "via-ingress", "endpoint": "api", "body": {}, "tokens": 1, "headers": {"x-call-id": "via-ingress"}}""");
+
+        Assert.Equal(CallStatus.Completed, submitted.Status);
+        Assert.Equal("Completed", posted.GetProperty("status").GetString());
+        Assert.Equal(1, _upstream.Counters.ArrivalsOf("via-submitter"));
+        Assert.Equal(1, _upstream.Counters.ArrivalsOf("via-ingress"));
+        var registry = app.Services.GetRequiredService<ActorRegistry>();
+        var proxy = await app.Services.GetRequiredService<IRequiredActor<DispatchProxy>>().GetAsync();
+        Assert.Equal(proxy, registry.Get<DispatchActor>());
+        Assert.Equal("/user/dispatch-proxy", proxy.Path.ToStringWithoutAddress());
+
+        // The status says the node is a proxy, which dispatch node it sends to, and has the cluster section.
+        var firstAddress = Akka.Cluster.Cluster.Get(first.Services.GetRequiredService<ActorSystem>()).SelfAddress.ToString();
+        var cluster = (await GetStatus(app)).GetProperty("cluster");
+        Assert.Equal(2, cluster.GetProperty("members").GetArrayLength());
+        Assert.Equal(0, cluster.GetProperty("quota").GetArrayLength());
+        var node = Assert.Single(cluster.GetProperty("proxy").GetProperty("nodes").EnumerateArray().ToArray());
+        Assert.Equal(firstAddress, node.GetProperty("address").GetString());
+        Assert.True(node.GetProperty("ready").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, (await GetStatus(first)).GetProperty("cluster").GetProperty("proxy").ValueKind);
     }
-
-    private static string Flatten(Exception error) =>
-        error is AggregateException aggregate ? string.Join("\n", aggregate.Flatten().InnerExceptions.Select(Flatten)) : error.ToString();
 
     /// <summary>Starts the seed node (the oldest: it hosts the quota's owner), then a second, and waits until both see each other up.</summary>
     private async Task<(WebApplication First, WebApplication Second)> StartTwoNodes()
@@ -178,6 +201,16 @@ public sealed class HostedClusterTests : IAsyncLifetime
     {
         var headers = new Dictionary<string, string> { [FakeUpstreamHeaders.CallId] = id, [FakeUpstreamHeaders.Tokens] = "1" };
         return node.Services.GetRequiredService<ICallSubmitter>().SubmitAsync(new APICalling(id, "api", "{}") { Headers = headers, RequiredTokens = 1 });
+    }
+
+    private static async Task<JsonElement> PostCall(WebApplication node, string json)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(DispatchNode.IngressAddress(node)), Timeout = TestNode.Patience };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/calls") { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }
 
     private static int UpMembers(WebApplication node) =>
