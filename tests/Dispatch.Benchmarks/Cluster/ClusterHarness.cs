@@ -14,8 +14,8 @@ namespace Dispatch.Benchmarks.Cluster;
 /// fake upstream runs in the same process too (so the nodes share the machine's cores with it and each other).
 /// </summary>
 /// <remarks>
-/// <para><c>quota [limit] [interval-seconds] [windows] [nodes]</c> (default 600 10 3 3): a backlog of
-/// <c>limit × windows</c> calls spread over the nodes against an upstream with the endpoint's own limit:
+/// <para><c>quota [limit] [interval-seconds] [windows] [nodes] [percent]</c> (default 600 10 3 3): a backlog of
+/// <c>limit × windows</c> calls spread over the nodes (or, given a percent, calls arriving at that share of the limit's rate) against an upstream with the endpoint's own limit:
 /// quota messages per call (every message between a lease client and the owner, and those of the nodes other
 /// than the owner's, which cross the network), 429s, the upstream's busiest window and the share of the limit used.</para>
 /// <para><c>overhead [rounds]</c> (default 3): standalone, and clusters of 1, 2 and 3 nodes, against an
@@ -37,7 +37,7 @@ public static class ClusterHarness
         {
             return args.FirstOrDefault() switch
             {
-                "quota" => await QuotaAsync(Arg(args, 1, 600), TimeSpan.FromSeconds(Arg(args, 2, 10)), Arg(args, 3, 3), Arg(args, 4, 3)),
+                "quota" => await QuotaAsync(Arg(args, 1, 600), TimeSpan.FromSeconds(Arg(args, 2, 10)), Arg(args, 3, 3), Arg(args, 4, 3), args.Length > 5 ? Arg(args, 5, 0) : null),
                 "overhead" => await OverheadAsync(Arg(args, 1, 3)),
                 "owner" => Owner(),
                 _ => throw new ArgumentException($"cluster: unknown scenario '{args.FirstOrDefault()}' (quota, overhead or owner)"),
@@ -58,7 +58,7 @@ public static class ClusterHarness
             : throw new ArgumentException($"cluster {args[0]}: argument {index} must be a whole number > 0 (was '{args[index]}')");
     }
 
-    private static async Task<int> QuotaAsync(int limit, TimeSpan interval, int windows, int nodes)
+    private static async Task<int> QuotaAsync(int limit, TimeSpan interval, int windows, int nodes, int? percent)
     {
         await using var upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions
         {
@@ -73,25 +73,32 @@ public static class ClusterHarness
         upstream.Reset();
         var before = await cluster.QuotaMessagesAsync();
         var calls = limit * windows;
-        await Console.Error.WriteLineAsync($"cluster quota: {calls:N0} calls over {nodes} nodes, {limit} per {interval.TotalSeconds:N0} s");
+        var arrivals = percent is { } p ? $"arriving at {p} % of the limit" : "all at once";
+        await Console.Error.WriteLineAsync($"cluster quota: {calls:N0} calls over {nodes} nodes, {limit} per {interval.TotalSeconds:N0} s, {arrivals}");
         var clock = Stopwatch.StartNew();
-        var done = await Task.WhenAll(Enumerable.Range(0, calls).Select(async i =>
+        var sent = new List<Task<(CallStatus Status, TimeSpan At)>>(calls);
+        for (var i = 0; i < calls; i++)
         {
-            var result = await Send(cluster, i, "call");
-            return (result.Status, At: clock.Elapsed);
-        }));
+            // Paced: call i is sent when the arrival rate says, not before.
+            if (percent is { } pace && interval * i * 100 / (limit * (double)pace) - clock.Elapsed is { Ticks: > 0 } wait) await Task.Delay(wait);
+            sent.Add(Timed(Send(cluster, i, "call"), clock));
+        }
+
+        var done = await Task.WhenAll(sent);
         var after = await cluster.QuotaMessagesAsync();
 
         var counters = upstream.Counters;
         var (all, remote) = (after.All - before.All, after.Remote - before.Remote);
         var (median, mean) = Utilisation(done.Select(d => d.At).ToArray(), limit, interval);
         var lease = quota.MaxLeaseFor(new Core.RateLimiting.RateLimitOptions { Requests = limit, Interval = interval });
-        Console.WriteLine($"quota: {nodes} nodes, {limit} requests / {interval.TotalSeconds:N0} s (lease span {quota.SpanFor(new Core.RateLimiting.RateLimitOptions { Requests = limit, Interval = interval }).TotalMilliseconds:N0} ms, leases {quota.MinLeaseRequests}..{lease}), {calls:N0} calls in {clock.Elapsed.TotalSeconds:N1} s");
+        Console.WriteLine($"quota: {nodes} nodes, {limit} requests / {interval.TotalSeconds:N0} s, calls {arrivals} (lease span {quota.SpanFor(new Core.RateLimiting.RateLimitOptions { Requests = limit, Interval = interval }).TotalMilliseconds:N0} ms, leases {quota.MinLeaseRequests}..{lease}), {calls:N0} calls in {clock.Elapsed.TotalSeconds:N1} s");
         Console.WriteLine($"  completed {done.Count(d => d.Status == CallStatus.Completed):N0}, 429s {counters.Throttled}, upstream's busiest window {counters.MaxRequestsInWindow}/{limit}");
         Console.WriteLine($"  quota messages {all:N0} = {all / (double)calls:F4} per call; crossing nodes {remote:N0} = {remote / (double)calls:F4} per call");
         Console.WriteLine($"  limit used {median:P1} (median credit cycle), {mean:P1} (mean)");
         return 0;
     }
+
+    private static async Task<(CallStatus Status, TimeSpan At)> Timed(Task<APICallResult> call, Stopwatch clock) => ((await call).Status, clock.Elapsed);
 
     /// <summary>
     /// The share of a binding limit used: the <c>k</c>-th and <c>(k + limit)</c>-th results can be no closer
