@@ -27,13 +27,6 @@ namespace Dispatch.Cluster.Leasing;
 /// riding with the next request.
 /// </para>
 /// <para>
-/// <b>Batching at a full window.</b> While the owner holds requests, its window frees lease by lease, and a
-/// node that took each as it left would keep the leases as small as they once were (three messages each).
-/// So a request then asks for at least a twentieth of the request limit (or its lease size, if smaller) as its
-/// minimum: the owner grants when that much is free. The credits freed meanwhile wait at most the time a
-/// twentieth of the limit takes to free, a few percent of the limit's use for a fraction of the messages.
-/// </para>
-/// <para>
 /// <b>Corrections.</b> A call's real token usage replaces its estimate in its lease. In an open lease a
 /// refund can be spent again (the lease's total stays what was granted); in a retired lease it makes the
 /// return due again, with the corrected amount. Leases are forgotten one window after their deadline,
@@ -48,9 +41,6 @@ internal sealed class LeaseBook
 
     /// <summary>A grant the owner held at least this long waited for its window to free up.</summary>
     private static readonly TimeSpan Waited = TimeSpan.FromMilliseconds(1);
-
-    /// <summary>While the owner's window is full, a request waits there for this share of the request limit at least (what frees in a twentieth of the window, the longest span).</summary>
-    private const int FullWindowShare = 20;
 
     private readonly bool _limitsTokens;
     private readonly TimeSpan _window;
@@ -268,7 +258,6 @@ internal sealed class LeaseBook
     public LeaseAsk NextAsk(int requests, long tokens)
     {
         var minRequests = Math.Max(1, requests);
-        if (_ownerFull && _requestLimit is { } limit) minRequests = (int)Math.Max(minRequests, Math.Min(NextLeaseRequests, limit / FullWindowShare));
         var minTokens = Math.Max(0, tokens);
         var size = Math.Max(minRequests, NextLeaseRequests);
         if (_requestLimit is { } requestLimit) size = (int)Math.Max(minRequests, Math.Min(size, requestLimit));

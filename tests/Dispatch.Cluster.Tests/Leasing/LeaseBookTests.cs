@@ -246,24 +246,6 @@ public class LeaseBookTests
     }
 
     [Fact]
-    public void While_the_owner_holds_requests_the_next_waits_there_for_a_twentieth_of_the_limit()
-    {
-        var book = new LeaseBook(1000, null, Window, 4, 100);
-        var atOnce = book.NextAsk(1, 0);
-        book.Add(Grant(4), Now + Span, Now);
-        for (var i = 0; i < 4; i++) book.TryTake(1, 0, Now, out _);
-        var afterAtOnce = book.NextAsk(1, 0);
-        book.Add(Grant(100, held: TimeSpan.FromMilliseconds(300)), Now + Span, Now);
-        for (var i = 0; i < 100; i++) book.TryTake(1, 0, Now, out _);
-
-        var afterHeld = book.NextAsk(1, 0);
-
-        Assert.Equal(new LeaseAsk(1, 0, 4, 0), atOnce);
-        Assert.Equal(new LeaseAsk(1, 0, 100, 0), afterAtOnce);
-        Assert.Equal(new LeaseAsk(50, 0, 100, 0), afterHeld);
-    }
-
-    [Fact]
     public void The_next_lease_is_not_asked_for_early_when_the_owner_held_this_ones_request()
     {
         var book = new LeaseBook(100, null, Window, 8, 8);
