@@ -90,8 +90,8 @@ public static class ClusterHarness
         var counters = upstream.Counters;
         var (all, remote) = (after.All - before.All, after.Remote - before.Remote);
         var (median, mean) = Utilisation(done.Select(d => d.At).ToArray(), limit, interval);
-        var lease = quota.MaxLeaseFor(new Core.RateLimiting.RateLimitOptions { Requests = limit, Interval = interval });
-        Console.WriteLine($"quota: {nodes} nodes, {limit} requests / {interval.TotalSeconds:N0} s, calls {arrivals} (lease span {quota.SpanFor(new Core.RateLimiting.RateLimitOptions { Requests = limit, Interval = interval }).TotalMilliseconds:N0} ms, leases {quota.MinLeaseRequests}..{lease}), {calls:N0} calls in {clock.Elapsed.TotalSeconds:N1} s");
+        var limits = new Core.RateLimiting.RateLimitOptions { Requests = limit, Interval = interval };
+        Console.WriteLine($"quota: {nodes} nodes, {limit} requests / {interval.TotalSeconds:N0} s, calls {arrivals} (lease span {quota.SpanFor(limits).TotalMilliseconds:N0} ms, leases {quota.MinLeaseRequests}..{quota.MaxLeaseFor(limits)}), {calls:N0} calls in {clock.Elapsed.TotalSeconds:N1} s");
         Console.WriteLine($"  completed {done.Count(d => d.Status == CallStatus.Completed):N0}, 429s {counters.Throttled}, upstream's busiest window {counters.MaxRequestsInWindow}/{limit}");
         Console.WriteLine($"  quota messages {all:N0} = {all / (double)calls:F4} per call; crossing nodes {remote:N0} = {remote / (double)calls:F4} per call");
         Console.WriteLine($"  limit used {median:P1} (median credit cycle), {mean:P1} (mean)");
