@@ -43,9 +43,10 @@ public sealed record ClusterQuotaOptions
 
     /// <summary>
     /// Request credits a node asks for per lease at most (<c>max-lease-requests</c>): a busy node's
-    /// leases double up to it, so one node cannot hold much of a window others wait for. Default
-    /// <see langword="null"/>: a tenth of the endpoint's request limit, at least <see cref="MinLeaseRequests"/>
-    /// and at most <see cref="LargestDefaultLease"/>.
+    /// leases grow up to it, so one node cannot hold much of a window others wait for. Default
+    /// <see langword="null"/>: a quarter of the endpoint's request limit, at least <see cref="MinLeaseRequests"/>
+    /// and at most <see cref="LargestDefaultLease"/>. A node asks for it only while it spends leases faster than
+    /// their span (a backlog); otherwise its leases are sized to what it spends in one span.
     /// </summary>
     public int? MaxLeaseRequests { get; init; }
 
@@ -89,7 +90,7 @@ public sealed record ClusterQuotaOptions
     internal int MaxLeaseFor(RateLimitOptions limits)
     {
         if (MaxLeaseRequests is { } max) return max;
-        var tenth = limits.Requests is { } requests ? requests / 10 : LargestDefaultLease;
-        return Math.Clamp(tenth, MinLeaseRequests, Math.Max(MinLeaseRequests, LargestDefaultLease));
+        var quarter = limits.Requests is { } requests ? requests / 4 : LargestDefaultLease;
+        return Math.Clamp(quarter, MinLeaseRequests, Math.Max(MinLeaseRequests, LargestDefaultLease));
     }
 }

@@ -58,12 +58,12 @@ public class ClusterQuotaOptionsTests
     }
 
     [Fact]
-    public void A_lease_asks_for_a_tenth_of_the_request_limit_at_most_by_default()
+    public void A_lease_asks_for_a_quarter_of_the_request_limit_at_most_by_default()
     {
         var options = new ClusterQuotaOptions();
 
-        Assert.Equal(30, options.MaxLeaseFor(new RateLimitOptions { Requests = 300 }));
-        Assert.Equal(4, options.MaxLeaseFor(new RateLimitOptions { Requests = 10 }));
+        Assert.Equal(75, options.MaxLeaseFor(new RateLimitOptions { Requests = 300 }));
+        Assert.Equal(4, options.MaxLeaseFor(new RateLimitOptions { Requests = 12 }));
         Assert.Equal(1000, options.MaxLeaseFor(new RateLimitOptions { Requests = 1_000_000 }));
         Assert.Equal(1000, options.MaxLeaseFor(new RateLimitOptions { Requests = null, Tokens = 5000 }));
         Assert.Equal(7, (options with { MaxLeaseRequests = 7 }).MaxLeaseFor(new RateLimitOptions { Requests = 300 }));

@@ -14,10 +14,17 @@ namespace Dispatch.Cluster.Leasing;
 /// retired: nothing is ever taken from it again, and its return (what was really used) becomes due.
 /// </para>
 /// <para>
-/// <b>Size.</b> The next lease asks for <see cref="NextLeaseRequests"/> request credits: it doubles when a
-/// lease was spent before its deadline (demand outran it), and falls to what was used when a lease ran
-/// out of time (so an idle node's leases shrink back to the minimum). Tokens are asked for at the limits'
-/// ratio, and always at least what the waiting call needs.
+/// <b>Size.</b> The next lease asks for <see cref="NextLeaseRequests"/> request credits. A lease spent before
+/// its deadline (demand outran it) sizes the next to the rate it was spent at over a whole lease's time, and
+/// at least doubles it; a lease that ran out of time sizes the next to what was used (so an idle node's
+/// leases shrink back to the minimum). Tokens are asked for at the limits' ratio, and always at least what
+/// the waiting call needs.
+/// </para>
+/// <para>
+/// <b>Asking early.</b> With a quarter of the only open lease left the next is asked for, so a busy node does
+/// not stall on the round trip; but not when the owner held this lease's request (its window was full): the
+/// early request would only wait in line beside it, and the spent lease's return would go alone instead of
+/// riding with the next request.
 /// </para>
 /// <para>
 /// <b>Corrections.</b> A call's real token usage replaces its estimate in its lease. In an open lease a
@@ -32,6 +39,9 @@ internal sealed class LeaseBook
     /// <summary>A grant id is the lease's serial number shifted left by this, plus the grant's index in the lease.</summary>
     private const int IndexBits = 24;
 
+    /// <summary>A grant the owner held at least this long waited for its window to free up.</summary>
+    private static readonly TimeSpan Waited = TimeSpan.FromMilliseconds(1);
+
     private readonly bool _limitsTokens;
     private readonly TimeSpan _window;
     private readonly long? _requestLimit;
@@ -42,6 +52,7 @@ internal sealed class LeaseBook
     private readonly Dictionary<(long Owner, long Lease), HeldLease> _byLease = [];
     private long _nextSerial = 1;
     private int _unsent;
+    private bool _ownerFull;
 
     /// <summary>Creates an empty book.</summary>
     /// <param name="requestLimit">The endpoint's requests per interval; <see langword="null"/> for unlimited.</param>
@@ -107,22 +118,26 @@ internal sealed class LeaseBook
                 grantId = (lease.Serial << IndexBits) | (long)index;
                 // Spent: retired now rather than at the next call, so its return (which ends its span at
                 // the owner) goes at once.
-                if (lease.RemainingRequests == 0 || (_limitsTokens && lease.RemainingTokens <= 0)) Retire(lease, Ending.Spent);
+                if (lease.RemainingRequests == 0 || (_limitsTokens && lease.RemainingTokens <= 0)) Retire(lease, Ending.Spent, now);
                 return true;
             }
 
-            Retire(lease, now < lease.Deadline ? Ending.Spent : Ending.Expired);
+            Retire(lease, now < lease.Deadline ? Ending.Spent : Ending.Expired, now);
         }
 
         grantId = 0;
         return false;
     }
 
-    /// <summary>Whether the only open lease is nearly spent, so the next should be asked for now (a quarter left).</summary>
+    /// <summary>
+    /// Whether the only open lease is nearly spent, so the next should be asked for now (a quarter left),
+    /// unless the owner held its request (a full window: the next comes no sooner for asking early).
+    /// </summary>
     /// <param name="now">The current time.</param>
     public bool IsRunningLow(DateTimeOffset now)
     {
         if (_open.Count != 1) return _open.Count == 0;
+        if (_ownerFull) return false;
         var lease = _open[0];
         return now >= lease.Deadline
             || lease.RemainingRequests * 4 <= lease.Requests
@@ -137,12 +152,13 @@ internal sealed class LeaseBook
     public bool Add(LeaseGranted grant, DateTimeOffset deadline, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(grant);
-        var lease = new HeldLease(_nextSerial++, grant.Owner, grant.Lease, Math.Clamp(grant.Requests, 0, MaxGrantsPerLease), Math.Max(0, grant.Tokens), deadline);
+        var lease = new HeldLease(_nextSerial++, grant.Owner, grant.Lease, Math.Clamp(grant.Requests, 0, MaxGrantsPerLease), Math.Max(0, grant.Tokens), now, deadline);
+        _ownerFull = grant.Held >= Waited;
         _bySerial.Add(lease.Serial, lease);
         _byLease[(lease.Owner, lease.Number)] = lease;
         _open.Add(lease);
         if (now < deadline) return true;
-        Retire(lease, Ending.Expired);
+        Retire(lease, Ending.Expired, now);
         return false;
     }
 
@@ -168,14 +184,14 @@ internal sealed class LeaseBook
     {
         for (var i = _open.Count - 1; i >= 0; i--)
         {
-            if (now >= _open[i].Deadline) Retire(_open[i], Ending.Expired);
+            if (now >= _open[i].Deadline) Retire(_open[i], Ending.Expired, now);
         }
     }
 
     /// <summary>Retires every open lease (a pause, or the node stopping); the lease size stays as it is.</summary>
     public void RetireAll()
     {
-        for (var i = _open.Count - 1; i >= 0; i--) Retire(_open[i], Ending.Stopped);
+        for (var i = _open.Count - 1; i >= 0; i--) Retire(_open[i], Ending.Stopped, DateTimeOffset.MinValue);
     }
 
     /// <summary>The returns due, each once; they are due again if <see cref="Unsend"/> gets them back or a correction changes them.</summary>
@@ -254,21 +270,30 @@ internal sealed class LeaseBook
 
     private static int MaxGrantsPerLease => (1 << IndexBits) - 1;
 
-    private void Retire(HeldLease lease, Ending ending)
+    private void Retire(HeldLease lease, Ending ending, DateTimeOffset now)
     {
         _open.Remove(lease);
         lease.Retired = true;
         _retired.Add(lease);
         MarkUnsent(lease);
-        // Spent in time: demand outran the lease, ask for twice as much. Out of time: a span needed what
-        // was used. A pause or a stop says nothing about demand.
+        // Spent in time: demand outran the lease; ask for what that rate spends in a whole lease's time, and
+        // at least twice as much. Out of time: a lease's time needed what was used. A pause or a stop says
+        // nothing about demand.
         var size = ending switch
         {
-            Ending.Spent => Math.Max(NextLeaseRequests, 2L * lease.Requests),
+            Ending.Spent => Math.Max(Math.Max(NextLeaseRequests, 2L * lease.Requests), AtSpendingRate(lease, now)),
             Ending.Expired => lease.UsedRequests,
             _ => NextLeaseRequests,
         };
         NextLeaseRequests = (int)Math.Clamp(size, MinLease, MaxLease);
+    }
+
+    /// <summary>What <paramref name="lease"/> would have given over its whole usable time at the rate it was spent until <paramref name="now"/>.</summary>
+    private long AtSpendingRate(HeldLease lease, DateTimeOffset now)
+    {
+        var spending = (now - lease.Arrived).Ticks;
+        var usable = (lease.Deadline - lease.Arrived).Ticks;
+        return spending <= 0 ? MaxLease : (long)Math.Min(MaxLease, Math.Ceiling((double)lease.UsedRequests * usable / spending));
     }
 
     private void MarkUnsent(HeldLease lease)
@@ -285,7 +310,7 @@ internal sealed class LeaseBook
         Stopped,
     }
 
-    private sealed class HeldLease(long serial, long owner, long number, int requests, long tokens, DateTimeOffset deadline)
+    private sealed class HeldLease(long serial, long owner, long number, int requests, long tokens, DateTimeOffset arrived, DateTimeOffset deadline)
     {
         public long Serial { get; } = serial;
 
@@ -296,6 +321,9 @@ internal sealed class LeaseBook
         public int Requests { get; } = requests;
 
         public long Tokens { get; } = tokens;
+
+        /// <summary>When the grant arrived: spending starts.</summary>
+        public DateTimeOffset Arrived { get; } = arrived;
 
         public DateTimeOffset Deadline { get; } = deadline;
 

@@ -14,7 +14,7 @@ public class LeaseBookTests
 
     private DateTimeOffset Now => _time.GetUtcNow();
 
-    private LeaseGranted Grant(int requests, long tokens = 0) => new("api", _lease, 7, ++_lease, requests, tokens, TimeSpan.Zero, Span);
+    private LeaseGranted Grant(int requests, long tokens = 0, TimeSpan held = default) => new("api", _lease, 7, ++_lease, requests, tokens, held, Span);
 
     [Fact]
     public void Credits_are_taken_only_before_the_lease_deadline()
@@ -59,7 +59,7 @@ public class LeaseBookTests
     }
 
     [Fact]
-    public void Leases_double_while_they_are_spent_in_time_up_to_the_maximum()
+    public void Leases_spent_just_in_time_double_up_to_the_maximum()
     {
         var book = new LeaseBook(1000, null, Window, 4, 20);
         var sizes = new List<int>();
@@ -69,12 +69,31 @@ public class LeaseBookTests
             var size = book.NextAsk(1, 0).MaxRequests;
             sizes.Add(size);
             book.Add(Grant(size), Now + Span, Now);
+            _time.Advance(Span - TimeSpan.FromTicks(1));
             while (book.TryTake(1, 0, Now, out _))
             {
             }
+
+            _time.Advance(TimeSpan.FromTicks(1));
         }
 
         Assert.Equal([4, 8, 16, 20, 20], sizes);
+    }
+
+    [Fact]
+    public void A_lease_spent_early_sizes_the_next_to_the_rate_it_was_spent_at_over_a_whole_span()
+    {
+        var book = new LeaseBook(1000, null, Window, 4, 100);
+        book.Add(Grant(4), Now + Span, Now);
+
+        _time.Advance(Span / 10);
+        for (var i = 0; i < 4; i++) book.TryTake(1, 0, Now, out _);
+        var atATenth = book.NextLeaseRequests;
+        book.Add(Grant(atATenth), Now + Span, Now);
+        for (var i = 0; i < atATenth; i++) book.TryTake(1, 0, Now, out _);
+
+        Assert.Equal(40, atATenth);
+        Assert.Equal(100, book.NextLeaseRequests);
     }
 
     [Fact]
@@ -224,5 +243,21 @@ public class LeaseBookTests
         }
 
         Assert.Equal([false, false, false, false, false, true, true, true], low);
+    }
+
+    [Fact]
+    public void The_next_lease_is_not_asked_for_early_when_the_owner_held_this_ones_request()
+    {
+        var book = new LeaseBook(100, null, Window, 8, 8);
+        book.Add(Grant(8, held: TimeSpan.FromMilliseconds(300)), Now + Span, Now);
+
+        var low = new List<bool>();
+        for (var i = 0; i < 8; i++)
+        {
+            book.TryTake(1, 0, Now, out _);
+            low.Add(book.IsRunningLow(Now));
+        }
+
+        Assert.Equal([false, false, false, false, false, false, false, true], low);
     }
 }

@@ -2,6 +2,7 @@ using Dispatch.Cluster.Leasing;
 using Dispatch.Cluster.Owner;
 using Dispatch.Cluster.Protocol;
 using Dispatch.Cluster.Tests.Support;
+using Dispatch.Core.RateLimiting;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
@@ -25,6 +26,8 @@ public class QuotaSimulationTests(ITestOutputHelper output)
     private static readonly TimeSpan Span = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(1);
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromMilliseconds(200);
+    private static readonly RateLimitOptions Limits = new() { Requests = RequestLimit, Tokens = TokenLimit, Interval = Interval };
+    private static readonly ClusterQuotaOptions Defaults = new();
 
     [Theory]
     [InlineData(1, 80, false)]
@@ -232,7 +235,8 @@ public class QuotaSimulationTests(ITestOutputHelper output)
         /// <summary>A node: calls arrive faster than the limit allows, and are spent from its leases as its lease client would get them.</summary>
         public sealed class Node(Simulation simulation, int index)
         {
-            private readonly LeaseBook _book = new(RequestLimit, TokenLimit, Window, 2, 5);
+            // Sized as the defaults size them: from 4 up to a quarter of the limit.
+            private readonly LeaseBook _book = new(RequestLimit, TokenLimit, Window, Defaults.MinLeaseRequests, Defaults.MaxLeaseFor(Limits));
             private readonly Queue<long> _calls = new();
             private readonly Dictionary<long, DateTimeOffset> _sentAt = [];
             private (long Id, DateTimeOffset At, LeaseReturn[] Returns)? _outstanding;
