@@ -1,5 +1,6 @@
 using Dispatch.Core.Errors;
 using Dispatch.Core.Protocol;
+using Dispatch.Core.RateLimiting;
 
 namespace Dispatch.Core.Execution;
 
@@ -13,6 +14,9 @@ namespace Dispatch.Core.Execution;
 /// <param name="UsedTokens">The tokens the upstream reports the call used (<see cref="UsageParser"/>), when it does.</param>
 public sealed record AttemptResult(ErrorClassification Outcome, int? HttpStatus = null, string? Body = null, long? UsedTokens = null)
 {
+    /// <summary>The response's rate-limit headers, for the rate limiter to learn from; empty when none were read.</summary>
+    public RateLimitReport RateLimits { get; init; }
+
     /// <summary>A successful answer.</summary>
     /// <param name="httpStatus">The upstream's status.</param>
     /// <param name="body">The upstream's body.</param>
