@@ -41,4 +41,22 @@ public static class FakeUpstreamHeaders
 
     /// <summary>Response: the exact Retry-After in milliseconds (rounded up) next to the whole-second <c>Retry-After</c>.</summary>
     public const string RetryAfterMs = "retry-after-ms";
+
+    /// <summary>Response (Anthropic style): the request limit per window.</summary>
+    public const string AnthropicLimitRequests = "anthropic-ratelimit-requests-limit";
+
+    /// <summary>Response (Anthropic style): requests left in the key's window.</summary>
+    public const string AnthropicRemainingRequests = "anthropic-ratelimit-requests-remaining";
+
+    /// <summary>Response (Anthropic style): when the full request budget is back, an RFC 3339 instant.</summary>
+    public const string AnthropicResetRequests = "anthropic-ratelimit-requests-reset";
+
+    /// <summary>Response (Anthropic style): the token limit per window.</summary>
+    public const string AnthropicLimitTokens = "anthropic-ratelimit-tokens-limit";
+
+    /// <summary>Response (Anthropic style): tokens left in the key's window.</summary>
+    public const string AnthropicRemainingTokens = "anthropic-ratelimit-tokens-remaining";
+
+    /// <summary>Response (Anthropic style): when the full token budget is back, an RFC 3339 instant.</summary>
+    public const string AnthropicResetTokens = "anthropic-ratelimit-tokens-reset";
 }

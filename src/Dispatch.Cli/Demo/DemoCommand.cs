@@ -33,20 +33,30 @@ internal static class DemoCommand
         var calls = new Option<int>("--calls", "-n") { Description = "How many calls to send.", DefaultValueFactory = _ => 300 };
         var rpw = new Option<int>("--requests-per-window") { Description = "The fake provider's request limit per 5 s window.", DefaultValueFactory = _ => 100 };
         var faultRate = new Option<double>("--fault-rate") { Description = "Probability of an injected 500/503 per request.", DefaultValueFactory = _ => 0.03 };
+        var pacing = PacingOptions.Pacing();
+        var burst = PacingOptions.Burst();
         var command = new Command("demo", "Run N calls through a full node against an in-process fake provider with realistic limits and latency, and print the summary.")
         {
-            calls, rpw, faultRate,
+            calls, rpw, faultRate, pacing, burst,
         };
         command.SetAction(async (parse, _) =>
         {
             using var termination = new Termination();
-            return await RunAsync(parse.GetValue(calls), parse.GetValue(rpw), parse.GetValue(faultRate), AnsiConsole.Console, termination.Token);
+            return await RunAsync(parse.GetValue(calls), parse.GetValue(rpw), parse.GetValue(faultRate), AnsiConsole.Console, termination.Token,
+                parse.GetValue(pacing), parse.GetValue(burst));
         });
         return command;
     }
 
-    internal static async Task<int> RunAsync(int calls, int requestsPerWindow, double faultRate, IAnsiConsole console, CancellationToken cancellationToken)
+    internal static async Task<int> RunAsync(int calls, int requestsPerWindow, double faultRate, IAnsiConsole console, CancellationToken cancellationToken,
+        string? pacing = null, int? burst = null)
     {
+        if (PacingOptions.Check(pacing, burst) is { } invalid)
+        {
+            await Console.Error.WriteLineAsync("dispatch demo: " + invalid);
+            return 2;
+        }
+
         if (calls <= 0 || requestsPerWindow <= 0 || faultRate is < 0 or >= 1)
         {
             await Console.Error.WriteLineAsync("dispatch demo: --calls and --requests-per-window must be > 0, --fault-rate in [0, 1)");
@@ -81,6 +91,7 @@ internal static class DemoCommand
                   breaker.max-failures = 20
                 }
                 """), "demo");
+            PacingOptions.Apply(d, pacing, burst);
         });
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Dispatch.Cli.Commands;
 using Dispatch.Core.Options;
 using Dispatch.Hocon;
 using Dispatch.Hosting.Configuration;
@@ -28,6 +29,8 @@ internal static class NodeCommand
     {
         var config = new Option<string?>("--config", "-c") { Description = "A HOCON file with the endpoints (hocon/reference.conf holds every setting)." };
         var port = new Option<int?>("--port", "-p") { Description = "The ingress port (overrides dispatch.ingress.port; 0 picks a free one)." };
+        var pacing = PacingOptions.Pacing();
+        var burst = PacingOptions.Burst();
         var withParent = new Option<bool>("--stop-with-parent")
         {
             Description = "Drain and stop when standard input closes, which happens when the process that started the node ends, even by kill -9 (dispatch up starts its nodes so).",
@@ -35,7 +38,7 @@ internal static class NodeCommand
         };
         var command = new Command("node", "Run a Dispatch node with an HTTP ingress (127.0.0.1 unless dispatch.ingress.bind says otherwise), protected by the bearer token in $DISPATCH_INGRESS_TOKEN (dispatch.ingress.token-env).")
         {
-            config, port, withParent,
+            config, port, pacing, burst, withParent,
         };
         command.Subcommands.Add(NodeStatusCommand.Create());
         command.SetAction(async (parse, _) =>
@@ -50,6 +53,7 @@ internal static class NodeCommand
             {
                 if (file is not null) d.AddHoconFile(file);
                 if (ingressPort is { } p) d.Override("dispatch.ingress.port", p.ToString(CultureInfo.InvariantCulture), "--port");
+                PacingOptions.Apply(d, parse.GetValue(pacing), parse.GetValue(burst));
             });
             await using (app)
             {

@@ -20,6 +20,8 @@ internal static class RunCommand
         var limitRequests = new Option<int?>("--limit-requests") { Description = "Requests allowed per interval." };
         var limitTokens = new Option<long?>("--limit-tokens") { Description = "Tokens allowed per interval." };
         var interval = new Option<string?>("--interval") { Description = "The interval the limits apply to, e.g. 1m, 10s, 200ms." };
+        var pacing = PacingOptions.Pacing();
+        var burst = PacingOptions.Burst();
         var concurrency = new Option<int?>("--concurrency") { Description = "Calls held at once." };
         var maxAttempts = new Option<int?>("--max-attempts") { Description = "Attempts per call, the first included." };
         var skipFailed = new Option<bool>("--skip-failed") { Description = "On a re-run, skip the ids that failed too (send only ids not yet in the output)." };
@@ -27,7 +29,7 @@ internal static class RunCommand
 
         var command = new Command("run", "Send every line of a JSONL file as one call and write the results.")
         {
-            input, output, config, endpoint, url, method, headers, apiKeyEnv, limitRequests, limitTokens, interval, concurrency, maxAttempts, skipFailed, verbose,
+            input, output, config, endpoint, url, method, headers, apiKeyEnv, limitRequests, limitTokens, interval, pacing, burst, concurrency, maxAttempts, skipFailed, verbose,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -44,6 +46,8 @@ internal static class RunCommand
                 LimitRequests = parse.GetValue(limitRequests),
                 LimitTokens = parse.GetValue(limitTokens),
                 Interval = parse.GetValue(interval),
+                Pacing = parse.GetValue(pacing),
+                Burst = parse.GetValue(burst),
                 Concurrency = parse.GetValue(concurrency),
                 MaxAttempts = parse.GetValue(maxAttempts),
                 SkipFailed = parse.GetValue(skipFailed),

@@ -1,3 +1,4 @@
+using Dispatch.Cli.Commands;
 using Dispatch.Core.Options;
 using Dispatch.Hocon;
 using Dispatch.Hocon.Model;
@@ -103,6 +104,14 @@ internal sealed class RunConfiguration
             run.Set("rate-limit.interval", options.Interval, "--interval");
         }
 
+        if (PacingOptions.Check(options.Pacing, options.Burst) is { } invalid)
+        {
+            error = invalid;
+            return run;
+        }
+
+        if (options.Pacing is not null) run.Set("rate-limit.pacing", options.Pacing, "--pacing");
+        if (options.Burst is { } burst) run.Set("rate-limit.burst", Invariant(burst), "--burst");
         if (options.Concurrency is { } concurrency) run.Set("executor.concurrency", Invariant(concurrency), "--concurrency");
         if (options.MaxAttempts is { } attempts) run.Set("retry.max-attempts", Invariant(attempts), "--max-attempts");
         return run;
@@ -117,7 +126,7 @@ internal sealed class RunConfiguration
 
     private static bool HasEndpointFlags(RunOptions o) =>
         o.Method is not null || o.Headers.Count > 0 || o.ApiKeyEnv is not null || o.LimitRequests is not null ||
-        o.LimitTokens is not null || o.Interval is not null || o.Concurrency is not null || o.MaxAttempts is not null;
+        o.LimitTokens is not null || o.Interval is not null || o.Pacing is not null || o.Burst is not null || o.Concurrency is not null || o.MaxAttempts is not null;
 
     private static string Invariant(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

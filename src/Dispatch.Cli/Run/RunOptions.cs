@@ -25,6 +25,12 @@ internal sealed record RunOptions
 
     public string? Interval { get; init; }
 
+    /// <summary><c>--pacing</c>: smooth or burst.</summary>
+    public string? Pacing { get; init; }
+
+    /// <summary><c>--burst</c>: requests that may go out at once with smooth pacing.</summary>
+    public int? Burst { get; init; }
+
     public int? Concurrency { get; init; }
 
     public int? MaxAttempts { get; init; }

@@ -72,7 +72,7 @@ public static class DispatchConfig
 
             CheckKnownKeys(endpointObject, defaults.Root, path, "an endpoint", EndpointDefaultsPath, errors);
             var own = config.GetConfig($"{EndpointOptions.EndpointsPath}.\"{name}\"").WithFallback(defaults);
-            endpoints[name] = MapEndpoint(name, new HoconSettingsReader(own, path, errors));
+            endpoints[name] = MapEndpoint(name, new HoconSettingsReader(own, path, errors), path, errors);
         }
 
         return new DispatchOptions { Endpoints = endpoints };
@@ -138,7 +138,7 @@ public static class DispatchConfig
         return node.Origin;
     }
 
-    private static EndpointOptions MapEndpoint(string name, HoconSettingsReader r)
+    private static EndpointOptions MapEndpoint(string name, HoconSettingsReader r, string path, List<string> errors)
     {
         var fallback = new EndpointOptions(name, "");
         return new EndpointOptions(name, r.String("base-url", null) ?? "")
@@ -160,6 +160,11 @@ public static class DispatchConfig
                 Tokens = r.NullableLong("rate-limit.tokens", fallback.RateLimit.Tokens),
                 Interval = r.Duration("rate-limit.interval", fallback.RateLimit.Interval),
                 Guard = r.NullableDuration("rate-limit.guard", fallback.RateLimit.Guard),
+                Pacing = r.Enum("rate-limit.pacing", fallback.RateLimit.Pacing),
+                Burst = r.NullableInt("rate-limit.burst", fallback.RateLimit.Burst),
+                LearnFromHeaders = r.Boolean("rate-limit.learn-from-headers", fallback.RateLimit.LearnFromHeaders),
+                LearnFrom429s = r.Boolean("rate-limit.learn-from-429s", fallback.RateLimit.LearnFrom429s),
+                Headers = fallback.RateLimit.Headers.With(r.StringMap("rate-limit.headers"), $"{path}.rate-limit.headers", errors),
             },
             Queue = new QueueOptions { Capacity = r.Int("queue.capacity", fallback.Queue.Capacity) },
             Executor = new ExecutorOptions { Concurrency = r.Int("executor.concurrency", fallback.Executor.Concurrency) },

@@ -8,6 +8,7 @@ using Dispatch.Core.Errors;
 using Dispatch.Core.Execution;
 using Dispatch.Core.Options;
 using Dispatch.Core.Protocol;
+using Dispatch.Core.RateLimiting;
 using Flurl.Http;
 
 namespace Dispatch.Core.Endpoints;
@@ -170,6 +171,8 @@ public sealed class EndpointSession : IDisposable
             AddHeaders(request, call.Headers);
             using var response = await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
             result = await ReadAsync(response, token).ConfigureAwait(false);
+            if (_options.RateLimit.LearnFromHeaders)
+                result = result with { RateLimits = RateLimitReport.Read(response.Headers, _options.RateLimit.Headers, _time.GetUtcNow()) };
         }
         catch (Exception) when (IsDisposed)
         {

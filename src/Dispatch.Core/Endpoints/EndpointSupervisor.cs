@@ -49,7 +49,7 @@ internal sealed partial class EndpointSupervisor : ReceiveActor, IWithTimers
         var cache = options.Cache.MaxEntries > 0 ? new ResponseCache(options.Cache) : null;
         _admission = new CallAdmission(options, dependencies.TokenEstimator, cache);
         _queue = new CallQueue<PendingCall>(options.Queue.Capacity);
-        _credits = dependencies.CreditSourceFactory?.Invoke(options) ?? new SlidingWindowLedger(options.RateLimit);
+        _credits = CreditSourceFor(options, dependencies);
         _strategy = new CircuitBreakerStrategy(new CircuitBreakerController(options.Name, options.Breaker), Escalated);
 
         Receive<APICalling>(Accept);
@@ -80,6 +80,17 @@ internal sealed partial class EndpointSupervisor : ReceiveActor, IWithTimers
         Receive<GetStatus>(_ => _limiter.Tell(new CompleteStatus(Snapshot(), Sender), Self));
         Receive<SupervisorTick>(Tick);
         Receive<DrainEndpoint>(StartDrain);
+    }
+
+    /// <summary>
+    /// The standalone ledger, paced and learning from the provider (<see cref="AdaptiveCreditSource"/>).
+    /// A shared (cluster) source is used as it is: its owner keeps the one window every node draws from,
+    /// so pacing and learning belong there, not on each node.
+    /// </summary>
+    private static ICreditSource CreditSourceFor(EndpointOptions options, DispatchDependencies dependencies)
+    {
+        var source = dependencies.CreditSourceFactory?.Invoke(options) ?? new SlidingWindowLedger(options.RateLimit);
+        return source.IsShared ? source : new AdaptiveCreditSource(source, options.RateLimit);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;

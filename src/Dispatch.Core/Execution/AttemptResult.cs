@@ -1,5 +1,6 @@
 using Dispatch.Core.Errors;
 using Dispatch.Core.Protocol;
+using Dispatch.Core.RateLimiting;
 
 namespace Dispatch.Core.Execution;
 
@@ -18,6 +19,9 @@ public sealed record AttemptResult(ErrorClassification Outcome, int? HttpStatus 
     /// request was not sent, or the connection failed) or refused the body unread (413).
     /// </summary>
     public bool ChargesTokens => HttpStatus is { } status && status != 413;
+
+    /// <summary>The response's rate-limit headers, for the rate limiter to learn from; empty when none were read.</summary>
+    public RateLimitReport RateLimits { get; init; }
 
     /// <summary>A successful answer.</summary>
     /// <param name="httpStatus">The upstream's status.</param>

@@ -276,6 +276,10 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
             _limiter.Tell(new PauseCredits(now + retryAfter), Self);
         }
 
+        // What the provider said about its limits goes to the limiter, which may lower them.
+        if (_grantId != 0 && attempt.HttpStatus is not null)
+            _limiter.Tell(new ObserveLimits(_grantId, attempt.RateLimits, kind == ErrorKind.RateLimited), Self);
+
         var outcome = CircuitBreakerController.Classify(kind);
         var step = _execution.OnAttemptFinished(call.Execution, attempt, now);
         if (step.Kind == ExecutionStepKind.Retry)

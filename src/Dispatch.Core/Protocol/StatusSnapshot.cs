@@ -20,6 +20,18 @@ public sealed record StatusSnapshot(string Endpoint, DateTimeOffset At)
     /// <summary>Token credits that could be granted now; <see langword="null"/> when tokens are unlimited.</summary>
     public long? TokenCreditsLeft { get; init; }
 
+    /// <summary>The configured request limit per interval; <see langword="null"/> when unlimited.</summary>
+    public long? RequestLimit { get; init; }
+
+    /// <summary>The request limit in force: the configured one, or lower as learned from the provider's headers or 429s.</summary>
+    public long? RequestLimitInForce { get; init; }
+
+    /// <summary>The configured token limit per interval; <see langword="null"/> when unlimited.</summary>
+    public long? TokenLimit { get; init; }
+
+    /// <summary>The token limit in force: the configured one, or lower as learned from the provider.</summary>
+    public long? TokenLimitInForce { get; init; }
+
     /// <summary>The circuit breaker's state.</summary>
     public BreakerState Breaker { get; init; }
 

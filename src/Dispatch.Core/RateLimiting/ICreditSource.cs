@@ -51,6 +51,28 @@ public interface ICreditSource
     CreditBalance Available(DateTimeOffset now);
 
     /// <summary>
+    /// Lowers the limits in force to <paramref name="requests"/> and <paramref name="tokens"/> (what
+    /// the provider was learned to allow); <see langword="null"/> or a value above the configured limit
+    /// means the configured limit. A source that cannot lower its limits ignores it (the default).
+    /// </summary>
+    /// <param name="requests">Requests allowed per interval from now on.</param>
+    /// <param name="tokens">Tokens allowed per interval from now on.</param>
+    void LimitTo(long? requests, long? tokens)
+    {
+    }
+
+    /// <summary>
+    /// What the provider answered a grant's call: its rate-limit headers and whether it was a 429.
+    /// Returns whether the limits in force rose, so requests in line may be grantable now. A source
+    /// that learns nothing from it ignores it (the default, returning <see langword="false"/>).
+    /// </summary>
+    /// <param name="grantId">The <see cref="CreditAttempt.GrantId"/> of the call's grant.</param>
+    /// <param name="report">The response's rate-limit headers.</param>
+    /// <param name="throttled">Whether the answer was a 429.</param>
+    /// <param name="now">The current time.</param>
+    bool Observe(long grantId, RateLimitReport report, bool throttled, DateTimeOffset now) => false;
+
+    /// <summary>
     /// Raised when credits may be grantable sooner than the <see cref="CreditAttempt.RetryAt"/> last
     /// reported, because something other than the passing of time freed them (a remote source's lease
     /// arrived). The rate limiter then tries its line again. May be raised on any thread. A source whose
@@ -82,4 +104,6 @@ public readonly record struct CreditAttempt(bool Granted, long GrantId, DateTime
 /// <param name="Requests">Request credits left.</param>
 /// <param name="Tokens">Token credits left.</param>
 /// <param name="PausedUntil">When a <c>Retry-After</c> pause ends, if one is in force.</param>
-public readonly record struct CreditBalance(long? Requests, long? Tokens, DateTimeOffset? PausedUntil);
+/// <param name="RequestLimit">The request limit in force (learned from the provider); <see langword="null"/> when unlimited or not known to the source.</param>
+/// <param name="TokenLimit">The token limit in force; <see langword="null"/> when unlimited or not known to the source.</param>
+public readonly record struct CreditBalance(long? Requests, long? Tokens, DateTimeOffset? PausedUntil, long? RequestLimit = null, long? TokenLimit = null);

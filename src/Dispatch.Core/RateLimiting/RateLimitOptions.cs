@@ -6,7 +6,9 @@ namespace Dispatch.Core.RateLimiting;
 /// An endpoint's request and token limits (configuration key <c>rate-limit</c>). Set them to
 /// the provider's limits: Dispatch guarantees that in every sliding window of
 /// <see cref="Interval"/>, granted requests ≤ <see cref="Requests"/> and granted tokens ≤
-/// <see cref="Tokens"/>.
+/// <see cref="Tokens"/>. Within that, grants are spaced as <see cref="Pacing"/> says, and the
+/// limits in force are lowered to what the provider reports (<see cref="LearnFromHeaders"/>) or
+/// what its 429s show (<see cref="LearnFrom429s"/>), never raised above the configured ones.
 /// </summary>
 public sealed record RateLimitOptions : OptionsSection
 {
@@ -36,8 +38,65 @@ public sealed record RateLimitOptions : OptionsSection
     /// <summary>The window a grant counts in: <see cref="Interval"/> plus the guard in force.</summary>
     public TimeSpan Window => Interval + (Guard ?? TimeSpan.FromTicks(Math.Min(Interval.Ticks / 50, TimeSpan.TicksPerSecond)));
 
+    /// <summary>
+    /// How grants are spread over the interval (<c>pacing</c>). Default <see cref="RateLimitPacing.Smooth"/>:
+    /// evenly, at the limits' rate, with at most <see cref="Burst"/> at once, so a provider that
+    /// enforces its limit per second or as a leaky bucket sees no burst it would refuse.
+    /// </summary>
+    public RateLimitPacing Pacing { get; init; } = RateLimitPacing.Smooth;
+
+    /// <summary>
+    /// With smooth pacing, the request credits that may go out at once (<c>burst</c>); token credits
+    /// get the same share of the token limit. Default <see langword="null"/>: what a limit enforced
+    /// per second still allows on top of the paced rate (the guard's share of one second's credits,
+    /// at least 1), so a provider that quantizes to seconds, or a leaky bucket of the same rate with a
+    /// small burst, refuses nothing.
+    /// </summary>
+    public int? Burst { get; init; }
+
+    /// <summary>
+    /// Whether the provider's rate-limit headers lower the limits in force (<c>learn-from-headers</c>).
+    /// Default on: fewer remaining credits, or a lower limit, than the ledger believes are believed
+    /// until the reported reset.
+    /// </summary>
+    public bool LearnFromHeaders { get; init; } = true;
+
+    /// <summary>
+    /// Whether repeated 429s lower the request and token limits in force when the provider sends no
+    /// usable headers (<c>learn-from-429s</c>). Default on: multiplicative decrease, then a slow additive
+    /// increase while calls succeed, never above <see cref="Requests"/> and <see cref="Tokens"/>.
+    /// </summary>
+    public bool LearnFrom429s { get; init; } = true;
+
+    /// <summary>The response headers read for <see cref="LearnFromHeaders"/> (<c>headers</c>). Default: OpenAI's and Anthropic's.</summary>
+    public RateLimitHeaderNames Headers { get; init; } = RateLimitHeaderNames.Default;
+
+    /// <summary>The paced request burst in force: <see cref="Burst"/>, or its default for <paramref name="limit"/> credits per interval.</summary>
+    internal long BurstFor(long limit) => Burst is { } burst ? Math.Min(burst, limit) : DefaultBurst(limit);
+
+    /// <summary>The paced token burst in force: the request burst's share of the token limit, or the default for tokens.</summary>
+    internal long TokenBurstFor(long tokenLimit) =>
+        Burst is { } burst && Requests is { } requests
+            ? Math.Clamp((long)((Int128)tokenLimit * burst / requests), 1, tokenLimit)
+            : DefaultBurst(tokenLimit);
+
+    /// <summary>
+    /// The guard's share of one second's credits: a provider enforcing the limit per second allows
+    /// <c>limit × second / interval</c>, pacing spends <c>limit × second / window</c>, the difference is free.
+    /// </summary>
+    private long DefaultBurst(long limit)
+    {
+        var period = Math.Min(TimeSpan.TicksPerSecond, Interval.Ticks);
+        var spare = (Int128)limit * period * (Window.Ticks - Interval.Ticks) / ((Int128)Interval.Ticks * Window.Ticks);
+        return (long)Int128.Clamp(spare, 1, limit);
+    }
+
     internal override void Check(OptionsErrors errors, string path)
     {
+        errors.Defined(path + ".pacing", Pacing);
+        if (Burst is { } burst) errors.Positive(path + ".burst", burst);
+        if (Headers is null) errors.Add(path + ".headers", "must not be null");
+        else Headers.Check(errors, path + ".headers");
         if (Requests is { } requests) errors.Positive(path + ".requests", requests);
         if (Tokens is { } tokens) errors.Positive(path + ".tokens", tokens);
         errors.Positive(path + ".interval", Interval);

@@ -60,6 +60,10 @@ internal sealed class RateLimiterActor : ReceiveActor, IWithTimers
         {
             if (_controller.Reconcile(reconcile.GrantId, Math.Max(0, reconcile.ActualTokens), Now)) GrantWhatCan();
         });
+        Receive<ObserveLimits>(observed =>
+        {
+            if (_controller.Source.Observe(observed.GrantId, observed.Report, observed.Throttled, Now)) GrantWhatCan();
+        });
         Receive<PauseCredits>(pause =>
         {
             _controller.Pause(pause.Until);
@@ -72,6 +76,10 @@ internal sealed class RateLimiterActor : ReceiveActor, IWithTimers
             {
                 RequestCreditsLeft = balance.Requests,
                 TokenCreditsLeft = balance.Tokens,
+                RequestLimit = _controller.Source.RequestLimit,
+                TokenLimit = _controller.Source.TokenLimit,
+                RequestLimitInForce = balance.RequestLimit ?? _controller.Source.RequestLimit,
+                TokenLimitInForce = balance.TokenLimit ?? _controller.Source.TokenLimit,
                 WaitingForCredits = _controller.Waiting,
             }, Self);
         });

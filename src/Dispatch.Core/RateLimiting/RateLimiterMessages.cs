@@ -24,6 +24,9 @@ internal sealed record ReconcileCredits(long GrantId, long ActualTokens);
 /// <summary>Executor → rate limiter: a 429 asked for no requests before <paramref name="Until"/>.</summary>
 internal sealed record PauseCredits(DateTimeOffset Until);
 
+/// <summary>Executor → rate limiter: what the provider answered the call granted as <paramref name="GrantId"/> (its rate-limit headers, whether it was a 429).</summary>
+internal sealed record ObserveLimits(long GrantId, RateLimitReport Report, bool Throttled);
+
 /// <summary>Supervisor → rate limiter: add the credit figures to this snapshot and send it to <paramref name="ReplyTo"/>.</summary>
 internal sealed record CompleteStatus(StatusSnapshot Snapshot, IActorRef ReplyTo);
 

@@ -57,6 +57,8 @@ public sealed class SlidingWindowLedger : ICreditSource
     private long _tokenSum;
     private long _latestTicks = long.MinValue;
     private long _pausedUntilTicks = long.MinValue;
+    private long? _requestsInForce;
+    private long? _tokensInForce;
 
     /// <summary>Creates an empty ledger for these limits.</summary>
     /// <param name="options">The limits; validated here.</param>
@@ -73,6 +75,8 @@ public sealed class SlidingWindowLedger : ICreditSource
         _times = new long[initial];
         _requests = new int[initial];
         _tokens = new long[initial];
+        _requestsInForce = RequestLimit;
+        _tokensInForce = TokenLimit;
     }
 
     /// <inheritdoc />
@@ -97,8 +101,9 @@ public sealed class SlidingWindowLedger : ICreditSource
         if (ticks < _pausedUntilTicks) return CreditAttempt.NotBefore(At(_pausedUntilTicks));
         if (Unlimited) return CreditAttempt.Grant(0);
 
-        var requestExcess = _requestSum + requests - (RequestLimit ?? long.MaxValue);
-        var tokenExcess = _tokenSum + tokens - (TokenLimit ?? long.MaxValue);
+        // A call larger than a lowered token limit still fits an empty enough window.
+        var requestExcess = _requestSum + requests - (_requestsInForce ?? long.MaxValue);
+        var tokenExcess = _tokenSum + tokens - Math.Max(_tokensInForce ?? long.MaxValue, tokens);
         // An unlimited kind has nothing to free; 0 reads as "satisfied" in FreedAt.
         if (RequestLimit is null) requestExcess = 0;
         if (TokenLimit is null) tokenExcess = 0;
@@ -129,9 +134,22 @@ public sealed class SlidingWindowLedger : ICreditSource
     {
         var ticks = Advance(now);
         return new CreditBalance(
-            RequestLimit is { } requests ? Math.Max(0, requests - _requestSum) : null,
-            TokenLimit is { } tokens ? Math.Max(0, tokens - _tokenSum) : null,
-            ticks < _pausedUntilTicks ? At(_pausedUntilTicks) : null);
+            _requestsInForce is { } requests ? Math.Max(0, requests - _requestSum) : null,
+            _tokensInForce is { } tokens ? Math.Max(0, tokens - _tokenSum) : null,
+            ticks < _pausedUntilTicks ? At(_pausedUntilTicks) : null,
+            _requestsInForce,
+            _tokensInForce);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A lower limit holds back grants until the window's sum is under it; grants already made
+    /// stay, as with an extra reconciled charge. Never above the configured limits.
+    /// </remarks>
+    public void LimitTo(long? requests, long? tokens)
+    {
+        _requestsInForce = RequestLimit is { } configuredRequests ? Math.Clamp(requests ?? configuredRequests, 1, configuredRequests) : null;
+        _tokensInForce = TokenLimit is { } configuredTokens ? Math.Clamp(tokens ?? configuredTokens, 1, configuredTokens) : null;
     }
 
     /// <summary>Moves the clock to <paramref name="now"/> (never backwards) and drops grants that left the window.</summary>
@@ -183,21 +201,9 @@ public sealed class SlidingWindowLedger : ICreditSource
 
     private void Grow()
     {
-        var capacity = _times.Length * 2;
-        var times = new long[capacity];
-        var requests = new int[capacity];
-        var tokens = new long[capacity];
-        for (var offset = 0; offset < _count; offset++)
-        {
-            var index = Slot(offset);
-            times[offset] = _times[index];
-            requests[offset] = _requests[index];
-            tokens[offset] = _tokens[index];
-        }
-
-        _times = times;
-        _requests = requests;
-        _tokens = tokens;
+        _times = Ring.Doubled(_times, _head, _count);
+        _requests = Ring.Doubled(_requests, _head, _count);
+        _tokens = Ring.Doubled(_tokens, _head, _count);
         _head = 0;
     }
 

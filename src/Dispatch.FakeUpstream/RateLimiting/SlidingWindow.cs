@@ -3,11 +3,14 @@ namespace Dispatch.FakeUpstream.RateLimiting;
 /// <summary>
 /// One API key's admitted requests, oldest first, with their token charges. Keeping every
 /// admission in the window (instead of counters per bucket) makes both the limit and the
-/// peak counters exact for any window position. Every operation holds a short lock and never awaits.
+/// peak counters exact for any window position. The quantized limit (<see cref="RateLimitOptions.EnforcedPer"/>)
+/// is checked over the newest part of the same log, and a <see cref="LeakyBucket"/> stands in
+/// front when the algorithm asks for one. Every operation holds a short lock and never awaits.
 /// </summary>
 internal sealed class SlidingWindow
 {
     private readonly Lock _gate = new();
+    private readonly LeakyBucket _bucket = new();
     private long[] _ticks = new long[16];
     private long[] _tokens = new long[16];
     private int _head;
@@ -31,13 +34,27 @@ internal sealed class SlidingWindow
             var window = limits.Window.Ticks;
             Evict(nowTicks - window);
 
-            if (limits.TokensPerWindow is { } tokenLimit && tokens > tokenLimit)
+            if (NeverFits(tokens, limits))
                 return Describe(nowTicks, window, limits, admitted: false, neverFits: true, retryAfter: TimeSpan.Zero);
 
-            var retryAfter = RetryAfter(nowTicks, window, tokens, limits);
+            var retryAfter = RetryAfter(nowTicks, window, tokens, limits.RequestsPerWindow, limits.TokensPerWindow, first: 0);
+            if (limits.EnforcedPer is { } period)
+            {
+                var (requestLimit, tokenLimit) = Quantized(limits, period);
+                var quantized = RetryAfter(nowTicks, period.Ticks, tokens, requestLimit, tokenLimit, FirstAfter(nowTicks - period.Ticks));
+                if (quantized > retryAfter) retryAfter = quantized;
+            }
+
+            if (limits.Algorithm == LimitAlgorithm.LeakyBucket)
+            {
+                var leaky = _bucket.RetryAfter(nowTicks, tokens, limits);
+                if (leaky > retryAfter) retryAfter = leaky;
+            }
+
             if (retryAfter > TimeSpan.Zero)
                 return Describe(nowTicks, window, limits, admitted: false, neverFits: false, retryAfter);
 
+            if (limits.Algorithm == LimitAlgorithm.LeakyBucket) _bucket.Take(nowTicks, tokens, limits);
             Append(nowTicks, tokens);
             _lastTicks = nowTicks;
             if (_count > PeakRequests) PeakRequests = _count;
@@ -67,32 +84,72 @@ internal sealed class SlidingWindow
         }
     }
 
-    /// <summary>Zero when the request fits now; otherwise when the oldest admissions in its way expire.</summary>
-    private TimeSpan RetryAfter(long nowTicks, long window, long tokens, RateLimitOptions limits)
+    /// <summary>
+    /// Zero when the request fits the log from <paramref name="first"/> on (the admissions of the last
+    /// <paramref name="window"/>); otherwise when the oldest admissions in its way expire.
+    /// </summary>
+    private TimeSpan RetryAfter(long nowTicks, long window, long tokens, long? requestLimit, long? tokenLimit, int first)
     {
         var waitUntil = long.MinValue;
-        if (limits.RequestsPerWindow is { } requestLimit && _count + 1 > requestLimit)
+        var count = _count - first;
+        if (requestLimit is { } requests && count + 1 > requests)
         {
             // The (count - limit + 1) oldest admissions must leave; the last of them decides.
-            var mustLeave = (int)Math.Min(_count, _count + 1 - requestLimit);
-            waitUntil = Math.Max(waitUntil, At(mustLeave - 1) + window);
+            var mustLeave = (int)Math.Min(count, count + 1 - requests);
+            waitUntil = Math.Max(waitUntil, At(first + mustLeave - 1) + window);
         }
 
-        if (limits.TokensPerWindow is { } tokenLimit && _tokenSum + tokens > tokenLimit)
+        if (tokenLimit is { } tokenCap)
         {
-            var sum = _tokenSum;
-            for (var i = 0; i < _count; i++)
+            var sum = first == 0 ? _tokenSum : TokensFrom(first);
+            if (sum + tokens > tokenCap)
             {
-                sum -= TokensAt(i);
-                if (sum + tokens <= tokenLimit)
+                for (var i = first; i < _count; i++)
                 {
-                    waitUntil = Math.Max(waitUntil, At(i) + window);
-                    break;
+                    sum -= TokensAt(i);
+                    if (sum + tokens <= tokenCap)
+                    {
+                        waitUntil = Math.Max(waitUntil, At(i) + window);
+                        break;
+                    }
                 }
             }
         }
 
         return waitUntil == long.MinValue ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Max(1, waitUntil - nowTicks));
+    }
+
+    /// <summary>Whether the request alone exceeds a whole window's, period's or bucket's tokens.</summary>
+    private static bool NeverFits(long tokens, RateLimitOptions limits)
+    {
+        if (limits.TokensPerWindow is not { } tokenLimit) return false;
+        if (tokens > tokenLimit) return true;
+        if (limits.EnforcedPer is { } period && tokens > Quantized(limits, period).Tokens) return true;
+        return limits.Algorithm == LimitAlgorithm.LeakyBucket && tokens > LeakyBucket.TokenCapacity(limits);
+    }
+
+    /// <summary>The limits per <paramref name="period"/>: the window's scaled down, at least 1.</summary>
+    private static (long? Requests, long? Tokens) Quantized(RateLimitOptions limits, TimeSpan period)
+    {
+        var share = (double)period.Ticks / limits.Window.Ticks;
+        return (
+            limits.RequestsPerWindow is { } r ? Math.Max(1, (long)(r * share)) : null,
+            limits.TokensPerWindow is { } t ? Math.Max(1, (long)(t * share)) : null);
+    }
+
+    /// <summary>The index of the oldest admission after <paramref name="ticks"/>.</summary>
+    private int FirstAfter(long ticks)
+    {
+        var first = _count;
+        while (first > 0 && At(first - 1) > ticks) first--;
+        return first;
+    }
+
+    private long TokensFrom(int first)
+    {
+        long sum = 0;
+        for (var i = first; i < _count; i++) sum += TokensAt(i);
+        return sum;
     }
 
     private RateLimitDecision Describe(long nowTicks, long window, RateLimitOptions limits, bool admitted, bool neverFits, TimeSpan retryAfter)

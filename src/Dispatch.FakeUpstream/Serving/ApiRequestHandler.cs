@@ -89,7 +89,7 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
         {
             // Injected faults stand in front of the limiter, as an outage does: they charge no budget.
             state.Counters.FaultInjected(fault.Kind);
-            RateLimitHeaders.Apply(context.Response.Headers, limits, window.Peek(now, options));
+            RateLimitHeaders.Apply(context.Response.Headers, limits, window.Peek(now, options), now);
             return new RequestPlan { Fault = fault };
         }
 
@@ -110,7 +110,7 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
         }
 
         var decision = window.TryAdmit(now, prompt + completion, options);
-        RateLimitHeaders.Apply(context.Response.Headers, limits, decision);
+        RateLimitHeaders.Apply(context.Response.Headers, limits, decision, now);
         if (decision.NeverFits)
         {
             return RequestPlan.Reject(StatusCodes.Status400BadRequest, "invalid_request_error", "request_too_large",
@@ -120,8 +120,8 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
         if (!decision.Admitted)
         {
             state.Counters.RequestThrottled();
-            RateLimitHeaders.ApplyRetryAfter(context.Response.Headers, decision.RetryAfter);
-            var type = decision.RemainingRequests == 0 ? "requests" : "tokens";
+            if (options.RetryAfter) RateLimitHeaders.ApplyRetryAfter(context.Response.Headers, decision.RetryAfter);
+            var type = decision.RemainingRequests == 0 || decision.RemainingTokens is null ? "requests" : "tokens";
             return RequestPlan.Reject(StatusCodes.Status429TooManyRequests, type, "rate_limit_exceeded",
                 $"Rate limit reached for {type}. Please try again in {RateLimitHeaders.Duration(decision.RetryAfter)}.");
         }
@@ -133,7 +133,7 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
     /// <summary>A 400 that charges nothing but still reports the window, as every response past the key check does.</summary>
     private static RequestPlan Invalid(HttpContext context, LimitsInForce limits, SlidingWindow window, long now, string code, string error)
     {
-        RateLimitHeaders.Apply(context.Response.Headers, limits, window.Peek(now, limits.Options));
+        RateLimitHeaders.Apply(context.Response.Headers, limits, window.Peek(now, limits.Options), now);
         return RequestPlan.Reject(StatusCodes.Status400BadRequest, "invalid_request_error", code, error);
     }
 

@@ -4,10 +4,23 @@ using Microsoft.AspNetCore.Http;
 
 namespace Dispatch.FakeUpstream.Serving;
 
-/// <summary>Writes the <c>x-ratelimit-*</c> and Retry-After headers in OpenAI's format.</summary>
+/// <summary>Writes the rate-limit headers in OpenAI's or Anthropic's format (or none), and Retry-After.</summary>
 internal static class RateLimitHeaders
 {
-    public static void Apply(IHeaderDictionary headers, LimitsInForce limits, in RateLimitDecision decision)
+    public static void Apply(IHeaderDictionary headers, LimitsInForce limits, in RateLimitDecision decision, long nowTicks)
+    {
+        switch (limits.Options.Headers)
+        {
+            case RateLimitHeaderStyle.OpenAI:
+                ApplyOpenAI(headers, limits, decision);
+                break;
+            case RateLimitHeaderStyle.Anthropic:
+                ApplyAnthropic(headers, limits, decision, nowTicks);
+                break;
+        }
+    }
+
+    private static void ApplyOpenAI(IHeaderDictionary headers, LimitsInForce limits, in RateLimitDecision decision)
     {
         if (limits.RequestLimitText is not null)
         {
@@ -22,6 +35,31 @@ internal static class RateLimitHeaders
             headers[FakeUpstreamHeaders.RemainingTokens] = Format(decision.RemainingTokens ?? 0);
             headers[FakeUpstreamHeaders.ResetTokens] = Duration(decision.ResetTokens);
         }
+    }
+
+    private static void ApplyAnthropic(IHeaderDictionary headers, LimitsInForce limits, in RateLimitDecision decision, long nowTicks)
+    {
+        if (limits.RequestLimitText is not null)
+        {
+            headers[FakeUpstreamHeaders.AnthropicLimitRequests] = limits.RequestLimitText;
+            headers[FakeUpstreamHeaders.AnthropicRemainingRequests] = Format(decision.RemainingRequests ?? 0);
+            headers[FakeUpstreamHeaders.AnthropicResetRequests] = Instant(nowTicks, decision.ResetRequests);
+        }
+
+        if (limits.TokenLimitText is not null)
+        {
+            headers[FakeUpstreamHeaders.AnthropicLimitTokens] = limits.TokenLimitText;
+            headers[FakeUpstreamHeaders.AnthropicRemainingTokens] = Format(decision.RemainingTokens ?? 0);
+            headers[FakeUpstreamHeaders.AnthropicResetTokens] = Instant(nowTicks, decision.ResetTokens);
+        }
+    }
+
+    /// <summary>RFC 3339 in UTC with milliseconds, rounded up like every other reset.</summary>
+    private static string Instant(long nowTicks, TimeSpan after)
+    {
+        var milliseconds = (after.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
+        var at = new DateTime(nowTicks, DateTimeKind.Utc).AddMilliseconds(milliseconds);
+        return at.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
     }
 
     /// <summary>

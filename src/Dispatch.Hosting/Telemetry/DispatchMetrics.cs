@@ -31,6 +31,10 @@ public sealed class DispatchMetrics : IDisposable
         _meter.CreateObservableGauge("dispatch.in_flight", () => Observe(s => s.InFlight), "{call}", "Calls held by executors.");
         _meter.CreateObservableGauge("dispatch.credits.requests", () => ObserveNullable(s => s.RequestCreditsLeft), "{request}", "Request credits that could be granted now (limited endpoints only).");
         _meter.CreateObservableGauge("dispatch.credits.tokens", () => ObserveNullable(s => s.TokenCreditsLeft), "{token}", "Token credits that could be granted now (limited endpoints only).");
+        _meter.CreateObservableGauge("dispatch.limit.requests", () => ObserveNullable(s => s.RequestLimit), "{request}", "The configured request limit per interval (limited endpoints only).");
+        _meter.CreateObservableGauge("dispatch.limit.requests.in_force", () => ObserveNullable(s => s.RequestLimitInForce), "{request}", "The request limit in force, lower than the configured one when learned from the provider.");
+        _meter.CreateObservableGauge("dispatch.limit.tokens", () => ObserveNullable(s => s.TokenLimit), "{token}", "The configured token limit per interval (limited endpoints only).");
+        _meter.CreateObservableGauge("dispatch.limit.tokens.in_force", () => ObserveNullable(s => s.TokenLimitInForce), "{token}", "The token limit in force, lower than the configured one when learned from the provider.");
         _meter.CreateObservableGauge("dispatch.breaker.state", () => Observe(s => (int)s.Breaker), null, "0 = closed, 1 = open, 2 = half-open.");
         _meter.CreateObservableCounter("dispatch.upstream.rate_limited", () => Observe(s => s.Counters.RateLimited), "{response}", "429 answers received from the upstream.");
     }

@@ -27,6 +27,23 @@ public sealed class CommandTreeTests
         Assert.Empty(parse.Errors);
     }
 
+    [Theory]
+    [InlineData("run", "in.jsonl", "-o", "out.jsonl")]
+    [InlineData("node")]
+    [InlineData("demo")]
+    public void Run_node_and_demo_accept_pacing_and_burst(params string[] command)
+    {
+        var parse = CommandTree.Create().Parse([.. command, "--pacing", "burst", "--burst", "4"]);
+
+        Assert.Empty(parse.Errors);
+    }
+
+    [Theory]
+    [InlineData("jumpy", null, "--pacing must be smooth or burst (was 'jumpy')")]
+    [InlineData("smooth", 0, "--burst must be at least 1 (was 0)")]
+    public void Bad_pacing_flags_are_named_on_one_line(string pacing, int? burst, string error) =>
+        Assert.Equal(error, PacingOptions.Check(pacing, burst));
+
     [Fact]
     public void Run_without_an_output_is_a_parse_error()
     {

@@ -150,4 +150,33 @@ public abstract class DispatchSpec : TestKit, IAsyncLifetime
 
         return last!;
     }
+
+    /// <summary>
+    /// Waits until every unfinished call sits in the queue, in the rate limiter's line or (as
+    /// <paramref name="backingOff"/> counts them) in a retry's backoff: held back by the clock.
+    /// </summary>
+    protected async Task UntilOnlyTimeCanHelp(IActorRef dispatch, Task<APICallResult>[] calls, int executors, Func<int>? backingOff = null)
+    {
+        StatusSnapshot? status = null;
+        var unfinished = 0;
+        try
+        {
+            await AwaitConditionAsync(async () =>
+            {
+                unfinished = calls.Count(c => !c.IsCompleted);
+                if (unfinished == 0) return true;
+                status = await StatusOf(dispatch);
+                // Calls still queued need every executor busy (executors register as idle after they
+                // start), and every busy executor must be in the rate limiter's line.
+                return status.InFlight == status.WaitingForCredits + (backingOff?.Invoke() ?? 0) && Upstream.Counters.OpenRequests == 0 &&
+                       status.QueueDepth + status.InFlight == unfinished &&
+                       (status.QueueDepth == 0 || status.InFlight == executors);
+            }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(1), "the pipeline to settle");
+        }
+        catch (Xunit.Sdk.XunitException e)
+        {
+            throw new Xunit.Sdk.XunitException(
+                $"{e.Message}: at {SchedulerNow:O}, {unfinished} unfinished, {status}, upstream open requests {Upstream.Counters.OpenRequests}");
+        }
+    }
 }

@@ -34,7 +34,9 @@ public class RetryTests(ITestOutputHelper output) : DispatchSpec(output)
     public async Task A_retry_after_pauses_every_grant_of_the_endpoint_until_then(int? requestLimit)
     {
         var retrying = Subscribe<CallRetrying>();
-        var dispatch = StartDispatch(Endpoint(e => e with { RateLimit = new Dispatch.Core.RateLimiting.RateLimitOptions { Requests = requestLimit } }));
+        // Burst pacing: both calls may go the instant the pause ends; smooth pacing would space them (see PacedDispatchTests).
+        var limits = new Dispatch.Core.RateLimiting.RateLimitOptions { Requests = requestLimit, Pacing = Dispatch.Core.RateLimiting.RateLimitPacing.Burst };
+        var dispatch = StartDispatch(Endpoint(e => e with { RateLimit = limits }));
         dispatch.Tell(Call("throttled", "429:2,ok"), TestActor);
         retrying.ExpectMsg<CallRetrying>(TimeSpan.FromSeconds(10));
 

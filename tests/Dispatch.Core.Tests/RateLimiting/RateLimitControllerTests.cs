@@ -212,6 +212,6 @@ public class RateLimitControllerTests
 
         var balance = limiter.Available(T0.AddSeconds(1));
 
-        Assert.Equal(new CreditBalance(1, 70, null), balance);
+        Assert.Equal(new CreditBalance(1, 70, null, RequestLimit: 2, TokenLimit: 100), balance);
     }
 }

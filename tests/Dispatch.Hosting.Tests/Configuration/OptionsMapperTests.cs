@@ -2,6 +2,7 @@ using Dispatch.Cluster;
 using Dispatch.Core.Breaker;
 using Dispatch.Core.Configuration;
 using Dispatch.Core.Options;
+using Dispatch.Core.RateLimiting;
 using Dispatch.Core.Retry;
 using Dispatch.Hocon;
 using Dispatch.Hosting.Configuration;
@@ -52,7 +53,8 @@ public sealed class OptionsMapperTests
               base-url = "https://example.com", path = /v1/x, method = PUT, headers { X-Team = blue }
               api-key-env = MY_KEY, auth-header = x-api-key, auth-scheme = "", attempt-timeout = 3s
               max-response-bytes = 1KiB, max-connections = 3, pooled-connection-lifetime = 1m
-              rate-limit { requests = 7, tokens = null, interval = 200ms, guard = 10ms }
+              rate-limit { requests = 7, tokens = null, interval = 200ms, guard = 10ms, pacing = burst, burst = 3 }
+              rate-limit { learn-from-headers = off, learn-from-429s = off, headers.remaining-requests = "ratelimit-remaining, x-left" }
               queue.capacity = 9, executor.concurrency = 4
               retry { max-attempts = 3, base-delay = 5ms, max-delay = 1s, jitter = none }
               breaker { max-failures = 2, reset-timeout = 2s, max-reset-timeout = 4s, when-open = hold }
@@ -66,6 +68,9 @@ public sealed class OptionsMapperTests
         Assert.Equal(("MY_KEY", "x-api-key", ""), (e.ApiKeyEnv, e.AuthHeader, e.AuthScheme));
         Assert.Equal((TimeSpan.FromSeconds(3), 1024L, 3, TimeSpan.FromMinutes(1)), (e.AttemptTimeout, e.MaxResponseBytes, e.MaxConnections, e.PooledConnectionLifetime));
         Assert.Equal((7, (long?)null, TimeSpan.FromMilliseconds(200), (TimeSpan?)TimeSpan.FromMilliseconds(10)), (e.RateLimit.Requests, e.RateLimit.Tokens, e.RateLimit.Interval, e.RateLimit.Guard));
+        Assert.Equal((RateLimitPacing.Burst, (int?)3, false, false), (e.RateLimit.Pacing, e.RateLimit.Burst, e.RateLimit.LearnFromHeaders, e.RateLimit.LearnFrom429s));
+        Assert.Equal(["ratelimit-remaining", "x-left"], e.RateLimit.Headers.RemainingRequests);
+        Assert.Equal(RateLimitHeaderNames.Default.ResetRequests, e.RateLimit.Headers.ResetRequests);
         Assert.Equal((9, 4), (e.Queue.Capacity, e.Executor.Concurrency));
         Assert.Equal((3, TimeSpan.FromMilliseconds(5), TimeSpan.FromSeconds(1), RetryJitter.None), (e.Retry.MaxAttempts, e.Retry.BaseDelay, e.Retry.MaxDelay, e.Retry.Jitter));
         Assert.Equal((2, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), WhenOpen.Hold), (e.Breaker.MaxFailures, e.Breaker.ResetTimeout, e.Breaker.MaxResetTimeout, e.Breaker.WhenOpen));

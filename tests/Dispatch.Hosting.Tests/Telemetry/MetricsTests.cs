@@ -47,9 +47,11 @@ public sealed class MetricsTests
                 return mine.Any(m => m.Name == "dispatch.calls" && m.Status == "Completed") &&
                        mine.Any(m => m.Name == "dispatch.call.duration") &&
                        mine.Any(m => m.Name == "dispatch.queue.depth") &&
+                       mine.Any(m => m.Name == "dispatch.limit.requests") &&
+                       mine.Any(m => m.Name == "dispatch.limit.requests.in_force") &&
                        mine.Any(m => m.Name == "dispatch.breaker.state");
             },
-            "calls, duration and status gauges are measured");
+            "calls, duration, status and limit gauges are measured");
         await host.StopAsync();
     }
 

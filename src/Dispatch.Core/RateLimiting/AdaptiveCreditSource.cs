@@ -1,0 +1,249 @@
+namespace Dispatch.Core.RateLimiting;
+
+/// <summary>
+/// The credit source an endpoint's rate limiter uses: another source (the <see cref="SlidingWindowLedger"/>,
+/// or a cluster lease) with grants paced as providers enforce limits, and limits lowered to what
+/// the provider reports. The source beneath still guarantees the configured window; this only ever
+/// grants later or less, never more.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Pacing.</b> With <see cref="RateLimitPacing.Smooth"/>, a <see cref="Pacer"/> per limited kind
+/// spaces request and token credits evenly at the limit in force per window, at most the burst at
+/// once. A grant is made only when both pacers and the source beneath allow it.
+/// </para>
+/// <para>
+/// <b>Learning.</b> <see cref="Observe"/> hands each answer's rate-limit headers, or its 429, to a
+/// <see cref="LearnedLimit"/> per kind; the limits in force go to the source beneath
+/// (<see cref="ICreditSource.LimitTo"/>) and to the pacers. To know how many of our grants the
+/// provider had counted when it reported, grants get their own sequence numbers (the grant ids handed
+/// out) and are kept for one window beside the source's ids, which reconciliation is passed on with.
+/// </para>
+/// Not thread-safe: owned by the rate limiter actor.
+/// </remarks>
+public sealed class AdaptiveCreditSource : ICreditSource
+{
+    private readonly ICreditSource _inner;
+    private readonly RateLimitOptions _options;
+    private readonly long _windowTicks;
+    private readonly long _intervalTicks;
+    private readonly Pacer? _requestPacer;
+    private readonly Pacer? _tokenPacer;
+    private readonly LearnedLimit? _requestLimit;
+    private readonly LearnedLimit? _tokenLimit;
+    private long[] _ticks = new long[64];
+    private long[] _innerIds = new long[64];
+    private long[] _tokens = new long[64];
+    private bool[] _refused = new bool[64];
+    private long _refusedInWindow;
+    private long _refusedTokensInWindow;
+    private int _head;
+    private int _count;
+    private long _headSeq = 1;
+    private long _latestTicks = long.MinValue;
+    private long? _requestsInForce;
+    private long? _tokensInForce;
+
+    /// <summary>Wraps <paramref name="inner"/> with the pacing and learning of <paramref name="options"/>.</summary>
+    /// <param name="inner">Where credits come from; it enforces the configured window.</param>
+    /// <param name="options">The endpoint's limits, pacing and learning settings.</param>
+    public AdaptiveCreditSource(ICreditSource inner, RateLimitOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _inner = inner;
+        _options = options;
+        _windowTicks = options.Window.Ticks;
+        _intervalTicks = options.Interval.Ticks;
+        var smooth = options.Pacing == RateLimitPacing.Smooth;
+        if (inner.RequestLimit is { } requests)
+        {
+            _requestLimit = new LearnedLimit(requests, options.Window);
+            if (smooth) _requestPacer = new Pacer(requests, options.Window, options.BurstFor(requests));
+        }
+
+        if (inner.TokenLimit is { } tokens)
+        {
+            _tokenLimit = new LearnedLimit(tokens, options.Window);
+            if (smooth) _tokenPacer = new Pacer(tokens, options.Window, options.TokenBurstFor(tokens));
+        }
+
+        _requestsInForce = inner.RequestLimit;
+        _tokensInForce = inner.TokenLimit;
+    }
+
+    /// <inheritdoc />
+    public long? RequestLimit => _inner.RequestLimit;
+
+    /// <inheritdoc />
+    public long? TokenLimit => _inner.TokenLimit;
+
+    /// <inheritdoc />
+    public bool IsShared => _inner.IsShared;
+
+    /// <inheritdoc />
+    public event Action CreditsArrived
+    {
+        add => _inner.CreditsArrived += value;
+        remove => _inner.CreditsArrived -= value;
+    }
+
+    /// <inheritdoc />
+    public CreditAttempt TryAcquire(int requests, long tokens, DateTimeOffset now)
+    {
+        var ticks = Advance(now);
+        ApplyLimits(ticks);
+        var wait = Math.Max(_requestPacer?.Wait(requests, ticks) ?? 0, _tokenPacer?.Wait(tokens, ticks) ?? 0);
+        if (wait > 0) return CreditAttempt.NotBefore(new DateTimeOffset(ticks + wait, TimeSpan.Zero));
+
+        var attempt = _inner.TryAcquire(requests, tokens, now);
+        if (!attempt.Granted || (_requestLimit is null && _tokenLimit is null)) return attempt;
+
+        _requestPacer?.Take(requests, ticks);
+        _tokenPacer?.Take(tokens, ticks);
+        return CreditAttempt.Grant(Append(ticks, attempt.GrantId, tokens));
+    }
+
+    /// <inheritdoc />
+    public bool Reconcile(long grantId, long actualTokens, DateTimeOffset now)
+    {
+        Advance(now);
+        if (_requestLimit is null && _tokenLimit is null) return _inner.Reconcile(grantId, actualTokens, now);
+        var offset = grantId - _headSeq;
+        if (offset < 0 || offset >= _count) return false;
+        var index = Slot(offset);
+        _tokens[index] = actualTokens;
+        return _inner.Reconcile(_innerIds[index], actualTokens, now);
+    }
+
+    /// <inheritdoc />
+    public void PauseUntil(DateTimeOffset until) => _inner.PauseUntil(until);
+
+    /// <inheritdoc />
+    public CreditBalance Available(DateTimeOffset now)
+    {
+        ApplyLimits(Advance(now));
+        return _inner.Available(now) with { RequestLimit = _requestsInForce, TokenLimit = _tokensInForce };
+    }
+
+    /// <inheritdoc />
+    public void LimitTo(long? requests, long? tokens) => _inner.LimitTo(requests, tokens);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A report's <c>remaining</c> is added to our grants the provider had counted by then: those in
+    /// its interval up to and including the reporting call's grant, less the ones it refused (a 429
+    /// counts nothing; refusals later than the report are subtracted too, which errs low).
+    /// </remarks>
+    public bool Observe(long grantId, RateLimitReport report, bool throttled, DateTimeOffset now)
+    {
+        var ticks = Advance(now);
+        var offset = grantId - _headSeq;
+        var known = offset >= 0 && offset < _count;
+        if (known && throttled && !_refused[Slot(offset)])
+        {
+            _refused[Slot(offset)] = true;
+            _refusedInWindow++;
+            _refusedTokensInWindow += _tokens[Slot(offset)];
+        }
+
+        if (_options.LearnFromHeaders && !report.IsEmpty)
+        {
+            var (used, usedTokens) = known ? CountedUpTo(offset) : (0, 0);
+            _requestLimit?.Report(report.RequestLimit, report.RemainingRequests, used, report.ResetRequests, ticks);
+            _tokenLimit?.Report(report.TokenLimit, report.RemainingTokens, usedTokens, report.ResetTokens, ticks);
+        }
+        else if (throttled && _options.LearnFrom429s)
+        {
+            var latest = _headSeq + _count - 1;
+            var grant = known ? grantId : latest;
+            _requestLimit?.Throttled(grant, latest, ticks);
+            _tokenLimit?.Throttled(grant, latest, ticks);
+        }
+
+        if (!throttled)
+        {
+            _requestLimit?.Succeeded(ticks);
+            _tokenLimit?.Succeeded(ticks);
+        }
+
+        return ApplyLimits(ticks);
+    }
+
+    /// <summary>Our grants (and their tokens) the provider counted when it answered the grant at <paramref name="offset"/>: those of its interval up to that one, less refusals.</summary>
+    private (long Requests, long Tokens) CountedUpTo(long offset)
+    {
+        var since = _ticks[Slot(offset)] - _intervalTicks;
+        long first = 0, last = offset;
+        while (first < last)
+        {
+            var middle = (first + last) / 2;
+            if (_ticks[Slot(middle)] > since) last = middle;
+            else first = middle + 1;
+        }
+
+        long tokens = 0;
+        for (var i = first; i <= offset; i++) tokens += _tokens[Slot(i)];
+        return (Math.Max(0, offset - first + 1 - _refusedInWindow), Math.Max(0, tokens - _refusedTokensInWindow));
+    }
+
+    /// <summary>Hands the limits in force to the pacers and the source beneath when they changed; returns whether either rose.</summary>
+    private bool ApplyLimits(long ticks)
+    {
+        var requests = _requestLimit?.InForce(ticks);
+        var tokens = _tokenLimit?.InForce(ticks);
+        if (requests == _requestsInForce && tokens == _tokensInForce) return false;
+        var rose = requests > _requestsInForce || tokens > _tokensInForce;
+        _requestsInForce = requests;
+        _tokensInForce = tokens;
+        if (requests is { } r) _requestPacer?.SetLimit(r, _options.BurstFor(r));
+        if (tokens is { } t) _tokenPacer?.SetLimit(t, _options.TokenBurstFor(t));
+        _inner.LimitTo(requests, tokens);
+        return rose;
+    }
+
+    /// <summary>Moves the clock (never backwards) and forgets grants older than one window.</summary>
+    private long Advance(DateTimeOffset now)
+    {
+        _latestTicks = Math.Max(_latestTicks, now.UtcTicks);
+        var cutoff = _latestTicks - _windowTicks;
+        while (_count > 0 && _ticks[_head] <= cutoff)
+        {
+            if (_refused[_head])
+            {
+                _refusedInWindow--;
+                _refusedTokensInWindow -= _tokens[_head];
+            }
+
+            _head = (_head + 1) % _ticks.Length;
+            _count--;
+            _headSeq++;
+        }
+
+        return _latestTicks;
+    }
+
+    private long Append(long ticks, long innerId, long tokens)
+    {
+        if (_count == _ticks.Length) Grow();
+        var index = Slot(_count);
+        _ticks[index] = ticks;
+        _innerIds[index] = innerId;
+        _tokens[index] = tokens;
+        _refused[index] = false;
+        _count++;
+        return _headSeq + _count - 1;
+    }
+
+    private void Grow()
+    {
+        _ticks = Ring.Doubled(_ticks, _head, _count);
+        _innerIds = Ring.Doubled(_innerIds, _head, _count);
+        _tokens = Ring.Doubled(_tokens, _head, _count);
+        _refused = Ring.Doubled(_refused, _head, _count);
+        _head = 0;
+    }
+
+    private int Slot(long offset) => (int)((_head + offset) % _ticks.Length);
+}

@@ -1,0 +1,107 @@
+using Dispatch.Core.RateLimiting;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Dispatch.Core.Tests.RateLimiting;
+
+/// <summary>The pacing arithmetic on virtual time: a FakeTimeProvider's clock, moved by the test.</summary>
+public class PacerTests
+{
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    private long Now => _clock.GetUtcNow().UtcTicks;
+
+    /// <summary>Grants one credit every time the pacer allows it, for <paramref name="span"/>, stepping the clock to each allowed instant.</summary>
+    private List<long> GrantAsFastAsAllowed(Pacer pacer, TimeSpan span, long cost = 1)
+    {
+        var grants = new List<long>();
+        var end = Now + span.Ticks;
+        while (true)
+        {
+            var wait = pacer.Wait(cost, Now);
+            if (Now + wait >= end) return grants;
+            _clock.Advance(TimeSpan.FromTicks(wait));
+            pacer.Take(cost, Now);
+            grants.Add(Now);
+        }
+    }
+
+    /// <summary>Waits as long as the pacer says, takes <paramref name="cost"/>, and returns the wait.</summary>
+    private long WaitThenTake(Pacer pacer, long cost)
+    {
+        var wait = pacer.Wait(cost, Now);
+        _clock.Advance(TimeSpan.FromTicks(wait));
+        pacer.Take(cost, Now);
+        return wait;
+    }
+
+    [Fact]
+    public void A_full_bucket_lets_the_burst_go_at_once_and_then_one_credit_per_emission_interval()
+    {
+        var pacer = new Pacer(limit: 10, TimeSpan.FromSeconds(10), burst: 3);
+
+        var grants = GrantAsFastAsAllowed(pacer, TimeSpan.FromSeconds(5));
+
+        var start = grants[0];
+        Assert.Equal([0, 0, 0, 1, 2, 3, 4], grants.Select(t => (t - start) / TimeSpan.TicksPerSecond));
+    }
+
+    [Fact]
+    public void A_wait_is_rounded_up_to_the_tick_so_grants_never_come_faster_than_the_rate()
+    {
+        // 3 per 10 ticks: an emission interval of 3⅓ ticks becomes 4, and one tick less never fits.
+        var pacer = new Pacer(limit: 3, TimeSpan.FromTicks(10), burst: 1);
+        pacer.Take(1, Now);
+
+        var waits = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            var wait = pacer.Wait(1, Now);
+            Assert.NotEqual(0, pacer.Wait(1, Now + wait - 1));
+            _clock.Advance(TimeSpan.FromTicks(wait));
+            pacer.Take(1, Now);
+            waits.Add(wait);
+        }
+
+        Assert.Equal([4, 4, 4], waits);
+    }
+
+    [Fact]
+    public void In_any_window_paced_grants_never_exceed_the_burst_plus_the_window_at_the_paced_rate()
+    {
+        var pacer = new Pacer(limit: 600, TimeSpan.FromSeconds(60), burst: 4);
+
+        var grants = GrantAsFastAsAllowed(pacer, TimeSpan.FromSeconds(30));
+
+        var second = TimeSpan.TicksPerSecond;
+        var worst = grants.Max(t => grants.Count(g => g >= t && g < t + second));
+        Assert.Equal(4 - 1 + 10, worst);
+        Assert.InRange(grants.Count, 300, 304);
+    }
+
+    [Fact]
+    public void A_cost_larger_than_the_burst_waits_for_a_full_bucket_and_then_holds_later_grants_back_by_its_cost()
+    {
+        var pacer = new Pacer(limit: 1000, TimeSpan.FromSeconds(10), burst: 100);
+        pacer.Take(50, Now);
+
+        var bigWait = WaitThenTake(pacer, 400);
+        var nextWait = pacer.Wait(100, Now);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(500).Ticks, bigWait);
+        Assert.Equal(TimeSpan.FromSeconds(4).Ticks, nextWait);
+    }
+
+    [Fact]
+    public void A_lower_limit_spaces_later_grants_further_apart_while_earlier_grants_keep_their_spacing()
+    {
+        var pacer = new Pacer(limit: 10, TimeSpan.FromSeconds(10), burst: 1);
+        pacer.Take(1, Now);
+
+        pacer.SetLimit(5, burst: 1);
+        var first = WaitThenTake(pacer, 1);
+        var second = pacer.Wait(1, Now);
+
+        Assert.Equal(TimeSpan.FromSeconds(1).Ticks, first);
+        Assert.Equal(TimeSpan.FromSeconds(2).Ticks, second);
+    }
+}
