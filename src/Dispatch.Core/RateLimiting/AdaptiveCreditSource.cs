@@ -60,13 +60,13 @@ public sealed class AdaptiveCreditSource : ICreditSource
         if (inner.RequestLimit is { } requests)
         {
             _requestLimit = new LearnedLimit(requests, options.Window);
-            if (smooth) _requestPacer = new Pacer(requests, options.Window, options.BurstFor(requests));
+            if (smooth) _requestPacer = new Pacer(requests, options.Window, options.BurstFor(requests), Pacer.TimerLateness);
         }
 
         if (inner.TokenLimit is { } tokens)
         {
             _tokenLimit = new LearnedLimit(tokens, options.Window);
-            if (smooth) _tokenPacer = new Pacer(tokens, options.Window, options.TokenBurstFor(tokens));
+            if (smooth) _tokenPacer = new Pacer(tokens, options.Window, options.TokenBurstFor(tokens), Pacer.TimerLateness);
         }
 
         _requestsInForce = inner.RequestLimit;

@@ -17,10 +17,23 @@ namespace Dispatch.Core.RateLimiting;
 /// Arithmetic is exact: times are kept in ticks multiplied by the limit, so the emission interval is
 /// a whole number (the window's ticks). Time is passed in; not thread-safe (the rate limiter's).
 /// </para>
+/// <para>
+/// A grant made after the instant a refusal named (the rate limiter's timer woke late) is charged
+/// from that instant, if it is at most <c>lateness</c> late, so late wakes do not cost the rate:
+/// with a burst of 1 and 600 requests a 10 s, a wake's usual lateness on Akka's scheduler (its 10 ms
+/// tick and the dispatcher) lost a third of the credits. It adds nothing after an idle spell, where
+/// no instant was named; a late grant only catches up with the even schedule it fell behind.
+/// </para>
 /// </remarks>
 internal sealed class Pacer
 {
+    /// <summary>How late after the instant a refusal named a grant may come and still be charged from that instant.</summary>
+    public static readonly TimeSpan TimerLateness = TimeSpan.FromMilliseconds(50);
+
     private readonly long _windowTicks;
+    private readonly long _latenessTicks;
+    // The instant the last refusal named (ticks), until a grant uses it.
+    private long? _fitsAt;
     // Zero is the year 1: far enough in the past that the bucket starts full.
     private Int128 _arrival;
 
@@ -28,14 +41,17 @@ internal sealed class Pacer
     /// <param name="limit">Credits per window; at least 1.</param>
     /// <param name="window">The window the limit is spread over.</param>
     /// <param name="burst">Credits that may go at once; at least 1.</param>
-    public Pacer(long limit, TimeSpan window, long burst)
+    /// <param name="lateness">How late after the instant a refusal named a grant may come and still be charged from that instant; zero for never.</param>
+    public Pacer(long limit, TimeSpan window, long burst, TimeSpan lateness = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(lateness, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(burst, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
         Limit = limit;
         Burst = burst;
         _windowTicks = window.Ticks;
+        _latenessTicks = lateness.Ticks;
     }
 
     /// <summary>Credits per window, the rate grants are spaced at.</summary>
@@ -50,13 +66,22 @@ internal sealed class Pacer
         var now = (Int128)nowTicks * Limit;
         var fitted = Math.Min(cost, Burst);
         var excess = Int128.Max(_arrival, now) + (Int128)fitted * _windowTicks - now - (Int128)Burst * _windowTicks;
+        if (excess <= 0) return 0;
+
         // Rounded up, so waiting exactly this long fits.
-        return excess <= 0 ? 0 : (long)((excess + Limit - 1) / Limit);
+        var wait = (long)((excess + Limit - 1) / Limit);
+        _fitsAt = nowTicks + wait;
+        return wait;
     }
 
     /// <summary>Charges a grant of <paramref name="cost"/> made at <paramref name="nowTicks"/>.</summary>
-    public void Take(long cost, long nowTicks) =>
-        _arrival = Int128.Max(_arrival, (Int128)nowTicks * Limit) + (Int128)cost * _windowTicks;
+    public void Take(long cost, long nowTicks)
+    {
+        // Charged from the instant a refusal named when the grant comes at most the lateness allowed after it.
+        var from = _fitsAt is { } fitsAt && fitsAt <= nowTicks && nowTicks - fitsAt <= _latenessTicks ? fitsAt : nowTicks;
+        _fitsAt = null;
+        _arrival = Int128.Max(_arrival, (Int128)from * Limit) + (Int128)cost * _windowTicks;
+    }
 
     /// <summary>Changes the rate and the burst; the grants already made keep the time they hold the bucket for.</summary>
     /// <param name="limit">The new credits per window; at least 1.</param>

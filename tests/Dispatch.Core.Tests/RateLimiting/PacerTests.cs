@@ -104,4 +104,51 @@ public class PacerTests
         Assert.Equal(TimeSpan.FromSeconds(1).Ticks, first);
         Assert.Equal(TimeSpan.FromSeconds(2).Ticks, second);
     }
+
+    [Theory]
+    [InlineData(0, 60)]   // without the allowance every late wake pushes the schedule back: 60 of 100
+    [InlineData(10, 99)]  // with it, wakes up to 10 ms late cost nothing: the first at 6⅔ ms, then one per 10 ms
+    public void Wakes_that_come_late_lose_no_credits_within_the_lateness_allowed(int latenessMs, int expected)
+    {
+        // 100 a second, a burst of 1, and every grant made 6⅔ ms after the pacer allowed it (a 10 ms timer tick's lateness).
+        var pacer = new Pacer(limit: 100, TimeSpan.FromSeconds(1), burst: 1, TimeSpan.FromMilliseconds(latenessMs));
+        var late = TimeSpan.FromTicks(TimeSpan.TicksPerMillisecond * 20 / 3);
+        var end = Now + TimeSpan.TicksPerSecond;
+        var granted = 0;
+        while (true)
+        {
+            _clock.Advance(TimeSpan.FromTicks(pacer.Wait(1, Now)) + late);
+            if (Now >= end) break;
+            pacer.Take(1, Now);
+            granted++;
+        }
+
+        Assert.Equal(expected, granted);
+    }
+
+    [Fact]
+    public void The_lateness_allowed_adds_nothing_to_grants_made_on_time_or_after_an_idle_spell()
+    {
+        var pacer = new Pacer(limit: 100, TimeSpan.FromSeconds(1), burst: 1, TimeSpan.FromMilliseconds(50));
+
+        var grants = GrantAsFastAsAllowed(pacer, TimeSpan.FromSeconds(1));
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        var afterIdle = GrantAsFastAsAllowed(pacer, TimeSpan.FromSeconds(1));
+
+        Assert.Equal(100, grants.Count);
+        Assert.Equal(100, afterIdle.Count);
+        Assert.All(grants.Zip(grants.Skip(1)), pair => Assert.Equal(TimeSpan.TicksPerMillisecond * 10, pair.Second - pair.First));
+        Assert.Equal(TimeSpan.TicksPerMillisecond * 10, afterIdle[1] - afterIdle[0]);
+    }
+
+    [Fact]
+    public void A_grant_later_than_the_lateness_allowed_is_charged_from_when_it_is_made()
+    {
+        var pacer = new Pacer(limit: 100, TimeSpan.FromSeconds(1), burst: 1, TimeSpan.FromMilliseconds(10));
+        pacer.Take(1, Now);
+        _clock.Advance(TimeSpan.FromTicks(pacer.Wait(1, Now)) + TimeSpan.FromMilliseconds(11));
+        pacer.Take(1, Now);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(10).Ticks, pacer.Wait(1, Now));
+    }
 }
