@@ -7,13 +7,16 @@ namespace Dispatch.Hosting.Ingress;
 /// <summary>
 /// The JSON a program posts to <c>POST /v1/calls</c>:
 /// <c>{"id": "...", "endpoint": "openai-chat", "body": {...}, "tokens": 120, "method": "POST", "path": "/v1/x", "headers": {"K": "V"}, "timeout": "30s"}</c>.
-/// Only <c>body</c> is required (<c>endpoint</c> too when the node has more than one).
+/// Only <c>body</c> is required (<c>endpoint</c> too when the node has more than one); any other field is refused.
 /// </summary>
 public static class IngressCallRequest
 {
+    /// <summary>The fields a call's JSON may have.</summary>
+    private static readonly string[] Fields = ["id", "endpoint", "body", "tokens", "method", "path", "headers", "timeout"];
+
     /// <summary>Reads a call from the request JSON, or says what is wrong with it.</summary>
     /// <param name="json">The request body.</param>
-    /// <param name="endpoints">The node's endpoint names.</param>
+    /// <param name="endpoints">The node's endpoint names; empty on a node that knows none itself (a proxy node), which takes any.</param>
     /// <param name="now">The current time, for <c>timeout</c>.</param>
     /// <param name="call">The call, when the JSON is valid.</param>
     /// <param name="error">Why it is not, naming the field or position.</param>
@@ -41,6 +44,13 @@ public static class IngressCallRequest
                 return false;
             }
 
+            foreach (var field in root.EnumerateObject())
+            {
+                if (Fields.Contains(field.Name, StringComparer.Ordinal)) continue;
+                error = $"unknown field '{field.Name}': a call has {string.Join(", ", Fields)}";
+                return false;
+            }
+
             if (!root.TryGetProperty("body", out var body) || body.ValueKind is JsonValueKind.Undefined)
             {
                 error = "'body' is required: the JSON request body to send upstream";
@@ -58,6 +68,12 @@ public static class IngressCallRequest
             if (endpoint is null)
             {
                 error = $"'endpoint' is required: one of {string.Join(", ", endpoints)}";
+                return false;
+            }
+
+            if (endpoints.Count > 0 && !endpoints.Contains(endpoint, StringComparer.Ordinal))
+            {
+                error = $"unknown endpoint '{endpoint}': this node has {string.Join(", ", endpoints.Order(StringComparer.Ordinal))}";
                 return false;
             }
 

@@ -100,20 +100,25 @@ public static class IngressEndpoints
     /// <summary>How long <c>GET /v1/status</c> waits for each endpoint's quota owner.</summary>
     private static readonly TimeSpan ClusterStatusTimeout = TimeSpan.FromSeconds(3);
 
-    /// <summary>Admits a request, or says why not: from another machine to a loopback-bound node (403), or without the token (401).</summary>
+    /// <summary>
+    /// Admits a request, or says why not: from another machine to a loopback-bound node (403), or without the token (401,
+    /// with <c>WWW-Authenticate: Bearer</c>). The scheme's case does not matter (RFC 9110); the token's does.
+    /// </summary>
     private sealed class Gate(Func<string> token)
     {
-        private readonly Lazy<byte[]> _expected = new(() => Encoding.UTF8.GetBytes("Bearer " + token()));
+        private const string Scheme = "Bearer ";
+        private readonly Lazy<byte[]> _expected = new(() => Encoding.UTF8.GetBytes(token()));
 
         public IResult? Refusal(HttpContext http)
         {
             var ingress = http.RequestServices.GetRequiredService<DispatchSettings>().Ingress;
             if (!Admits(http.Connection.RemoteIpAddress, ingress))
                 return Results.Json(new { error = $"the ingress accepts calls from this machine only ({IngressOptions.Path}.bind is a loopback address)" }, JsonOptions, statusCode: StatusCodes.Status403Forbidden);
-            var given = Encoding.UTF8.GetBytes(http.Request.Headers.Authorization.ToString());
-            return CryptographicOperations.FixedTimeEquals(given, _expected.Value)
-                ? null
-                : Results.Json(new { error = "missing or wrong bearer token" }, JsonOptions, statusCode: StatusCodes.Status401Unauthorized);
+            var authorization = http.Request.Headers.Authorization.ToString();
+            var given = authorization.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) ? Encoding.UTF8.GetBytes(authorization[Scheme.Length..]) : [];
+            if (CryptographicOperations.FixedTimeEquals(given, _expected.Value)) return null;
+            http.Response.Headers.WWWAuthenticate = "Bearer";
+            return Results.Json(new { error = "missing or wrong bearer token" }, JsonOptions, statusCode: StatusCodes.Status401Unauthorized);
         }
     }
 }

@@ -43,6 +43,35 @@ public sealed class IngressTests : IAsyncLifetime
         using var response = await _http.PostAsync(new Uri("/v1/calls", UriKind.Relative), Json("""{"body":{}}"""));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Bearer", Assert.Single(response.Headers.WwwAuthenticate).Scheme);
+    }
+
+    [Fact]
+    public async Task The_bearer_scheme_is_read_in_any_case_and_the_token_exactly()
+    {
+        using var lower = Post($$"""{"id":"lower-1","body":{{TestNode.ChatPayload()}}}""");
+        lower.Headers.Authorization = new AuthenticationHeaderValue("bearer", Token);
+        using var upperToken = Post("""{"body":{}}""");
+        upperToken.Headers.Authorization = new AuthenticationHeaderValue("bearer", Token.ToUpperInvariant());
+
+        using var accepted = await _http.SendAsync(lower);
+        using var refused = await _http.SendAsync(upperToken);
+
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("""{"body":{},"endpont":"ingress-chat"}""", "unknown field 'endpont'")]
+    [InlineData("""{"body":{},"endpoint":"ingress-chta"}""", "unknown endpoint 'ingress-chta': this node has ingress-chat")]
+    public async Task An_unknown_field_or_endpoint_is_answered_400_naming_it(string json, string expected)
+    {
+        using var response = await _http.SendAsync(Post(json));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString();
+        Assert.StartsWith(expected, error);
+        Assert.Equal(0, _upstream.Counters.RequestsReceived);
     }
 
     [Fact]
