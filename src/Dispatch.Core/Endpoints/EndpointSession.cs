@@ -156,7 +156,7 @@ public sealed class EndpointSession : IDisposable
             if (request.Method != HttpMethod.Get && request.Method != HttpMethod.Head && call.Payload is not null) request.Content = JsonContent(call.Payload);
             AddHeaders(request, call.Headers);
             using var response = await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
-            result = await ReadAsync(response, token).ConfigureAwait(false);
+            result = await ReadAsync(response, token).ConfigureAwait(false) with { ResponseHeaders = ResponseHeaderCapture.From(response) };
         }
         catch (Exception) when (IsDisposed)
         {

@@ -13,6 +13,9 @@ namespace Dispatch.Core.Execution;
 /// <param name="UsedTokens">The tokens the upstream reports the call used (<see cref="UsageParser"/>), when it does.</param>
 public sealed record AttemptResult(ErrorClassification Outcome, int? HttpStatus = null, string? Body = null, long? UsedTokens = null)
 {
+    /// <summary>The response's allow-listed headers (<see cref="Endpoints.ResponseHeaderCapture"/>), when the upstream answered.</summary>
+    public IReadOnlyDictionary<string, string>? ResponseHeaders { get; init; }
+
     /// <summary>A successful answer.</summary>
     /// <param name="httpStatus">The upstream's status.</param>
     /// <param name="body">The upstream's body.</param>
