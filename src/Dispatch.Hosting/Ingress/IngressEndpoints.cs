@@ -101,7 +101,7 @@ public static class IngressEndpoints
     private static readonly TimeSpan ClusterStatusTimeout = TimeSpan.FromSeconds(3);
 
     /// <summary>Admits a request, or says why not: from another machine to a loopback-bound node (403), or without the token (401).</summary>
-    private sealed class Gate(Func<string> token)
+    internal sealed class Gate(Func<string> token)
     {
         private readonly Lazy<byte[]> _expected = new(() => Encoding.UTF8.GetBytes("Bearer " + token()));
 
