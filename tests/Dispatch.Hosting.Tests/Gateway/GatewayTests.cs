@@ -19,14 +19,20 @@ namespace Dispatch.Hosting.Tests.Gateway;
 public sealed class GatewayTests : IAsyncLifetime
 {
     private const string Token = "gateway-test-token-123";
+    private const string ProviderKey = "sk-provider-key-456";
     private FakeUpstreamServer _upstream = null!;
     private WebApplication _node = null!;
     private HttpClient _http = null!;
 
     public async ValueTask InitializeAsync()
     {
-        _upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions { Limits = RateLimitOptions.PerMinute(100_000, 10_000_000) });
+        _upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions
+        {
+            Limits = RateLimitOptions.PerMinute(100_000, 10_000_000),
+            RequiredApiKey = ProviderKey,
+        });
         var hocon = $$"""
+            dispatch.endpoint-defaults.api-key-env = PROVIDER_KEY
             {{TestNode.Endpoint("chat", _upstream.BaseUrl)}}
             dispatch.endpoints.by-path { base-url = "{{_upstream.BaseUrl}}", rate-limit { requests = 1000, interval = 1s } }
             dispatch.endpoints.tiny {
@@ -46,7 +52,7 @@ public sealed class GatewayTests : IAsyncLifetime
             """;
         _node = DispatchNode.Build(d =>
         {
-            TestNode.Isolate(d, new Dictionary<string, string> { ["DISPATCH_INGRESS_TOKEN"] = Token });
+            TestNode.Isolate(d, new Dictionary<string, string> { ["DISPATCH_INGRESS_TOKEN"] = Token, ["PROVIDER_KEY"] = ProviderKey });
             d.AddHocon(hocon);
         });
         await _node.StartAsync();
@@ -76,6 +82,16 @@ public sealed class GatewayTests : IAsyncLifetime
         Assert.NotNull(Header(response, FakeUpstreamHeaders.RemainingTokens));
         Assert.Equal("1", Header(response, GatewayEndpoints.AttemptsHeader));
         Assert.Equal(32, Header(response, GatewayEndpoints.CallIdHeader)?.Length);
+    }
+
+    [Fact]
+    public async Task The_provider_gets_the_endpoints_key_never_the_clients_token()
+    {
+        // The provider refuses every key but its own (401); the client only ever sent the ingress token.
+        using var response = await PostAsync("/v1/chat/completions", TestNode.ChatPayload());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(0, _upstream.Counters.ResponsesWithStatus(401));
     }
 
     [Fact]
