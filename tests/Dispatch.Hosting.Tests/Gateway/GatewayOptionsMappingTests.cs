@@ -1,6 +1,7 @@
 using Dispatch.Core.Options;
 using Dispatch.Hosting.Configuration;
 using Dispatch.Hosting.Gateway;
+using Dispatch.Hosting.Tests.Support;
 
 namespace Dispatch.Hosting.Tests.Gateway;
 
@@ -37,6 +38,18 @@ public sealed class GatewayOptionsMappingTests
         Assert.Equal("chat", gateway.Routes["/v1/chat/completions"]);
         Assert.Equal("embed", gateway.Routes["/v1/embeddings"]);
         Assert.Equal("embed", gateway.Models["gpt-4.1"]);
+    }
+
+    [Fact]
+    public void The_openai_example_routes_chat_and_embeddings_to_their_endpoints()
+    {
+        var loader = new DispatchConfigLoader { EnvironmentVariables = () => [] }
+            .AddFile(Path.Combine(TestNode.RepositoryRoot(), "hocon", "examples", "openai.conf"));
+
+        var gateway = loader.Load().Gateway;
+
+        Assert.Equal("openai-chat", gateway.Routes["/v1/chat/completions"]);
+        Assert.Equal("openai-embeddings", gateway.Routes["/v1/embeddings"]);
     }
 
     [Fact]
