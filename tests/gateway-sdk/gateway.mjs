@@ -34,6 +34,16 @@ out.embeddings = { count: embeddings.data.length, dimensions: embeddings.data[0]
 out.unknownModel = await failure(client.completions.create({ model: 'no-such-model', prompt: 'hi', max_tokens: 5 }));
 out.streaming = await failure(client.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: 'hi' }], stream: true }));
 
+// The same Idempotency-Key twice, one after the other: both answered under that call id.
+const keyed = [];
+for (let i = 0; i < 2; i++) {
+  const { response: r } = await client.chat.completions
+    .create({ model: 'chat-model', messages: [{ role: 'user', content: 'keyed' }], max_tokens: 5 }, { headers: { 'Idempotency-Key': 'sdk-key-1' } })
+    .withResponse();
+  keyed.push(r.headers.get('x-dispatch-call-id'));
+}
+out.idempotency = { callIds: keyed };
+
 const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => ask(`call ${i}`)));
 out.concurrent = {
   succeeded: results.filter((r) => r.status === 'fulfilled').length,

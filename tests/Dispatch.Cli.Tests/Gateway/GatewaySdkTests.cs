@@ -81,6 +81,9 @@ public sealed class GatewaySdkTests : IAsyncLifetime
         var streaming = seen.GetProperty("streaming");
         Assert.Equal(400, streaming.GetProperty("status").GetInt32());
         Assert.Equal("streaming_unsupported", streaming.GetProperty("code").GetString());
+        // Sent one after the other, the key names two calls, each sent once: Dispatch keeps no answer once given (a second request while the first is in flight is refused 400, the id being in use).
+        Assert.Equal(["sdk-key-1", "sdk-key-1"], seen.GetProperty("idempotency").GetProperty("callIds").EnumerateArray().Select(id => id.GetString()));
+        Assert.Equal(2, _upstream.Counters.ArrivalsOf("sdk-key-1"));
         var concurrent = seen.GetProperty("concurrent");
         Assert.True(200 == concurrent.GetProperty("succeeded").GetInt32(), concurrent.GetRawText());
         Assert.Equal(0, _upstream.Counters.Throttled);

@@ -173,8 +173,8 @@ public sealed class GatewayTests : IAsyncLifetime
     [Fact]
     public async Task An_idempotency_key_becomes_the_call_id_and_goes_on_to_the_provider()
     {
-        // Sent twice one after the other: two calls with one id, each answered; Dispatch joins duplicates only
-        // while one is in flight, and the provider sees the key on both to deduplicate as it sees fit.
+        // Sent twice one after the other: two calls with one id, each answered (Dispatch keeps no answer once given,
+        // and refuses a second request while the first is in flight); the provider sees the key on both.
         using var first = await PostAsync("/v1/chat/completions", TestNode.ChatPayload(), idempotencyKey: "key-42");
         using var second = await PostAsync("/v1/chat/completions", TestNode.ChatPayload(), idempotencyKey: "key-42");
 
