@@ -5,8 +5,11 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-# --- What the tests need: the .NET SDK only ---------------------------------------------
+# --- What the tests need: the .NET SDK, and Node.js with npm for the gateway's SDK test -------
 command -v dotnet >/dev/null 2>&1 || { echo "run.sh: the .NET 10 SDK (dotnet) is missing" >&2; exit 2; }
+command -v npm >/dev/null 2>&1 || { echo "run.sh: Node.js with npm is missing (tests/gateway-sdk drives the gateway with the openai package)" >&2; exit 2; }
+# The official openai package, exactly as locked; GatewaySdkTests fails (never skips) without it.
+(cd tests/gateway-sdk && npm ci --no-audit --no-fund --loglevel=error) || { echo "run.sh: npm ci in tests/gateway-sdk failed" >&2; exit 2; }
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 

@@ -6,6 +6,9 @@ public static class FakeUpstreamHeaders
     /// <summary>Request: the call id whose arrivals are counted and scripted. <see cref="IdempotencyKey"/> is read when absent.</summary>
     public const string CallId = "x-call-id";
 
+    /// <summary>Response header naming each answer (<c>req_1</c>, <c>req_2</c>, …), as OpenAI's <c>x-request-id</c> does.</summary>
+    public const string RequestId = "x-request-id";
+
     /// <summary>Request: the alternative call id header.</summary>
     public const string IdempotencyKey = "Idempotency-Key";
 

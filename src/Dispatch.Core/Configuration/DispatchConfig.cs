@@ -127,6 +127,8 @@ public static class DispatchConfig
     /// <summary>Where the setting at <paramref name="path"/> was written; for a path inside a value written as one string, where that string was written.</summary>
     private static HoconOrigin? OriginOf(HoconConfig config, string path)
     {
+        // HOCON's own path syntax first, so quoted keys ("gpt-4.1", "/v1/x") are found.
+        if (config.TryGetValue(path, out var value)) return value.Origin;
         HoconValue node = config.Root;
         foreach (var segment in path.Split('.'))
         {

@@ -170,7 +170,7 @@ public sealed class EndpointSession : IDisposable
 
             AddHeaders(request, call.Headers);
             using var response = await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
-            result = await ReadAsync(response, token).ConfigureAwait(false);
+            result = await ReadAsync(response, token).ConfigureAwait(false) with { ResponseHeaders = ResponseHeaderCapture.From(response) };
             if (_options.RateLimit.LearnFromHeaders)
                 result = result with { RateLimits = RateLimitReport.Read(response.Headers, _options.RateLimit.Headers, _time.GetUtcNow()) };
         }

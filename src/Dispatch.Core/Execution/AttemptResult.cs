@@ -23,6 +23,9 @@ public sealed record AttemptResult(ErrorClassification Outcome, int? HttpStatus 
     /// <summary>The response's rate-limit headers, for the rate limiter to learn from; empty when none were read.</summary>
     public RateLimitReport RateLimits { get; init; }
 
+    /// <summary>The response's allow-listed headers (<see cref="Endpoints.ResponseHeaderCapture"/>), when the upstream answered.</summary>
+    public IReadOnlyDictionary<string, string>? ResponseHeaders { get; init; }
+
     /// <summary>A successful answer.</summary>
     /// <param name="httpStatus">The upstream's status.</param>
     /// <param name="body">The upstream's body.</param>

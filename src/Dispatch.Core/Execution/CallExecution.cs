@@ -67,7 +67,8 @@ public sealed class CallExecution
     /// <param name="httpStatus">The upstream's status.</param>
     /// <param name="body">The upstream's body.</param>
     /// <param name="now">The current time.</param>
-    public APICallResult Complete(int httpStatus, string? body, DateTimeOffset now)
+    /// <param name="responseHeaders">The upstream's allow-listed response headers, if any.</param>
+    public APICallResult Complete(int httpStatus, string? body, DateTimeOffset now, IReadOnlyDictionary<string, string>? responseHeaders = null)
     {
         // Built in one go (not Completed(...) then a copy with the timings): this is every call's path.
         ThrowIfFinished();
@@ -79,6 +80,7 @@ public sealed class CallExecution
             QueueTime = QueueTime(now),
             TotalTime = now - ArrivedAt,
             TokensCharged = TokensCharged,
+            ResponseHeaders = responseHeaders,
         };
     }
 
@@ -88,8 +90,9 @@ public sealed class CallExecution
     /// <param name="httpStatus">The upstream's last status, if it answered.</param>
     /// <param name="body">The upstream's last body, if any (error details for the caller).</param>
     /// <param name="now">The current time.</param>
-    public APICallResult Fail(ErrorKind kind, string message, int? httpStatus, string? body, DateTimeOffset now) =>
-        Finish(APICallResult.Failed(CallId, kind, message, httpStatus) with { Body = body }, now);
+    /// <param name="responseHeaders">The upstream's last allow-listed response headers, if any.</param>
+    public APICallResult Fail(ErrorKind kind, string message, int? httpStatus, string? body, DateTimeOffset now, IReadOnlyDictionary<string, string>? responseHeaders = null) =>
+        Finish(APICallResult.Failed(CallId, kind, message, httpStatus) with { Body = body, ResponseHeaders = responseHeaders }, now);
 
     /// <summary>Finishes the call as rejected (nothing sent: queue full, circuit open, invalid request).</summary>
     /// <param name="kind">Why.</param>

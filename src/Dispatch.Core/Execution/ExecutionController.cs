@@ -35,7 +35,7 @@ public sealed class ExecutionController
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(attempt);
         var outcome = attempt.Outcome;
-        if (outcome.IsSuccess) return ExecutionStep.Finish(call.Complete(attempt.HttpStatus ?? 200, attempt.Body, now));
+        if (outcome.IsSuccess) return ExecutionStep.Finish(call.Complete(attempt.HttpStatus ?? 200, attempt.Body, now, attempt.ResponseHeaders));
 
         if (outcome.Kind == ErrorKind.Cancelled) return ExecutionStep.Finish(call.Cancel("the call was cancelled while in flight", now));
         if (call.IsPastDeadline(now))
@@ -55,7 +55,7 @@ public sealed class ExecutionController
                     $"{outcome.Message}; the next attempt could not start before the deadline", now));
             default:
                 var why = decision.Verdict == RetryVerdict.AttemptsExhausted ? $" after {call.Attempts} attempts" : "";
-                return ExecutionStep.Finish(call.Fail(outcome.Kind, outcome.Message + why, attempt.HttpStatus, attempt.Body, now));
+                return ExecutionStep.Finish(call.Fail(outcome.Kind, outcome.Message + why, attempt.HttpStatus, attempt.Body, now, attempt.ResponseHeaders));
         }
     }
 

@@ -35,6 +35,13 @@ public sealed record APICallResult(string CallId, CallStatus Status)
     /// <summary>Whether the answer came from the response cache (nothing sent, no credits spent).</summary>
     public bool FromCache { get; init; }
 
+    /// <summary>
+    /// The headers of the last attempt's response that a client of the provider reads (<c>content-type</c>,
+    /// <c>x-request-id</c>, <c>openai-processing-ms</c>, <c>x-ratelimit-*</c>), names in lower case;
+    /// <see langword="null"/> when no attempt got an answer. Never carries credentials.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? ResponseHeaders { get; init; }
+
     /// <summary>Whether the call completed.</summary>
     public bool IsSuccess => Status == CallStatus.Completed;
 

@@ -41,6 +41,43 @@ internal sealed partial class ApiRequestHandler
             json.WriteEndObject();
         });
 
+    /// <summary>An OpenAI embeddings answer: one small deterministic vector per input, as floats or base64 little-endian float32s.</summary>
+    private static Task WriteEmbeddingsAsync(HttpContext context, EmbeddingsRequestSummary request) =>
+        WriteJsonAsync(context, request, static (json, r) =>
+        {
+            json.WriteStartObject();
+            json.WriteString("object"u8, "list"u8);
+            json.WriteStartArray("data"u8);
+            Span<float> vector = stackalloc float[EmbeddingsRequestSummary.Dimensions];
+            for (var index = 0; index < r.Inputs; index++)
+            {
+                for (var d = 0; d < vector.Length; d++) vector[d] = (index + 1) / (float)(d + 1);
+                json.WriteStartObject();
+                json.WriteString("object"u8, "embedding"u8);
+                json.WriteNumber("index"u8, index);
+                if (r.Base64)
+                {
+                    json.WriteBase64String("embedding"u8, System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector));
+                }
+                else
+                {
+                    json.WriteStartArray("embedding"u8);
+                    foreach (var value in vector) json.WriteNumberValue(value);
+                    json.WriteEndArray();
+                }
+
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteString("model"u8, r.Model ?? DefaultModel);
+            json.WriteStartObject("usage"u8);
+            json.WriteNumber("prompt_tokens"u8, r.PromptTokens);
+            json.WriteNumber("total_tokens"u8, r.PromptTokens);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        });
+
     private Task WriteEchoAsync(HttpContext context, ReadOnlyMemory<byte> body, long tokens) =>
         WriteJsonAsync(context, (Handler: this, Body: body, Tokens: tokens), static (json, s) =>
         {

@@ -16,6 +16,7 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
     public async Task HandleAsync(HttpContext context, ApiRoute route)
     {
         state.Counters.RequestStarted();
+        context.Response.Headers[FakeUpstreamHeaders.RequestId] = "req_" + state.NextResponseId().ToString(System.Globalization.CultureInfo.InvariantCulture);
         var outcome = RequestOutcome.Aborted;
         try
         {
@@ -53,6 +54,7 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
 
         if (plan.Fault.IsFault) return await WriteFaultAsync(context, plan.Fault);
         if (route == ApiRoute.ChatCompletions) await WriteChatCompletionAsync(context, plan.Chat);
+        else if (route == ApiRoute.Embeddings) await WriteEmbeddingsAsync(context, plan.Embeddings);
         else await WriteEchoAsync(context, body.Memory, plan.EchoTokens);
         return RequestOutcome.Completed;
     }
@@ -94,6 +96,7 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
         }
 
         ChatRequestSummary chat = default;
+        EmbeddingsRequestSummary embeddings = default;
         long prompt, completion;
         if (route == ApiRoute.ChatCompletions)
         {
@@ -101,6 +104,13 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
                 return Invalid(context, limits, window, now, "invalid_request", error!);
             prompt = chat.PromptTokens;
             completion = chat.CompletionTokens;
+        }
+        else if (route == ApiRoute.Embeddings)
+        {
+            if (!EmbeddingsRequestSummary.TryRead(body.Span, out embeddings, out var error))
+                return Invalid(context, limits, window, now, "invalid_request", error!);
+            prompt = embeddings.PromptTokens;
+            completion = 0;
         }
         else
         {
@@ -127,7 +137,7 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
         }
 
         state.Counters.TokensAdmitted(prompt, completion);
-        return new RequestPlan { Chat = chat, EchoTokens = prompt };
+        return new RequestPlan { Chat = chat, Embeddings = embeddings, EchoTokens = prompt };
     }
 
     /// <summary>A 400 that charges nothing but still reports the window, as every response past the key check does.</summary>
@@ -150,6 +160,8 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
         public Fault Fault { get; init; }
 
         public ChatRequestSummary Chat { get; init; }
+
+        public EmbeddingsRequestSummary Embeddings { get; init; }
 
         public long EchoTokens { get; init; }
 

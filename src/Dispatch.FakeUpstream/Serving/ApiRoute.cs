@@ -8,4 +8,7 @@ internal enum ApiRoute
 
     /// <summary><c>POST /v1/echo</c>.</summary>
     Echo,
+
+    /// <summary><c>POST /v1/embeddings</c>.</summary>
+    Embeddings,
 }

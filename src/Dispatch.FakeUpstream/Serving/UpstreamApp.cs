@@ -33,6 +33,7 @@ internal static class UpstreamApp
         var api = new ApiRequestHandler(state);
         app.MapPost("/v1/chat/completions", context => api.HandleAsync(context, ApiRoute.ChatCompletions));
         app.MapPost("/v1/echo", context => api.HandleAsync(context, ApiRoute.Echo));
+        app.MapPost("/v1/embeddings", context => api.HandleAsync(context, ApiRoute.Embeddings));
         AdminEndpoints.Map(app, state);
         return app;
     }

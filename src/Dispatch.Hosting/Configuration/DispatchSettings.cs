@@ -1,6 +1,7 @@
 using Dispatch.Cluster;
 using Dispatch.Core.Options;
 using Dispatch.Hocon;
+using Dispatch.Hosting.Gateway;
 
 namespace Dispatch.Hosting.Configuration;
 
@@ -19,6 +20,9 @@ public sealed record DispatchSettings
 
     /// <summary>The HTTP ingress (<c>dispatch.ingress</c>).</summary>
     public IngressOptions Ingress { get; init; } = new();
+
+    /// <summary>The OpenAI-compatible gateway on the ingress (<c>dispatch.gateway</c>).</summary>
+    public GatewayOptions Gateway { get; init; } = new();
 
     /// <summary>Shutdown (<c>dispatch.shutdown</c>).</summary>
     public ShutdownOptions Shutdown { get; init; } = new();
@@ -56,6 +60,7 @@ public sealed record DispatchSettings
         var errors = new List<string>(Dispatch.GetErrors());
         Logging.Check(errors);
         Ingress.Check(errors);
+        Gateway.Check(errors, Dispatch.Endpoints.Keys.ToArray());
         Shutdown.Check(errors);
         errors.AddRange(ClusterQuota.GetErrors());
         return errors;

@@ -3,13 +3,14 @@ using Dispatch.Core.Configuration;
 using Dispatch.Core.Options;
 using Dispatch.Hocon;
 using Dispatch.Hocon.Model;
+using Dispatch.Hosting.Gateway;
 
 namespace Dispatch.Hosting.Configuration;
 
 /// <summary>
 /// Maps a node's resolved configuration onto <see cref="DispatchSettings"/>: the endpoints through
 /// Core's <see cref="DispatchConfig.MapEndpoints"/> (the one place HOCON maps onto the pipeline's
-/// options), and the node's own sections here (<c>dispatch.logging</c>, <c>dispatch.ingress</c>,
+/// options), and the node's own sections here (<c>dispatch.logging</c>, <c>dispatch.ingress</c>, <c>dispatch.gateway</c>,
 /// <c>dispatch.shutdown</c>, <c>dispatch.cluster</c>). Every error names the full setting path and the file, line and column
 /// it was written at, and all of them are reported at once.
 /// </summary>
@@ -35,6 +36,7 @@ public static class OptionsMapper
             Dispatch = DispatchConfig.MapEndpoints(config, errors),
             Logging = MapLogging(Reader(config, LoggingOptions.Path, errors)),
             Ingress = MapIngress(Reader(config, IngressOptions.Path, errors)),
+            Gateway = MapGateway(config, errors),
             Shutdown = MapShutdown(Reader(config, ShutdownOptions.Path, errors)),
             ClusterQuota = MapClusterQuota(config, errors),
             Akka = config.TryGetValue(AkkaPath, out var akka) && akka is HoconObject ? config.GetConfig(AkkaPath) : HoconConfig.Empty,
@@ -66,6 +68,23 @@ public static class OptionsMapper
             Port = r.Int("port", fallback.Port),
             TokenEnv = r.String("token-env", fallback.TokenEnv) ?? "",
         };
+    }
+
+    /// <summary>Maps <c>dispatch.gateway</c>: two maps of names to endpoint names, and no other key (a typo otherwise goes unnoticed).</summary>
+    private static GatewayOptions MapGateway(HoconConfig config, List<string> errors)
+    {
+        if (!config.TryGetValue(GatewayOptions.Path, out var section) || section.Kind == HoconValueKind.Null) return new GatewayOptions();
+        if (section is not HoconObject gateway)
+        {
+            errors.Add($"{GatewayOptions.Path} must be an object with routes and models (at {section.Origin})");
+            return new GatewayOptions();
+        }
+
+        var reference = ReferenceConfig.Load().Resolve();
+        if (reference.TryGetValue(GatewayOptions.Path, out var defaults) && defaults is HoconObject known)
+            DispatchConfig.CheckKnownKeys(gateway, known, GatewayOptions.Path, "the gateway", GatewayOptions.Path, errors);
+        var r = Reader(config, GatewayOptions.Path, errors);
+        return new GatewayOptions { Routes = r.StringMap("routes"), Models = r.StringMap("models") };
     }
 
     private static ShutdownOptions MapShutdown(HoconSettingsReader r) =>

@@ -1,6 +1,7 @@
 using System.Net;
 using Dispatch.Hosting.Configuration;
 using Dispatch.Hosting.DependencyInjection;
+using Dispatch.Hosting.Gateway;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -16,7 +17,8 @@ namespace Dispatch.Hosting.Ingress;
 /// <summary>
 /// A node: the Dispatch host plus the HTTP ingress on <c>dispatch.ingress.bind</c>:<c>port</c>
 /// (always served by a node, whatever <c>dispatch.ingress.enabled</c> says): <c>POST /v1/calls</c>,
-/// <c>GET /v1/status</c> and <c>GET /metrics</c> (Prometheus text), all behind the bearer token.
+/// <c>GET /v1/status</c>, <c>GET /metrics</c> (Prometheus text) and the OpenAI-compatible gateway
+/// (<see cref="Gateway.GatewayEndpoints"/>), all behind the bearer token.
 /// </summary>
 public static partial class DispatchNode
 {
@@ -51,6 +53,7 @@ public static partial class DispatchNode
         var app = builder.Build();
         app.MapDispatchIngress(() => IngressToken(app.Services));
         app.MapDispatchMetrics(() => IngressToken(app.Services));
+        app.MapDispatchGateway(() => IngressToken(app.Services));
         return app;
     }
 

@@ -104,7 +104,7 @@ public static class IngressEndpoints
     /// Admits a request, or says why not: from another machine to a loopback-bound node (403), or without the token (401,
     /// with <c>WWW-Authenticate: Bearer</c>). The scheme's case does not matter (RFC 9110); the token's does.
     /// </summary>
-    private sealed class Gate(Func<string> token)
+    internal sealed class Gate(Func<string> token)
     {
         private const string Scheme = "Bearer ";
         private readonly Lazy<byte[]> _expected = new(() => Encoding.UTF8.GetBytes(token()));

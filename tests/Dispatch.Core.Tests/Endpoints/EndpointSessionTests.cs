@@ -60,6 +60,31 @@ public class EndpointSessionTests
     }
 
     [Fact]
+    public async Task An_answer_carries_the_headers_a_providers_client_reads_and_no_others()
+    {
+        var handler = StubHandler.Answering(HttpStatusCode.OK, configure: response =>
+        {
+            response.Headers.TryAddWithoutValidation("x-request-id", "req_7");
+            response.Headers.TryAddWithoutValidation("openai-processing-ms", "12");
+            response.Headers.TryAddWithoutValidation("x-ratelimit-remaining-requests", "99");
+            response.Headers.TryAddWithoutValidation("set-cookie", "session=secret");
+        });
+        using var session = Session(handler);
+
+        var result = await session.SendAsync(Call(), CancellationToken.None);
+
+        Assert.Equal(
+            new Dictionary<string, string>
+            {
+                ["content-type"] = "application/json; charset=utf-8",
+                ["x-request-id"] = "req_7",
+                ["openai-processing-ms"] = "12",
+                ["x-ratelimit-remaining-requests"] = "99",
+            },
+            result.ResponseHeaders!.ToDictionary());
+    }
+
+    [Fact]
     public async Task A_call_cannot_replace_the_auth_header()
     {
         var handler = StubHandler.Answering(HttpStatusCode.OK);

@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Dispatch.Cli.Tests.Support;
+using Dispatch.FakeUpstream;
+using Dispatch.FakeUpstream.RateLimiting;
+
+namespace Dispatch.Cli.Tests.Gateway;
+
+/// <summary>
+/// The official <c>openai</c> npm package (tests/gateway-sdk, installed by tests/run.sh with <c>npm ci</c>) against a
+/// <c>dispatch node</c> process whose gateway fronts the fake provider. The provider runs in the test process, not as
+/// <c>dispatch fake-upstream</c>: the test needs a two-second window (the command only takes per-minute limits) and its counters.
+/// </summary>
+public sealed class GatewaySdkTests : IAsyncLifetime
+{
+    private const string Token = "gateway-sdk-token-123456";
+    private const int Limit = 50;
+    private static readonly TimeSpan Window = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// As in NodeClusterTests: with other test processes on the cores, a grant's way to the provider can take far
+    /// longer than the default guard (2% of the interval), so a grant keeps counting for a second more.
+    /// </summary>
+    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("gateway-sdk-");
+    private FakeUpstreamServer _upstream = null!;
+
+    public async Task InitializeAsync() =>
+        _upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions
+        {
+            Limits = new RateLimitOptions { RequestsPerWindow = Limit, Window = Window },
+        });
+
+    public async Task DisposeAsync()
+    {
+        await _upstream.DisposeAsync();
+        _directory.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task The_openai_sdk_gets_chat_embeddings_and_openai_errors_and_200_concurrent_calls_all_succeed_with_no_429_at_the_provider()
+    {
+        // The provider's limit binds: 200 calls, at most 50 in any 2 s, on Dispatch's side and the provider's alike.
+        var config = Path.Combine(_directory.FullName, "node.conf");
+        await File.WriteAllTextAsync(config, string.Create(CultureInfo.InvariantCulture, $$"""
+            dispatch.endpoint-defaults.rate-limit { requests = {{Limit}}, interval = {{Window.TotalSeconds}}s, guard = {{Guard.TotalMilliseconds}}ms }
+            dispatch.endpoints.chat { base-url = "{{_upstream.BaseUrl}}", path = /v1/chat/completions }
+            # Its own provider key: the provider limits per key, and chat alone spends all of its key's window.
+            dispatch.endpoints.embed { base-url = "{{_upstream.BaseUrl}}", api-key-env = GATEWAY_SDK_EMBED_KEY }
+            dispatch.gateway {
+              routes { "/v1/chat/completions" = chat, "/v1/embeddings" = embed }
+              models { "chat-model" = chat }
+            }
+            dispatch.ingress { port = 0, token-env = GATEWAY_SDK_TOKEN }
+            """));
+        using var node = DispatchProcess.Start(["node", "--config", config], new Dictionary<string, string> { ["GATEWAY_SDK_TOKEN"] = Token, ["GATEWAY_SDK_EMBED_KEY"] = "sk-embed-key" });
+        string? address = null;
+        await Poll.Until(() => (address = Regex.Match(node.StandardOutput, @"ingress on (http://127\.0\.0\.1:\d+)").Groups[1].Value) is { Length: > 0 } || node.HasExited, Timeout, "the node prints its address");
+        Assert.False(string.IsNullOrEmpty(address), $"the node did not start:\n{node.StandardOutput}\n{node.StandardError}");
+
+        var seen = JsonDocument.Parse(await RunSdkAsync(address + "/v1")).RootElement;
+        node.Terminate();
+        await node.WaitAsync(Timeout);
+
+        var chat = seen.GetProperty("chat");
+        Assert.Equal("chat.completion", chat.GetProperty("object").GetString());
+        Assert.StartsWith("req_", chat.GetProperty("requestId").GetString());
+        Assert.Equal("1", chat.GetProperty("attempts").GetString());
+        Assert.Equal(32, chat.GetProperty("callId").GetString()!.Length);
+        var embeddings = seen.GetProperty("embeddings");
+        Assert.Equal(2, embeddings.GetProperty("count").GetInt32());
+        Assert.Equal(8, embeddings.GetProperty("dimensions").GetInt32());
+        Assert.Equal(3, embeddings.GetProperty("promptTokens").GetInt32());
+        var unknown = seen.GetProperty("unknownModel");
+        Assert.True(unknown.GetProperty("status").ValueKind == JsonValueKind.Number, unknown.GetRawText());
+        Assert.Equal(404, unknown.GetProperty("status").GetInt32());
+        Assert.Equal("model_not_found", unknown.GetProperty("code").GetString());
+        var streaming = seen.GetProperty("streaming");
+        Assert.Equal(400, streaming.GetProperty("status").GetInt32());
+        Assert.Equal("streaming_unsupported", streaming.GetProperty("code").GetString());
+        // Sent one after the other, the key names two calls, each sent once: Dispatch keeps no answer once given (a second request while the first is in flight is refused 400, the id being in use).
+        Assert.Equal(["sdk-key-1", "sdk-key-1"], seen.GetProperty("idempotency").GetProperty("callIds").EnumerateArray().Select(id => id.GetString()));
+        Assert.Equal(2, _upstream.Counters.ArrivalsOf("sdk-key-1"));
+        var concurrent = seen.GetProperty("concurrent");
+        Assert.True(200 == concurrent.GetProperty("succeeded").GetInt32(), concurrent.GetRawText());
+        Assert.Equal(0, _upstream.Counters.Throttled);
+        Assert.Equal(0, _upstream.Counters.ResponsesWithStatus(429));
+    }
+
+    /// <summary>Runs tests/gateway-sdk/gateway.mjs against the gateway and returns the JSON line it prints.</summary>
+    private static async Task<string> RunSdkAsync(string baseUrl)
+    {
+        var directory = Path.Combine(RepositoryRoot(), "tests", "gateway-sdk");
+        Assert.True(Directory.Exists(Path.Combine(directory, "node_modules", "openai")),
+            $"the openai package is not installed: run 'npm ci' in {directory} (tests/run.sh does)");
+        var start = new ProcessStartInfo("node", "gateway.mjs")
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["GATEWAY_URL"] = baseUrl;
+        start.Environment["GATEWAY_TOKEN"] = Token;
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var patience = new CancellationTokenSource(Timeout);
+        await process.WaitForExitAsync(patience.Token);
+        Assert.True(process.ExitCode == 0, $"node gateway.mjs exited {process.ExitCode}:\n{await error}");
+        return (await output).Trim();
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Dispatch.sln"))) directory = directory.Parent;
+        return directory?.FullName ?? throw new InvalidOperationException("Dispatch.sln not found above " + AppContext.BaseDirectory);
+    }
+}
