@@ -36,9 +36,16 @@ internal sealed class DispatchProcess : IDisposable
 
     public static DispatchProcess Start(params string[] arguments) => Start(arguments, new Dictionary<string, string>());
 
-    public static DispatchProcess Start(string[] arguments, IReadOnlyDictionary<string, string> environment)
+    /// <summary>Starts <c>dispatch</c> with <paramref name="arguments"/>.</summary>
+    /// <param name="arguments">The command line after <c>dispatch</c>.</param>
+    /// <param name="environment">Variables set for the child.</param>
+    /// <param name="holdStandardInput">
+    /// Gives the child a standard input pipe that only this process holds, so a <c>node --stop-with-parent</c> stops when
+    /// the test host ends, however it ends (a test that failed before its clean-up leaves no node running).
+    /// </param>
+    public static DispatchProcess Start(string[] arguments, IReadOnlyDictionary<string, string> environment, bool holdStandardInput = false)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = holdStandardInput, UseShellExecute = false };
         start.ArgumentList.Add(DllPath());
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";

@@ -73,7 +73,7 @@ internal sealed partial class NodeCluster : IAsyncDisposable
             var name = $"node{_nodes.Count + 1}";
             var file = Path.Combine(_directory.FullName, name + ".conf");
             File.WriteAllText(file, NodeConfig(port, roles) + hocon);
-            var process = DispatchProcess.Start(["node", "--config", file], new Dictionary<string, string> { ["DISPATCH_INGRESS_TOKEN"] = Token });
+            var process = DispatchProcess.Start(["node", "--config", file, "--stop-with-parent"], new Dictionary<string, string> { ["DISPATCH_INGRESS_TOKEN"] = Token }, holdStandardInput: true);
             node = new ClusterNode(name, Address(port), process);
             _nodes.Add(node);
         }
