@@ -170,8 +170,10 @@ public sealed class EndpointSession : IDisposable
 
             AddHeaders(request, call.Headers);
             using var response = await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
-            result = await ReadAsync(response, token).ConfigureAwait(false) with { ResponseHeaders = ResponseHeaderCapture.From(response) };
-            if (_options.RateLimit.LearnFromHeaders)
+            result = await ReadAsync(response, token).ConfigureAwait(false);
+            // Each costs every answer that reads it: only for a caller that asked, and an endpoint with limits to learn.
+            if (call.WantsResponseHeaders) result = result with { ResponseHeaders = ResponseHeaderCapture.From(response) };
+            if (_options.RateLimit.LearnFromHeaders && (_options.RateLimit.Requests is not null || _options.RateLimit.Tokens is not null))
                 result = result with { RateLimits = RateLimitReport.Read(response.Headers, _options.RateLimit.Headers, _time.GetUtcNow()) };
         }
         catch (Exception) when (IsDisposed)

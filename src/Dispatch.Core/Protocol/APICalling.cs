@@ -41,6 +41,13 @@ public sealed record APICalling(string CallId, string Endpoint, string Payload)
     /// </summary>
     public int? RequiredTokens { get; init; }
 
+    /// <summary>
+    /// Whether the result carries the provider's client-facing response headers
+    /// (<see cref="APICallResult.ResponseHeaders"/>: <c>content-type</c>, <c>x-request-id</c>, <c>x-ratelimit-*</c>, ...);
+    /// off by default, as copying them costs every answer (the OpenAI-compatible gateway turns it on).
+    /// </summary>
+    public bool WantsResponseHeaders { get; init; }
+
     /// <summary>Opts into the response cache; <see langword="null"/> (the default) never caches.</summary>
     public CacheControl? CacheControl { get; init; }
 

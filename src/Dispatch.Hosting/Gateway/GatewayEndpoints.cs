@@ -85,6 +85,7 @@ public static class GatewayEndpoints
             // The endpoint's own path when it has one; else the request's (an endpoint serving several routes).
             Path = settings.Dispatch.Endpoints[endpoint].Path.Length == 0 ? path : null,
             Headers = string.IsNullOrEmpty(idempotencyKey) ? null : new Dictionary<string, string> { [IdempotencyKeyHeader] = idempotencyKey },
+            WantsResponseHeaders = true,
         };
         var result = await submitter.SubmitAsync(call, http.RequestAborted);
         if (http.RequestAborted.IsCancellationRequested) return;

@@ -71,8 +71,10 @@ public class EndpointSessionTests
         });
         using var session = Session(handler);
 
-        var result = await session.SendAsync(Call(), CancellationToken.None);
+        var result = await session.SendAsync(Call() with { WantsResponseHeaders = true }, CancellationToken.None);
+        var unasked = await session.SendAsync(Call(), CancellationToken.None);
 
+        Assert.Null(unasked.ResponseHeaders);
         Assert.Equal(
             new Dictionary<string, string>
             {
