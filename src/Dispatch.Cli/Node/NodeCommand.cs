@@ -4,6 +4,7 @@ using Dispatch.Cli.Commands;
 using Dispatch.Core.Options;
 using Dispatch.Hocon;
 using Dispatch.Hosting.Configuration;
+using Dispatch.Hosting.Gateway;
 using Dispatch.Hosting.Ingress;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -73,7 +74,9 @@ internal static class NodeCommand
                     if (parse.GetValue(withParent)) StopWhenStandardInputCloses(app.Lifetime);
                     if (app.Services.GetRequiredService<DispatchSettings>() is { IsCluster: false, Dispatch.Endpoints.Count: 0 })
                         await Console.Error.WriteLineAsync("dispatch node: warning: no endpoints are configured (dispatch.endpoints), so every call will be rejected; pass --config with at least one");
-                    await stdout.WriteLineAsync($"dispatch node: ingress on {DispatchNode.IngressAddress(app)} (POST /v1/calls, GET /v1/status); Ctrl-C drains and stops");
+                    var gateway = app.Services.GetRequiredService<DispatchSettings>().Gateway;
+                    var openAi = gateway.Routes.Count + gateway.Models.Count == 0 ? "" : ", the OpenAI-compatible gateway (POST " + string.Join(", ", gateway.Routes.Keys.Union(GatewayOptions.StandardPaths).Order(StringComparer.Ordinal)) + ")";
+                    await stdout.WriteLineAsync($"dispatch node: ingress on {DispatchNode.IngressAddress(app)} (POST /v1/calls, GET /v1/status{openAi}); Ctrl-C drains and stops");
                     await app.WaitForShutdownAsync();
                     return 0;
                 }

@@ -60,6 +60,7 @@ public sealed class GatewaySdkTests : IAsyncLifetime
         string? address = null;
         await Poll.Until(() => (address = Regex.Match(node.StandardOutput, @"ingress on (http://127\.0\.0\.1:\d+)").Groups[1].Value) is { Length: > 0 } || node.HasExited, Timeout, "the node prints its address");
         Assert.False(string.IsNullOrEmpty(address), $"the node did not start:\n{node.StandardOutput}\n{node.StandardError}");
+        Assert.Contains("the OpenAI-compatible gateway (POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses)", node.StandardOutput);
 
         var seen = JsonDocument.Parse(await RunSdkAsync(address + "/v1")).RootElement;
         node.Terminate();
