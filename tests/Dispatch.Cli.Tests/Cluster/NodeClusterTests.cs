@@ -33,19 +33,9 @@ public sealed class NodeClusterTests(ITestOutputHelper output) : IAsyncLifetime
             Limits = new UpstreamLimits { RequestsPerWindow = Limit, Window = Window },
             ShutdownTimeout = TimeSpan.FromSeconds(1),
         });
-        _cluster = await NodeCluster.StartAsync(3, string.Create(CultureInfo.InvariantCulture, $$"""
-            dispatch {
-              endpoints.{{Api}} {
-                base-url = "{{_upstream.BaseUrl}}"
-                path = /v1/echo
-                rate-limit { requests = {{Limit}}, interval = {{Window.TotalSeconds}}s, guard = {{Guard.TotalMilliseconds}}ms }
-                executor.concurrency = 16
-                retry { max-attempts = 5, base-delay = 50ms, max-delay = 1s, jitter = none }
-                breaker.max-failures = 1000000
-              }
-              shutdown.drain-timeout = 30s
-            }
-            """), output);
+        _cluster = await NodeCluster.StartAsync(3, NodeCluster.Endpoint(Api, _upstream.BaseUrl, Limit, Window, Guard, concurrency: 16) + """
+            dispatch.shutdown.drain-timeout = 30s
+            """, output);
         await WarmUpAsync();
     }
 

@@ -35,18 +35,7 @@ public sealed class ProxyProcessTests(ITestOutputHelper output) : IAsyncLifetime
             Latency = new LatencyOptions { Distribution = LatencyDistribution.Fixed, Delay = TimeSpan.FromMilliseconds(300) },
             ShutdownTimeout = TimeSpan.FromSeconds(1),
         });
-        var hocon = string.Create(CultureInfo.InvariantCulture, $$"""
-            dispatch {
-              endpoints.{{Api}} {
-                base-url = "{{_upstream.BaseUrl}}"
-                path = /v1/echo
-                rate-limit { requests = {{Limit}}, interval = {{Window.TotalSeconds}}s, guard = {{Guard.TotalMilliseconds}}ms }
-                executor.concurrency = 8
-                retry { max-attempts = 5, base-delay = 50ms, max-delay = 1s, jitter = none }
-                breaker.max-failures = 1000000
-              }
-            }
-            """);
+        var hocon = NodeCluster.Endpoint(Api, _upstream.BaseUrl, Limit, Window, Guard, concurrency: 8);
         _cluster = await NodeCluster.StartAsync(3, hocon, output);
         _app = await _cluster.AddNodeAsync(hocon, roles: "[app]");
         await _cluster.UntilUpAsync(4);

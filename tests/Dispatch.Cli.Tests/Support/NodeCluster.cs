@@ -40,6 +40,25 @@ internal sealed partial class NodeCluster : IAsyncDisposable
     /// <summary>The seed node's address, <c>akka.tcp://dispatch@127.0.0.1:port</c>.</summary>
     public string SeedAddress => Address(_seedPort);
 
+    /// <summary>
+    /// The one endpoint the cluster tests share: <paramref name="api"/> at the fake upstream's echo route, the upstream's own
+    /// request limit over <paramref name="window"/> with <paramref name="guard"/>, quick retries and a breaker that never opens.
+    /// </summary>
+    public static string Endpoint(string api, string baseUrl, int limit, TimeSpan window, TimeSpan guard, int concurrency) =>
+        string.Create(CultureInfo.InvariantCulture, $$"""
+            dispatch {
+              endpoints.{{api}} {
+                base-url = "{{baseUrl}}"
+                path = /v1/echo
+                rate-limit { requests = {{limit}}, interval = {{window.TotalSeconds}}s, guard = {{guard.TotalMilliseconds}}ms }
+                executor.concurrency = {{concurrency}}
+                retry { max-attempts = 5, base-delay = 50ms, max-delay = 1s, jitter = none }
+                breaker.max-failures = 1000000
+              }
+            }
+
+            """);
+
     /// <summary>Starts <paramref name="count"/> nodes at once (the others keep trying to join until the seed is up) and waits until every node sees all of them up.</summary>
     /// <param name="count">How many nodes.</param>
     /// <param name="hocon">The HOCON every node loads beneath its cluster settings (endpoints, limits).</param>
