@@ -11,13 +11,13 @@ namespace Dispatch.Cluster.Tests.Clustering;
 [Collection(ClusterCollection.Name)]
 public class OwnerLossTests(ITestOutputHelper output) : SharedUpstreamSpec
 {
-    private static readonly TimeSpan Window = Interval * 1.02;
+    private static readonly TimeSpan Window = Interval + SafeGuard;
     private static readonly TimeSpan Span = Interval / 20;
 
     [Fact]
     public async Task When_the_owner_node_dies_the_others_finish_their_calls_without_a_429_after_a_stall_of_one_window()
     {
-        await using var cluster = await DispatchCluster.StartAsync(3, DispatchCluster.Options(Upstream, Limit, Interval), new ClusterQuotaOptions(), output);
+        await using var cluster = await DispatchCluster.StartAsync(3, DispatchCluster.Options(Upstream, Limit, Interval, SafeGuard), new ClusterQuotaOptions(), output);
         var (doomed, survivors) = (cluster.Nodes[0], cluster.Nodes.Skip(1).ToArray());
         var started = survivors.Select(n => EventRecorder.Start<QuotaOwnerStarted>(n.System)).ToArray();
         var grants = new ConcurrentQueue<DateTimeOffset>();
@@ -41,7 +41,7 @@ public class OwnerLossTests(ITestOutputHelper output) : SharedUpstreamSpec
         cluster.Log($"new owner {newOwner.Owner} started {(newOwner.StartedAt - killedAt).TotalSeconds:F3}s after the kill, granting from +{(newOwner.GrantingFrom - killedAt).TotalSeconds:F3}s; " +
                     $"first grant +{(firstGrant - killedAt).TotalSeconds:F3}s; longest gap between results {gap.TotalSeconds:F3}s; 429s {Upstream.Counters.Throttled}; busiest window {Upstream.Counters.MaxRequestsInWindow}/{Limit}");
         Assert.All(results, r => Assert.Equal(CallStatus.Completed, r.Result.Status));
-        Assert.Equal(0, Upstream.Counters.Throttled);
+        Assert.True(Upstream.Counters.Throttled == 0, $"{Upstream.Counters.Throttled} calls met a 429; {cluster.Stalls.Summary}");
         Assert.InRange(Upstream.Counters.MaxRequestsInWindow, 1, Limit);
         Assert.Contains(newOwner.Owner, survivors.Select(n => n.Address.ToString()));
         // Safe: after the dead owner's last leases ran out, nothing was granted before the new owner could prove it safe.

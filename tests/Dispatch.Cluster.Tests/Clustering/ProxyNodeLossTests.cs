@@ -24,7 +24,7 @@ public class ProxyNodeLossTests(ITestOutputHelper output) : SharedUpstreamSpec
     [Fact]
     public async Task When_the_node_running_proxied_calls_dies_each_call_is_answered_once_and_only_cut_off_sends_reach_the_upstream_twice()
     {
-        await using var cluster = await DispatchCluster.StartAsync(2, DispatchCluster.Options(Upstream, Limit, Interval), new ClusterQuotaOptions(), output);
+        await using var cluster = await DispatchCluster.StartAsync(2, DispatchCluster.Options(Upstream, Limit, Interval, SafeGuard), new ClusterQuotaOptions(), output);
         var (survivor, doomed) = (cluster.Nodes[0], cluster.Nodes[1]);
         await using var app = AppNode.Start("app", survivor, output);
         await cluster.UntilAsync(() => app.UpMembers == 3, "the application node sees all three members up");
@@ -57,13 +57,13 @@ public class ProxyNodeLossTests(ITestOutputHelper output) : SharedUpstreamSpec
         Assert.All(resent, r => Assert.Equal(doomed.Address.ToString(), r.LostNode));
         Assert.Subset(resentIds, sentTwice);
         Assert.All(arrivals, a => Assert.InRange(a.Value, 1, 2));
-        Assert.Equal(0, Upstream.Counters.Throttled);
+        Assert.True(Upstream.Counters.Throttled == 0, $"{Upstream.Counters.Throttled} calls met a 429; {cluster.Stalls.Summary}");
     }
 
     [Fact]
     public async Task A_node_with_the_dispatch_role_can_send_its_calls_through_a_proxy_of_its_own()
     {
-        await using var cluster = await DispatchCluster.StartAsync(1, DispatchCluster.Options(Upstream, Limit, Interval), new ClusterQuotaOptions(), output);
+        await using var cluster = await DispatchCluster.StartAsync(1, DispatchCluster.Options(Upstream, Limit, Interval, SafeGuard), new ClusterQuotaOptions(), output);
         var node = cluster.Nodes[0];
         var proxy = node.System.ActorOf(DispatchProxy.Props(), "dispatch-proxy");
 

@@ -3,6 +3,7 @@ using Dispatch.Cluster.Tests.Support;
 using Dispatch.Core.Protocol;
 using Dispatch.FakeUpstream;
 using Xunit.Abstractions;
+using UpstreamLimits = Dispatch.FakeUpstream.RateLimiting.RateLimitOptions;
 
 namespace Dispatch.Cluster.Tests.Clustering;
 
@@ -11,9 +12,20 @@ namespace Dispatch.Cluster.Tests.Clustering;
 /// also the limit of the one real upstream they all call: the upstream's own counters say whether any
 /// window was ever over it.
 /// </summary>
+/// <remarks>
+/// The limit is the other specs' rate (120 a second) over a 10 s interval, so the rate limit's default guard
+/// (2 % of the interval) is 200 ms: a request that reaches the upstream later than the guard after its grant
+/// can meet a 429 however exact the ledger is, and with the nodes, the upstream and the test on 2 cores in one
+/// process, 40 ms (2 % of 2 s) was exceeded now and then (CI saw 32 429s after a one-second stall).
+/// </remarks>
 [Collection(ClusterCollection.Name)]
 public class SharedQuotaTests(ITestOutputHelper output) : SharedUpstreamSpec
 {
+    private new const int Limit = 1200;
+    private static new readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
+
+    protected override UpstreamLimits UpstreamLimits => new() { RequestsPerWindow = Limit, Window = Interval };
+
     [Fact]
     public async Task Three_nodes_send_3000_calls_within_one_shared_limit_without_a_429()
     {
@@ -32,10 +44,10 @@ public class SharedQuotaTests(ITestOutputHelper output) : SharedUpstreamSpec
         var peak = WindowAudit.Peak(grants.ToArray(), Interval * 1.02);
         cluster.Log($"completed {results.Count(r => r.Result.Status == CallStatus.Completed)}, 429s {counters.Throttled}, busiest window {counters.MaxRequestsInWindow}/{Limit}; " +
                     $"busiest window of grants {peak.Requests}/{Limit} (interval + guard); {used.Median:P1} of the limit used (median cycle; {used.Mean:P1} on average, " +
-                    $"longest cycle {used.LongestCycle.TotalSeconds:F3}s); {messages} quota messages, {messages / 3000.0:F3} per call");
+                    $"longest cycle {used.LongestCycle.TotalSeconds:F3}s); {messages} quota messages, {messages / 3000.0:F3} per call; {cluster.Stalls.Summary}");
         Assert.All(results, r => Assert.Equal(CallStatus.Completed, r.Result.Status));
         Assert.Equal(3000, counters.RequestsReceived);
-        Assert.Equal(0, counters.Throttled);
+        Assert.True(counters.Throttled == 0, $"{counters.Throttled} calls met a 429; {cluster.Stalls.Summary}");
         Assert.InRange(counters.MaxRequestsInWindow, 1, Limit);
         Assert.InRange(peak.Requests, 1, Limit);
         Assert.True(used.Median >= 0.95, $"The cluster used {used.Median:P1} of the limit.");

@@ -38,6 +38,9 @@ internal sealed class DispatchCluster : IAsyncDisposable
     /// <summary>Measures time for every node alike (the nodes share the machine's clock).</summary>
     public Stopwatch Clock { get; } = Stopwatch.StartNew();
 
+    /// <summary>What held the process up while the cluster ran (garbage collections, a starved thread pool, late wakes).</summary>
+    public RuntimeStalls Stalls { get; } = new();
+
     /// <summary>Starts <paramref name="count"/> nodes, the first alone (so it is the oldest and hosts the owners), then the rest, and waits until every node sees all of them up.</summary>
     public static async Task<DispatchCluster> StartAsync(int count, DispatchOptions options, ClusterQuotaOptions quota, ITestOutputHelper output)
     {
@@ -152,6 +155,7 @@ internal sealed class DispatchCluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var node in _nodes) await node.DisposeAsync();
+        Stalls.Dispose();
     }
 
     private static int FreePort()

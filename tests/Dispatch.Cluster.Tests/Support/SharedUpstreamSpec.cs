@@ -16,15 +16,27 @@ public abstract class SharedUpstreamSpec : IAsyncLifetime
     /// <summary>The limit's interval.</summary>
     protected static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// A rate limit's guard for specs that check safety (no 429, no window over the limit) rather than how much
+    /// of the limit is used: a quarter of the interval, where the default is 2 % (40 ms). The nodes, the upstream
+    /// and the test share 2 cores in one process, and a garbage collection or a starved thread pool there holds
+    /// a granted request back for 100–200 ms now and then, past a 40 ms guard, so the upstream can count it in
+    /// a later window than the ledger did.
+    /// </summary>
+    protected static readonly TimeSpan SafeGuard = Interval / 4;
+
     /// <summary>How long the upstream takes to answer; none unless a spec needs calls in flight.</summary>
     protected virtual LatencyOptions Latency => LatencyOptions.None;
+
+    /// <summary>The upstream's own limit: <see cref="Limit"/> per <see cref="Interval"/> unless a spec needs another.</summary>
+    protected virtual UpstreamLimits UpstreamLimits => new() { RequestsPerWindow = Limit, Window = Interval };
 
     /// <summary>The upstream every node calls.</summary>
     protected FakeUpstreamServer Upstream { get; private set; } = null!;
 
     public async Task InitializeAsync() => Upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions
     {
-        Limits = new UpstreamLimits { RequestsPerWindow = Limit, Window = Interval },
+        Limits = UpstreamLimits,
         Latency = Latency,
         ShutdownTimeout = TimeSpan.FromSeconds(1),
     });
