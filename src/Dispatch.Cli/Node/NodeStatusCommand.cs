@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dispatch.Cli.Commands;
+using Dispatch.Cluster.Proxy;
 using Dispatch.Core.Protocol;
 using Dispatch.Hosting.Clustering;
 using Dispatch.Hosting.Configuration;
@@ -75,6 +76,11 @@ internal static class NodeStatusCommand
             console.MarkupLine($"[bold]{Markup.Escape(node.ToString())}[/]: cluster member {Markup.Escape(cluster.Self)}, {cluster.Members.Count} members, leader {Markup.Escape(cluster.Leader ?? "unknown")}");
             console.Write(Members(cluster));
             console.Write(Quota(cluster));
+            if (cluster.Proxy is { } proxy)
+            {
+                console.MarkupLine($"this node is a proxy: {Number(proxy.Calls)} calls outstanding, {Number(proxy.Waiting)} waiting for a node, {Number(proxy.Resent)} re-sent");
+                console.Write(Proxy(proxy));
+            }
         }
 
         console.Write(Endpoints(status.Endpoints));
@@ -110,16 +116,26 @@ internal static class NodeStatusCommand
         return table;
     }
 
+    private static Table Proxy(DispatchProxyStatus proxy)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("dispatch nodes").AddColumns("address", "takes calls", "outstanding");
+        table.Columns[2].RightAligned();
+        foreach (var node in proxy.Nodes.OrderBy(n => n.Address, StringComparer.Ordinal))
+            table.AddRow(Markup.Escape(node.Address), node.Ready ? "yes" : "no", Number(node.Outstanding));
+        if (proxy.Nodes.Count == 0) table.AddRow("(none yet)", "-", "-");
+        return table;
+    }
+
     private static Table Endpoints(IReadOnlyList<StatusSnapshot> endpoints)
     {
         var table = new Table().Border(TableBorder.Rounded).Title("this node's endpoints")
-            .AddColumns("endpoint", "queued", "in flight", "credits (requests / tokens)", "breaker", "completed", "failed", "rejected", "retries", "429s");
+            .AddColumns("endpoint", "queued", "in flight", "credits (requests / tokens)", "limit in force (requests / tokens)", "breaker", "completed", "failed", "rejected", "retries", "429s");
         foreach (var column in table.Columns.Skip(1)) column.RightAligned();
         foreach (var e in endpoints)
         {
             table.AddRow(
                 Markup.Escape(e.Endpoint), Number(e.QueueDepth), Number(e.InFlight),
-                $"{Credits(e.RequestCreditsLeft)} / {Credits(e.TokenCreditsLeft)}", e.Breaker.ToString(),
+                $"{Credits(e.RequestCreditsLeft)} / {Credits(e.TokenCreditsLeft)}", $"{Limit(e.RequestLimitInForce, e.RequestLimit)} / {Limit(e.TokenLimitInForce, e.TokenLimit)}", e.Breaker.ToString(),
                 Number(e.Counters.Completed), Number(e.Counters.Failed), Number(e.Counters.Rejected), Number(e.Counters.Retries), Number(e.Counters.RateLimited));
         }
 
@@ -129,6 +145,10 @@ internal static class NodeStatusCommand
     private static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     private static string Credits(long? value) => value is { } v ? Number(v) : "unlimited";
+
+    /// <summary>The limit in force, and the configured one beside it when the provider has lowered it.</summary>
+    private static string Limit(long? inForce, long? configured) =>
+        inForce is { } v && configured is { } c && v != c ? $"{Number(v)} (of {Number(c)})" : Credits(configured);
 
     private static async Task<int> Fail(TextWriter error, string message)
     {

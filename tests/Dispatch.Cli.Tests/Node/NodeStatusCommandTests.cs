@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dispatch.Cli.Node;
 using Dispatch.Cluster.Protocol;
+using Dispatch.Cluster.Proxy;
 using Dispatch.Core.Dispatching;
 using Dispatch.Core.Protocol;
 using Dispatch.Hosting.Clustering;
@@ -129,5 +130,34 @@ public sealed class NodeStatusCommandTests : IAsyncLifetime
         Assert.Contains(lines, l => l.Contains("chat", StringComparison.Ordinal) && l.Contains(second, StringComparison.Ordinal) && l.Contains("800", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("3,400", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("embed", StringComparison.Ordinal) && l.Contains("(not answering)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_proxy_nodes_status_shows_the_dispatch_nodes_it_sends_to()
+    {
+        const string self = "akka.tcp://dispatch@127.0.0.1:4060";
+        const string node = "akka.tcp://dispatch@127.0.0.1:4053";
+        const string leaving = "akka.tcp://dispatch@127.0.0.1:4054";
+        var cluster = new ClusterStatus(self, node, [new ClusterMemberStatus(node, "Up", ["dispatch"]), new ClusterMemberStatus(self, "Up", [])], [])
+        {
+            Proxy = new DispatchProxyStatus([new ProxyNodeStatus(node, true, 17), new ProxyNodeStatus(leaving, false, 0)], Calls: 17, Waiting: 2, Resent: 5),
+        };
+
+        NodeStatusCommand.Render(new Uri("http://127.0.0.1:8790"), new NodeStatus(DateTimeOffset.UnixEpoch, [], cluster), _console);
+
+        var lines = _out.ToString().Split('\n');
+        Assert.Contains(lines, l => l.Contains("17 calls outstanding, 2 waiting for a node, 5 re-sent", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(node, StringComparison.Ordinal) && l.Contains("yes", StringComparison.Ordinal) && l.Contains("17", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains(leaving, StringComparison.Ordinal) && l.Contains("no", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_endpoints_limit_lowered_by_the_provider_shows_beside_the_configured_one()
+    {
+        var lowered = new StatusSnapshot("chat", DateTimeOffset.UnixEpoch) { RequestLimit = 600, RequestLimitInForce = 300, TokenLimit = 90_000, TokenLimitInForce = 90_000 };
+
+        NodeStatusCommand.Render(new Uri("http://127.0.0.1:8780"), new NodeStatus(DateTimeOffset.UnixEpoch, [lowered], null), _console);
+
+        Assert.Contains(_out.ToString().Split('\n'), l => l.Contains("chat", StringComparison.Ordinal) && l.Contains("300 (of 600) / 90,000", StringComparison.Ordinal));
     }
 }
