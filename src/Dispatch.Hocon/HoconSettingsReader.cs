@@ -15,6 +15,9 @@ public sealed class HoconSettingsReader(HoconConfig config, string basePath, Lis
     /// <summary>A string, or <paramref name="fallback"/> when the key is missing.</summary>
     public string? String(string key, string? fallback) => Read(key, fallback, static (c, k) => c.GetString(k));
 
+    /// <summary>A string; <see langword="null"/> when set to null, <paramref name="fallback"/> when missing.</summary>
+    public string? NullableString(string key, string? fallback) => config.HasPath(key) || !Exists(key) ? String(key, fallback) : null;
+
     /// <summary>A 32-bit integer, or <paramref name="fallback"/> when the key is missing.</summary>
     public int Int(string key, int fallback) => Read(key, fallback, static (c, k) => c.GetInt(k));
 

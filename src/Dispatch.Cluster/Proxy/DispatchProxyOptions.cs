@@ -8,6 +8,9 @@ namespace Dispatch.Cluster.Proxy;
 /// </summary>
 public sealed record DispatchProxyOptions
 {
+    /// <summary>Where a node's configuration sets these (<c>dispatch.cluster.proxy</c>); validation errors name its keys.</summary>
+    public const string Path = "dispatch.cluster.proxy";
+
     /// <summary>
     /// The cluster role of the nodes that run the pipeline and take calls. Default <c>dispatch</c>, as
     /// <see cref="ClusterQuotaOptions.Role"/> (use the same value).
@@ -49,11 +52,11 @@ public sealed record DispatchProxyOptions
         if (string.IsNullOrWhiteSpace(Role)) errors.Add($"DispatchProxyOptions.Role must name a cluster role (was '{Role}')");
         if (string.IsNullOrWhiteSpace(DispatchPath) || !DispatchPath.StartsWith('/'))
             errors.Add($"DispatchProxyOptions.DispatchPath must be an actor path from the root, e.g. /user/dispatch (was '{DispatchPath}')");
-        if (MaxWaitingCalls < 0) errors.Add($"DispatchProxyOptions.MaxWaitingCalls must be >= 0 (was {MaxWaitingCalls})");
+        if (MaxWaitingCalls < 0) errors.Add($"{Path}.max-waiting-calls must be >= 0 (was {MaxWaitingCalls})");
         if (IdempotencyKeyHeader is { } header && string.IsNullOrWhiteSpace(header))
-            errors.Add("DispatchProxyOptions.IdempotencyKeyHeader must be a header name or null (was empty)");
-        if (IdentifyInterval <= TimeSpan.Zero) errors.Add($"DispatchProxyOptions.IdentifyInterval must be > 0 (was {IdentifyInterval})");
-        if (StatusTimeout <= TimeSpan.Zero) errors.Add($"DispatchProxyOptions.StatusTimeout must be > 0 (was {StatusTimeout})");
+            errors.Add($"{Path}.idempotency-key-header must be a header name or null (was empty)");
+        if (IdentifyInterval <= TimeSpan.Zero) errors.Add($"{Path}.identify-interval must be > 0 (was {IdentifyInterval})");
+        if (StatusTimeout <= TimeSpan.Zero) errors.Add($"{Path}.status-timeout must be > 0 (was {StatusTimeout})");
         return errors;
     }
 

@@ -57,7 +57,7 @@ public sealed class ClusterMode : IExtension
         var role = settings.ClusterQuota.Role;
         var mode = Akka.Cluster.Cluster.Get(system).SelfRoles.Contains(role)
             ? new ClusterMode(system, ClusterQuota.Start(system, settings.Dispatch, settings.ClusterQuota), null)
-            : new ClusterMode(system, null, StartProxy(system, registry, new DispatchProxyOptions { Role = role, DispatchPath = "/user/" + dispatchName }));
+            : new ClusterMode(system, null, StartProxy(system, registry, settings.ClusterProxy with { Role = role, DispatchPath = "/user/" + dispatchName }));
         return (ClusterMode)system.RegisterExtension(new Id(mode));
     }
 

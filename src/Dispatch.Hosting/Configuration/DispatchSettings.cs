@@ -1,4 +1,5 @@
 using Dispatch.Cluster;
+using Dispatch.Cluster.Proxy;
 using Dispatch.Core.Options;
 using Dispatch.Hocon;
 using Dispatch.Hosting.Gateway;
@@ -34,6 +35,12 @@ public sealed record DispatchSettings
     public ClusterQuotaOptions ClusterQuota { get; init; } = new();
 
     /// <summary>
+    /// How a cluster node without the quota's role sends its calls to the nodes with it (<c>dispatch.cluster.proxy</c>);
+    /// read only when <see cref="IsCluster"/> and the node lacks the role. Its role is <see cref="ClusterQuotaOptions.Role"/>.
+    /// </summary>
+    public DispatchProxyOptions ClusterProxy { get; init; } = new();
+
+    /// <summary>
     /// Whether the node is an Akka.Cluster member: the <see cref="Akka"/> section sets <c>actor.provider</c> to
     /// <c>cluster</c> (or Akka's full name of the cluster provider).
     /// </summary>
@@ -63,6 +70,7 @@ public sealed record DispatchSettings
         Gateway.Check(errors, Dispatch.Endpoints.Keys.ToArray());
         Shutdown.Check(errors);
         errors.AddRange(ClusterQuota.GetErrors());
+        errors.AddRange(ClusterProxy.GetErrors());
         return errors;
     }
 

@@ -1,4 +1,5 @@
 using Dispatch.Cluster;
+using Dispatch.Cluster.Proxy;
 using Dispatch.Core.Configuration;
 using Dispatch.Core.Options;
 using Dispatch.Hocon;
@@ -16,7 +17,7 @@ namespace Dispatch.Hosting.Configuration;
 /// </summary>
 public static class OptionsMapper
 {
-    /// <summary>Cluster mode's section; its one subsection, <c>quota</c>, maps onto <see cref="ClusterQuotaOptions"/>.</summary>
+    /// <summary>Cluster mode's section: <c>quota</c> maps onto <see cref="ClusterQuotaOptions"/>, <c>proxy</c> onto <see cref="DispatchProxyOptions"/>.</summary>
     private const string ClusterPath = "dispatch.cluster";
 
     /// <summary>The section handed to the actor system.</summary>
@@ -39,6 +40,7 @@ public static class OptionsMapper
             Gateway = MapGateway(config, errors),
             Shutdown = MapShutdown(Reader(config, ShutdownOptions.Path, errors)),
             ClusterQuota = MapClusterQuota(config, errors),
+            ClusterProxy = MapClusterProxy(config, errors),
             Akka = config.TryGetValue(AkkaPath, out var akka) && akka is HoconObject ? config.GetConfig(AkkaPath) : HoconConfig.Empty,
         };
 
@@ -121,6 +123,30 @@ public static class OptionsMapper
             MinLeaseRequests = r.Int("min-lease-requests", fallback.MinLeaseRequests),
             MaxLeaseRequests = r.NullableInt("max-lease-requests", fallback.MaxLeaseRequests),
             RequestTimeout = r.Duration("request-timeout", fallback.RequestTimeout),
+        };
+    }
+
+    /// <summary>
+    /// Maps <c>dispatch.cluster.proxy</c> (read on a cluster node without the quota's role, whose calls go through a
+    /// <see cref="DispatchProxy"/>) onto <see cref="DispatchProxyOptions"/>; the role is the quota's, the path where
+    /// the nodes run their <c>DispatchActor</c> is the host's. Unknown keys are reported by <see cref="MapClusterQuota"/>.
+    /// </summary>
+    private static DispatchProxyOptions MapClusterProxy(HoconConfig config, List<string> errors)
+    {
+        var fallback = new DispatchProxyOptions();
+        if (config.TryGetValue(DispatchProxyOptions.Path, out var proxy) && proxy is not HoconObject && proxy.Kind != HoconValueKind.Null)
+        {
+            errors.Add($"{DispatchProxyOptions.Path} must be an object (at {proxy.Origin})");
+            return fallback;
+        }
+
+        var r = Reader(config, DispatchProxyOptions.Path, errors);
+        return fallback with
+        {
+            MaxWaitingCalls = r.Int("max-waiting-calls", fallback.MaxWaitingCalls),
+            IdempotencyKeyHeader = r.NullableString("idempotency-key-header", fallback.IdempotencyKeyHeader),
+            IdentifyInterval = r.Duration("identify-interval", fallback.IdentifyInterval),
+            StatusTimeout = r.Duration("status-timeout", fallback.StatusTimeout),
         };
     }
 

@@ -1,4 +1,5 @@
 using Dispatch.Cluster;
+using Dispatch.Cluster.Proxy;
 using Dispatch.Core.Breaker;
 using Dispatch.Core.Configuration;
 using Dispatch.Core.Options;
@@ -182,6 +183,36 @@ public sealed class OptionsMapperTests
         message = Assert.Single(invalid.Errors);
         Assert.StartsWith("dispatch.cluster.quota.min-lease-requests must be between 1 and", message);
         Assert.Contains("app.conf:2:", message);
+    }
+
+    [Fact]
+    public void Every_dispatch_cluster_proxy_setting_maps_from_its_hocon_key_and_reference_conf_alone_gives_the_defaults()
+    {
+        var settings = Loader("""
+            dispatch.cluster.proxy {
+              max-waiting-calls = 250, idempotency-key-header = null, identify-interval = 300ms, status-timeout = 2s
+            }
+            """).Load();
+
+        Assert.Equal(
+            new DispatchProxyOptions { MaxWaitingCalls = 250, IdempotencyKeyHeader = null, IdentifyInterval = TimeSpan.FromMilliseconds(300), StatusTimeout = TimeSpan.FromSeconds(2) },
+            settings.ClusterProxy);
+        Assert.Equal(new DispatchProxyOptions(), Loader().Load().ClusterProxy);
+    }
+
+    [Fact]
+    public void An_invalid_dispatch_cluster_proxy_setting_is_named_with_file_line_and_column()
+    {
+        var error = Assert.Throws<DispatchOptionsException>(() => Loader("""
+            dispatch.cluster.proxy {
+              max-waiting-calls = -1
+              identify-interval = 0s
+            }
+            """).Load());
+
+        Assert.Equal(2, error.Errors.Count);
+        Assert.Contains(error.Errors, e => e.StartsWith("dispatch.cluster.proxy.max-waiting-calls must be >= 0 (was -1) (at app.conf:2:", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.StartsWith("dispatch.cluster.proxy.identify-interval must be > 0", StringComparison.Ordinal) && e.Contains("app.conf:3:", StringComparison.Ordinal));
     }
 
     [Fact]
