@@ -85,6 +85,16 @@ public sealed class GatewayTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_request_of_megabytes_is_read_whole_and_sent_on()
+    {
+        // 2 MB of content: it arrives in many reads, beyond the first buffer's size.
+        using var response = await PostAsync("/v1/chat/completions", TestNode.ChatPayload(new string('a', 2_000_000)));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(Upstream.Counters.PromptTokens > 100_000, $"the provider counted {Upstream.Counters.PromptTokens} prompt tokens");
+    }
+
+    [Fact]
     public async Task A_model_named_in_models_wins_over_the_path()
     {
         // /v1/embeddings routes to by-path, which would send to /v1/embeddings; the model sends it to chat's /v1/chat/completions.
