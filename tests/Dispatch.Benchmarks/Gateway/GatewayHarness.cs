@@ -1,3 +1,4 @@
+using System.ClientModel;
 using System.Globalization;
 using Dispatch.Benchmarks.Pipeline;
 using Round = Dispatch.Benchmarks.Pipeline.PipelineHarness.Round;
@@ -10,6 +11,7 @@ namespace Dispatch.Benchmarks.Gateway;
 /// OpenAI-compatible gateway (<see cref="GatewayWorkload"/>), in alternating rounds, one call at a time and at
 /// <see cref="Concurrency"/> concurrent callers, and prints p50/p99 per call and what the gateway adds. A third row
 /// sends the same request through the node's pipeline alone (no SDK, no ingress hop), to show where the time goes.
+/// Last, one streamed completion at a time each way: p50/p99 time to its first chunk, when the build streams.
 /// </summary>
 public static class GatewayHarness
 {
@@ -57,8 +59,53 @@ public static class GatewayHarness
             Console.WriteLine($"  pipeline {p.CallsPerSecond,8:N0} calls/s   p50 {p.P50,8:N1} µs   p99 {p.P99,8:N1} µs   {p.BytesPerCall,7:N0} B/call   (the same request through the node's pipeline alone: no SDK, no ingress)");
         }
 
+        await FirstChunksAsync(workload, calls, rounds);
         return 0;
     }
+
+    /// <summary>Time to the first streamed chunk, direct and through the gateway; a build that does not stream yet says so.</summary>
+    private static async Task FirstChunksAsync(GatewayWorkload workload, int calls, int rounds)
+    {
+        try
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                await workload.DirectFirstChunkAsync();
+                await workload.GatewayFirstChunkAsync();
+            }
+        }
+        catch (Exception e) when (e is ClientResultException or InvalidOperationException or System.Text.Json.JsonException)
+        {
+            Console.WriteLine($"time to first streamed chunk: not measured, this build does not stream ({e.GetType().Name}: {e.Message.Split('\n')[0]})");
+            return;
+        }
+
+        var direct = new List<(double P50, double P99)>();
+        var gateway = new List<(double P50, double P99)>();
+        for (var round = 0; round < rounds; round++)
+        {
+            await Console.Error.WriteLineAsync($"gateway: round {round + 1} of {rounds}, streamed, one at a time");
+            direct.Add(await FirstChunkRoundAsync(workload.DirectFirstChunkAsync, calls));
+            gateway.Add(await FirstChunkRoundAsync(workload.GatewayFirstChunkAsync, calls));
+        }
+
+        var (d50, d99) = (MedianOf(direct, r => r.P50), MedianOf(direct, r => r.P99));
+        var (g50, g99) = (MedianOf(gateway, r => r.P50), MedianOf(gateway, r => r.P99));
+        Console.WriteLine("time to first streamed chunk, one call at a time:");
+        Console.WriteLine($"  direct   p50 {d50,8:N1} µs   p99 {d99,8:N1} µs");
+        Console.WriteLine($"  gateway  p50 {g50,8:N1} µs   p99 {g99,8:N1} µs");
+        Console.WriteLine($"  added    p50 {g50 - d50:N1} µs   p99 {g99 - d99:N1} µs");
+    }
+
+    private static async Task<(double P50, double P99)> FirstChunkRoundAsync(Func<Task<TimeSpan>> call, int calls)
+    {
+        var times = new double[calls];
+        for (var i = 0; i < calls; i++) times[i] = (await call()).TotalMicroseconds;
+        Array.Sort(times);
+        return (times[calls / 2], times[(int)(calls * 0.99)]);
+    }
+
+    private static double MedianOf<T>(List<T> rounds, Func<T, double> figure) => rounds.Select(figure).Order().ElementAt(rounds.Count / 2);
 
     private static bool TryArg(string[] args, int index, int fallback, out int value)
     {

@@ -1,5 +1,6 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
+using System.Diagnostics;
 using Dispatch.Core.Dispatching;
 using Dispatch.Core.Protocol;
 using Dispatch.FakeUpstream;
@@ -76,6 +77,12 @@ internal sealed class GatewayWorkload : IAsyncDisposable
     /// <summary>One chat completion from FakeUpstream through the node's gateway.</summary>
     public Task GatewayCallAsync() => CompleteAsync(_gateway);
 
+    /// <summary>One streamed chat completion from FakeUpstream, straight: the time its first chunk took.</summary>
+    public Task<TimeSpan> DirectFirstChunkAsync() => FirstChunkAsync(_direct);
+
+    /// <summary>One streamed chat completion through the node's gateway: the time its first chunk took.</summary>
+    public Task<TimeSpan> GatewayFirstChunkAsync() => FirstChunkAsync(_gateway);
+
     /// <summary>The same request through the node's pipeline alone, as the gateway submits it.</summary>
     public async Task PipelineCallAsync()
     {
@@ -87,6 +94,16 @@ internal sealed class GatewayWorkload : IAsyncDisposable
     {
         ClientResult<ChatCompletion> result = await client.CompleteChatAsync(Messages, Completion).ConfigureAwait(false);
         if (result.Value.Content.Count == 0) throw new InvalidOperationException("a chat completion without content");
+    }
+
+    /// <summary>Streams a completion to its end; returns when its first chunk came (the rest is read, as a client would).</summary>
+    private static async Task<TimeSpan> FirstChunkAsync(ChatClient client)
+    {
+        var started = Stopwatch.GetTimestamp();
+        TimeSpan? first = null;
+        await foreach (var update in client.CompleteChatStreamingAsync(Messages, Completion).ConfigureAwait(false))
+            first ??= Stopwatch.GetElapsedTime(started);
+        return first ?? throw new InvalidOperationException("a streamed completion without chunks");
     }
 
     private static ChatClient Client(Uri endpoint, string key) =>
