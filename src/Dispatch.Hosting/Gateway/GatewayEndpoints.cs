@@ -1,4 +1,3 @@
-using System.Text;
 using Dispatch.Core.Protocol;
 using Dispatch.Hosting.Configuration;
 using Dispatch.Hosting.Ingress;
@@ -57,9 +56,7 @@ public static class GatewayEndpoints
             return;
         }
 
-        string body;
-        using (var reader = new StreamReader(http.Request.Body, Encoding.UTF8))
-            body = await reader.ReadToEndAsync(http.RequestAborted);
+        var body = await RequestText.ReadAsync(http.Request, http.RequestAborted);
 
         if (!GatewayRequest.TryRead(body, out var request, out var invalid))
         {

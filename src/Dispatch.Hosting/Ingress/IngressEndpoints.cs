@@ -74,9 +74,7 @@ public static class IngressEndpoints
 
     private static async Task<IResult> PostCall(HttpContext http, ICallSubmitter submitter, DispatchSettings settings, ActorSystem system)
     {
-        string json;
-        using (var reader = new StreamReader(http.Request.Body, Encoding.UTF8))
-            json = await reader.ReadToEndAsync(http.RequestAborted);
+        var json = await RequestText.ReadAsync(http.Request, http.RequestAborted);
 
         var now = system.Scheduler.Now;
         if (!IngressCallRequest.TryParse(json, settings.Dispatch.Endpoints.Keys.ToArray(), now, out var call, out var error))

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using Dispatch.Cli.Tests.Support;
 using Dispatch.FakeUpstream;
 using Xunit.Abstractions;
@@ -8,11 +10,13 @@ namespace Dispatch.Cli.Tests.Cluster;
 
 /// <summary>
 /// Three <c>dispatch node</c> processes in one Akka.Cluster over Akka.Remote on 127.0.0.1, sharing the limit of one
-/// real fake upstream (the same limit on both sides), while calls are posted to every node's ingress.
+/// real fake upstream (the same limit on both sides), while calls are posted to every node's ingress: to
+/// <c>POST /v1/calls</c>, or as OpenAI chat requests to its gateway.
 /// </summary>
 public sealed class NodeClusterTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Api = "api";
+    private const string Model = "chat-model";
     private const int Limit = 30;
     private const int CallsPerNode = 40;
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(2);
@@ -33,7 +37,10 @@ public sealed class NodeClusterTests(ITestOutputHelper output) : IAsyncLifetime
             Limits = new UpstreamLimits { RequestsPerWindow = Limit, Window = Window },
             ShutdownTimeout = TimeSpan.FromSeconds(1),
         });
-        _cluster = await NodeCluster.StartAsync(3, NodeCluster.Endpoint(Api, _upstream.BaseUrl, Limit, Window, Guard, concurrency: 16) + """
+        // The provider's chat route: the gateway's requests get chat completions, and the calls to /v1/calls carry a chat body too.
+        _cluster = await NodeCluster.StartAsync(3, NodeCluster.Endpoint(Api, _upstream.BaseUrl, Limit, Window, Guard, concurrency: 16) + $$"""
+            dispatch.endpoints.{{Api}}.path = /v1/chat/completions
+            dispatch.gateway.models { "{{Model}}" = {{Api}} }
             dispatch.shutdown.drain-timeout = 30s
             """, output);
         await WarmUpAsync();
@@ -84,6 +91,25 @@ public sealed class NodeClusterTests(ITestOutputHelper output) : IAsyncLifetime
         await _cluster.UntilUpAsync(2);
     }
 
+    [Fact]
+    public async Task Every_nodes_gateway_shares_the_quota_so_every_openai_request_succeeds_and_none_meets_a_429()
+    {
+        var before = await CompletedPerNodeAsync();
+
+        // Eight windows' worth of the shared limit, posted at once: the provider's limit binds.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 2 * CallsPerNode * _cluster.Nodes.Count)
+            .Select(i => ChatAsync(_cluster.Nodes[i % _cluster.Nodes.Count], $"gateway-{i}"))).WaitAsync(TimeSpan.FromSeconds(120));
+        var after = await CompletedPerNodeAsync();
+
+        _cluster.Log($"{answers.Length} gateway calls; {_upstream.Counters.Throttled} 429s");
+        Assert.All(answers, AnsweredWithAChatCompletion);
+        Assert.Equal(0, _upstream.Counters.Throttled);
+        Assert.Equal(0, _upstream.Counters.ResponsesWithStatus(429));
+        Assert.All(answers, a => Assert.Equal(1, _upstream.Counters.ArrivalsOf(a.Id)));
+        // Calls run on the node they entered: each node completed its share.
+        Assert.All(_cluster.Nodes, n => Assert.Equal(2 * CallsPerNode, after[n.Name] - before[n.Name]));
+    }
+
     /// <summary>
     /// How long Akka takes to remove a killed node and start its singletons elsewhere, from its settings: the failure
     /// detector's acceptable pause (3 s) and heartbeat (1 s), the split brain resolver's stable-after before downing, a
@@ -108,6 +134,53 @@ public sealed class NodeClusterTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(200, call.HttpStatus);
         Assert.Equal(call.Id, call.ResultId);
         Assert.Equal("Completed", call.Status);
+    }
+
+    /// <summary>One OpenAI chat request as a node's gateway answered it.</summary>
+    private sealed record ChatAnswer(string Node, string Id, int HttpStatus, string? CallId, string? Object, string Body);
+
+    private static void AnsweredWithAChatCompletion(ChatAnswer answer)
+    {
+        Assert.True(answer.HttpStatus == 200, $"{answer.Id} on {answer.Node}: {answer.HttpStatus} {answer.Body}");
+        Assert.Equal(answer.Id, answer.CallId);
+        Assert.Equal("chat.completion", answer.Object);
+    }
+
+    /// <summary>Posts an OpenAI chat request to <paramref name="node"/>'s gateway with <paramref name="id"/> as its <c>Idempotency-Key</c>.</summary>
+    private static async Task<ChatAnswer> ChatAsync(ClusterNode node, string id)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent($$"""{"model":"{{Model}}","messages":[{"role":"user","content":"{{id}}"}],"max_tokens":5}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Idempotency-Key", id);
+        using var response = await node.Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        var callId = response.Headers.TryGetValues("x-dispatch-call-id", out var values) ? values.Single() : null;
+        string? kind = null;
+        try
+        {
+            kind = JsonDocument.Parse(body).RootElement.TryGetProperty("object", out var o) ? o.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            // Not JSON: the assertion shows the body.
+        }
+
+        return new ChatAnswer(node.Name, id, (int)response.StatusCode, callId, kind, body);
+    }
+
+    /// <summary>Each node's count of calls completed on the endpoint, from its status.</summary>
+    private async Task<Dictionary<string, long>> CompletedPerNodeAsync()
+    {
+        var completed = new Dictionary<string, long>();
+        foreach (var node in _cluster.Nodes)
+        {
+            var endpoint = (await node.GetStatusAsync()).GetProperty("endpoints").EnumerateArray().Single(e => e.GetProperty("endpoint").GetString() == Api);
+            completed[node.Name] = endpoint.GetProperty("counters").GetProperty("completed").GetInt64();
+        }
+
+        return completed;
     }
 
     /// <summary>Posts <paramref name="perNode"/> calls to every node at once (<see cref="CallsPerNode"/>: four windows' worth of the shared limit).</summary>

@@ -210,6 +210,9 @@ internal sealed partial class ClusterNode : IDisposable
     /// <summary>The ingress, e.g. <c>http://127.0.0.1:41234</c>, once the node printed it.</summary>
     public Uri? Url { get; private set; }
 
+    /// <summary>An HTTP client for its ingress (base address <see cref="Url"/>), sending the bearer token.</summary>
+    public HttpClient Http => _http ??= CreateClient();
+
     /// <summary><c>GET /v1/status</c>.</summary>
     public async Task<JsonElement> GetStatusAsync()
     {
@@ -285,7 +288,6 @@ internal sealed partial class ClusterNode : IDisposable
         return true;
     }
 
-    private HttpClient Http => _http ??= CreateClient();
 
     private HttpClient CreateClient()
     {

@@ -4,11 +4,8 @@ using System.Text;
 using System.Text.Json;
 using Dispatch.FakeUpstream;
 using Dispatch.FakeUpstream.Faults;
-using Dispatch.FakeUpstream.RateLimiting;
 using Dispatch.Hosting.Gateway;
-using Dispatch.Hosting.Ingress;
 using Dispatch.Hosting.Tests.Support;
-using Microsoft.AspNetCore.Builder;
 
 namespace Dispatch.Hosting.Tests.Gateway;
 
@@ -18,53 +15,31 @@ namespace Dispatch.Hosting.Tests.Gateway;
 /// </summary>
 public sealed class GatewayTests : IAsyncLifetime
 {
-    private const string Token = "gateway-test-token-123";
-    private const string ProviderKey = "sk-provider-key-456";
-    private FakeUpstreamServer _upstream = null!;
-    private WebApplication _node = null!;
+    private GatewayNode _gateway = null!;
     private HttpClient _http = null!;
+
+    private FakeUpstreamServer Upstream => _gateway.Upstream;
 
     public async ValueTask InitializeAsync()
     {
-        _upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions
-        {
-            Limits = RateLimitOptions.PerMinute(100_000, 10_000_000),
-            RequiredApiKey = ProviderKey,
-        });
-        var hocon = $$"""
-            dispatch.endpoint-defaults.api-key-env = PROVIDER_KEY
-            {{TestNode.Endpoint("chat", _upstream.BaseUrl)}}
-            dispatch.endpoints.by-path { base-url = "{{_upstream.BaseUrl}}", rate-limit { requests = 1000, interval = 1s } }
-            dispatch.endpoints.tiny {
-              base-url = "{{_upstream.BaseUrl}}", path = /v1/chat/completions
-              queue.capacity = 1, executor.concurrency = 1, retry.max-attempts = 1
-            }
+        _gateway = await GatewayNode.StartAsync(upstream => $$"""
+            dispatch.endpoints.by-path { base-url = "{{upstream}}", rate-limit { requests = 1000, interval = 1s } }
             dispatch.endpoints.fragile {
-              base-url = "{{_upstream.BaseUrl}}", path = /v1/chat/completions
+              base-url = "{{upstream}}", path = /v1/chat/completions
               retry.max-attempts = 1, breaker { max-failures = 1, reset-timeout = 1h, max-reset-timeout = 1h }
             }
             dispatch.gateway {
               routes { "/v1/chat/completions" = chat, "/v1/embeddings" = by-path, "/v1/custom/chat" = chat }
               models { "chat-model" = chat, "tiny-model" = tiny, "fragile-model" = fragile }
             }
-            dispatch.ingress.port = 0
-            dispatch.shutdown.drain-timeout = 0s
-            """;
-        _node = DispatchNode.Build(d =>
-        {
-            TestNode.Isolate(d, new Dictionary<string, string> { ["DISPATCH_INGRESS_TOKEN"] = Token, ["PROVIDER_KEY"] = ProviderKey });
-            d.AddHocon(hocon);
-        });
-        await _node.StartAsync();
-        _http = new HttpClient { BaseAddress = new Uri(DispatchNode.IngressAddress(_node)), Timeout = TestNode.Patience };
+            """);
+        _http = new HttpClient { BaseAddress = new Uri(_gateway.Address), Timeout = TestNode.Patience };
     }
 
     public async ValueTask DisposeAsync()
     {
         _http.Dispose();
-        await _node.StopAsync();
-        await _node.DisposeAsync();
-        await _upstream.DisposeAsync();
+        await _gateway.DisposeAsync();
     }
 
     [Fact]
@@ -91,7 +66,7 @@ public sealed class GatewayTests : IAsyncLifetime
         using var response = await PostAsync("/v1/chat/completions", TestNode.ChatPayload());
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(0, _upstream.Counters.ResponsesWithStatus(401));
+        Assert.Equal(0, Upstream.Counters.ResponsesWithStatus(401));
     }
 
     [Fact]
@@ -107,6 +82,16 @@ public sealed class GatewayTests : IAsyncLifetime
         Assert.Equal("list", list.GetProperty("object").GetString());
         Assert.Equal(2, list.GetProperty("data").GetArrayLength());
         Assert.Equal(3, list.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_request_of_megabytes_is_read_whole_and_sent_on()
+    {
+        // 2 MB of content: it arrives in many reads, beyond the first buffer's size.
+        using var response = await PostAsync("/v1/chat/completions", TestNode.ChatPayload(new string('a', 2_000_000)));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(Upstream.Counters.PromptTokens > 100_000, $"the provider counted {Upstream.Counters.PromptTokens} prompt tokens");
     }
 
     [Fact]
@@ -133,7 +118,7 @@ public sealed class GatewayTests : IAsyncLifetime
         Assert.Contains("/v1/completions", message);
         Assert.Contains("chat-model", message);
         Assert.Contains("/v1/embeddings", message);
-        Assert.Equal(0, _upstream.Counters.RequestsReceived);
+        Assert.Equal(0, Upstream.Counters.RequestsReceived);
     }
 
     [Fact]
@@ -156,7 +141,7 @@ public sealed class GatewayTests : IAsyncLifetime
         using var response = await _http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal(0, _upstream.Counters.RequestsReceived);
+        Assert.Equal(0, Upstream.Counters.RequestsReceived);
     }
 
     [Fact]
@@ -182,13 +167,13 @@ public sealed class GatewayTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         Assert.Equal("key-42", Header(first, GatewayEndpoints.CallIdHeader));
         Assert.Equal("key-42", Header(second, GatewayEndpoints.CallIdHeader));
-        Assert.Equal(2, _upstream.Counters.ArrivalsOf("key-42"));
+        Assert.Equal(2, Upstream.Counters.ArrivalsOf("key-42"));
     }
 
     [Fact]
     public async Task The_providers_own_error_passes_through_with_its_status_and_body()
     {
-        _upstream.Faults.Enqueue(FaultKind.BadRequest);
+        Upstream.Faults.Enqueue(FaultKind.BadRequest);
 
         using var response = await PostAsync("/v1/chat/completions", TestNode.ChatPayload());
 
@@ -201,9 +186,9 @@ public sealed class GatewayTests : IAsyncLifetime
     public async Task A_full_queue_is_answered_429_with_retry_after_in_the_openai_shape()
     {
         // The one executor holds a call the provider never answers; of the next two, one waits in the one queue place.
-        _upstream.Faults.Enqueue(FaultKind.Timeout);
+        Upstream.Faults.Enqueue(FaultKind.Timeout);
         _ = PostAsync("/v1/chat/completions", TestNode.ChatPayload("held"), model: "tiny-model");
-        await TestNode.Eventually(() => _upstream.Counters.OpenRequests == 1, "the provider holds the first call");
+        await TestNode.Eventually(() => Upstream.Counters.OpenRequests == 1, "the provider holds the first call");
 
         var racing = new[] { PostAsync("/v1/chat/completions", TestNode.ChatPayload("a"), model: "tiny-model"), PostAsync("/v1/chat/completions", TestNode.ChatPayload("b"), model: "tiny-model") };
         using var refused = await await Task.WhenAny(racing);
@@ -214,13 +199,13 @@ public sealed class GatewayTests : IAsyncLifetime
         var error = (await JsonAsync(refused)).GetProperty("error");
         Assert.Equal("queue_full", error.GetProperty("code").GetString());
         Assert.Equal("rate_limit_error", error.GetProperty("type").GetString());
-        Assert.Equal(1, _upstream.Counters.RequestsReceived);
+        Assert.Equal(1, Upstream.Counters.RequestsReceived);
     }
 
     [Fact]
     public async Task An_open_circuit_is_answered_503_in_the_openai_shape_without_calling_the_provider()
     {
-        _upstream.Faults.Enqueue(FaultKind.InternalServerError);
+        Upstream.Faults.Enqueue(FaultKind.InternalServerError);
         using var failed = await PostAsync("/v1/chat/completions", TestNode.ChatPayload(), model: "fragile-model");
         await UntilBreakerOpenAsync("fragile");
 
@@ -229,14 +214,14 @@ public sealed class GatewayTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.Equal("circuit_open", (await JsonAsync(refused)).GetProperty("error").GetProperty("code").GetString());
-        Assert.Equal(1, _upstream.Counters.RequestsReceived);
+        Assert.Equal(1, Upstream.Counters.RequestsReceived);
     }
 
     private Task<HttpResponseMessage> PostAsync(string path, string body, string? idempotencyKey = null, string? model = null)
     {
         if (model is not null) body = body.Replace("\"model\":\"m\"", $"\"model\":\"{model}\"", StringComparison.Ordinal);
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = Json(body) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GatewayNode.Token);
         if (idempotencyKey is not null) request.Headers.Add(GatewayEndpoints.IdempotencyKeyHeader, idempotencyKey);
         return _http.SendAsync(request);
     }
@@ -248,7 +233,7 @@ public sealed class GatewayTests : IAsyncLifetime
         while (true)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/status");
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GatewayNode.Token);
             using var response = await _http.SendAsync(request);
             var endpoints = (await JsonAsync(response)).GetProperty("endpoints").EnumerateArray();
             if (endpoints.Any(e => e.GetProperty("endpoint").GetString() == endpoint && e.GetProperty("breaker").GetString() == "Open")) return;
