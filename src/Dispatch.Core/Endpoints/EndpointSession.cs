@@ -171,8 +171,9 @@ public sealed partial class EndpointSession : IDisposable
 
             AddHeaders(request, call.Headers);
             using var response = await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
-            result = call.ResponseStream is { } relay && response.IsSuccessStatusCode
-                ? await RelayAsync(call, relay, response, attemptNumber, token, caller).ConfigureAwait(false)
+            // No pattern variable: it would be one more field in this method's state machine, on every call's path.
+            result = call.ResponseStream is not null && response.IsSuccessStatusCode
+                ? await RelayAsync(call, call.ResponseStream, response, attemptNumber, token, caller).ConfigureAwait(false)
                 : await ReadAsync(response, token).ConfigureAwait(false);
             // Each costs every answer that reads it: only for a caller that asked, and an endpoint with limits to learn.
             if (call.WantsResponseHeaders) result = result with { ResponseHeaders = ResponseHeaderCapture.From(response) };
