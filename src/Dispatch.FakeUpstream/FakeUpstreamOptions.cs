@@ -45,6 +45,15 @@ public sealed record FakeUpstreamOptions
     /// <summary>How long stopping waits for requests in flight before aborting them. Default 5 seconds.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a streamed chat completion (<c>"stream": true</c>) waits between its chunks, on real time.
+    /// Default zero: the chunks go out back to back.
+    /// </summary>
+    public TimeSpan StreamChunkGap { get; init; }
+
+    /// <summary>How many <c>chat.completion.chunk</c> events carry a streamed answer's text (the usage chunk not counted). Default 5.</summary>
+    public int StreamChunks { get; init; } = 5;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -59,6 +68,8 @@ public sealed record FakeUpstreamOptions
         if (RequiredApiKey is { Length: 0 }) throw OptionError.Create(nameof(RequiredApiKey), "must be null (no key required) or not empty");
         if (MaxRequestBodyBytes <= 0) throw OptionError.Create(nameof(MaxRequestBodyBytes), $"must be positive (was {MaxRequestBodyBytes})");
         if (TimeProvider is null) throw OptionError.Create(nameof(TimeProvider), "must not be null");
+        if (StreamChunkGap < TimeSpan.Zero) throw OptionError.Create(nameof(StreamChunkGap), $"must not be negative (was {StreamChunkGap})");
+        if (StreamChunks is < 1 or > 10_000) throw OptionError.Create(nameof(StreamChunks), $"must be between 1 and 10000 (was {StreamChunks})");
         if (ShutdownTimeout < TimeSpan.Zero) throw OptionError.Create(nameof(ShutdownTimeout), $"must not be negative (was {ShutdownTimeout})");
     }
 }

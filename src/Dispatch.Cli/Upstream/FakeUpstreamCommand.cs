@@ -19,17 +19,26 @@ internal static class FakeUpstreamCommand
         var rpm = new Option<long?>("--rpm") { Description = "Requests allowed per minute per API key (default unlimited)." };
         var tpm = new Option<long?>("--tpm") { Description = "Tokens allowed per minute per API key (default unlimited)." };
         var latency = new Option<string?>("--latency") { Description = "Response delay: a duration (200ms) or a range (50ms-400ms)." };
+        var streamGap = new Option<string?>("--stream-gap") { Description = "The wait between the chunks of a streamed chat completion: a duration (300ms); default none." };
+        var streamChunks = new Option<int>("--stream-chunks") { Description = "How many chunks a streamed chat completion's text comes in.", DefaultValueFactory = _ => 5 };
         var faultRate = new Option<double>("--fault-rate") { Description = "Probability (0-1) of an injected 500/502/503, timeout or reset.", DefaultValueFactory = _ => 0 };
 
         var command = new Command("fake-upstream", "Run a fake rate-limited LLM provider (OpenAI-shaped /v1/chat/completions and /v1/echo).")
         {
-            bind, port, rpm, tpm, latency, faultRate,
+            bind, port, rpm, tpm, latency, faultRate, streamGap, streamChunks,
         };
         command.SetAction(async (parse, _) =>
         {
             if (!TryParseLatency(parse.GetValue(latency), out var delays))
             {
                 await Console.Error.WriteLineAsync($"dispatch fake-upstream: --latency '{parse.GetValue(latency)}' must be a duration (200ms) or a range (50ms-400ms)");
+                return 2;
+            }
+
+            var gap = TimeSpan.Zero;
+            if (parse.GetValue(streamGap) is { } gapText && (!HoconUnits.TryParseDuration(gapText.Trim(), out gap) || gap < TimeSpan.Zero))
+            {
+                await Console.Error.WriteLineAsync($"dispatch fake-upstream: --stream-gap '{gapText}' must be a duration such as 300ms");
                 return 2;
             }
 
@@ -47,6 +56,8 @@ internal static class FakeUpstreamCommand
                 Limits = RateLimitOptions.PerMinute(parse.GetValue(rpm), parse.GetValue(tpm)),
                 Latency = delays,
                 Faults = rate > 0 ? FaultOptions.Spread(rate) : FaultOptions.None,
+                StreamChunkGap = gap,
+                StreamChunks = parse.GetValue(streamChunks),
             };
             using var termination = new Termination();
             try

@@ -96,7 +96,7 @@ public sealed class CallAdmission
             return Reject(call,
                 $"the call needs {estimate.Tokens} tokens but {_options.ConfigPath}.rate-limit.tokens allows {_options.RateLimit.Tokens} per {_options.RateLimit.Interval}, so it could never be sent", now);
 
-        if (_cache is not null && request.CacheControl is not null &&
+        if (_cache is not null && request.CacheControl is not null && request.ResponseStream is null &&
             _cache.TryGet(CacheKey.For(request, _options), request.CallId, now, out var cached))
             return Admission.AnswerWith(call.FromCache(cached, now));
 
@@ -110,7 +110,7 @@ public sealed class CallAdmission
     public bool Remember(CallExecution call, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(call);
-        return _cache is not null && call.Result is { FromCache: false } result && call.Call.CacheControl is { } control &&
+        return _cache is not null && call.Result is { FromCache: false } result && call.Call.CacheControl is { } control && call.Call.ResponseStream is null &&
                _cache.TryStore(CacheKey.For(call.Call, _options), result, control, now);
     }
 

@@ -54,7 +54,7 @@ internal sealed class EndpointActor : ReceiveActor
     {
         try
         {
-            session.Send(invoke.Call, invoke.Attempt, Reply, invoke);
+            session.Send(invoke.Call, invoke.Attempt, Reply, invoke, invoke.Number);
         }
         catch (ObjectDisposedException)
         {

@@ -6,9 +6,9 @@ namespace Dispatch.Core.Endpoints;
 /// <summary>
 /// Executor → endpoint: make one HTTP attempt; the outcome goes back to the sender as an
 /// <c>AttemptFinished</c> to <paramref name="ReplyTo"/>. <paramref name="Attempt"/> is the executor's
-/// reusable token source (see <see cref="EndpointSession.Send{TState}"/>).
+/// reusable token source (see <see cref="EndpointSession.Send{TState}"/>); <paramref name="Number"/> counts the call's attempts from 1.
 /// </summary>
-internal sealed record Invoke(APICalling Call, int Ticket, CancellationTokenSource Attempt, IActorRef ReplyTo);
+internal sealed record Invoke(APICalling Call, int Ticket, CancellationTokenSource Attempt, IActorRef ReplyTo, int Number);
 
 /// <summary>Dispatch → supervisor: finish what is accepted by <paramref name="Until"/>, then cancel the rest and answer <see cref="EndpointDrained"/>.</summary>
 internal sealed record DrainEndpoint(DateTimeOffset Until);

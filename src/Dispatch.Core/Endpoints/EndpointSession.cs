@@ -32,7 +32,7 @@ namespace Dispatch.Core.Endpoints;
 /// followed, so the key is never sent to another host.
 /// </para>
 /// </remarks>
-public sealed class EndpointSession : IDisposable
+public sealed partial class EndpointSession : IDisposable
 {
     /// <summary>The compressions asked for; the response is decoded by <see cref="ContentEncoding"/>.</summary>
     private const string AcceptEncoding = "gzip, br";
@@ -120,7 +120,7 @@ public sealed class EndpointSession : IDisposable
 
         using var timeout = new CancellationTokenSource(_options.AttemptTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        return await SendCoreAsync<object?>(call, linked.Token, cancellationToken, null, null).ConfigureAwait(false);
+        return await SendCoreAsync<object?>(call, linked.Token, cancellationToken, null, null, attemptNumber: 1).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -134,7 +134,8 @@ public sealed class EndpointSession : IDisposable
     /// <param name="attempt">Cancels the attempt.</param>
     /// <param name="onFinished">Told the outcome, on whatever thread the attempt ends (the actor way: it tells the outcome to an actor).</param>
     /// <param name="state">Passed to <paramref name="onFinished"/>, so it need not capture anything.</param>
-    internal void Send<TState>(APICalling call, CancellationTokenSource attempt, Action<AttemptResult, TState> onFinished, TState state)
+    /// <param name="attemptNumber">Which attempt of the call this is, from 1 (told to its <see cref="APICalling.ResponseStream"/>).</param>
+    internal void Send<TState>(APICalling call, CancellationTokenSource attempt, Action<AttemptResult, TState> onFinished, TState state, int attemptNumber)
     {
         ArgumentNullException.ThrowIfNull(call);
         ObjectDisposedException.ThrowIf(IsDisposed, this);
@@ -144,7 +145,7 @@ public sealed class EndpointSession : IDisposable
             return;
         }
 
-        _ = SendCoreAsync(call, attempt.Token, CancellationToken.None, onFinished, state);
+        _ = SendCoreAsync(call, attempt.Token, CancellationToken.None, onFinished, state, attemptNumber);
     }
 
     /// <summary>
@@ -153,7 +154,7 @@ public sealed class EndpointSession : IDisposable
     /// one async method from request to reply keeps an attempt to one task.
     /// </summary>
     private async Task<AttemptResult> SendCoreAsync<TState>(APICalling call, CancellationToken token, CancellationToken caller,
-        Action<AttemptResult, TState>? onFinished, TState state)
+        Action<AttemptResult, TState>? onFinished, TState state, int attemptNumber)
     {
         AttemptResult result;
         try
@@ -170,7 +171,10 @@ public sealed class EndpointSession : IDisposable
 
             AddHeaders(request, call.Headers);
             using var response = await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
-            result = await ReadAsync(response, token).ConfigureAwait(false);
+            // No pattern variable: it would be one more field in this method's state machine, on every call's path.
+            result = call.ResponseStream is not null && response.IsSuccessStatusCode
+                ? await RelayAsync(call, call.ResponseStream, response, attemptNumber, token, caller).ConfigureAwait(false)
+                : await ReadAsync(response, token).ConfigureAwait(false);
             // Each costs every answer that reads it: only for a caller that asked, and an endpoint with limits to learn.
             if (call.WantsResponseHeaders) result = result with { ResponseHeaders = ResponseHeaderCapture.From(response) };
             if (_options.RateLimit.LearnFromHeaders && (_options.RateLimit.Requests is not null || _options.RateLimit.Tokens is not null))
@@ -287,13 +291,7 @@ public sealed class EndpointSession : IDisposable
         {
             var length = 0;
             await using var received = await content.ReadAsStreamAsync(token).ConfigureAwait(false);
-            await using var stream = encoding switch
-            {
-                "gzip" => new GZipStream(received, CompressionMode.Decompress),
-                "br" => new BrotliStream(received, CompressionMode.Decompress),
-                "deflate" => new ZLibStream(received, CompressionMode.Decompress),
-                _ => received,
-            };
+            await using var stream = Decoded(received, encoding);
             while (true)
             {
                 if (length == buffer.Length)
@@ -319,6 +317,15 @@ public sealed class EndpointSession : IDisposable
             throw;
         }
     }
+
+    /// <summary>The body as decoded from <paramref name="encoding"/> (<see cref="ContentEncoding"/>).</summary>
+    private static Stream Decoded(Stream received, string? encoding) => encoding switch
+    {
+        "gzip" => new GZipStream(received, CompressionMode.Decompress),
+        "br" => new BrotliStream(received, CompressionMode.Decompress),
+        "deflate" => new ZLibStream(received, CompressionMode.Decompress),
+        _ => received,
+    };
 
     /// <summary>The response's <c>Content-Encoding</c> when it is one this session decodes (gzip, br, deflate); <see langword="null"/> otherwise.</summary>
     private static string? ContentEncoding(HttpContentHeaders headers)

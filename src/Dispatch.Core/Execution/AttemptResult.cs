@@ -26,6 +26,12 @@ public sealed record AttemptResult(ErrorClassification Outcome, int? HttpStatus 
     /// <summary>The response's allow-listed headers (<see cref="Endpoints.ResponseHeaderCapture"/>), when the upstream answered.</summary>
     public IReadOnlyDictionary<string, string>? ResponseHeaders { get; init; }
 
+    /// <summary>
+    /// Whether the answer had begun reaching the call's <see cref="APICalling.ResponseStream"/>: the attempt cannot be
+    /// made again, so a failure after that ends the call.
+    /// </summary>
+    public bool Relayed { get; init; }
+
     /// <summary>A successful answer.</summary>
     /// <param name="httpStatus">The upstream's status.</param>
     /// <param name="body">The upstream's body.</param>

@@ -38,6 +38,10 @@ public sealed class ExecutionController
         if (outcome.IsSuccess) return ExecutionStep.Finish(call.Complete(attempt.HttpStatus ?? 200, attempt.Body, now, attempt.ResponseHeaders));
 
         if (outcome.Kind == ErrorKind.Cancelled) return ExecutionStep.Finish(call.Cancel("the call was cancelled while in flight", now));
+        // The client has part of this answer: another attempt's would not continue it.
+        if (attempt.Relayed)
+            return ExecutionStep.Finish(call.Fail(outcome.Kind, outcome.Message + "; the answer had begun streaming to the caller, so it is not retried",
+                attempt.HttpStatus, null, now, attempt.ResponseHeaders));
         if (call.IsPastDeadline(now))
             return ExecutionStep.Finish(call.TimeOut($"the deadline passed during attempt {call.Attempts} ({outcome.Message})", now));
 

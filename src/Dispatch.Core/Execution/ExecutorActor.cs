@@ -207,7 +207,7 @@ internal sealed class ExecutorActor : ReceiveActor, IWithTimers
         execution.Charge(tokens);
         _stage = Stage.InFlight;
         _attempt ??= new CancellationTokenSource();
-        var invoke = new Invoke(_call.Call, _ticket, _attempt, Self);
+        var invoke = new Invoke(_call.Call, _ticket, _attempt, Self, execution.Attempts);
         if (_session.Session is { } session) EndpointActor.Start(session, invoke);
         else _endpointActor.Tell(invoke, Self);
     }

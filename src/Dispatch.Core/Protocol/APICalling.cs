@@ -48,6 +48,16 @@ public sealed record APICalling(string CallId, string Endpoint, string Payload)
     /// </summary>
     public bool WantsResponseHeaders { get; init; }
 
+    /// <summary>
+    /// Relays a successful answer's body as it arrives, chunk by chunk, instead of collecting it into
+    /// <see cref="APICallResult.Body"/> (e.g. an SSE stream for <c>"stream": true</c>); <see langword="null"/> (the default)
+    /// collects it. Local only: not serialized, so a call that crosses nodes arrives without it. A streamed call is never
+    /// answered from, or stored in, the response cache.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    [Newtonsoft.Json.JsonIgnore]
+    public IResponseStream? ResponseStream { get; init; }
+
     /// <summary>Opts into the response cache; <see langword="null"/> (the default) never caches.</summary>
     public CacheControl? CacheControl { get; init; }
 

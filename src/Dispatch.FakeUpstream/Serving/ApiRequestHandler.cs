@@ -53,7 +53,8 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
         if (!latency.IsZero) await Task.Delay(latency.Sample(state.Random), context.RequestAborted);
 
         if (plan.Fault.IsFault) return await WriteFaultAsync(context, plan.Fault);
-        if (route == ApiRoute.ChatCompletions) await WriteChatCompletionAsync(context, plan.Chat);
+        if (route == ApiRoute.ChatCompletions && plan.Chat.Stream) await WriteChatStreamAsync(context, plan.Chat);
+        else if (route == ApiRoute.ChatCompletions) await WriteChatCompletionAsync(context, plan.Chat);
         else if (route == ApiRoute.Embeddings) await WriteEmbeddingsAsync(context, plan.Embeddings);
         else await WriteEchoAsync(context, body.Memory, plan.EchoTokens);
         return RequestOutcome.Completed;

@@ -9,6 +9,12 @@ namespace Dispatch.FakeUpstream.Tokens;
 /// <param name="Choices">The request's <c>n</c> (default 1).</param>
 public readonly record struct ChatRequestSummary(string? Model, long PromptChars, int MaxTokens, int Choices)
 {
+    /// <summary>Whether the request asks for a streamed answer (<c>"stream": true</c>).</summary>
+    public bool Stream { get; init; }
+
+    /// <summary>Whether a streamed answer ends with a usage chunk (<c>stream_options.include_usage</c>).</summary>
+    public bool IncludeUsage { get; init; }
+
     /// <summary><c>usage.prompt_tokens</c>: <see cref="PromptChars"/> / 4, rounded up.</summary>
     public long PromptTokens => TokenEstimator.TokensForChars(PromptChars);
 

@@ -33,7 +33,8 @@ public static class TokenEstimator
 
     /// <summary>
     /// Reads <c>model</c>, <c>messages[].content</c> (a string or an array of parts with <c>text</c>),
-    /// <c>max_tokens</c> / <c>max_completion_tokens</c> and <c>n</c> from a chat completion request body.
+    /// <c>max_tokens</c> / <c>max_completion_tokens</c>, <c>n</c>, <c>stream</c> and <c>stream_options.include_usage</c>
+    /// from a chat completion request body.
     /// </summary>
     /// <param name="utf8Json">The request body.</param>
     /// <param name="summary">What was read.</param>
@@ -65,6 +66,7 @@ public static class TokenEstimator
         int? maxTokens = null, maxCompletionTokens = null;
         var choices = 1;
         var sawMessages = false;
+        bool stream = false, includeUsage = false;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("model"u8))
@@ -92,6 +94,17 @@ public static class TokenEstimator
                 if (!TryReadPositive(ref reader, "n", MaxChoices, out var n, out error)) return false;
                 choices = n ?? 1;
             }
+            else if (reader.ValueTextEquals("stream"u8))
+            {
+                reader.Read();
+                if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null)) return Fail("'stream' must be a boolean", out error);
+                stream = reader.TokenType == JsonTokenType.True;
+            }
+            else if (reader.ValueTextEquals("stream_options"u8))
+            {
+                reader.Read();
+                if (!TryReadStreamOptions(ref reader, out includeUsage, out error)) return false;
+            }
             else
             {
                 reader.Read();
@@ -103,8 +116,27 @@ public static class TokenEstimator
         // Trailing bytes after the object are invalid JSON too.
         while (reader.Read()) { }
 
-        summary = new ChatRequestSummary(model, chars, maxCompletionTokens ?? maxTokens ?? DefaultMaxTokens, choices);
+        summary = new ChatRequestSummary(model, chars, maxCompletionTokens ?? maxTokens ?? DefaultMaxTokens, choices) { Stream = stream, IncludeUsage = includeUsage };
         error = null;
+        return true;
+    }
+
+    /// <summary>Reads <c>stream_options</c>: null or an object whose <c>include_usage</c> is a boolean.</summary>
+    private static bool TryReadStreamOptions(ref Utf8JsonReader reader, out bool includeUsage, out string? error)
+    {
+        includeUsage = false;
+        error = null;
+        if (reader.TokenType == JsonTokenType.Null) return true;
+        if (reader.TokenType != JsonTokenType.StartObject) return Fail("'stream_options' must be an object", out error);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isIncludeUsage = reader.ValueTextEquals("include_usage"u8);
+            reader.Read();
+            if (!isIncludeUsage) reader.Skip();
+            else if (reader.TokenType is JsonTokenType.True or JsonTokenType.False) includeUsage = reader.TokenType == JsonTokenType.True;
+            else if (reader.TokenType != JsonTokenType.Null) return Fail("'stream_options.include_usage' must be a boolean", out error);
+        }
+
         return true;
     }
 

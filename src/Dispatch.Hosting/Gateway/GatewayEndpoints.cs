@@ -15,6 +15,8 @@ namespace Dispatch.Hosting.Gateway;
 /// came; <c>Idempotency-Key</c> becomes the call id and goes on to the provider. The provider's answer comes back
 /// with its status, body and client-facing headers; Dispatch's own outcomes (full queue, open breaker, timeout, …)
 /// come back in OpenAI's error shape. Every answer carries <c>x-dispatch-call-id</c> and <c>x-dispatch-attempts</c>.
+/// A request with <c>"stream": true</c> is answered with the provider's event stream, relayed event by event as it
+/// arrives (<see cref="GatewayStream"/>); the client going away cancels its call.
 /// </summary>
 public static class GatewayEndpoints
 {
@@ -64,27 +66,38 @@ public static class GatewayEndpoints
             return;
         }
 
-        if (request.Stream)
-        {
-            await GatewayErrors.WriteAsync(http, new(StatusCodes.Status400BadRequest, "invalid_request_error", "streaming_unsupported",
-                "streaming is not supported yet: send the request without \"stream\": true"));
-            return;
-        }
-
         if (gateway.EndpointFor(path, request.Model) is not { } endpoint)
         {
             await GatewayErrors.WriteAsync(http, NoEndpoint(gateway, path, request.Model));
             return;
         }
 
+        GatewayStream? stream = null;
+        if (request.Stream)
+        {
+            // The usage chunk is what the call's tokens are reconciled from; the client sees it only if it asked.
+            var addUsage = !request.IncludeUsage && AcceptsStreamOptions(path);
+            if (addUsage) body = GatewayRequest.WithUsageRequested(body);
+            stream = new GatewayStream(http, dropUsageChunk: addUsage);
+        }
+
         var call = new APICalling(callId, endpoint, body)
         {
+            ResponseStream = stream,
             // The endpoint's own path when it has one; else the request's (an endpoint serving several routes).
             Path = settings.Dispatch.Endpoints[endpoint].Path.Length == 0 ? path : null,
             Headers = string.IsNullOrEmpty(idempotencyKey) ? null : new Dictionary<string, string> { [IdempotencyKeyHeader] = idempotencyKey },
             WantsResponseHeaders = true,
         };
         var result = await submitter.SubmitAsync(call, http.RequestAborted);
+        stream?.End();
+        if (stream is { Begun: true })
+        {
+            // The status went out with the first event; a stream that broke off is cut, so the client cannot take it for whole.
+            if (!result.IsSuccess) http.Abort();
+            return;
+        }
+
         if (http.RequestAborted.IsCancellationRequested) return;
 
         http.Response.Headers[AttemptsHeader] = result.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -100,18 +113,24 @@ public static class GatewayEndpoints
     {
         var response = http.Response;
         response.StatusCode = result.HttpStatus ?? StatusCodes.Status200OK;
-        response.ContentType = "application/json";
-        if (result.ResponseHeaders is { } headers)
-        {
-            foreach (var (name, value) in headers)
-            {
-                if (name == "content-type") response.ContentType = value;
-                else response.Headers[name] = value;
-            }
-        }
-
+        CopyProviderHeaders(response, result.ResponseHeaders, "application/json");
         await response.WriteAsync(result.Body!, http.RequestAborted);
     }
+
+    /// <summary>The provider's client-facing headers onto the response; <paramref name="contentType"/> when it named none.</summary>
+    internal static void CopyProviderHeaders(HttpResponse response, IReadOnlyDictionary<string, string>? headers, string contentType)
+    {
+        response.ContentType = contentType;
+        if (headers is null) return;
+        foreach (var (name, value) in headers)
+        {
+            if (name == "content-type") response.ContentType = value;
+            else response.Headers[name] = value;
+        }
+    }
+
+    /// <summary>Whether a streamed request to <paramref name="path"/> takes OpenAI's <c>stream_options</c> (chat and text completions do).</summary>
+    private static bool AcceptsStreamOptions(string path) => path.EndsWith("/completions", StringComparison.Ordinal);
 
     private static GatewayErrors.GatewayError NoEndpoint(GatewayOptions gateway, string path, string? model)
     {

@@ -17,7 +17,11 @@ public sealed class GatewaySdkTests : IAsyncLifetime
 {
     private const string Token = "gateway-sdk-token-123456";
     private const int Limit = 50;
+
+    /// <summary>How many chunks the provider streams an answer in, and the wait between them.</summary>
+    private const int StreamChunks = 5;
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan StreamGap = TimeSpan.FromMilliseconds(300);
 
     /// <summary>
     /// As in NodeClusterTests: with other test processes on the cores, a grant's way to the provider can take far
@@ -32,6 +36,8 @@ public sealed class GatewaySdkTests : IAsyncLifetime
         _upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions
         {
             Limits = new RateLimitOptions { RequestsPerWindow = Limit, Window = Window },
+            StreamChunks = StreamChunks,
+            StreamChunkGap = StreamGap,
         });
 
     public async Task DisposeAsync()
@@ -44,25 +50,11 @@ public sealed class GatewaySdkTests : IAsyncLifetime
     public async Task The_openai_sdk_gets_chat_embeddings_and_openai_errors_and_200_concurrent_calls_all_succeed_with_no_429_at_the_provider()
     {
         // The provider's limit binds: 200 calls, at most 50 in any 2 s, on Dispatch's side and the provider's alike.
-        var config = Path.Combine(_directory.FullName, "node.conf");
-        await File.WriteAllTextAsync(config, string.Create(CultureInfo.InvariantCulture, $$"""
-            dispatch.endpoint-defaults.rate-limit { requests = {{Limit}}, interval = {{Window.TotalSeconds}}s, guard = {{Guard.TotalMilliseconds}}ms }
-            dispatch.endpoints.chat { base-url = "{{_upstream.BaseUrl}}", path = /v1/chat/completions }
-            # Its own provider key: the provider limits per key, and chat alone spends all of its key's window.
-            dispatch.endpoints.embed { base-url = "{{_upstream.BaseUrl}}", api-key-env = GATEWAY_SDK_EMBED_KEY }
-            dispatch.gateway {
-              routes { "/v1/chat/completions" = chat, "/v1/embeddings" = embed }
-              models { "chat-model" = chat }
-            }
-            dispatch.ingress { port = 0, token-env = GATEWAY_SDK_TOKEN }
-            """));
-        using var node = DispatchProcess.Start(["node", "--config", config], new Dictionary<string, string> { ["GATEWAY_SDK_TOKEN"] = Token, ["GATEWAY_SDK_EMBED_KEY"] = "sk-embed-key" });
-        string? address = null;
-        await Poll.Until(() => (address = Regex.Match(node.StandardOutput, @"ingress on (http://127\.0\.0\.1:\d+)").Groups[1].Value) is { Length: > 0 } || node.HasExited, Timeout, "the node prints its address");
-        Assert.False(string.IsNullOrEmpty(address), $"the node did not start:\n{node.StandardOutput}\n{node.StandardError}");
+        var (node, address) = await StartNodeAsync();
+        using var _ = node;
         Assert.Contains("the OpenAI-compatible gateway (POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses)", node.StandardOutput);
 
-        var seen = JsonDocument.Parse(await RunSdkAsync(address + "/v1")).RootElement;
+        var seen = JsonDocument.Parse(await RunSdkAsync("gateway.mjs", address + "/v1")).RootElement;
         node.Terminate();
         await node.WaitAsync(Timeout);
 
@@ -79,9 +71,6 @@ public sealed class GatewaySdkTests : IAsyncLifetime
         Assert.True(unknown.GetProperty("status").ValueKind == JsonValueKind.Number, unknown.GetRawText());
         Assert.Equal(404, unknown.GetProperty("status").GetInt32());
         Assert.Equal("model_not_found", unknown.GetProperty("code").GetString());
-        var streaming = seen.GetProperty("streaming");
-        Assert.Equal(400, streaming.GetProperty("status").GetInt32());
-        Assert.Equal("streaming_unsupported", streaming.GetProperty("code").GetString());
         // Sent one after the other, the key names two calls, each sent once: Dispatch keeps no answer once given (a second request while the first is in flight is refused 400, the id being in use).
         Assert.Equal(["sdk-key-1", "sdk-key-1"], seen.GetProperty("idempotency").GetProperty("callIds").EnumerateArray().Select(id => id.GetString()));
         Assert.Equal(2, _upstream.Counters.ArrivalsOf("sdk-key-1"));
@@ -91,13 +80,73 @@ public sealed class GatewaySdkTests : IAsyncLifetime
         Assert.Equal(0, _upstream.Counters.ResponsesWithStatus(429));
     }
 
-    /// <summary>Runs tests/gateway-sdk/gateway.mjs against the gateway and returns the JSON line it prints.</summary>
-    private static async Task<string> RunSdkAsync(string baseUrl)
+    [Fact]
+    public async Task The_openai_sdk_gets_a_streamed_completion_chunk_by_chunk_as_the_provider_sends_it_with_usage_when_asked()
+    {
+        var (node, address) = await StartNodeAsync();
+        using var _ = node;
+
+        var seen = JsonDocument.Parse(await RunSdkAsync("streaming.mjs", address + "/v1")).RootElement;
+        node.Terminate();
+        await node.WaitAsync(Timeout);
+
+        var withUsage = seen.GetProperty("withUsage");
+        Assert.StartsWith("text/event-stream", withUsage.GetProperty("contentType").GetString());
+        Assert.Equal("1", withUsage.GetProperty("attempts").GetString());
+        Assert.Equal(32, withUsage.GetProperty("callId").GetString()!.Length);
+        Assert.StartsWith("req_", withUsage.GetProperty("requestId").GetString());
+        var chunks = withUsage.GetProperty("chunks").EnumerateArray().ToList();
+        var content = chunks.Where(c => c.GetProperty("choices").GetInt32() > 0).ToList();
+        Assert.Equal(StreamChunks, content.Count);
+        Assert.Equal("stop", content[^1].GetProperty("finishReason").GetString());
+        var usage = Assert.Single(chunks, c => c.GetProperty("choices").GetInt32() == 0).GetProperty("usage");
+        Assert.Equal(usage.GetProperty("prompt_tokens").GetInt32() + usage.GetProperty("completion_tokens").GetInt32(), usage.GetProperty("total_tokens").GetInt32());
+        // The provider waits a gap after each chunk before the next, so the whole answer takes (chunks - 1) gaps after the
+        // first chunk was sent: the first was read at least a gap before the stream ended only if it was relayed, not held.
+        var firstAt = content[0].GetProperty("at").GetDouble();
+        Assert.True(withUsage.GetProperty("endedAt").GetDouble() - firstAt >= StreamGap.TotalMilliseconds, withUsage.GetRawText());
+        Assert.True(content[^1].GetProperty("at").GetDouble() - firstAt >= StreamGap.TotalMilliseconds, withUsage.GetRawText());
+
+        // Not asked for, the usage chunk the gateway requested (to reconcile the call's tokens) is not shown.
+        var withoutUsage = seen.GetProperty("withoutUsage").GetProperty("chunks").EnumerateArray().ToList();
+        Assert.Equal(StreamChunks, withoutUsage.Count);
+        Assert.All(withoutUsage, c => Assert.Equal(JsonValueKind.Null, c.GetProperty("usage").ValueKind));
+        Assert.Equal(0, _upstream.Counters.ResponsesWithStatus(429));
+    }
+
+    /// <summary>A <c>dispatch node</c> process whose gateway routes chat and embeddings to the provider, and its ingress address.</summary>
+    private async Task<(DispatchProcess Node, string Address)> StartNodeAsync()
+    {
+        var config = Path.Combine(_directory.FullName, "node.conf");
+        await File.WriteAllTextAsync(config, string.Create(CultureInfo.InvariantCulture, $$"""
+            dispatch.endpoint-defaults.rate-limit { requests = {{Limit}}, interval = {{Window.TotalSeconds}}s, guard = {{Guard.TotalMilliseconds}}ms }
+            dispatch.endpoints.chat { base-url = "{{_upstream.BaseUrl}}", path = /v1/chat/completions }
+            # Its own provider key: the provider limits per key, and chat alone spends all of its key's window.
+            dispatch.endpoints.embed { base-url = "{{_upstream.BaseUrl}}", api-key-env = GATEWAY_SDK_EMBED_KEY }
+            dispatch.gateway {
+              routes { "/v1/chat/completions" = chat, "/v1/embeddings" = embed }
+              models { "chat-model" = chat }
+            }
+            dispatch.ingress { port = 0, token-env = GATEWAY_SDK_TOKEN }
+            """));
+        var node = DispatchProcess.Start(["node", "--config", config], new Dictionary<string, string> { ["GATEWAY_SDK_TOKEN"] = Token, ["GATEWAY_SDK_EMBED_KEY"] = "sk-embed-key" });
+        string? address = null;
+        await Poll.Until(() => (address = Regex.Match(node.StandardOutput, @"ingress on (http://127\.0\.0\.1:\d+)").Groups[1].Value) is { Length: > 0 } || node.HasExited, Timeout, "the node prints its address");
+        if (string.IsNullOrEmpty(address))
+        {
+            using (node) Assert.Fail($"the node did not start:\n{node.StandardOutput}\n{node.StandardError}");
+        }
+
+        return (node, address!);
+    }
+
+    /// <summary>Runs a script of tests/gateway-sdk against the gateway and returns the JSON line it prints.</summary>
+    private static async Task<string> RunSdkAsync(string script, string baseUrl)
     {
         var directory = Path.Combine(RepositoryRoot(), "tests", "gateway-sdk");
         Assert.True(Directory.Exists(Path.Combine(directory, "node_modules", "openai")),
             $"the openai package is not installed: run 'npm ci' in {directory} (tests/run.sh does)");
-        var start = new ProcessStartInfo("node", "gateway.mjs")
+        var start = new ProcessStartInfo("node", script)
         {
             WorkingDirectory = directory,
             RedirectStandardOutput = true,
@@ -111,7 +160,7 @@ public sealed class GatewaySdkTests : IAsyncLifetime
         var error = process.StandardError.ReadToEndAsync();
         using var patience = new CancellationTokenSource(Timeout);
         await process.WaitForExitAsync(patience.Token);
-        Assert.True(process.ExitCode == 0, $"node gateway.mjs exited {process.ExitCode}:\n{await error}");
+        Assert.True(process.ExitCode == 0, $"node {script} exited {process.ExitCode}:\n{await error}");
         return (await output).Trim();
     }
 

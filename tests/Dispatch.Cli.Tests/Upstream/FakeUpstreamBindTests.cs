@@ -32,6 +32,15 @@ public sealed partial class FakeUpstreamBindTests
         Assert.Contains("--bind 'fake-upstream' must be an IP address", upstream.StandardError, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Fake_upstream_refuses_a_stream_gap_that_is_not_a_duration()
+    {
+        using var upstream = DispatchProcess.Start("fake-upstream", "--stream-gap", "soon", "--port", "0");
+
+        Assert.Equal(2, await upstream.WaitAsync(Timeout));
+        Assert.Contains("--stream-gap 'soon' must be a duration such as 300ms", upstream.StandardError, StringComparison.Ordinal);
+    }
+
     [GeneratedRegex(@"listening on http://127\.0\.0\.1:(\d+)")]
     private static partial Regex Listening();
 }

@@ -89,6 +89,19 @@ public class ExecutionControllerTests
     }
 
     [Fact]
+    public void A_failure_after_the_answer_began_streaming_finishes_the_call_instead_of_retrying()
+    {
+        var call = Started();
+
+        var step = _controller.OnAttemptFinished(call,
+            AttemptResult.Failure(ErrorKind.Connection, "the upstream's stream broke off", 200) with { Relayed = true }, _clock.GetUtcNow());
+
+        Assert.Equal(ExecutionStepKind.Finish, step.Kind);
+        Assert.Equal((CallStatus.Failed, ErrorKind.Connection, 1), (step.Result!.Status, step.Result.Error, step.Result.Attempts));
+        Assert.Contains("not retried", step.Result.ErrorMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_call_cannot_be_finished_twice()
     {
         var call = Started();

@@ -29,6 +29,20 @@ public class ProtocolJsonTests
     }
 
     [Fact]
+    public void A_calls_response_stream_stays_local_under_either_json_serializer()
+    {
+        var call = new APICalling("c", "e", "{}") { ResponseStream = new Support.RecordingResponseStream() };
+
+        var systemText = JsonSerializer.Serialize(call);
+        // Akka's default serializer (Akka.Remote between nodes) is Newtonsoft's.
+        var newtonsoft = Newtonsoft.Json.JsonConvert.SerializeObject(call);
+
+        Assert.DoesNotContain(nameof(APICalling.ResponseStream), systemText, StringComparison.Ordinal);
+        Assert.DoesNotContain(nameof(APICalling.ResponseStream), newtonsoft, StringComparison.Ordinal);
+        Assert.Equal(call with { ResponseStream = null }, RoundTrip(call));
+    }
+
+    [Fact]
     public void APICalling_with_only_the_required_fields_survives_a_json_round_trip()
     {
         var call = new APICalling("c", "e", "{}");

@@ -16,21 +16,26 @@ namespace Dispatch.Hosting.Tests.Gateway;
 public sealed class GatewayTests : IAsyncLifetime
 {
     private GatewayNode _gateway = null!;
+
+    /// <summary>A provider that streams its first chunk, then waits longer than any test: a stream still in progress.</summary>
+    private FakeUpstreamServer _slow = null!;
     private HttpClient _http = null!;
 
     private FakeUpstreamServer Upstream => _gateway.Upstream;
 
     public async ValueTask InitializeAsync()
     {
+        _slow = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions { StreamChunks = 2, StreamChunkGap = TimeSpan.FromMinutes(10) });
         _gateway = await GatewayNode.StartAsync(upstream => $$"""
             dispatch.endpoints.by-path { base-url = "{{upstream}}", rate-limit { requests = 1000, interval = 1s } }
             dispatch.endpoints.fragile {
               base-url = "{{upstream}}", path = /v1/chat/completions
               retry.max-attempts = 1, breaker { max-failures = 1, reset-timeout = 1h, max-reset-timeout = 1h }
             }
+            dispatch.endpoints.slow { base-url = "{{_slow.BaseUrl}}", path = /v1/chat/completions }
             dispatch.gateway {
               routes { "/v1/chat/completions" = chat, "/v1/embeddings" = by-path, "/v1/custom/chat" = chat }
-              models { "chat-model" = chat, "tiny-model" = tiny, "fragile-model" = fragile }
+              models { "chat-model" = chat, "tiny-model" = tiny, "fragile-model" = fragile, "slow-model" = slow }
             }
             """);
         _http = new HttpClient { BaseAddress = new Uri(_gateway.Address), Timeout = TestNode.Patience };
@@ -40,6 +45,7 @@ public sealed class GatewayTests : IAsyncLifetime
     {
         _http.Dispose();
         await _gateway.DisposeAsync();
+        await _slow.DisposeAsync();
     }
 
     [Fact]
@@ -145,14 +151,75 @@ public sealed class GatewayTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_streamed_request_is_refused_400_saying_streaming_is_not_supported_yet()
+    public async Task A_streamed_chat_completion_is_relayed_as_server_sent_events_with_the_dispatch_and_provider_headers()
     {
-        using var response = await PostAsync("/v1/chat/completions", """{"model":"chat-model","stream":true,"messages":[{"role":"user","content":"hi"}]}""");
+        using var response = await PostAsync("/v1/chat/completions", StreamPayload(includeUsage: false));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("1", Header(response, GatewayEndpoints.AttemptsHeader));
+        Assert.Equal(32, Header(response, GatewayEndpoints.CallIdHeader)?.Length);
+        Assert.StartsWith("req_", Header(response, "x-request-id"));
+        Assert.Equal("100000", Header(response, FakeUpstreamHeaders.LimitRequests));
+        var events = Events(await response.Content.ReadAsStringAsync());
+        Assert.Equal("[DONE]", events[^1]);
+        var chunks = events[..^1].Select(e => JsonDocument.Parse(e).RootElement).ToList();
+        Assert.Equal(5, chunks.Count);
+        Assert.All(chunks, c => Assert.Equal("chat.completion.chunk", c.GetProperty("object").GetString()));
+    }
+
+    [Fact]
+    public async Task A_streamed_request_gets_the_usage_chunk_asked_for_it_but_shown_only_to_a_client_that_asked()
+    {
+        using var unasked = await PostAsync("/v1/chat/completions", StreamPayload(includeUsage: false));
+        using var asked = await PostAsync("/v1/chat/completions", StreamPayload(includeUsage: true));
+
+        // "usage": null on every chunk is how the provider answers a request with include_usage: the gateway added it.
+        var unaskedChunks = Events(await unasked.Content.ReadAsStringAsync())[..^1].Select(e => JsonDocument.Parse(e).RootElement).ToList();
+        Assert.All(unaskedChunks, c => Assert.Equal(JsonValueKind.Null, c.GetProperty("usage").ValueKind));
+        var askedChunks = Events(await asked.Content.ReadAsStringAsync())[..^1].Select(e => JsonDocument.Parse(e).RootElement).ToList();
+        Assert.Equal(6, askedChunks.Count);
+        Assert.Equal(0, askedChunks[^1].GetProperty("choices").GetArrayLength());
+        Assert.True(askedChunks[^1].GetProperty("usage").GetProperty("total_tokens").GetInt32() > 0);
+    }
+
+    [Fact]
+    public async Task The_first_streamed_event_reaches_the_client_while_the_provider_is_still_sending()
+    {
+        using var response = await PostAsync("/v1/chat/completions", StreamPayload(includeUsage: false, model: "slow-model"), HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(), Encoding.UTF8);
+
+        var first = await reader.ReadLineAsync();
+
+        Assert.StartsWith("data: {", first);
+        Assert.Equal(1, _slow.Counters.OpenRequests);
+    }
+
+    [Fact]
+    public async Task A_client_that_goes_away_mid_stream_cancels_its_call_and_the_providers_request()
+    {
+        var response = await PostAsync("/v1/chat/completions", StreamPayload(includeUsage: false, model: "slow-model"), HttpCompletionOption.ResponseHeadersRead);
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync(), Encoding.UTF8);
+        Assert.StartsWith("data: {", await reader.ReadLineAsync());
+
+        reader.Dispose();
+        response.Dispose();
+
+        await TestNode.Eventually(() => _slow.Counters.OpenRequests == 0, "the provider's request to be aborted");
+        Assert.Equal(1, _slow.Counters.Snapshot().Aborted);
+    }
+
+    [Fact]
+    public async Task A_streamed_request_the_provider_refuses_gets_its_error_whole_as_json()
+    {
+        Upstream.Faults.Enqueue(FaultKind.BadRequest);
+
+        using var response = await PostAsync("/v1/chat/completions", StreamPayload(includeUsage: false));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var error = (await JsonAsync(response)).GetProperty("error");
-        Assert.Equal("streaming_unsupported", error.GetProperty("code").GetString());
-        Assert.Contains("streaming is not supported yet", error.GetProperty("message").GetString());
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.True((await JsonAsync(response)).GetProperty("error").TryGetProperty("message", out _));
+        Assert.Equal("1", Header(response, GatewayEndpoints.AttemptsHeader));
     }
 
     [Fact]
@@ -217,14 +284,25 @@ public sealed class GatewayTests : IAsyncLifetime
         Assert.Equal(1, Upstream.Counters.RequestsReceived);
     }
 
-    private Task<HttpResponseMessage> PostAsync(string path, string body, string? idempotencyKey = null, string? model = null)
+    private Task<HttpResponseMessage> PostAsync(string path, string body, string? idempotencyKey = null, string? model = null,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
     {
         if (model is not null) body = body.Replace("\"model\":\"m\"", $"\"model\":\"{model}\"", StringComparison.Ordinal);
         var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = Json(body) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GatewayNode.Token);
         if (idempotencyKey is not null) request.Headers.Add(GatewayEndpoints.IdempotencyKeyHeader, idempotencyKey);
-        return _http.SendAsync(request);
+        return _http.SendAsync(request, completion);
     }
+
+    private Task<HttpResponseMessage> PostAsync(string path, string body, HttpCompletionOption completion) =>
+        PostAsync(path, body, idempotencyKey: null, model: null, completion);
+
+    private static string StreamPayload(bool includeUsage, string model = "chat-model") =>
+        $$"""{"model":"{{model}}","stream":true,{{(includeUsage ? "\"stream_options\":{\"include_usage\":true}," : "")}}"messages":[{"role":"user","content":"hello there"}],"max_tokens":5}""";
+
+    /// <summary>The <c>data:</c> payloads of a server-sent-events body, in order.</summary>
+    private static List<string> Events(string body) =>
+        [.. body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(e => e.Trim()).Where(e => e.StartsWith("data: ", StringComparison.Ordinal)).Select(e => e["data: ".Length..])];
 
     /// <summary>The breaker hears of a failure just after its caller does; waits until the node's status shows it open.</summary>
     private async Task UntilBreakerOpenAsync(string endpoint)
