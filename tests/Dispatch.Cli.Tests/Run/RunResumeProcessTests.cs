@@ -72,6 +72,10 @@ public sealed class RunResumeProcessTests : IAsyncLifetime
             Assert.Equal(
                 ["dispatch run: line 3: the id '1' is used by an earlier line (this line's result is 'line:3')", "dispatch run: line 4, column 2: not valid JSON: 'n' is an invalid start of a property name. Expected a '\"'."],
                 problems);
+            // The last progress line and the summary count the same: malformed lines apart from failed calls.
+            Assert.Contains(", 0 failed, 2 malformed, ", first.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1], StringComparison.Ordinal);
+            Assert.Matches(@"failed\s+│\s+0 │", first.StandardOutput);
+            Assert.Matches(@"malformed lines\s+│\s+2 │", first.StandardOutput);
         }
 
         Assert.Equal(
