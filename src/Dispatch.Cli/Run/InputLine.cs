@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Dispatch.Core.Errors;
 
 namespace Dispatch.Cli.Run;
 
@@ -48,20 +48,13 @@ internal sealed record InputLine(long LineNumber, string Id)
     public static string LineId(long lineNumber) => LineIdPrefix + lineNumber.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// Why a line is not JSON and where in it, e.g. <c>line 5, column 2: not valid JSON: 't' is an invalid start of a property name.</c>
-    /// System.Text.Json counts from 0, in bytes, inside what is a one-line document to it (<c>LineNumber: 0 | BytePositionInLine: 1</c>):
-    /// the column here counts characters from 1.
+    /// Why a line is not JSON and where in it, e.g. <c>line 5, column 2: not valid JSON: 'n' is an invalid start of a property name.</c>:
+    /// the line is the file's, the column counts characters from 1 (the parser's own position counts bytes from 0).
     /// </summary>
-    private static string NotJson(long lineNumber, string text, JsonException e)
-    {
-        var reason = e.Message;
-        var end = reason.IndexOf(" Path:", StringComparison.Ordinal) is >= 0 and var path ? path : reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        if (end >= 0) reason = reason[..end];
-        if (e.BytePositionInLine is not { } bytes) return $"line {lineNumber}: not valid JSON: {reason}";
-        var utf8 = Encoding.UTF8.GetBytes(text);
-        var column = Encoding.UTF8.GetCharCount(utf8, 0, (int)Math.Min(bytes, utf8.Length)) + 1;
-        return string.Create(CultureInfo.InvariantCulture, $"line {lineNumber}, column {column}: not valid JSON: {reason}");
-    }
+    private static string NotJson(long lineNumber, string text, JsonException e) =>
+        JsonErrors.Position(e, text) is var (_, column)
+            ? string.Create(CultureInfo.InvariantCulture, $"line {lineNumber}, column {column}: not valid JSON: {JsonErrors.Reason(e)}")
+            : $"line {lineNumber}: not valid JSON: {JsonErrors.Reason(e)}";
 
     /// <summary>Parses one non-blank line.</summary>
     /// <param name="lineNumber">Its 1-based number.</param>

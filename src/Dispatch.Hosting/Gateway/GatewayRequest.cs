@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dispatch.Core.Errors;
 
 namespace Dispatch.Hosting.Gateway;
 
@@ -43,7 +44,7 @@ internal readonly record struct GatewayRequest(string? Model, bool Stream)
         }
         catch (JsonException e)
         {
-            error = $"the request body is not valid JSON: {e.Message}";
+            error = "the request body is not valid JSON at " + JsonErrors.Describe(e, body);
             return false;
         }
     }
