@@ -56,15 +56,11 @@ internal static class BatchRun
 
         // The output is opened before anything runs: a path that cannot be written stops the run here, not after its first call.
         var errorsPath = ResultFiles.ErrorsPathFor(options.Output);
-        HashSet<string> done;
+        Dictionary<string, bool> earlier;
         ResultFiles files;
         try
         {
-            // A re-run sends again every id whose latest outcome was not Completed, unless told to skip them.
-            done = ResultFiles.ReadLatestOutcomes(options.Output)
-                .Where(outcome => outcome.Value || options.SkipFailed)
-                .Select(outcome => outcome.Key)
-                .ToHashSet(StringComparer.Ordinal);
+            earlier = ResultFiles.ReadLatestOutcomes(options.Output);
             files = ResultFiles.Open(options.Output);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -103,7 +99,8 @@ internal static class BatchRun
         var clock = Stopwatch.StartNew();
         using var stopPolling = new CancellationTokenSource();
         var polling = PollStatusAsync(dispatch, stats, stopPolling.Token);
-        var submitting = SubmitAllAsync(options.Input, configuration.Endpoint, settings, client, done, files, stats, stderr, interactive, cancellationToken);
+        var ids = new RunIds(earlier, options.SkipFailed);
+        var submitting = SubmitAllAsync(options.Input, configuration.Endpoint, settings, client, ids, files, stats, stderr, interactive, cancellationToken);
         await RunDisplay.ShowProgressAsync(console, stderr, interactive, stats, clock, submitting);
         await submitting;
         await stopPolling.CancelAsync();
@@ -112,7 +109,7 @@ internal static class BatchRun
         // Closed before the output is compacted (renamed over) below.
         await files.DisposeAsync();
         await host.StopAsync(CancellationToken.None);
-        var (_, notCompleted) = ResultFiles.Compact(options.Output);
+        var (_, notCompleted) = ResultFiles.Compact(options.Output, ids.Superseded);
         clock.Stop();
         RunDisplay.ShowSummary(console, stats, clock.Elapsed, options.Output, errorsPath);
         return notCompleted == 0 && stats.Remaining == 0 ? Success : SomeFailed;
@@ -153,7 +150,7 @@ internal static class BatchRun
         string? defaultEndpoint,
         DispatchSettings settings,
         DispatchClient client,
-        HashSet<string> done,
+        RunIds ids,
         ResultFiles files,
         RunStats stats,
         TextWriter stderr,
@@ -163,19 +160,19 @@ internal static class BatchRun
         // Enough calls outstanding to keep every executor busy and the queues fed, few enough to bound memory.
         var window = Math.Clamp(settings.Dispatch.Endpoints.Values.Sum(e => e.Executor.Concurrency) * 4, 16, 4096);
         using var slots = new SemaphoreSlim(window, window);
-        var submitted = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            await foreach (var line in InputReader.ReadAsync(input, cancellationToken))
+            await foreach (var read in InputReader.ReadAsync(input, cancellationToken))
             {
-                if (done.Contains(line.Id))
+                var line = ids.Claim(read, out var duplicate);
+                if (ids.IsDone(line.Id))
                 {
                     stats.RecordSkipped();
                     continue;
                 }
 
-                var problem = line.Error
-                    ?? (!submitted.Add(line.Id) ? $"line {line.LineNumber}: the id '{line.Id}' is used by an earlier line" : null)
+                var problem = read.Error
+                    ?? (duplicate ? $"line {line.LineNumber}: the id '{read.Id}' is used by an earlier line (this line's result is '{line.Id}')" : null)
                     ?? (line.Endpoint ?? defaultEndpoint) switch
                     {
                         null => $"line {line.LineNumber}: names no endpoint and the run has none (pass --endpoint or --url)",

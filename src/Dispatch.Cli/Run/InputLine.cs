@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Dispatch.Core.Errors;
 
 namespace Dispatch.Cli.Run;
 
@@ -7,13 +9,17 @@ namespace Dispatch.Cli.Run;
 /// One line of a batch input, parsed. Two shapes are accepted: a request body as OpenAI's
 /// cookbook <c>api_request_parallel_processor.py</c> reads it (a top-level <c>metadata</c> is
 /// echoed in the result and removed from what is sent), or an envelope
-/// <c>{"id", "endpoint", "tokens", "metadata", "body"}</c>. A line without an id gets its line
-/// number, so re-runs give the same ids.
+/// <c>{"id", "endpoint", "tokens", "metadata", "body"}</c>. A line without an id of its own (or
+/// whose id cannot be read) is <c>line:&lt;n&gt;</c>, its line number, so re-runs give the same ids;
+/// ids starting with <c>line:</c> are reserved for that, so the two kinds can never clash.
 /// </summary>
 /// <param name="LineNumber">The 1-based line number in the input file.</param>
 /// <param name="Id">The call id.</param>
 internal sealed record InputLine(long LineNumber, string Id)
 {
+    /// <summary>The prefix of the ids given to lines without an id of their own; an explicit id may not start with it.</summary>
+    public const string LineIdPrefix = "line:";
+
     private static readonly HashSet<string> EnvelopeKeys = ["id", "endpoint", "tokens", "metadata", "body", "method", "path"];
 
     /// <summary>The endpoint named by the envelope; <see langword="null"/> uses the run's.</summary>
@@ -37,26 +43,25 @@ internal sealed record InputLine(long LineNumber, string Id)
     /// <summary>Why the line cannot be sent; <see langword="null"/> when it can.</summary>
     public string? Error { get; init; }
 
+    /// <summary>The id of line <paramref name="lineNumber"/> when it has none of its own: <c>line:&lt;n&gt;</c>.</summary>
+    /// <param name="lineNumber">The 1-based line number.</param>
+    public static string LineId(long lineNumber) => LineIdPrefix + lineNumber.ToString(CultureInfo.InvariantCulture);
+
     /// <summary>
-    /// Why a line is not JSON and where in it, e.g. <c>not valid JSON at byte 2: 't' is an invalid start of a property name.</c>:
-    /// System.Text.Json's own position (<c>LineNumber: 0 | BytePositionInLine: 1</c>) counts from 0 inside a one-line document.
+    /// Why a line is not JSON and where in it, e.g. <c>line 5, column 2: not valid JSON: 'n' is an invalid start of a property name.</c>:
+    /// the line is the file's, the column counts characters from 1 (the parser's own position counts bytes from 0).
     /// </summary>
-    private static string NotJson(JsonException e)
-    {
-        var reason = e.Message;
-        var end = reason.IndexOf(" Path:", StringComparison.Ordinal) is >= 0 and var path ? path : reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        if (end >= 0) reason = reason[..end];
-        return e.BytePositionInLine is { } position
-            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"not valid JSON at byte {position + 1}: {reason}")
-            : "not valid JSON: " + reason;
-    }
+    private static string NotJson(long lineNumber, string text, JsonException e) =>
+        JsonErrors.Position(e, text) is var (_, column)
+            ? string.Create(CultureInfo.InvariantCulture, $"line {lineNumber}, column {column}: not valid JSON: {JsonErrors.Reason(e)}")
+            : $"line {lineNumber}: not valid JSON: {JsonErrors.Reason(e)}";
 
     /// <summary>Parses one non-blank line.</summary>
     /// <param name="lineNumber">Its 1-based number.</param>
     /// <param name="text">Its text.</param>
     public static InputLine Parse(long lineNumber, string text)
     {
-        var fallbackId = lineNumber.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var fallbackId = LineId(lineNumber);
         JsonNode? node;
         try
         {
@@ -64,7 +69,7 @@ internal sealed record InputLine(long LineNumber, string Id)
         }
         catch (JsonException e)
         {
-            return Malformed(lineNumber, fallbackId, NotJson(e));
+            return new InputLine(lineNumber, fallbackId) { Error = NotJson(lineNumber, text, e) };
         }
 
         if (node is not JsonObject obj)
@@ -84,8 +89,11 @@ internal sealed record InputLine(long LineNumber, string Id)
         var id = fallbackId;
         if (obj["id"] is { } idNode)
         {
-            if (idNode.GetValueKind() is JsonValueKind.String or JsonValueKind.Number && idNode.ToString() is { Length: > 0 } text) id = text;
-            else return Malformed(lineNumber, fallbackId, "'id' must be a non-empty string or a number") with { Metadata = metadata };
+            if (idNode.GetValueKind() is not (JsonValueKind.String or JsonValueKind.Number) || idNode.ToString() is not { Length: > 0 } text)
+                return Malformed(lineNumber, fallbackId, "'id' must be a non-empty string or a number") with { Metadata = metadata };
+            if (text.StartsWith(LineIdPrefix, StringComparison.Ordinal))
+                return Malformed(lineNumber, fallbackId, $"the id '{text}' starts with '{LineIdPrefix}', which is reserved for the ids of lines without one") with { Metadata = metadata };
+            id = text;
         }
 
         string? endpoint = null;

@@ -66,8 +66,9 @@ internal sealed class ResultFiles : IAsyncDisposable
     /// crash at any moment leaves either the old file or the new one, never a line less.
     /// </summary>
     /// <param name="outputPath">The output file (closed).</param>
+    /// <param name="superseded">Ids whose lines are dropped: results another id now stands for (see <see cref="RunIds"/>).</param>
     /// <returns>How many ids the output holds, and how many of them did not complete.</returns>
-    public static (int Ids, int NotCompleted) Compact(string outputPath)
+    public static (int Ids, int NotCompleted) Compact(string outputPath, IReadOnlySet<string>? superseded = null)
     {
         if (!File.Exists(outputPath)) return (0, 0);
         // First pass: where each id's latest line is; second pass: copy just those lines, in order.
@@ -75,7 +76,7 @@ internal sealed class ResultFiles : IAsyncDisposable
         long index = 0;
         foreach (var line in File.ReadLines(outputPath))
         {
-            if (TryReadOutcome(line, out var id, out _)) last[id] = index;
+            if (TryReadOutcome(line, out var id, out _) && superseded?.Contains(id) != true) last[id] = index;
             index++;
         }
 
@@ -88,7 +89,7 @@ internal sealed class ResultFiles : IAsyncDisposable
             index = 0;
             foreach (var line in File.ReadLines(outputPath))
             {
-                if (TryReadOutcome(line, out var id, out var completed) && last[id] == index)
+                if (TryReadOutcome(line, out var id, out var completed) && last.TryGetValue(id, out var latest) && latest == index)
                 {
                     resultsWriter.WriteLine(line);
                     if (!completed)

@@ -41,11 +41,10 @@ public sealed partial class EndpointSession : IDisposable
     /// Bodies longer than this (in chars) are sent with <c>Expect: 100-continue</c>: the server may then
     /// refuse one (413) before it is written, and the refusal is read. Without it a server that answers
     /// early and closes while the body is still being written leaves only a failed write. Shorter bodies
-    /// fit the socket's buffers and are written before any answer, so they skip the extra round trip.
+    /// usually fit the socket's buffers and are written before any answer, so they skip the extra round
+    /// trip; one whose write fails anyway is sent again with it (<see cref="EarlyAnswerHandler"/>).
     /// </summary>
     private const int ExpectContinueAbove = 64 * 1024;
-
-    private static readonly MediaTypeHeaderValue JsonMediaType = new("application/json") { CharSet = "utf-8" };
 
     private readonly EndpointOptions _options;
     private readonly TimeProvider _time;
@@ -343,12 +342,7 @@ public sealed partial class EndpointSession : IDisposable
         return null;
     }
 
-    private static StringContent JsonContent(string payload)
-    {
-        var content = new StringContent(payload, Encoding.UTF8);
-        content.Headers.ContentType = JsonMediaType;
-        return content;
-    }
+    private static RequestBodyContent JsonContent(string payload) => new(payload);
 
     private static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
@@ -373,10 +367,10 @@ public sealed partial class EndpointSession : IDisposable
         }
     }
 
-    private static SocketsHttpHandler CreateHandler(EndpointOptions options)
+    private static EarlyAnswerHandler CreateHandler(EndpointOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new SocketsHttpHandler
+        return new EarlyAnswerHandler(new SocketsHttpHandler
         {
             MaxConnectionsPerServer = options.MaxConnections,
             PooledConnectionLifetime = options.PooledConnectionLifetime,
@@ -388,6 +382,6 @@ public sealed partial class EndpointSession : IDisposable
             // How long a body sent with Expect: 100-continue waits for the server's go-ahead (or refusal)
             // before it is sent anyway: longer than the 1 s default, so a busy server's early 413 is still heard.
             Expect100ContinueTimeout = TimeSpan.FromSeconds(3),
-        };
+        });
     }
 }

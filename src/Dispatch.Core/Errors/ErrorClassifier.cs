@@ -88,15 +88,29 @@ public static class ErrorClassifier
     }
 
     /// <summary>
-    /// An exception's message followed by its causes' (each not already said), so "see inner exception"
-    /// (a TLS failure) comes with what the inner exception says.
+    /// An exception's message followed by its causes' (each not already said), so a TLS failure's
+    /// "The SSL connection could not be established, see inner exception." reads
+    /// "The SSL connection could not be established: the remote certificate is invalid ...": the
+    /// pointer to the inner exception is replaced by what it says.
     /// </summary>
     private static string WithCauses(Exception exception)
     {
-        var message = exception.Message;
+        var message = WithoutPointer(exception.Message);
         for (var cause = exception.InnerException; cause is not null; cause = cause.InnerException)
         {
-            if (!message.Contains(cause.Message, StringComparison.Ordinal)) message += ": " + cause.Message;
+            var said = WithoutPointer(cause.Message);
+            if (said.Length > 0 && !message.Contains(said, StringComparison.Ordinal)) message = message.TrimEnd('.') + ": " + said;
+        }
+
+        return message;
+    }
+
+    /// <summary>A message without .NET's ", see inner exception." (or " See the inner exception for details.") ending.</summary>
+    private static string WithoutPointer(string message)
+    {
+        foreach (var pointer in (ReadOnlySpan<string>)[", see inner exception.", " See the inner exception for details."])
+        {
+            if (message.EndsWith(pointer, StringComparison.OrdinalIgnoreCase)) return message[..^pointer.Length];
         }
 
         return message;

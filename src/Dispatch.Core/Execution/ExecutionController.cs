@@ -58,7 +58,7 @@ public sealed class ExecutionController
                 return ExecutionStep.Finish(call.TimeOut(
                     $"{outcome.Message}; the next attempt could not start before the deadline", now));
             default:
-                var why = decision.Verdict == RetryVerdict.AttemptsExhausted ? $" after {call.Attempts} attempts" : "";
+                var why = decision.Verdict != RetryVerdict.AttemptsExhausted ? "" : call.Attempts == 1 ? " after its only attempt" : $" after {call.Attempts} attempts";
                 return ExecutionStep.Finish(call.Fail(outcome.Kind, outcome.Message + why, attempt.HttpStatus, attempt.Body, now, attempt.ResponseHeaders));
         }
     }

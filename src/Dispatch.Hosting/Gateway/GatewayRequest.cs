@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Dispatch.Core.Errors;
 
 namespace Dispatch.Hosting.Gateway;
 
@@ -63,7 +64,7 @@ internal readonly record struct GatewayRequest(string? Model, bool Stream, bool 
         }
         catch (JsonException e)
         {
-            error = $"the request body is not valid JSON: {e.Message}";
+            error = "the request body is not valid JSON at " + JsonErrors.Describe(e, body);
             return false;
         }
     }

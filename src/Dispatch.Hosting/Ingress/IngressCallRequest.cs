@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dispatch.Core.Errors;
 using Dispatch.Core.Protocol;
 using Dispatch.Hocon;
 
@@ -31,7 +32,7 @@ public static class IngressCallRequest
         }
         catch (JsonException e)
         {
-            error = $"the request body is not valid JSON: {e.Message}";
+            error = "the request body is not valid JSON at " + JsonErrors.Describe(e, json);
             return false;
         }
 

@@ -96,6 +96,23 @@ public sealed class ResultFilesTests : IDisposable
     }
 
     [Fact]
+    public async Task Compacting_drops_the_superseded_ids_from_both_files()
+    {
+        var output = Path.Combine(_directory.FullName, "r.jsonl");
+        await File.WriteAllLinesAsync(output,
+        [
+            """{"id":"line:2","status":"Rejected"}""",
+            """{"id":"x","status":"Completed"}""",
+        ]);
+
+        var (ids, notCompleted) = ResultFiles.Compact(output, new HashSet<string> { "line:2" });
+
+        Assert.Equal((1, 0), (ids, notCompleted));
+        Assert.Equal(["""{"id":"x","status":"Completed"}"""], await File.ReadAllLinesAsync(output));
+        Assert.Empty(await File.ReadAllLinesAsync(ResultFiles.ErrorsPathFor(output)));
+    }
+
+    [Fact]
     public void A_json_response_is_embedded_as_json_and_anything_else_as_text()
     {
         Assert.Contains("\"response\":{\"a\":1}", ResultFiles.Render(new InputLine(1, "1"), APICallResult.Completed("1", 200, "{\"a\":1}")));

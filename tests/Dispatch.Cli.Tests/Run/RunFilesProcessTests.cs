@@ -57,6 +57,21 @@ public sealed class RunFilesProcessTests : IDisposable
         Assert.Contains($"cannot write the output '{output}'", error, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// sysfs refuses to create files for every user, root included (chmod does not stop root, and CI runs as root):
+    /// a real read-only directory without mounting anything.
+    /// </summary>
+    [Fact]
+    public async Task An_output_in_a_directory_that_refuses_new_files_is_refused_naming_it_even_for_root()
+    {
+        var output = "/sys/errors-results.jsonl";
+
+        var error = await RunFailing(Input(), output);
+
+        Assert.Equal($"dispatch run: cannot write the output '{output}': permission denied", error);
+        Assert.False(File.Exists(output));
+    }
+
     [Fact]
     public async Task An_input_that_is_a_directory_is_refused_naming_it()
     {

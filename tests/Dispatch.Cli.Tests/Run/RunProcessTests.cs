@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Dispatch.Cli.Run;
 using Dispatch.Cli.Tests.Support;
 using Dispatch.FakeUpstream;
 using Dispatch.FakeUpstream.Latency;
@@ -37,9 +38,9 @@ public sealed class RunProcessTests : IAsyncLifetime
         Assert.Equal(995, results.Count(r => r["status"]!.ToString() == "Completed"));
         var failed = results.Where(r => r["status"]!.ToString() != "Completed").ToList();
         Assert.Equal(MalformedLines, failed.Select(r => r["line"]!.GetValue<int>()).Order());
-        Assert.All(failed, r => Assert.StartsWith($"line {r["line"]}: ", r["errorMessage"]!.ToString()));
+        Assert.All(failed, r => Assert.StartsWith($"line {r["line"]}, column ", r["errorMessage"]!.ToString()));
         Assert.Equal(5, ReadResults(Path.Combine(_directory.FullName, "results.errors.jsonl")).Count);
-        Assert.All(MalformedLines, line => Assert.Contains($"line {line}:", run.StandardError));
+        Assert.All(MalformedLines, line => Assert.Contains($"dispatch run: line {line}, column ", run.StandardError));
         Assert.Equal(1, exitCode);
     }
 
@@ -59,7 +60,7 @@ public sealed class RunProcessTests : IAsyncLifetime
 
         var results = ReadResults(output).ToDictionary(r => r["id"]!.ToString());
         Assert.Equal(0, exitCode);
-        Assert.Equal(7, results["1"]["metadata"]!["row"]!.GetValue<int>());
+        Assert.Equal(7, results["line:1"]["metadata"]!["row"]!.GetValue<int>());
         Assert.Equal(8, results["env-1"]["metadata"]!["row"]!.GetValue<int>());
         Assert.All(results.Values, r => Assert.Equal("Completed", r["status"]!.ToString()));
         Assert.Contains("completed", run.StandardOutput);
@@ -86,7 +87,7 @@ public sealed class RunProcessTests : IAsyncLifetime
         Assert.InRange(beforeResume, 100, 999);
         Assert.Equal(0, exitCode);
         Assert.Equal(1000, ids.Count);
-        Assert.Equal(Enumerable.Range(1, 1000).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).Order(), ids.Order());
+        Assert.Equal(Enumerable.Range(1, 1000).Select(i => InputLine.LineId(i)).Order(), ids.Order());
     }
 
     [Fact]

@@ -58,6 +58,41 @@ public sealed class RunResumeProcessTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Line_ids_and_explicit_ids_never_clash_and_a_re_run_after_fixing_the_bad_lines_sends_only_those()
+    {
+        var (_, output, config) = await Prepare(0);
+        var input = Path.Combine(_directory.FullName, "mixed.jsonl");
+        var withKey = new Dictionary<string, string> { [KeyVariable] = Key };
+        await File.WriteAllLinesAsync(input, [Body(1), Envelope("1", 2), Envelope("1", 3), "{not json", Envelope("4", 5)]);
+
+        using (var first = DispatchProcess.Start(["run", input, "-o", output, "--config", config], withKey))
+        {
+            Assert.Equal(1, await first.WaitAsync(RunTimeout));
+            var problems = first.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.Contains(" done, ", StringComparison.Ordinal)).ToList();
+            Assert.Equal(
+                ["dispatch run: line 3: the id '1' is used by an earlier line (this line's result is 'line:3')", "dispatch run: line 4, column 2: not valid JSON: 'n' is an invalid start of a property name. Expected a '\"'."],
+                problems);
+            // The last progress line and the summary count the same: malformed lines apart from failed calls.
+            Assert.Contains(", 0 failed, 2 malformed, ", first.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1], StringComparison.Ordinal);
+            Assert.Matches(@"failed\s+│\s+0 │", first.StandardOutput);
+            Assert.Matches(@"malformed lines\s+│\s+2 │", first.StandardOutput);
+        }
+
+        Assert.Equal(
+            [("1", "Completed"), ("4", "Completed"), ("line:1", "Completed"), ("line:3", "Rejected"), ("line:4", "Rejected")],
+            Outcomes(output));
+
+        await File.WriteAllLinesAsync(input, [Body(1), Envelope("1", 2), Envelope("3", 3), Body(4), Envelope("4", 5)]);
+        using var second = DispatchProcess.Start(["run", input, "-o", output, "--config", config], withKey);
+
+        Assert.Equal(0, await second.WaitAsync(RunTimeout));
+        Assert.Equal(
+            [("1", "Completed"), ("3", "Completed"), ("4", "Completed"), ("line:1", "Completed"), ("line:4", "Completed")],
+            Outcomes(output));
+        Assert.Equal(3 + 2, _upstream.Counters.Snapshot().RequestsReceived);
+    }
+
+    [Fact]
     public async Task An_api_key_env_flag_naming_an_unset_variable_exits_2_naming_it()
     {
         var (input, output, _) = await Prepare(3);
@@ -86,6 +121,13 @@ public sealed class RunResumeProcessTests : IAsyncLifetime
             """);
         return (input, Path.Combine(_directory.FullName, "results.jsonl"), config);
     }
+
+    private static string Body(int call) => $$"""{"model":"m","messages":[{"role":"user","content":"call {{call}}"}],"max_tokens":5}""";
+
+    private static string Envelope(string id, int call) => $$"""{"id":"{{id}}","body":{{Body(call)}}}""";
+
+    private static List<(string Id, string Status)> Outcomes(string path) =>
+        Results(path).Select(r => (r["id"]!.ToString(), r["status"]!.ToString())).Order().ToList();
 
     private static List<JsonNode> Results(string path) =>
         File.ReadAllLines(path).Where(l => l.Length > 0).Select(l => JsonNode.Parse(l)!).ToList();

@@ -116,7 +116,7 @@ public class ErrorClassifierTests
         var outcome = ErrorClassifier.Classify(exception, attemptTimedOut: false);
 
         Assert.Equal(ErrorKind.Connection, outcome.Kind);
-        Assert.Contains("see inner exception.: The remote certificate is invalid because of errors in the certificate chain: UntrustedRoot", outcome.Message, StringComparison.Ordinal);
+        Assert.Equal("the connection failed: The SSL connection could not be established: The remote certificate is invalid because of errors in the certificate chain: UntrustedRoot", outcome.Message);
     }
 
     [Fact]

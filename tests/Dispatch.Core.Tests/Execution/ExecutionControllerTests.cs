@@ -69,6 +69,16 @@ public class ExecutionControllerTests
     }
 
     [Fact]
+    public void A_single_allowed_attempt_failing_says_it_was_the_only_one()
+    {
+        var controller = new ExecutionController(new RetryController(new RetryOptions { MaxAttempts = 1 }, new Random(1)));
+
+        var step = controller.OnAttemptFinished(Started(), AttemptResult.Failure(ErrorKind.Connection, "the connection failed"), _clock.GetUtcNow());
+
+        Assert.Equal("the connection failed after its only attempt", step.Result!.ErrorMessage);
+    }
+
+    [Fact]
     public void A_retry_that_could_not_start_before_the_deadline_times_the_call_out()
     {
         var call = Started(deadline: _clock.GetUtcNow().AddSeconds(5));
