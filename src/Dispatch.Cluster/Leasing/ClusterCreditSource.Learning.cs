@@ -25,7 +25,7 @@ internal sealed partial class ClusterCreditSource
         lock (_gate)
         {
             if (_book is null) return false;
-            if (_learning.Record(report, throttled, _book.GrantOf(grantId), now) && !_reportSignalled && _client is not null)
+            if (_learning.Record(report, throttled, _book.GrantOf(grantId), now, grantId) && !_reportSignalled && _client is not null)
             {
                 _reportSignalled = true;
                 client = _client;

@@ -13,7 +13,8 @@ namespace Dispatch.Cluster.Leasing;
 /// (a reported limit below the limits in force the owner announced, or a 429 without headers), or when nothing went
 /// for a whole window: a reading that keeps the owner's belief alive (it believes one for at least two windows), a
 /// reading of <c>remaining</c> only, or the successes that raise a lowered limit again. It carries the latest
-/// reading with this node's calls the provider had counted then (answered without a 429 in its interval), the
+/// reading with this node's calls the provider had counted then (answered without a 429 in its interval, and those of
+/// its last half apart), the
 /// newest lease a 429 without headers came from, and the successes since the last report.
 /// </para>
 /// Time is passed in; not thread-safe (the credit source's lock).
@@ -22,11 +23,10 @@ internal sealed class Observations
 {
     private readonly RateLimitOptions _limits;
     private readonly TimeSpan _every;
-    private readonly Queue<(long Ticks, long Tokens)> _answered = new();
-    private long _answeredTokens;
+    private readonly Queue<(long Ticks, long Tokens, long GrantId)> _answered = new();
     private RateLimitReport? _reading;
     private DateTimeOffset _readAt;
-    private (long Requests, long Tokens) _countedAtReading;
+    private long _readGrant;
     private LeaseNumber? _throttled;
     private int _successes;
     private bool _urgent;
@@ -64,14 +64,13 @@ internal sealed class Observations
     /// <param name="throttled">Whether it was a 429.</param>
     /// <param name="grant">The lease the call's credits came from and its tokens, if still known.</param>
     /// <param name="now">The current time.</param>
-    public bool Record(RateLimitReport report, bool throttled, (long Owner, long Lease, long Tokens)? grant, DateTimeOffset now)
+    /// <param name="grantId">The call's grant, which orders it among this node's grants.</param>
+    public bool Record(RateLimitReport report, bool throttled, (long Owner, long Lease, long Tokens)? grant, DateTimeOffset now, long grantId = 0)
     {
         Forget(now);
         if (!throttled)
         {
-            var tokens = grant?.Tokens ?? 0;
-            _answered.Enqueue((now.UtcTicks, tokens));
-            _answeredTokens += tokens;
+            _answered.Enqueue((now.UtcTicks, grant?.Tokens ?? 0, grantId));
             if (_successes < int.MaxValue) _successes++;
         }
 
@@ -79,7 +78,7 @@ internal sealed class Observations
         {
             _reading = report;
             _readAt = now;
-            _countedAtReading = (_answered.Count, _answeredTokens);
+            _readGrant = grantId;
             if (report.RequestLimit < RequestsInForce || report.TokenLimit < TokensInForce) _urgent = true;
         }
         else if (throttled && _limits.LearnFrom429s && grant is { } lease)
@@ -109,16 +108,20 @@ internal sealed class Observations
         if (!IsDue(now)) return null;
         var reading = _reading ?? default;
         var age = now - _readAt;
+        var counted = _reading is null ? (0, 0) : AnsweredBefore(DateTimeOffset.MinValue);
+        var recent = _reading is null ? (0, 0) : AnsweredBefore(_readAt - (_limits.Interval / 2));
         var report = new LimitObserved(
             endpoint,
             reading.RequestLimit,
             reading.RemainingRequests,
             Less(reading.ResetRequests, age),
-            _countedAtReading.Requests,
+            counted.Requests,
+            recent.Requests,
             reading.TokenLimit,
             reading.RemainingTokens,
             Less(reading.ResetTokens, age),
-            _countedAtReading.Tokens,
+            counted.Tokens,
+            recent.Tokens,
             _throttled,
             _successes);
         _reading = null;
@@ -129,11 +132,33 @@ internal sealed class Observations
         return report;
     }
 
-    /// <summary>Drops the answers older than the provider's interval: it no longer counts them.</summary>
+    /// <summary>
+    /// The answers (and their tokens) after <paramref name="from"/> of calls granted no later than the reading's, as
+    /// a standalone endpoint counts them: answers are read in any order, and a call granted after the reading's may
+    /// have reached the provider after it answered, so its count need not hold it.
+    /// </summary>
+    private (long Requests, long Tokens) AnsweredBefore(DateTimeOffset from)
+    {
+        long requests = 0, tokens = 0;
+        foreach (var (ticks, answerTokens, grantId) in _answered)
+        {
+            if (ticks <= from.UtcTicks || grantId > _readGrant) continue;
+            requests++;
+            tokens += answerTokens;
+        }
+
+        return (requests, tokens);
+    }
+
+    /// <summary>
+    /// Drops the answers the provider may no longer count: those older than its interval less the guard. A call reached
+    /// the provider before its answer came, by as much as the machine was slow to read it; the guard is the delay the
+    /// whole rate limiting allows for, and leaving it out makes the count err low rather than high.
+    /// </summary>
     private void Forget(DateTimeOffset now)
     {
-        var cutoff = now.UtcTicks - _limits.Interval.Ticks;
-        while (_answered.Count > 0 && _answered.Peek().Ticks <= cutoff) _answeredTokens -= _answered.Dequeue().Tokens;
+        var cutoff = now.UtcTicks - (_limits.Interval - (_limits.Window - _limits.Interval)).Ticks;
+        while (_answered.Count > 0 && _answered.Peek().Ticks <= cutoff) _answered.Dequeue();
     }
 
     private static TimeSpan? Less(TimeSpan? reset, TimeSpan age) => reset is { } value ? (value > age ? value - age : TimeSpan.Zero) : null;

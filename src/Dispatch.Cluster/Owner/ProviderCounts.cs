@@ -6,14 +6,16 @@ namespace Dispatch.Cluster.Owner;
 /// provider's limit.
 /// </summary>
 /// <remarks>
-/// Each node's latest count is shrunk by the share of the provider's interval that has passed since it came: those calls
-/// may have left the provider's window. A node still busy has sent others since, so the sum errs low, never high (a
-/// lower limit costs some of the rate; a higher one would cost 429s). Time is passed in; not thread-safe (the owner's).
+/// The node that reports counts in full: its count is of now. Another node's count is older, and its calls leave the
+/// provider's window at times the owner does not know; only those of the last half of its interval
+/// (<see cref="Protocol.LimitObserved.RecentRequests"/>) are sure to be counted still, for half an interval after the
+/// count came, so only those count, and only that long. The sum errs low, never high: a lower limit costs some of the
+/// rate, a higher one would cost 429s. Time is passed in; not thread-safe (the owner's).
 /// </remarks>
 internal sealed class ProviderCounts
 {
     private readonly TimeSpan _interval;
-    private readonly Dictionary<string, (long Requests, long Tokens, DateTimeOffset At)> _latest = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Requests, long Tokens, DateTimeOffset At)> _recent = new(StringComparer.Ordinal);
 
     /// <param name="interval">The provider's interval (the rate limit's).</param>
     public ProviderCounts(TimeSpan interval)
@@ -22,31 +24,32 @@ internal sealed class ProviderCounts
         _interval = interval;
     }
 
-    /// <summary>A node's count, replacing its earlier one.</summary>
-    /// <param name="node">The node's address.</param>
-    /// <param name="requests">Its calls the provider counted in its interval.</param>
-    /// <param name="tokens">Their tokens.</param>
-    /// <param name="at">When the count arrived.</param>
-    public void Record(string node, long requests, long tokens, DateTimeOffset at) => _latest[node] = (requests, tokens, at);
-
-    /// <summary>What the provider counts of all nodes' calls at <paramref name="now"/>, by their latest counts; forgets counts a whole interval old.</summary>
+    /// <summary>
+    /// What the provider counts of all nodes' calls when <paramref name="node"/> reports its count: that count in full,
+    /// and the recent part of every other node's latest count if it is less than half an interval old. Keeps the recent
+    /// part of this one for the next.
+    /// </summary>
+    /// <param name="node">The reporting node's address.</param>
+    /// <param name="counted">Its calls the provider counted in its interval, and their tokens.</param>
+    /// <param name="recent">Of those, the ones of the last half of the interval.</param>
     /// <param name="now">The current time.</param>
-    public (long Requests, long Tokens) Sum(DateTimeOffset now)
+    public (long Requests, long Tokens) Report(string node, (long Requests, long Tokens) counted, (long Requests, long Tokens) recent, DateTimeOffset now)
     {
-        double requests = 0, tokens = 0;
-        foreach (var (node, counted) in _latest.ToArray())
+        _recent[node] = (recent.Requests, recent.Tokens, now);
+        var (requests, tokens) = counted;
+        foreach (var (other, count) in _recent.ToArray())
         {
-            var left = 1 - ((now - counted.At) / _interval);
-            if (left <= 0)
+            if (now - count.At >= _interval / 2)
             {
-                _latest.Remove(node);
+                _recent.Remove(other);
                 continue;
             }
 
-            requests += counted.Requests * Math.Min(1, left);
-            tokens += counted.Tokens * Math.Min(1, left);
+            if (other == node) continue;
+            requests += count.Requests;
+            tokens += count.Tokens;
         }
 
-        return ((long)requests, (long)tokens);
+        return (requests, tokens);
     }
 }

@@ -27,12 +27,14 @@ namespace Dispatch.Cluster.Owner;
 /// </para>
 /// <para>
 /// A change goes to every node on the endpoint's pause topic (<see cref="LimitsInForce"/>): a decrease at once, a rise
-/// at most once per lease span. A node that asks for its first lease is told the limits in force. A new owner starts
+/// at most once per lease span. A node that asks for its first lease is told the limits in force, and so is a node that
+/// reports while it may not know them (it joined the topic after the announcement). A new owner starts
 /// from the configured limits (the nodes report again soon enough: at once on a lower limit or a 429).
 /// </para>
 /// </remarks>
 internal sealed partial class QuotaOwnerActor
 {
+    private readonly Dictionary<IActorRef, (long? Requests, long? Tokens)> _toldClients = [];
     private ProviderCounts _counted = null!;
     private LearnedLimit? _learnedRequests;
     private LearnedLimit? _learnedTokens;
@@ -54,10 +56,13 @@ internal sealed partial class QuotaOwnerActor
     {
         var now = Now;
         var ticks = _ledger.Advance(now);
-        _counted.Record(NodeOf(Sender), fact.CountedRequests, fact.CountedTokens, now);
+        var (requests, tokens) = _counted.Report(NodeOf(Sender), (fact.CountedRequests, fact.CountedTokens), (fact.RecentRequests, fact.RecentTokens), now);
         if (fact.HasReading)
         {
-            var (requests, tokens) = _counted.Sum(now);
+            // Readings race the calls in flight (a node reads its answers in any order), so a count can hold calls the
+            // provider had not seen when it answered: a margin of the configured limit keeps the estimate below its limit.
+            requests = Math.Max(0, requests - Margin(_limits.Requests));
+            tokens = Math.Max(0, tokens - Margin(_limits.Tokens));
             var (requestLimit, remainingRequests) = Judge(fact.RequestLimit, fact.RemainingRequests, requests, _ledger.RequestLimitInForce, _ledger.RequestsInWindow);
             var (tokenLimit, remainingTokens) = Judge(fact.TokenLimit, fact.RemainingTokens, tokens, _ledger.TokenLimitInForce, _ledger.TokensInWindow);
             _learnedRequests?.Report(requestLimit, remainingRequests, requests, Believed(fact.ResetRequests), ticks);
@@ -79,6 +84,8 @@ internal sealed partial class QuotaOwnerActor
         }
 
         if (RefreshLimits(now)) GrantWaiting();
+        // A node that missed an announcement (the pause topic's gossip had not reached it yet) hears it now.
+        if (!_toldClients.TryGetValue(Sender, out var told) || told != (_ledger.RequestLimitInForce, _ledger.TokenLimitInForce)) TellLimits(Sender);
     }
 
     /// <summary>Hands the learned limits in force to the ledger when they changed, and tells the nodes; returns whether either rose.</summary>
@@ -114,15 +121,19 @@ internal sealed partial class QuotaOwnerActor
     }
 
     /// <summary>A node asking for its first lease of this owner learns the limits in force (an earlier owner's may have been lower).</summary>
-    private void TellLimits(IActorRef client) =>
+    private void TellLimits(IActorRef client)
+    {
+        _toldClients[client] = (_ledger.RequestLimitInForce, _ledger.TokenLimitInForce);
         client.Tell(new LimitsInForce(_endpoint, _ledger.RequestLimitInForce, _ledger.TokenLimitInForce), Self);
+    }
 
     /// <summary>
     /// What a reading says, for <see cref="LearnedLimit.Report"/>: a <c>remaining</c> lower than the ledger's free credits
     /// (the limit in force less what its window holds, all leases in full) means the provider is tighter than the owner
     /// believes, and counts as it is (with the nodes' counts). One at or above them agrees with the limit in force, which
-    /// is kept (its belief renewed), or raised to what <c>remaining</c> and the counts show if that is more (they err low,
-    /// so never above the provider's limit); a reported limit still caps it.
+    /// is kept (its belief renewed), or raised to what <c>remaining</c> and the counts show, if that is more: the counts err
+    /// low (<see cref="ProviderCounts"/>), so a limit learned too low recovers without passing the provider's. A reported
+    /// limit still caps it. (The remaining alone says nothing about the limit: it is large whenever the budget is not used.)
     /// </summary>
     private static (long? Limit, long? Remaining) Judge(long? limit, long? remaining, long counted, long? inForce, long inWindow)
     {
@@ -131,6 +142,9 @@ internal sealed partial class QuotaOwnerActor
         var kept = Math.Max(force, left + counted);
         return (limit is { } reported ? Math.Min(reported, kept) : kept, null);
     }
+
+    /// <summary>What a count is lowered by: <see cref="LearnedLimit.IncreaseShare"/> of the configured limit.</summary>
+    private static long Margin(long? configured) => configured is { } limit ? (long)Math.Ceiling(limit * LearnedLimit.IncreaseShare) : 0;
 
     /// <summary>
     /// How long a reading is believed: until its reset, and at least two windows. A node refreshes it once per window

@@ -70,6 +70,7 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
         Receive<Terminated>(terminated =>
         {
             _watched.Remove(terminated.ActorRef);
+            _toldClients.Remove(terminated.ActorRef);
             _line.RemoveAll(w => w.Client.Equals(terminated.ActorRef));
             GrantWaiting();
         });

@@ -12,10 +12,12 @@ namespace Dispatch.Cluster.Protocol;
 /// <param name="RemainingRequests">The latest reported remaining requests, if any.</param>
 /// <param name="ResetRequests">Time until the provider's request budget is whole again, if reported.</param>
 /// <param name="CountedRequests">This node's calls the provider counted in its interval when it reported (answered, not 429).</param>
+/// <param name="RecentRequests">Of those, the ones answered in the last half of the interval (still counted for at least half an interval).</param>
 /// <param name="TokenLimit">The latest reported token limit, if any.</param>
 /// <param name="RemainingTokens">The latest reported remaining tokens, if any.</param>
 /// <param name="ResetTokens">Time until the provider's token budget is whole again, if reported.</param>
 /// <param name="CountedTokens">The tokens of the calls in <paramref name="CountedRequests"/>.</param>
+/// <param name="RecentTokens">The tokens of the calls in <paramref name="RecentRequests"/>.</param>
 /// <param name="Throttled">The newest lease a call answered 429 without rate-limit headers was granted from, if any since the last report.</param>
 /// <param name="Successes">Calls answered without a 429 since the last report.</param>
 internal sealed record LimitObserved(
@@ -24,10 +26,12 @@ internal sealed record LimitObserved(
     long? RemainingRequests,
     TimeSpan? ResetRequests,
     long CountedRequests,
+    long RecentRequests,
     long? TokenLimit,
     long? RemainingTokens,
     TimeSpan? ResetTokens,
     long CountedTokens,
+    long RecentTokens,
     LeaseNumber? Throttled,
     int Successes) : IQuotaMessage
 {

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Dispatch.Cluster.Tests.Support;
 using Dispatch.Core.Protocol;
 using Dispatch.FakeUpstream.RateLimiting;
@@ -28,6 +29,8 @@ public class LearnedLimitTests(ITestOutputHelper output) : SharedUpstreamSpec
         var results = await Task.WhenAll(Enumerable.Range(0, Calls).Select(i => cluster.Send(cluster.Nodes[i % 3], DispatchCluster.Call($"call-{i}"))))
             .WaitAsync(TimeSpan.FromSeconds(120));
         var status = (await cluster.Nodes[2].Quota.GetStatusAsync(TimeSpan.FromSeconds(5))).Endpoints[0];
+        // What a node's status and metrics show: the limit in force as the owner announced it.
+        var nodeStatus = Assert.Single((await cluster.Nodes[1].Dispatch.Ask<DispatchStatus>(new GetStatus(), TimeSpan.FromSeconds(5))).Endpoints);
 
         var counters = Upstream.Counters;
         cluster.Log($"{counters.Throttled} 429s of {counters.RequestsReceived} sends, busiest window {counters.MaxRequestsInWindow}/{Limit}; " +
@@ -36,6 +39,8 @@ public class LearnedLimitTests(ITestOutputHelper output) : SharedUpstreamSpec
         Assert.InRange(counters.Throttled, 0, Calls / 100);
         Assert.Equal(Configured, status.RequestLimit);
         Assert.InRange(status.RequestLimitInForce!.Value, 1, Limit * 11 / 10);
+        Assert.Equal(Configured, nodeStatus.RequestLimit);
+        Assert.InRange(nodeStatus.RequestLimitInForce!.Value, 1, Limit * 11 / 10);
     }
 
     [Fact]

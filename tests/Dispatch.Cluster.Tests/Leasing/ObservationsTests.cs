@@ -95,7 +95,7 @@ public class ObservationsTests
             _time.Advance(TimeSpan.FromMilliseconds(100));
         }
 
-        // At 3 s the provider's interval is (1 s, 3 s]: the 11 answers up to 1 s have left it; a 429 counts nothing.
+        // At 3 s the provider's interval less the guard is (1.04 s, 3 s]: the 11 answers up to 1 s are not counted; a 429 counts nothing.
         observations.Record(default, throttled: true, Grant, Now);
         observations.Record(Reading(null, 80), throttled: false, Grant, Now);
         _time.Advance(TimeSpan.FromSeconds(5));
@@ -103,6 +103,9 @@ public class ObservationsTests
 
         Assert.Equal(20, report!.CountedRequests);
         Assert.Equal(200, report.CountedTokens);
+        // The last half of the interval, (2 s, 3 s]: the answers at 2.1 s to 2.9 s and the reading's own.
+        Assert.Equal(10, report.RecentRequests);
+        Assert.Equal(100, report.RecentTokens);
         Assert.Equal(TimeSpan.Zero, report.ResetRequests);
         Assert.Equal(31, report.Successes);
     }

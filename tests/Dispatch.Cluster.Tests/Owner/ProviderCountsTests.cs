@@ -12,31 +12,41 @@ public class ProviderCountsTests
     private DateTimeOffset Now => _time.GetUtcNow();
 
     [Fact]
-    public void The_provider_counted_the_latest_count_of_every_node()
+    public void The_reporting_node_counts_in_full_and_the_others_only_with_their_recent_calls()
     {
         var counts = new ProviderCounts(Interval);
-        counts.Record("a", 10, 100, Now);
-        counts.Record("b", 20, 200, Now);
-        counts.Record("a", 30, 300, Now);
+        counts.Report("a", (100, 1000), (40, 400), Now);
+        counts.Report("b", (60, 600), (10, 100), Now);
 
-        Assert.Equal((50L, 500L), counts.Sum(Now));
+        var sum = counts.Report("c", (30, 300), (30, 300), Now);
+
+        Assert.Equal((30L + 40 + 10, 300L + 400 + 100), sum);
     }
 
     [Fact]
-    public void A_count_shrinks_with_the_share_of_the_interval_since_it_came_and_is_forgotten_after_a_whole_one()
+    public void A_nodes_latest_count_replaces_its_earlier_one()
     {
         var counts = new ProviderCounts(Interval);
-        counts.Record("a", 100, 1000, Now);
+        counts.Report("a", (100, 0), (40, 0), Now);
+        counts.Report("a", (50, 0), (5, 0), Now);
 
-        _time.Advance(Interval / 4);
-        var quarter = counts.Sum(Now);
-        _time.Advance(Interval / 2);
-        var threeQuarters = counts.Sum(Now);
-        _time.Advance(Interval / 4);
-        var whole = counts.Sum(Now);
+        var sum = counts.Report("b", (0, 0), (0, 0), Now);
 
-        Assert.Equal((75L, 750L), quarter);
-        Assert.Equal((25L, 250L), threeQuarters);
-        Assert.Equal((0L, 0L), whole);
+        Assert.Equal((5L, 0L), sum);
+    }
+
+    [Fact]
+    public void Another_nodes_recent_calls_count_for_half_an_interval_after_its_count_came()
+    {
+        var counts = new ProviderCounts(Interval);
+        counts.Report("a", (100, 0), (40, 0), Now);
+
+        _time.Advance((Interval / 2) - TimeSpan.FromTicks(1));
+        var justBefore = counts.Report("b", (0, 0), (0, 0), Now);
+        _time.Advance(TimeSpan.FromTicks(1));
+        var after = counts.Report("b", (0, 0), (0, 0), Now);
+
+        Assert.Equal(40, justBefore.Requests);
+        Assert.Equal(0, after.Requests);
     }
 }
