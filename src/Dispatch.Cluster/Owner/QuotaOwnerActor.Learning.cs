@@ -77,7 +77,9 @@ internal sealed partial class QuotaOwnerActor
             _learnedTokens?.Throttled(grant, _ledger.LatestLease, ticks);
         }
 
-        for (var i = 0; i < fact.Successes; i++)
+        // About one success per credit per window raises the limit; more than two windows' worth in one report adds nothing.
+        var successes = Math.Min(fact.Successes, 2 * Math.Max(_limits.Requests ?? 0, _limits.Tokens ?? 0));
+        for (var i = 0; i < successes; i++)
         {
             _learnedRequests?.Succeeded(ticks);
             _learnedTokens?.Succeeded(ticks);
@@ -99,10 +101,15 @@ internal sealed partial class QuotaOwnerActor
 
         _ledger.LimitTo(requests, tokens);
         var lowered = requests < oldRequests || tokens < oldTokens;
-        if (lowered)
+        // The first departure from the configured limits is news; the estimate's later moves are not.
+        if (lowered && oldRequests == _limits.Requests && oldTokens == _limits.Tokens)
         {
             _log.Info("Quota owner of endpoint {Endpoint} grants from {RequestsInForce} requests and {TokensInForce} tokens per interval (configured {Requests} and {Tokens}): learned from the provider",
                 _endpoint, requests, tokens, _limits.Requests, _limits.Tokens);
+        }
+        else
+        {
+            _log.Debug("Quota owner of endpoint {Endpoint} grants from {RequestsInForce} requests and {TokensInForce} tokens per interval", _endpoint, requests, tokens);
         }
 
         // A decrease goes out at once; the slow rise of additive increase at most once per lease span.
