@@ -25,7 +25,7 @@ namespace Dispatch.Cluster.Leasing;
 /// </para>
 /// <para>Thread-safe: the rate limiter actor and the lease client actor both call it.</para>
 /// </remarks>
-internal sealed class ClusterCreditSource : ICreditSource
+internal sealed partial class ClusterCreditSource : ICreditSource
 {
     private readonly object _gate = new();
     private readonly LeaseBook? _book;
@@ -47,7 +47,8 @@ internal sealed class ClusterCreditSource : ICreditSource
     /// When a call could not be served, how long until its limiter tries again on its own; a lease
     /// arriving wakes it sooner (<see cref="CreditsArrived"/>), so this only bounds a lost wake-up.
     /// </param>
-    public ClusterCreditSource(string endpoint, RateLimitOptions limits, int minLease, int maxLease, TimeSpan retryAfter)
+    /// <param name="reportEvery">How often at most what the provider's answers taught goes to the owner (the lease span); <see langword="null"/> for a twentieth of the window.</param>
+    public ClusterCreditSource(string endpoint, RateLimitOptions limits, int minLease, int maxLease, TimeSpan retryAfter, TimeSpan? reportEvery = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(endpoint);
         ArgumentNullException.ThrowIfNull(limits);
@@ -56,6 +57,7 @@ internal sealed class ClusterCreditSource : ICreditSource
         TokenLimit = limits.Tokens;
         _retryAfter = retryAfter;
         if (RequestLimit is not null || TokenLimit is not null) _book = new LeaseBook(RequestLimit, TokenLimit, limits.Window, minLease, maxLease);
+        _learning = new Observations(limits, reportEvery ?? limits.Window / 20);
     }
 
     /// <inheritdoc />
@@ -174,7 +176,9 @@ internal sealed class ClusterCreditSource : ICreditSource
             return new CreditBalance(
                 RequestLimit is null ? null : requests,
                 TokenLimit is null ? null : tokens,
-                now < _pausedUntil ? _pausedUntil : null);
+                now < _pausedUntil ? _pausedUntil : null,
+                _learning.RequestsInForce,
+                _learning.TokensInForce);
         }
     }
 

@@ -268,6 +268,15 @@ internal sealed class LeaseBook
         return new LeaseAsk(minRequests, minTokens, size, Math.Max(minTokens, maxTokens));
     }
 
+    /// <summary>The lease a grant was taken from and the grant's tokens; <see langword="null"/> for a grant already forgotten.</summary>
+    /// <param name="grantId">The grant.</param>
+    public (long Owner, long Lease, long Tokens)? GrantOf(long grantId)
+    {
+        if (!_bySerial.TryGetValue(grantId >> IndexBits, out var lease)) return null;
+        var index = (int)(grantId & ((1L << IndexBits) - 1));
+        return index < lease.UsedRequests ? (lease.Owner, lease.Number, lease.GrantTokens[index]) : null;
+    }
+
     private static int MaxGrantsPerLease => (1 << IndexBits) - 1;
 
     private void Retire(HeldLease lease, Ending ending, DateTimeOffset now)

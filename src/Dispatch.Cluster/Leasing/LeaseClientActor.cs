@@ -141,6 +141,15 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
             SetExpiry();
         });
         Receive<FlushDue>(_ => Flush());
+        Receive<ObservationsDue>(_ =>
+        {
+            if (_source.TakeObservations(Now) is { } observed) ToOwner(observed);
+        });
+        Receive<LimitsInForce>(limits =>
+        {
+            _source.Traffic.CountReceived();
+            _source.LimitsInForce(limits);
+        });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;

@@ -20,6 +20,16 @@ internal sealed class ReturnsPending
     }
 }
 
+/// <summary>Credit source → lease client (same node): what the provider's answers taught is due at the owner (<see cref="Protocol.LimitObserved"/>).</summary>
+internal sealed class ObservationsDue
+{
+    public static readonly ObservationsDue Instance = new();
+
+    private ObservationsDue()
+    {
+    }
+}
+
 /// <summary>Credit source → lease client (same node): a 429 here paused the endpoint until <paramref name="Until"/>; tell the owner.</summary>
 /// <param name="Until">When the pause ends, by this node's clock.</param>
 internal sealed record PauseSeen(DateTimeOffset Until);

@@ -43,7 +43,7 @@ namespace Dispatch.Cluster.Owner;
 /// </para>
 /// <para>Not thread-safe: owned by the owner actor. Time is passed in.</para>
 /// </remarks>
-internal sealed class QuotaLedger
+internal sealed partial class QuotaLedger
 {
     private readonly long? _requestLimit;
     private readonly long? _tokenLimit;
@@ -71,6 +71,8 @@ internal sealed class QuotaLedger
         ArgumentOutOfRangeException.ThrowIfLessThan(longestSpan, TimeSpan.Zero);
         _requestLimit = requestLimit;
         _tokenLimit = tokenLimit;
+        _requestsInForce = requestLimit;
+        _tokensInForce = tokenLimit;
         _windowTicks = window.Ticks;
         Window = window;
         LongestSpan = longestSpan;
@@ -123,8 +125,9 @@ internal sealed class QuotaLedger
         if (minRequests > _requestLimit || minTokens > _tokenLimit) return LeaseDecision.Never;
         if (ticks < GrantingFrom.UtcTicks) return LeaseDecision.NotBefore(GrantingFrom);
 
-        var freeRequests = _requestLimit is { } requestLimit ? requestLimit - _requests : long.MaxValue;
-        var freeTokens = _tokenLimit is { } tokenLimit ? tokenLimit - _tokens : long.MaxValue;
+        // Granted from the limits in force (learned from the provider); a call larger than a lowered token limit still fits an empty enough window.
+        var freeRequests = _requestsInForce is { } requestLimit ? requestLimit - _requests : long.MaxValue;
+        var freeTokens = _tokensInForce is { } tokenLimit ? Math.Max(tokenLimit, minTokens) - _tokens : long.MaxValue;
         if (freeRequests < minRequests || freeTokens < minTokens)
             return LeaseDecision.NotBefore(FreedAt(minRequests - freeRequests, minTokens - freeTokens));
 

@@ -34,7 +34,7 @@ namespace Dispatch.Cluster.Owner;
 /// its place in line with it, while its leases keep counting in full.
 /// </para>
 /// </remarks>
-internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
+internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
 {
     private const string WakeKey = "wake";
     private static readonly TimeSpan LongestWait = TimeSpan.FromDays(1);
@@ -70,6 +70,7 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
         Receive<Terminated>(terminated =>
         {
             _watched.Remove(terminated.ActorRef);
+            _toldClients.Remove(terminated.ActorRef);
             _line.RemoveAll(w => w.Client.Equals(terminated.ActorRef));
             GrantWaiting();
         });
@@ -81,6 +82,7 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
         Receive<LeaveQuota>(Leave);
         Receive<QuotaHandOver>(TakeOver);
         Receive<HandOverAndStop>(_ => HandOver());
+        ReceiveLearning();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -180,7 +182,12 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
     {
         var now = Now;
         var client = Sender;
-        if (_watched.Add(client)) Context.Watch(client);
+        if (_watched.Add(client))
+        {
+            Context.Watch(client);
+            TellLimits(client);
+        }
+
         Apply(request.Returns, now);
         // A node that missed a pause (it joined later, or the pause topic's gossip had not reached it) learns it now.
         if (now < _pausedUntil) client.Tell(new EndpointPaused(_endpoint, _pausedUntil - now), Self);
@@ -216,6 +223,7 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
     private void GrantWaiting()
     {
         var now = Now;
+        RefreshLimits(now);
         while (_line.Count > 0)
         {
             if (now < _pausedUntil)
@@ -264,8 +272,10 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
     {
         var now = Now;
         var leases = _ledger.LiveLeases(now).Select(l => new NodeLease(l.Node, l.Requests, l.Tokens)).ToArray();
+        RefreshLimits(now);
         return new EndpointQuotaStatus(_endpoint, _self, _ledger.GrantingFrom, now < _pausedUntil ? _pausedUntil : null,
-            _ledger.RequestsInWindow, _ledger.TokensInWindow, leases);
+            _ledger.RequestsInWindow, _ledger.TokensInWindow, leases,
+            _limits.Requests, _ledger.RequestLimitInForce, _limits.Tokens, _ledger.TokenLimitInForce);
     }
 
     private string NodeOf(IActorRef client) => client.Path.Address.HasGlobalScope ? client.Path.Address.ToString() : _self;

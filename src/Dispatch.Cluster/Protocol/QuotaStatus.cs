@@ -12,6 +12,10 @@ public sealed record GetQuotaStatus(string Endpoint) : IQuotaMessage;
 /// <param name="RequestsInWindow">Request credits the leases still in the window count (used ones, and live ones in full).</param>
 /// <param name="TokensInWindow">Token credits the leases still in the window count.</param>
 /// <param name="Leases">Per node, the credits of its leases still being spent (granted, not returned, span not over).</param>
+/// <param name="RequestLimit">The configured request limit; <see langword="null"/> when unlimited or no owner answered.</param>
+/// <param name="RequestLimitInForce">The request limit the owner grants from: lower than the configured one when learned from what the nodes saw of the provider.</param>
+/// <param name="TokenLimit">The configured token limit; <see langword="null"/> when unlimited or no owner answered.</param>
+/// <param name="TokenLimitInForce">The token limit the owner grants from.</param>
 public sealed record EndpointQuotaStatus(
     string Endpoint,
     string? Owner,
@@ -19,7 +23,11 @@ public sealed record EndpointQuotaStatus(
     DateTimeOffset? PausedUntil,
     long RequestsInWindow,
     long TokensInWindow,
-    NodeLease[] Leases) : IQuotaMessage;
+    NodeLease[] Leases,
+    long? RequestLimit = null,
+    long? RequestLimitInForce = null,
+    long? TokenLimit = null,
+    long? TokenLimitInForce = null) : IQuotaMessage;
 
 /// <summary>The credits of one node's live leases of an endpoint.</summary>
 /// <param name="Node">The node's address, e.g. <c>akka.tcp://dispatch@127.0.0.1:4053</c>.</param>

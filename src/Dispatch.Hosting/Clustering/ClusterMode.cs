@@ -102,7 +102,13 @@ public sealed class ClusterMode : IExtension
             cluster.SelfAddress.ToString(),
             state.Leader?.ToString(),
             members,
-            quota.Select(e => new EndpointQuotaOwner(e.Endpoint, e.Owner, e.Leases)).ToArray())
+            quota.Select(e => new EndpointQuotaOwner(e.Endpoint, e.Owner, e.Leases)
+            {
+                RequestLimit = e.RequestLimit,
+                RequestLimitInForce = e.RequestLimitInForce,
+                TokenLimit = e.TokenLimit,
+                TokenLimitInForce = e.TokenLimitInForce,
+            }).ToArray())
         {
             Proxy = proxy,
         };
@@ -138,4 +144,17 @@ public sealed record ClusterMemberStatus(string Address, string Status, IReadOnl
 /// <param name="Endpoint">The endpoint.</param>
 /// <param name="Owner">The address of the node hosting its owner; <see langword="null"/> when no owner answered in time.</param>
 /// <param name="Leases">Per node, the request and token credits of its live leases.</param>
-public sealed record EndpointQuotaOwner(string Endpoint, string? Owner, IReadOnlyList<NodeLease> Leases);
+public sealed record EndpointQuotaOwner(string Endpoint, string? Owner, IReadOnlyList<NodeLease> Leases)
+{
+    /// <summary>The configured request limit per interval; <see langword="null"/> when unlimited or the owner did not answer.</summary>
+    public long? RequestLimit { get; init; }
+
+    /// <summary>The request limit the owner grants from: lower than <see cref="RequestLimit"/> when learned from what the nodes saw of the provider.</summary>
+    public long? RequestLimitInForce { get; init; }
+
+    /// <summary>The configured token limit per interval; <see langword="null"/> when unlimited or the owner did not answer.</summary>
+    public long? TokenLimit { get; init; }
+
+    /// <summary>The token limit the owner grants from.</summary>
+    public long? TokenLimitInForce { get; init; }
+}

@@ -47,6 +47,10 @@ public class ProtocolSerializationTests : Akka.TestKit.Xunit2.TestKit, IAsyncLif
         new LeaseRequestDropped("api", 45),
         new LeaveQuota("api", [new LeaseReturn(-8_123_456_789, 7, 3, 812)]),
         new QuotaLeft("api", "akka.tcp://dispatch@127.0.0.1:4053", 9, -12),
+        new LimitObserved("api", 100, 37, TimeSpan.FromMilliseconds(8500), 61, 30, 40_000, 1_234, TimeSpan.FromTicks(12_345_678), 25_000, 12_000, null, 12),
+        new LimitObserved("api", null, null, null, 0, 0, null, null, null, 0, 0, new LeaseNumber(-8_123_456_789, 7), 0),
+        new LimitsInForce("api", 70, null),
+        new EndpointQuotaStatus("api", "akka.tcp://dispatch@127.0.0.1:4053", null, null, 50, 0, [], 200, 100, 60_000, 30_000),
     }.ToDictionary(m => JsonSerializer.Serialize(m, m.GetType()), m => m);
 
     public Task InitializeAsync()

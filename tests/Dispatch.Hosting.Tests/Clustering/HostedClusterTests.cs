@@ -92,6 +92,8 @@ public sealed class HostedClusterTests : IAsyncLifetime
         Assert.Equal("api", quota.GetProperty("endpoint").GetString());
         Assert.Equal(firstAddress, quota.GetProperty("owner").GetString());
         Assert.Equal(JsonValueKind.Array, quota.GetProperty("leases").ValueKind);
+        Assert.Equal(Limit, quota.GetProperty("requestLimit").GetInt64());
+        Assert.InRange(quota.GetProperty("requestLimitInForce").GetInt64(), 1, Limit);
         Assert.Equal(firstAddress, (await GetStatus(first)).GetProperty("cluster").GetProperty("quota")[0].GetProperty("owner").GetString());
     }
 
