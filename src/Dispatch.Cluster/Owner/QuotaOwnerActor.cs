@@ -102,6 +102,14 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
     public static Props Props(string endpoint, RateLimitOptions limits, TimeSpan span, string role, TimeSpan deferAfter) =>
         Akka.Actor.Props.Create(() => new QuotaOwnerActor(endpoint, limits, span, role, deferAfter));
 
+    /// <summary>
+    /// How long the head of the line waits for the rest of its lease when part of it is free and the rest frees that soon:
+    /// leases that free a moment apart are granted again as one, so a full window does not stay split into the sizes of
+    /// its first leases. Half a span: what waits is at most that long idle, once per lease.
+    /// </summary>
+    /// <param name="span">The endpoint's lease span.</param>
+    internal static TimeSpan MergeTimeFor(TimeSpan span) => span / 2;
+
     protected override void PreStart()
     {
         var now = Now;
@@ -241,7 +249,7 @@ internal sealed class QuotaOwnerActor : ReceiveActor, IWithTimers
 
             var head = _line[0];
             var request = head.Request;
-            var decision = _ledger.TryGrant(head.Node, request.MinRequests, request.MinTokens, request.MaxRequests, request.MaxTokens, _span, now);
+            var decision = _ledger.TryGrant(head.Node, request.MinRequests, request.MinTokens, request.MaxRequests, request.MaxTokens, _span, now, MergeTimeFor(_span));
             if (decision.Granted)
             {
                 _line.RemoveAt(0);
