@@ -89,7 +89,7 @@ public sealed class ClusterQuota
             var actorName = ActorName(name);
             var manager = system.ActorOf(
                 ClusterSingletonManager.Props(
-                    QuotaOwnerActor.Props(name, limits, span, quota.Role),
+                    QuotaOwnerActor.Props(name, limits, span, quota.Role, quota.RequestTimeout / 2),
                     HandOverAndStop.Instance,
                     ClusterSingletonManagerSettings.Create(system).WithRole(quota.Role).WithSingletonName("owner")),
                 actorName);

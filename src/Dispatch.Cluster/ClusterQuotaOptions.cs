@@ -53,7 +53,8 @@ public sealed record ClusterQuotaOptions
     /// <summary>
     /// How long a node waits for the owner's answer to a lease request (a grant, or word that the request
     /// waits in line) before it asks again (<c>request-timeout</c>); meanwhile it spends only what it holds.
-    /// A request the owner has put in line is asked again after one window and one lease span more.
+    /// The owner sends that word once a request has waited half of this (most waits end sooner, with the grant
+    /// alone); a request the owner has put in line is asked again after one window and one lease span more.
     /// Default 2 seconds.
     /// </summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(2);

@@ -90,11 +90,12 @@ internal sealed class LeaseBook
     public bool HasUnsentReturns => _unsent > 0;
 
     /// <summary>
-    /// Whether some retired lease has never been returned: its unused credits and the rest of its span
-    /// are blocked at the owner until it is, so it should go at once. (A later correction can wait for a
-    /// lease request to carry it.)
+    /// Whether some retired lease has never been returned and its return frees something now: a lease retired before its
+    /// deadline blocks the rest of its span at the owner; one that ran out of time blocks only its unused credits, which
+    /// matter at once only while the owner's window is full (it held this node's last request). Otherwise the return can
+    /// wait for the next lease request to carry it; so can a later correction.
     /// </summary>
-    public bool HasUrgentReturns => _unsent > 0 && _retired.Exists(l => l.Unsent && !l.Sent);
+    public bool HasUrgentReturns => _unsent > 0 && _retired.Exists(l => l.Unsent && !l.Sent && (!l.RanOutOfTime || _ownerFull));
 
     /// <summary>The earliest deadline of an open lease, for the lease client's expiry timer.</summary>
     public DateTimeOffset? NextDeadline => _open.Count == 0 ? null : _open.Min(l => l.Deadline);
@@ -283,6 +284,7 @@ internal sealed class LeaseBook
     {
         _open.Remove(lease);
         lease.Retired = true;
+        lease.RanOutOfTime = ending == Ending.Expired;
         _retired.Add(lease);
         MarkUnsent(lease);
         // Spent in time: demand outran the lease; ask for what that rate spends in a whole lease's time, and
@@ -348,6 +350,9 @@ internal sealed class LeaseBook
         public long RemainingTokens => Tokens - UsedTokens;
 
         public bool Retired { get; set; }
+
+        /// <summary>Whether it was retired at its deadline (its span is over at the owner too).</summary>
+        public bool RanOutOfTime { get; set; }
 
         public bool Unsent { get; set; }
 

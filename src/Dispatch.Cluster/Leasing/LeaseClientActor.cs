@@ -93,7 +93,7 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
         Receive<LeaseGranted>(Granted);
         Receive<LeaseDeferred>(deferred =>
         {
-            _source.Traffic.CountReceived();
+            _source.Traffic.CountDeferral();
             // The owner has it in line and will grant within a window (plus a pause, if one is in force).
             if (_outstanding?.RequestId == deferred.RequestId)
                 Timers.StartSingleTimer(RetryKey, new RequestTimedOut(deferred.RequestId), _longestHold + _requestTimeout);
@@ -213,7 +213,7 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
 
     private void Granted(LeaseGranted grant)
     {
-        _source.Traffic.CountReceived();
+        _source.Traffic.CountGrant();
         var now = Now;
         // The deadline is measured from when this node asked, by its own clock: the owner granted after
         // it received the request, so this deadline comes before the end of the span it counts. A grant of a
@@ -244,7 +244,9 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
     {
         Timers.Cancel(FlushKey);
         var returns = _source.TakeReturns();
-        if (returns.Length > 0) ToOwner(new ReturnLeases(_endpoint, returns));
+        if (returns.Length == 0) return;
+        _source.Traffic.CountLoneReturn();
+        _owner.Tell(new ReturnLeases(_endpoint, returns), Self);
     }
 
     private void ToOwner(IQuotaMessage message)

@@ -14,7 +14,8 @@ namespace Dispatch.Cluster.Owner;
 /// <remarks>
 /// <para>
 /// Messages: <see cref="RequestLease"/> → its returns are applied, then <see cref="LeaseGranted"/> as soon
-/// as the request's minimum is free (<see cref="LeaseDeferred"/> first when that is not at once). Requests
+/// as the request's minimum is free (<see cref="LeaseDeferred"/> first when the request has waited half the node's
+/// request timeout: most waits end sooner, and then the grant alone answers, two messages per lease). Requests
 /// wait in one FIFO line, one per node (a newer request from the same node takes the older one's place), so
 /// a node needing a large call is not starved by others.
 /// <see cref="ReturnLeases"/> → applied. <see cref="EndpointPaused"/> (on the endpoint's pause topic, from
@@ -43,6 +44,7 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
     private readonly RateLimitOptions _limits;
     private readonly TimeSpan _span;
     private readonly string _role;
+    private readonly TimeSpan _deferAfter;
     private readonly List<Waiting> _line = [];
     private readonly HashSet<IActorRef> _watched = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -52,8 +54,9 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
     private DateTimeOffset? _wakeAt;
 
-    public QuotaOwnerActor(string endpoint, RateLimitOptions limits, TimeSpan span, string role)
+    public QuotaOwnerActor(string endpoint, RateLimitOptions limits, TimeSpan span, string role, TimeSpan deferAfter)
     {
+        _deferAfter = deferAfter;
         _endpoint = endpoint;
         _limits = limits;
         _span = span;
@@ -82,6 +85,7 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
         Receive<LeaveQuota>(Leave);
         Receive<QuotaHandOver>(TakeOver);
         Receive<HandOverAndStop>(_ => HandOver());
+        Receive<DeferralDue>(Defer);
         ReceiveLearning();
     }
 
@@ -93,8 +97,20 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
     /// <param name="limits">Its limits.</param>
     /// <param name="span">How long a lease may be spent.</param>
     /// <param name="role">The role of the nodes that host owners (the successor of a hand-over has it).</param>
-    public static Props Props(string endpoint, RateLimitOptions limits, TimeSpan span, string role) =>
-        Akka.Actor.Props.Create(() => new QuotaOwnerActor(endpoint, limits, span, role));
+    /// <param name="deferAfter">
+    /// How long a request may wait in line before its node is told (<see cref="LeaseDeferred"/>): half the nodes'
+    /// request timeout, so the word arrives before a node would take the wait for a lost request.
+    /// </param>
+    public static Props Props(string endpoint, RateLimitOptions limits, TimeSpan span, string role, TimeSpan deferAfter) =>
+        Akka.Actor.Props.Create(() => new QuotaOwnerActor(endpoint, limits, span, role, deferAfter));
+
+    /// <summary>
+    /// How long the head of the line waits for the rest of its lease when part of it is free and the rest frees that soon:
+    /// leases that free a moment apart are granted again as one, so a full window does not stay split into the sizes of
+    /// its first leases. Half a span: what waits is at most that long idle, once per lease.
+    /// </summary>
+    /// <param name="span">The endpoint's lease span.</param>
+    internal static TimeSpan MergeTimeFor(TimeSpan span) => span / 2;
 
     protected override void PreStart()
     {
@@ -197,8 +213,15 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
         if (index >= 0) _line[index] = waiting;
         else _line.Add(waiting);
         GrantWaiting();
-        // Not granted at once: say so, so the node does not take the wait for a lost request.
-        if (_line.Contains(waiting)) client.Tell(new LeaseDeferred(_endpoint, request.RequestId), Self);
+        // Not granted at once: if the wait lasts, say so before the node takes it for a lost request. Most waits at a
+        // full window end sooner, and then the grant alone answers: a deferral sent at once would be a third message per lease.
+        if (_line.Contains(waiting)) Timers.StartSingleTimer(new DeferralKey(client), new DeferralDue(client, request.RequestId), _deferAfter);
+    }
+
+    private void Defer(DeferralDue due)
+    {
+        if (_line.Exists(w => w.Client.Equals(due.Client) && w.Request.RequestId == due.RequestId))
+            due.Client.Tell(new LeaseDeferred(_endpoint, due.RequestId), Self);
     }
 
     private void Apply(LeaseReturn[] returns, DateTimeOffset now)
@@ -234,7 +257,7 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
 
             var head = _line[0];
             var request = head.Request;
-            var decision = _ledger.TryGrant(head.Node, request.MinRequests, request.MinTokens, request.MaxRequests, request.MaxTokens, _span, now);
+            var decision = _ledger.TryGrant(head.Node, request.MinRequests, request.MinTokens, request.MaxRequests, request.MaxTokens, _span, now, MergeTimeFor(_span));
             if (decision.Granted)
             {
                 _line.RemoveAt(0);
@@ -281,6 +304,11 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
     private string NodeOf(IActorRef client) => client.Path.Address.HasGlobalScope ? client.Path.Address.ToString() : _self;
 
     private sealed record Waiting(IActorRef Client, string Node, RequestLease Request, DateTimeOffset ArrivedAt);
+
+    /// <summary>One deferral timer per node: a newer request's replaces the older's.</summary>
+    private sealed record DeferralKey(IActorRef Client);
+
+    private sealed record DeferralDue(IActorRef Client, long RequestId);
 
     private sealed class Wake
     {

@@ -2,8 +2,8 @@ namespace Dispatch.Cluster.Protocol;
 
 /// <summary>
 /// Lease client → owner: credits for this node. The owner answers <see cref="LeaseGranted"/> as soon as at
-/// least the minimum is free; when that is not at once it says so first (<see cref="LeaseDeferred"/>) and
-/// keeps the request in line (one per node, the newest). With no answer within its request timeout the
+/// least the minimum is free, and keeps the request in line (one per node, the newest) until then; when the
+/// wait outlasts half the node's request timeout it says so (<see cref="LeaseDeferred"/>). With no answer within its request timeout the
 /// node asks again. Returns of the node's spent leases ride along.
 /// </summary>
 /// <param name="Endpoint">The endpoint whose quota this is.</param>
@@ -64,8 +64,8 @@ internal sealed record LeaseGranted(
     TimeSpan Span) : IQuotaMessage;
 
 /// <summary>
-/// Owner → lease client: request <paramref name="RequestId"/> waits in line (the window is full, a pause is
-/// in force, or a new owner is not granting yet); the grant follows when it can be made. The node then
+/// Owner → lease client: request <paramref name="RequestId"/> has waited in line half the node's request timeout
+/// (the window is full, a pause is in force, or a new owner is not granting yet); the grant follows when it can be made. The node then
 /// waits up to one window and one lease span more before it asks again.
 /// </summary>
 /// <param name="Endpoint">The endpoint whose quota this is.</param>

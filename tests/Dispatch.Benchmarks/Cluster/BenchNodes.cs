@@ -84,21 +84,22 @@ internal sealed class BenchNodes : IAsyncDisposable
     }
 
     /// <summary>The quota messages every node's lease client exchanged with the owner so far: all of them, and those of the nodes other than the owner's (the ones that cross the network).</summary>
-    public async Task<(long All, long Remote)> QuotaMessagesAsync()
+    public async Task<QuotaMessages> QuotaMessagesAsync()
     {
-        if (_quotas.Count == 0) return (0, 0);
+        if (_quotas.Count == 0) return default;
         var status = await _quotas[0].GetStatusAsync(TimeSpan.FromSeconds(10));
         var owner = status.Endpoints.Single().Owner;
-        long all = 0, remote = 0;
+        long all = 0, remote = 0, grants = 0, deferrals = 0, loneReturns = 0;
         for (var i = 0; i < _quotas.Count; i++)
         {
             var traffic = _quotas[i].SourceOf(Api).Traffic;
             var messages = traffic.Sent + traffic.Received;
             all += messages;
+            (grants, deferrals, loneReturns) = (grants + traffic.Grants, deferrals + traffic.Deferrals, loneReturns + traffic.LoneReturns);
             if (Akka.Cluster.Cluster.Get(_systems[i]).SelfAddress.ToString() != owner) remote += messages;
         }
 
-        return (all, remote);
+        return new QuotaMessages(all, remote, grants, deferrals, loneReturns);
     }
 
     public async ValueTask DisposeAsync()
@@ -132,3 +133,11 @@ internal sealed class BenchNodes : IAsyncDisposable
         }
     }
 }
+
+/// <summary>Quota messages between the nodes' lease clients and the owner, so far.</summary>
+/// <param name="All">Every message.</param>
+/// <param name="Remote">Those of the nodes other than the owner's (they cross the network).</param>
+/// <param name="Grants">Leases granted.</param>
+/// <param name="Deferrals">Word that a request waits in line.</param>
+/// <param name="LoneReturns">Returns sent without a lease request to carry them.</param>
+internal readonly record struct QuotaMessages(long All, long Remote, long Grants, long Deferrals, long LoneReturns);

@@ -88,12 +88,13 @@ public static class ClusterHarness
         var after = await cluster.QuotaMessagesAsync();
 
         var counters = upstream.Counters;
-        var (all, remote) = (after.All - before.All, after.Remote - before.Remote);
+        var (all, remote, leases) = (after.All - before.All, after.Remote - before.Remote, after.Grants - before.Grants);
         var (median, mean) = Utilisation(done.Select(d => d.At).ToArray(), limit, interval);
         var limits = new Core.RateLimiting.RateLimitOptions { Requests = limit, Interval = interval };
         Console.WriteLine($"quota: {nodes} nodes, {limit} requests / {interval.TotalSeconds:N0} s, calls {arrivals} (lease span {quota.SpanFor(limits).TotalMilliseconds:N0} ms, leases {quota.MinLeaseRequests}..{quota.MaxLeaseFor(limits)}), {calls:N0} calls in {clock.Elapsed.TotalSeconds:N1} s");
         Console.WriteLine($"  completed {done.Count(d => d.Status == CallStatus.Completed):N0}, 429s {counters.Throttled}, upstream's busiest window {counters.MaxRequestsInWindow}/{limit}");
         Console.WriteLine($"  quota messages {all:N0} = {all / (double)calls:F4} per call; crossing nodes {remote:N0} = {remote / (double)calls:F4} per call");
+        Console.WriteLine($"  leases {leases:N0} ({calls / (double)Math.Max(1, leases):F1} calls and {all / (double)Math.Max(1, leases):F2} messages per lease; deferrals {after.Deferrals - before.Deferrals:N0}, lone returns {after.LoneReturns - before.LoneReturns:N0})");
         Console.WriteLine($"  limit used {median:P1} (median credit cycle), {mean:P1} (mean)");
         return 0;
     }

@@ -177,6 +177,23 @@ public class LeaseBookTests
         Assert.Equal([new LeaseReturn(7, 1, 2, 0)], book.TakeReturns());
     }
 
+    [Theory]
+    [InlineData(0, false)] // the owner granted at once: the window has room, nobody waits for the unused credits
+    [InlineData(5, true)] // the owner held the request: the window is full
+    public void A_lease_that_ran_out_of_time_returns_at_once_only_at_a_full_window(int heldMilliseconds, bool urgent)
+    {
+        var book = new LeaseBook(100, null, Window, 2, 10);
+        book.Add(Grant(10, held: TimeSpan.FromMilliseconds(heldMilliseconds)), Now + Span, Now);
+        book.TryTake(1, 0, Now, out _);
+
+        _time.Advance(Span);
+        book.RetireExpired(Now);
+
+        Assert.True(book.HasUnsentReturns);
+        Assert.Equal(urgent, book.HasUrgentReturns);
+        Assert.Equal([new LeaseReturn(7, 1, 1, 0)], book.TakeReturns());
+    }
+
     [Fact]
     public void A_correction_after_the_return_is_due_but_not_urgent()
     {

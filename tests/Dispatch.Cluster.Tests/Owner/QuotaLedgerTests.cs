@@ -53,6 +53,47 @@ public class QuotaLedgerTests
     }
 
     [Fact]
+    public void A_lease_waits_for_the_rest_of_its_size_when_that_frees_within_the_merge_time()
+    {
+        var ledger = Freeing(4, then: 16, apart: TimeSpan.FromMilliseconds(10));
+
+        // The first 4 are free now, the other 16 in 10 ms: one lease of 20 then, not one of 4 now and one of 16 later.
+        var now = ledger.TryGrant("c", 1, 0, 20, 0, Span, Now, mergeWithin: TimeSpan.FromMilliseconds(10));
+        _time.Advance(TimeSpan.FromMilliseconds(10));
+        var merged = ledger.TryGrant("c", 1, 0, 20, 0, Span, Now, mergeWithin: TimeSpan.FromMilliseconds(10));
+
+        Assert.False(now.Granted);
+        Assert.Equal(Now, now.RetryAt);
+        Assert.Equal(20, merged.Lease.Requests);
+    }
+
+    [Theory]
+    [InlineData(4, 16, 11)] // the rest frees after the merge time
+    [InlineData(10, 10, 1)] // half of it is free: waiting would leave more idle than the lease saved is worth
+    public void A_lease_takes_what_is_free_when_the_rest_frees_too_late_or_half_of_it_is_free(int free, int rest, int restInMilliseconds)
+    {
+        var ledger = Freeing(free, then: rest, apart: TimeSpan.FromMilliseconds(restInMilliseconds));
+
+        var decision = ledger.TryGrant("c", 1, 0, free + rest, 0, Span, Now, mergeWithin: TimeSpan.FromMilliseconds(10));
+
+        Assert.True(decision.Granted);
+        Assert.Equal(free, decision.Lease.Requests);
+    }
+
+    /// <summary>A full ledger whose first <paramref name="first"/> credits are free now and the next <paramref name="then"/> <paramref name="apart"/> later.</summary>
+    private QuotaLedger Freeing(int first, int then, TimeSpan apart)
+    {
+        var ledger = ReadyLedger(requests: first + then);
+        var earlier = ledger.TryGrant("a", 1, 0, first, 0, Span, Now).Lease;
+        var later = ledger.TryGrant("b", 1, 0, then, 0, Span, Now).Lease;
+        ledger.Return(earlier.Number, first, 0, Now);
+        _time.Advance(apart);
+        ledger.Return(later.Number, then, 0, Now);
+        _time.Advance(Window - apart);
+        return ledger;
+    }
+
+    [Fact]
     public void An_unreturned_lease_counts_in_full_until_one_window_after_its_span()
     {
         var ledger = ReadyLedger(requests: 10);

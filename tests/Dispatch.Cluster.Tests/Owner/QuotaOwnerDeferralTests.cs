@@ -1,0 +1,80 @@
+using Akka.TestKit;
+using Dispatch.Cluster.Owner;
+using Dispatch.Cluster.Protocol;
+using Dispatch.Core.RateLimiting;
+using Xunit.Abstractions;
+
+namespace Dispatch.Cluster.Tests.Owner;
+
+/// <summary>
+/// When the owner tells a node that its request waits in line: an owner actor on a cluster actor system (not joined:
+/// no other node is needed) with Akka's TestScheduler as the clock, a test probe as the node's lease client.
+/// </summary>
+public class QuotaOwnerDeferralTests(ITestOutputHelper output)
+    : Akka.TestKit.Xunit2.TestKit("""
+        akka.actor.provider = cluster
+        akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
+        akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit"
+        """, output)
+{
+    private static readonly RateLimitOptions Limits = new() { Requests = 10, Interval = TimeSpan.FromSeconds(1) };
+    private static readonly TimeSpan Span = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan DeferAfter = TimeSpan.FromMilliseconds(200);
+
+    private TestScheduler Scheduler => (TestScheduler)Sys.Scheduler;
+
+    [Fact]
+    public void A_request_granted_within_half_the_request_timeout_gets_its_grant_alone()
+    {
+        var owner = Sys.ActorOf(QuotaOwnerActor.Props("api", Limits, Span, "dispatch", DeferAfter));
+        var node = CreateTestProbe();
+        AwaitGrantingFrom(owner, node);
+        owner.Tell(Request(1, 10), node);
+        node.ExpectMsg<LeaseGranted>(g => g.Requests == 10);
+
+        // The window is full until the lease's credits leave it, one window after its span: ask 100 ms before.
+        Scheduler.Advance(Span + Limits.Window - TimeSpan.FromMilliseconds(100));
+        owner.Tell(Request(2, 1), node);
+        Processed(owner, node);
+        Scheduler.Advance(TimeSpan.FromMilliseconds(100));
+        node.ExpectMsg<LeaseGranted>(g => g.RequestId == 2);
+        Scheduler.Advance(DeferAfter);
+
+        node.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public void A_request_still_in_line_after_half_the_request_timeout_is_told_it_waits()
+    {
+        var owner = Sys.ActorOf(QuotaOwnerActor.Props("api", Limits, Span, "dispatch", DeferAfter));
+        var node = CreateTestProbe();
+
+        // A new owner grants nothing for one window and one span: longer than the deferral's 200 ms.
+        owner.Tell(Request(1, 1), node);
+        Processed(owner, node);
+        Scheduler.Advance(DeferAfter);
+        node.ExpectMsg<LeaseDeferred>(d => d.RequestId == 1);
+        Scheduler.Advance(Limits.Window + Span);
+
+        node.ExpectMsg<LeaseGranted>(g => g.RequestId == 1);
+    }
+
+    private static RequestLease Request(long id, int requests) => new("api", id, 1, 0, requests, 0, []);
+
+    /// <summary>Moves the clock past a new owner's wait of one window and one span.</summary>
+    private void AwaitGrantingFrom(Akka.Actor.IActorRef owner, TestProbe node)
+    {
+        Processed(owner, node);
+        Scheduler.Advance(Limits.Window + Span);
+    }
+
+    /// <summary>
+    /// Waits until the owner has handled what was sent before (its status answer comes after, and first: nothing else is
+    /// due), so the clock moves only once its timers are set.
+    /// </summary>
+    private static void Processed(Akka.Actor.IActorRef owner, TestProbe node)
+    {
+        owner.Tell(new GetQuotaStatus("api"), node);
+        node.ExpectMsg<EndpointQuotaStatus>();
+    }
+}
