@@ -49,9 +49,9 @@ public sealed record RateLimitOptions : OptionsSection
     /// With smooth pacing, the request credits that may go out at once (<c>burst</c>); token credits
     /// get the same share of the token limit. Default <see langword="null"/>: 3 requests (a leaky
     /// bucket of the same rate with a small burst still has room for arrival jitter), and no second
-    /// holding more than a limit enforced per second allows: the paced rate's second plus the guard's
-    /// share of one (see <see cref="Pacing"/>). An explicit burst is taken as what the provider
-    /// tolerates, and that per-second cap is not applied.
+    /// (stretched by the guard's share, for arrival jitter) holding more than a limit enforced per
+    /// second allows. An explicit burst is taken as what the provider tolerates, and that per-second
+    /// cap is not applied.
     /// </summary>
     public int? Burst { get; init; }
 
@@ -75,8 +75,12 @@ public sealed record RateLimitOptions : OptionsSection
     /// <summary>The request burst a default <see cref="Burst"/> stands for: enough that a kind that is not binding can catch up.</summary>
     internal const int DefaultBurstRequests = 3;
 
-    /// <summary>The period a default burst's cap counts over: one second, or the interval when it is shorter.</summary>
-    internal TimeSpan CapPeriod => Burst is null ? TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, Interval.Ticks)) : TimeSpan.Zero;
+    /// <summary>
+    /// The period a default burst's cap counts over: one second (or the interval when shorter) plus the
+    /// guard's share of it, so that arrivals that jitter by up to that share still keep to a limit
+    /// enforced per second, as the guard keeps the interval's window.
+    /// </summary>
+    internal TimeSpan CapPeriod => Burst is null ? TimeSpan.FromTicks((long)((Int128)Math.Min(TimeSpan.TicksPerSecond, Interval.Ticks) * Window.Ticks / Interval.Ticks)) : TimeSpan.Zero;
 
     /// <summary>The paced request burst in force: <see cref="Burst"/>, or its default for <paramref name="limit"/> credits per interval.</summary>
     internal long BurstFor(long limit) => Math.Min(Burst ?? Math.Max(DefaultBurstRequests, Spare(limit)), limit);
@@ -93,18 +97,11 @@ public sealed record RateLimitOptions : OptionsSection
     }
 
     /// <summary>
-    /// The credits a default burst's cap allows in any <see cref="CapPeriod"/>: what an even pace at
-    /// <c>limit</c> per window with a burst of the guard's spare allows there, which a limit
-    /// enforced per second (<c>limit × second / interval</c>) still admits.
+    /// The credits a default burst's cap allows in any <see cref="CapPeriod"/>: the limit's share of one
+    /// second (or of the interval when shorter), what a provider enforcing the limit per second admits.
     /// </summary>
-    internal long PeriodCapFor(long limit)
-    {
-        var period = CapPeriod.Ticks;
-        if (period == 0) return limit;
-        var window = Window.Ticks;
-        var paced = (long)(((Int128)limit * period + window - 1) / window);
-        return Math.Clamp(Spare(limit) - 1 + paced, 1, limit);
-    }
+    internal long PeriodCapFor(long limit) =>
+        Burst is null ? (long)Int128.Clamp((Int128)limit * Math.Min(TimeSpan.TicksPerSecond, Interval.Ticks) / Interval.Ticks, 1, limit) : limit;
 
     /// <summary>
     /// The guard's share of one second's credits, at least 1: a provider enforcing the limit per second allows
