@@ -113,6 +113,19 @@ public class AdaptiveCreditSourceTests
         Assert.InRange(busiestTokens, 1, 6_000);
     }
 
+    [Fact]
+    public void A_lightly_loaded_endpoint_grants_a_few_calls_at_once_without_a_wait_after_every_quiet_spell()
+    {
+        var source = Source(new RateLimitOptions { Requests = 600, Tokens = 60_000, Interval = TimeSpan.FromSeconds(10) });
+
+        var atOnce = GrantsNow(source, tokens: 100);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        var aSecondLater = GrantsNow(source, tokens: 100);
+
+        Assert.Equal(3, atOnce);
+        Assert.Equal(3, aSecondLater);
+    }
+
     [Theory]
     [InlineData(1, 0.80, 0.92)]
     [InlineData(null, 0.93, 0.99)]
