@@ -56,7 +56,11 @@ public static class BenchCommand
         var results = new List<ScenarioResult>();
         var all = scenario == "all";
         if (all || scenario == "overhead") results.Add(Print(console, await OverheadScenario.RunAsync(settings, cancellationToken)));
-        if (all || scenario == "accuracy") results.Add(Print(console, await AccuracyScenario.RunAsync(settings, cancellationToken)));
+        if (all || scenario == "accuracy")
+        {
+            foreach (var mode in await AccuracyScenario.RunAsync(settings, cancellationToken)) results.Add(Print(console, mode));
+        }
+
         if (all || scenario == "storm") results.Add(Print(console, await StormScenario.RunAsync(settings, cancellationToken)));
         if (all || scenario == "memory") results.Add(Print(console, await MemoryScenario.RunAsync(settings, cancellationToken)));
         var machine = new MachineInfo(

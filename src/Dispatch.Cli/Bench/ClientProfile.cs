@@ -30,6 +30,9 @@ internal sealed record ClientProfile
     /// <summary>How long a breaker stays open before it lets a probe through.</summary>
     public TimeSpan BreakDuration { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How Dispatch spreads grants over the window; default its own default (smooth).</summary>
+    public Dispatch.Core.RateLimiting.RateLimitPacing Pacing { get; init; } = Dispatch.Core.RateLimiting.RateLimitPacing.Smooth;
+
     /// <summary>Calls Dispatch may queue.</summary>
     public int QueueCapacity { get; init; } = 10_000;
 }

@@ -14,7 +14,7 @@ internal static class PacingOptions
 
     public static Option<int?> Burst() => new("--burst")
     {
-        Description = "With smooth pacing, the requests that may go out at once (default: what a per-second limit still allows, at least 1).",
+        Description = "With smooth pacing, the requests that may go out at once (default: 3, with no second over what a per-second limit allows).",
     };
 
     /// <summary>The one-line error for values the flags cannot take, or <see langword="null"/> when they are fine.</summary>

@@ -60,13 +60,13 @@ public sealed class AdaptiveCreditSource : ICreditSource
         if (inner.RequestLimit is { } requests)
         {
             _requestLimit = new LearnedLimit(requests, options.Window);
-            if (smooth) _requestPacer = new Pacer(requests, options.Window, options.BurstFor(requests), Pacer.TimerLateness);
+            if (smooth) _requestPacer = new Pacer(requests, options.Window, options.BurstFor(requests), Pacer.TimerLateness, options.CapPeriod, options.PeriodCapFor(requests));
         }
 
         if (inner.TokenLimit is { } tokens)
         {
             _tokenLimit = new LearnedLimit(tokens, options.Window);
-            if (smooth) _tokenPacer = new Pacer(tokens, options.Window, options.TokenBurstFor(tokens), Pacer.TimerLateness);
+            if (smooth) _tokenPacer = new Pacer(tokens, options.Window, options.TokenBurstFor(tokens), Pacer.TimerLateness, options.CapPeriod, options.PeriodCapFor(tokens));
         }
 
         _requestsInForce = inner.RequestLimit;
@@ -197,8 +197,8 @@ public sealed class AdaptiveCreditSource : ICreditSource
         var rose = requests > _requestsInForce || tokens > _tokensInForce;
         _requestsInForce = requests;
         _tokensInForce = tokens;
-        if (requests is { } r) _requestPacer?.SetLimit(r, _options.BurstFor(r));
-        if (tokens is { } t) _tokenPacer?.SetLimit(t, _options.TokenBurstFor(t));
+        if (requests is { } r) _requestPacer?.SetLimit(r, _options.BurstFor(r), _options.PeriodCapFor(r));
+        if (tokens is { } t) _tokenPacer?.SetLimit(t, _options.TokenBurstFor(t), _options.PeriodCapFor(t));
         _inner.LimitTo(requests, tokens);
         return rose;
     }

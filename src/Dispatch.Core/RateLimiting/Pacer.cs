@@ -2,7 +2,8 @@ namespace Dispatch.Core.RateLimiting;
 
 /// <summary>
 /// Spaces one kind of credit evenly: a GCRA (the "theoretical arrival time" form of a token
-/// bucket) at <see cref="Limit"/> credits per window that lets <see cref="Burst"/> credits go at once.
+/// bucket) at <see cref="Limit"/> credits per window that lets <see cref="Burst"/> credits go at once,
+/// and, when given one, at most <see cref="CapPerPeriod"/> credits in any period of <c>period</c>.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -16,6 +17,12 @@ namespace Dispatch.Core.RateLimiting;
 /// <para>
 /// Arithmetic is exact: times are kept in ticks multiplied by the limit, so the emission interval is
 /// a whole number (the window's ticks). Time is passed in; not thread-safe (the rate limiter's).
+/// </para>
+/// <para>
+/// The period cap lets a bucket larger than a provider's per-second quantization allows still keep
+/// to it: the bucket's burst is what lets a kind that is not binding catch up (small calls after
+/// large ones, when tokens bind), the cap what any one second may hold. Grants it counts are
+/// logged at the instant they are made.
 /// </para>
 /// <para>
 /// A grant made after the instant a refusal named (the rate limiter's timer woke late) is charged
@@ -32,6 +39,7 @@ internal sealed class Pacer
 
     private readonly long _windowTicks;
     private readonly long _latenessTicks;
+    private readonly PeriodCap? _cap;
     // The instant the last refusal named (ticks), until a grant uses it.
     private long? _fitsAt;
     // Zero is the year 1: far enough in the past that the bucket starts full.
@@ -42,7 +50,9 @@ internal sealed class Pacer
     /// <param name="window">The window the limit is spread over.</param>
     /// <param name="burst">Credits that may go at once; at least 1.</param>
     /// <param name="lateness">How late after the instant a refusal named a grant may come and still be charged from that instant; zero for never.</param>
-    public Pacer(long limit, TimeSpan window, long burst, TimeSpan lateness = default)
+    /// <param name="period">The period <paramref name="periodCap"/> counts over; zero for no cap.</param>
+    /// <param name="periodCap">Credits allowed in any period of <paramref name="period"/>; at least 1 when there is a period.</param>
+    public Pacer(long limit, TimeSpan window, long burst, TimeSpan lateness = default, TimeSpan period = default, long periodCap = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(lateness, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
@@ -52,6 +62,7 @@ internal sealed class Pacer
         Burst = burst;
         _windowTicks = window.Ticks;
         _latenessTicks = lateness.Ticks;
+        if (period > TimeSpan.Zero) _cap = new PeriodCap(period, periodCap);
     }
 
     /// <summary>Credits per window, the rate grants are spaced at.</summary>
@@ -60,16 +71,20 @@ internal sealed class Pacer
     /// <summary>Credits that may go at once.</summary>
     public long Burst { get; private set; }
 
+    /// <summary>Credits allowed in any one period; <see langword="null"/> when there is no period cap.</summary>
+    public long? CapPerPeriod => _cap?.Cap;
+
     /// <summary>How many ticks after <paramref name="nowTicks"/> a grant of <paramref name="cost"/> fits; 0 when it fits now.</summary>
     public long Wait(long cost, long nowTicks)
     {
         var now = (Int128)nowTicks * Limit;
         var fitted = Math.Min(cost, Burst);
         var excess = Int128.Max(_arrival, now) + (Int128)fitted * _windowTicks - now - (Int128)Burst * _windowTicks;
-        if (excess <= 0) return 0;
-
         // Rounded up, so waiting exactly this long fits.
-        var wait = (long)((excess + Limit - 1) / Limit);
+        var wait = excess <= 0 ? 0 : (long)((excess + Limit - 1) / Limit);
+        if (_cap is not null) wait = Math.Max(wait, _cap.Wait(cost, nowTicks));
+        if (wait == 0) return 0;
+
         _fitsAt = nowTicks + wait;
         return wait;
     }
@@ -81,16 +96,19 @@ internal sealed class Pacer
         var from = _fitsAt is { } fitsAt && fitsAt <= nowTicks && nowTicks - fitsAt <= _latenessTicks ? fitsAt : nowTicks;
         _fitsAt = null;
         _arrival = Int128.Max(_arrival, (Int128)from * Limit) + (Int128)cost * _windowTicks;
+        _cap?.Take(cost, nowTicks);
     }
 
-    /// <summary>Changes the rate and the burst; the grants already made keep the time they hold the bucket for.</summary>
+    /// <summary>Changes the rate, the burst and the period cap; the grants already made keep the time they hold the bucket for.</summary>
     /// <param name="limit">The new credits per window; at least 1.</param>
     /// <param name="burst">The new credits that may go at once; at least 1.</param>
-    public void SetLimit(long limit, long burst)
+    /// <param name="periodCap">The new credits allowed in any period, when the pacer has a period cap; at least 1. <see langword="null"/> keeps the cap.</param>
+    public void SetLimit(long limit, long burst, long? periodCap = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(burst, 1);
         Burst = burst;
+        if (periodCap is { } cap) _cap?.SetCap(cap);
         if (limit == Limit) return;
         _arrival = _arrival / Limit * limit;
         Limit = limit;

@@ -47,10 +47,11 @@ public sealed record RateLimitOptions : OptionsSection
 
     /// <summary>
     /// With smooth pacing, the request credits that may go out at once (<c>burst</c>); token credits
-    /// get the same share of the token limit. Default <see langword="null"/>: what a limit enforced
-    /// per second still allows on top of the paced rate (the guard's share of one second's credits,
-    /// at least 1), so a provider that quantizes to seconds, or a leaky bucket of the same rate with a
-    /// small burst, refuses nothing.
+    /// get the same share of the token limit. Default <see langword="null"/>: 3 requests (a leaky
+    /// bucket of the same rate with a small burst still has room for arrival jitter), and no second
+    /// (stretched by the guard's share, for arrival jitter) holding more than a limit enforced per
+    /// second allows. An explicit burst is taken as what the provider tolerates, and that per-second
+    /// cap is not applied.
     /// </summary>
     public int? Burst { get; init; }
 
@@ -71,20 +72,42 @@ public sealed record RateLimitOptions : OptionsSection
     /// <summary>The response headers read for <see cref="LearnFromHeaders"/> (<c>headers</c>). Default: OpenAI's and Anthropic's.</summary>
     public RateLimitHeaderNames Headers { get; init; } = RateLimitHeaderNames.Default;
 
-    /// <summary>The paced request burst in force: <see cref="Burst"/>, or its default for <paramref name="limit"/> credits per interval.</summary>
-    internal long BurstFor(long limit) => Burst is { } burst ? Math.Min(burst, limit) : DefaultBurst(limit);
-
-    /// <summary>The paced token burst in force: the request burst's share of the token limit, or the default for tokens.</summary>
-    internal long TokenBurstFor(long tokenLimit) =>
-        Burst is { } burst && Requests is { } requests
-            ? Math.Clamp((long)((Int128)tokenLimit * burst / requests), 1, tokenLimit)
-            : DefaultBurst(tokenLimit);
+    /// <summary>The request burst a default <see cref="Burst"/> stands for: enough that a kind that is not binding can catch up.</summary>
+    internal const int DefaultBurstRequests = 3;
 
     /// <summary>
-    /// The guard's share of one second's credits: a provider enforcing the limit per second allows
+    /// The period a default burst's cap counts over: one second (or the interval when shorter) plus the
+    /// guard's share of it, so that arrivals that jitter by up to that share still keep to a limit
+    /// enforced per second, as the guard keeps the interval's window.
+    /// </summary>
+    internal TimeSpan CapPeriod => Burst is null ? TimeSpan.FromTicks((long)((Int128)Math.Min(TimeSpan.TicksPerSecond, Interval.Ticks) * Window.Ticks / Interval.Ticks)) : TimeSpan.Zero;
+
+    /// <summary>The paced request burst in force: <see cref="Burst"/>, or its default for <paramref name="limit"/> credits per interval.</summary>
+    internal long BurstFor(long limit) => Math.Min(Burst ?? Math.Max(DefaultBurstRequests, Spare(limit)), limit);
+
+    /// <summary>
+    /// The paced token burst in force: the request burst's share of the token limit (at least the
+    /// guard's share of a second's tokens by default), or without a request limit that share alone.
+    /// </summary>
+    internal long TokenBurstFor(long tokenLimit)
+    {
+        if (Requests is not { } requests) return Spare(tokenLimit);
+        var share = (long)((Int128)tokenLimit * BurstFor(requests) / requests);
+        return Math.Clamp(Math.Max(share, Burst is null ? Spare(tokenLimit) : 1), 1, tokenLimit);
+    }
+
+    /// <summary>
+    /// The credits a default burst's cap allows in any <see cref="CapPeriod"/>: the limit's share of one
+    /// second (or of the interval when shorter), what a provider enforcing the limit per second admits.
+    /// </summary>
+    internal long PeriodCapFor(long limit) =>
+        Burst is null ? (long)Int128.Clamp((Int128)limit * Math.Min(TimeSpan.TicksPerSecond, Interval.Ticks) / Interval.Ticks, 1, limit) : limit;
+
+    /// <summary>
+    /// The guard's share of one second's credits, at least 1: a provider enforcing the limit per second allows
     /// <c>limit × second / interval</c>, pacing spends <c>limit × second / window</c>, the difference is free.
     /// </summary>
-    private long DefaultBurst(long limit)
+    private long Spare(long limit)
     {
         var period = Math.Min(TimeSpan.TicksPerSecond, Interval.Ticks);
         var spare = (Int128)limit * period * (Window.Ticks - Interval.Ticks) / ((Int128)Interval.Ticks * Window.Ticks);

@@ -87,4 +87,91 @@ public class AdaptiveCreditSourceTests
         Assert.Equal(49, source.Available(_clock.GetUtcNow()).RequestLimit);
         Assert.Equal(100, source.RequestLimit);
     }
+
+    [Fact]
+    public void The_default_burst_is_three_requests_and_their_share_of_tokens_with_no_guarded_second_over_the_per_second_share()
+    {
+        var limits = new RateLimitOptions { Requests = 600, Tokens = 60_000, Interval = TimeSpan.FromSeconds(10) };
+
+        // The guard is 2 % of the interval: a second's share of the limit counts over 1.02 s.
+        Assert.Equal((3L, 300L), (limits.BurstFor(600), limits.TokenBurstFor(60_000)));
+        Assert.Equal((60L, 6_000L), (limits.PeriodCapFor(600), limits.PeriodCapFor(60_000)));
+        Assert.Equal(TimeSpan.FromMilliseconds(1020), limits.CapPeriod);
+        Assert.Equal(TimeSpan.Zero, (limits with { Burst = 3 }).CapPeriod);
+    }
+
+    [Fact]
+    public void With_default_pacing_calls_of_mixed_size_fill_the_token_limit_yet_no_second_exceeds_its_share()
+    {
+        var source = Source(new RateLimitOptions { Requests = 600, Tokens = 60_000, Interval = TimeSpan.FromSeconds(10) });
+
+        var (used, busiestRequests, busiestTokens) = GrantAsFastAsAllowed(source, TimeSpan.FromMinutes(1));
+
+        // The ceiling is 10 s / 10.2 s of the limit (the guard): 98 %.
+        Assert.InRange(used, 0.95, 0.99);
+        Assert.InRange(busiestRequests, 1, 60);
+        Assert.InRange(busiestTokens, 1, 6_000);
+    }
+
+    [Fact]
+    public void A_lightly_loaded_endpoint_grants_a_few_calls_at_once_without_a_wait_after_every_quiet_spell()
+    {
+        var source = Source(new RateLimitOptions { Requests = 600, Tokens = 60_000, Interval = TimeSpan.FromSeconds(10) });
+
+        var atOnce = GrantsNow(source, tokens: 100);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        var aSecondLater = GrantsNow(source, tokens: 100);
+
+        Assert.Equal(3, atOnce);
+        Assert.Equal(3, aSecondLater);
+    }
+
+    [Theory]
+    [InlineData(1, 0.80, 0.92)]
+    [InlineData(null, 0.93, 0.99)]
+    public void Wakes_a_timer_tick_late_cost_a_burst_of_one_request_a_tenth_of_the_tokens_and_the_default_burst_little(int? burst, double least, double most)
+    {
+        var source = Source(new RateLimitOptions { Requests = 600, Tokens = 60_000, Interval = TimeSpan.FromSeconds(10), Burst = burst });
+
+        var (used, _, _) = GrantAsFastAsAllowed(source, TimeSpan.FromMinutes(1), lateness: TimeSpan.FromMilliseconds(10));
+
+        Assert.InRange(used, least, most);
+    }
+
+    /// <summary>
+    /// Token-bound calls of 11-300 tokens (seeded), each granted as soon as the source allows, the clock
+    /// moved to each refusal's instant plus <paramref name="lateness"/> (a timer that fires late): the share of
+    /// the token limit used, and the busiest second's requests and tokens.
+    /// </summary>
+    private (double Used, int BusiestRequests, long BusiestTokens) GrantAsFastAsAllowed(ICreditSource source, TimeSpan span, TimeSpan lateness = default)
+    {
+        var random = new Random(7);
+        var end = _clock.GetUtcNow() + span;
+        var grants = new List<(long At, long Tokens)>();
+        var next = NextCall(random);
+        while (_clock.GetUtcNow() < end)
+        {
+            var attempt = source.TryAcquire(1, next, _clock.GetUtcNow());
+            if (!attempt.Granted)
+            {
+                _clock.SetUtcNow(attempt.RetryAt + lateness);
+                continue;
+            }
+
+            grants.Add((_clock.GetUtcNow().UtcTicks, next));
+            next = NextCall(random);
+        }
+
+        var second = TimeSpan.TicksPerSecond;
+        var seconds = grants.Select(g => grants.Where(h => h.At >= g.At && h.At < g.At + second).ToList()).ToList();
+        var used = grants.Sum(g => g.Tokens) / (span / TimeSpan.FromSeconds(10) * 60_000);
+        return (used, seconds.Max(s => s.Count), seconds.Max(s => s.Sum(h => h.Tokens)));
+    }
+
+    /// <summary>A call's tokens as the accuracy bench draws them: a prompt of 10-150 and a completion no longer than it.</summary>
+    private static long NextCall(Random random)
+    {
+        var prompt = random.Next(10, 151);
+        return prompt + random.Next(1, prompt + 1);
+    }
 }

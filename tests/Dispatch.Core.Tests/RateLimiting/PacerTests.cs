@@ -151,4 +151,58 @@ public class PacerTests
 
         Assert.Equal(TimeSpan.FromMilliseconds(10).Ticks, pacer.Wait(1, Now));
     }
+
+    [Fact]
+    public void A_period_cap_keeps_every_period_within_it_while_the_bucket_lets_its_burst_go_at_once()
+    {
+        // 10 a second paced, a burst of 5, at most 10 in any second.
+        var pacer = new Pacer(limit: 100, TimeSpan.FromSeconds(10), burst: 5, period: TimeSpan.FromSeconds(1), periodCap: 10);
+
+        var grants = GrantAsFastAsAllowed(pacer, TimeSpan.FromSeconds(30));
+
+        var second = TimeSpan.TicksPerSecond;
+        Assert.Equal(5, grants.Count(t => t == grants[0]));
+        Assert.Equal(10, grants.Max(t => grants.Count(g => g >= t && g < t + second)));
+        Assert.InRange(grants.Count, 300, 305);
+    }
+
+    [Fact]
+    public void A_refusal_by_the_period_cap_names_the_instant_the_oldest_grant_leaves_the_period()
+    {
+        var pacer = new Pacer(limit: 1_000, TimeSpan.FromSeconds(1), burst: 10, period: TimeSpan.FromSeconds(1), periodCap: 3);
+        pacer.Take(1, Now);
+        _clock.Advance(TimeSpan.FromMilliseconds(100));
+        pacer.Take(1, Now);
+        pacer.Take(1, Now);
+
+        var wait = pacer.Wait(1, Now);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(900).Ticks, wait);
+        Assert.NotEqual(0, pacer.Wait(1, Now + wait - 1));
+        Assert.Equal(0, pacer.Wait(1, Now + wait));
+    }
+
+    [Fact]
+    public void A_cost_larger_than_the_period_cap_fits_a_period_with_nothing_else_in_it()
+    {
+        var pacer = new Pacer(limit: 1_000, TimeSpan.FromSeconds(1), burst: 1_000, period: TimeSpan.FromSeconds(1), periodCap: 100);
+        pacer.Take(10, Now);
+
+        var wait = pacer.Wait(150, Now);
+
+        Assert.Equal(TimeSpan.TicksPerSecond, wait);
+    }
+
+    [Fact]
+    public void A_lower_period_cap_counts_the_grants_already_made()
+    {
+        var pacer = new Pacer(limit: 1_000, TimeSpan.FromSeconds(1), burst: 10, period: TimeSpan.FromSeconds(1), periodCap: 5);
+        pacer.Take(1, Now);
+        pacer.Take(1, Now);
+
+        pacer.SetLimit(1_000, burst: 10, periodCap: 2);
+
+        Assert.Equal(2, pacer.CapPerPeriod);
+        Assert.Equal(TimeSpan.TicksPerSecond, pacer.Wait(1, Now));
+    }
 }
