@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dispatch.Cli.Tests.Support;
 using Dispatch.FakeUpstream;
+using Dispatch.FakeUpstream.Faults;
 using Dispatch.FakeUpstream.RateLimiting;
 
 namespace Dispatch.Cli.Tests.Gateway;
@@ -114,8 +115,39 @@ public sealed class GatewaySdkTests : IAsyncLifetime
         Assert.Equal(0, _upstream.Counters.ResponsesWithStatus(429));
     }
 
-    /// <summary>A <c>dispatch node</c> process whose gateway routes chat and embeddings to the provider, and its ingress address.</summary>
-    private async Task<(DispatchProcess Node, string Address)> StartNodeAsync()
+    [Fact]
+    public async Task The_openai_sdk_sees_a_full_queue_as_429_with_retry_after_and_an_open_circuit_as_503()
+    {
+        // tiny: one executor and one queue place; down: a provider that refuses connections, whose first failure opens the circuit.
+        var (node, address) = await StartNodeAsync("""
+            dispatch.endpoints.tiny {
+              base-url = "{{upstream}}", path = /v1/chat/completions
+              attempt-timeout = 5s, executor.concurrency = 1, queue.capacity = 1, retry.max-attempts = 1
+            }
+            dispatch.endpoints.down { base-url = "http://127.0.0.1:1", retry.max-attempts = 1, breaker.max-failures = 1 }
+            dispatch.gateway.models { "tiny-model" = tiny, "down-model" = down }
+            """.Replace("{{upstream}}", _upstream.BaseUrl.ToString().TrimEnd('/'), StringComparison.Ordinal));
+        using var _ = node;
+        _upstream.Faults.Enqueue(FaultKind.Timeout);
+
+        var seen = JsonDocument.Parse(await RunSdkAsync("errors.mjs", address + "/v1")).RootElement;
+        node.Terminate();
+        await node.WaitAsync(Timeout);
+
+        var refused = Assert.Single(seen.GetProperty("queueFull").EnumerateArray());
+        Assert.Equal(429, refused.GetProperty("status").GetInt32());
+        Assert.Equal("queue_full", refused.GetProperty("code").GetString());
+        Assert.Equal("1", refused.GetProperty("retryAfter").GetString());
+        Assert.Equal(502, seen.GetProperty("firstFailure").GetProperty("status").GetInt32());
+        var open = seen.GetProperty("circuitOpen");
+        Assert.Equal(503, open.GetProperty("status").GetInt32());
+        Assert.Equal("circuit_open", open.GetProperty("code").GetString());
+        // The held call, the one queued behind it, and nothing of the refused one reached the provider.
+        Assert.Equal(2, _upstream.Counters.RequestsReceived);
+    }
+
+    /// <summary>A <c>dispatch node</c> process whose gateway routes chat and embeddings to the provider (and whatever <paramref name="extra"/> adds), and its ingress address.</summary>
+    private async Task<(DispatchProcess Node, string Address)> StartNodeAsync(string extra = "")
     {
         var config = Path.Combine(_directory.FullName, "node.conf");
         await File.WriteAllTextAsync(config, string.Create(CultureInfo.InvariantCulture, $$"""
@@ -128,6 +160,8 @@ public sealed class GatewaySdkTests : IAsyncLifetime
               models { "chat-model" = chat }
             }
             dispatch.ingress { port = 0, token-env = GATEWAY_SDK_TOKEN }
+            dispatch.shutdown.drain-timeout = 1s
+            {{extra}}
             """));
         var node = DispatchProcess.Start(["node", "--config", config], new Dictionary<string, string> { ["GATEWAY_SDK_TOKEN"] = Token, ["GATEWAY_SDK_EMBED_KEY"] = "sk-embed-key" });
         string? address = null;
