@@ -11,19 +11,17 @@ namespace Dispatch.Cluster.Tests.Clustering;
 public class GracefulLeaveTests(ITestOutputHelper output) : SharedUpstreamSpec
 {
     /// <summary>
-    /// A node stopping in the same process (its remoting, its threads) stalls the others for a moment on a shared
-    /// machine, so a grant's way to the upstream can exceed the default guard (40 ms of a 2 s interval); this guard
-    /// absorbs that. The grants themselves are audited against the endpoint's window, which does not depend on it.
+    /// The endpoint's window with <see cref="SharedUpstreamSpec.SafeGuard"/>: a node stopping in the same process (its
+    /// remoting, its threads) stalls the others for a moment, past the default guard. The grants themselves are audited
+    /// against this window, which does not depend on the machine.
     /// </summary>
-    private static readonly TimeSpan Guard = Interval / 2;
-
-    private static readonly TimeSpan Window = Interval + Guard;
+    private static readonly TimeSpan Window = Interval + SafeGuard;
     private static readonly TimeSpan Span = Interval / 20;
 
     [Fact]
     public async Task When_the_owner_node_leaves_its_leases_go_back_and_the_next_owner_takes_its_window_over_without_waiting()
     {
-        await using var cluster = await DispatchCluster.StartAsync(3, DispatchCluster.Options(Upstream, Limit, Interval, Guard), new ClusterQuotaOptions(), output);
+        await using var cluster = await DispatchCluster.StartAsync(3, DispatchCluster.Options(Upstream, Limit, Interval, SafeGuard), new ClusterQuotaOptions(), output);
         var (leaving, staying) = (cluster.Nodes[0], cluster.Nodes.Skip(1).ToArray());
         var started = staying.Select(n => EventRecorder.Start<QuotaOwnerStarted>(n.System)).ToArray();
         var takenOver = staying.Select(n => EventRecorder.Start<QuotaHandOverTaken>(n.System)).ToArray();
@@ -50,7 +48,7 @@ public class GracefulLeaveTests(ITestOutputHelper output) : SharedUpstreamSpec
     [Fact]
     public async Task When_another_node_leaves_its_leases_go_back_to_the_owner_and_no_call_is_lost()
     {
-        await using var cluster = await DispatchCluster.StartAsync(3, DispatchCluster.Options(Upstream, Limit, Interval, Guard), new ClusterQuotaOptions(), output);
+        await using var cluster = await DispatchCluster.StartAsync(3, DispatchCluster.Options(Upstream, Limit, Interval, SafeGuard), new ClusterQuotaOptions(), output);
         var (owner, leaving) = (cluster.Nodes[0], cluster.Nodes[2]);
 
         var (results, left, spent) = await RunAndLeaveAsync(cluster, leaving);

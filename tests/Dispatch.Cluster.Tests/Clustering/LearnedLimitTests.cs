@@ -23,7 +23,7 @@ public class LearnedLimitTests(ITestOutputHelper output) : SharedUpstreamSpec
     {
         // Advertised: the limit headers repeat the configured limit and only "remaining" tells the truth (a key shared with another program).
         Upstream.Limits = Upstream.Limits with { AdvertisedRequestsPerWindow = advertised ? Configured : null, Headers = RateLimitHeaderStyle.OpenAI };
-        await using var cluster = await DispatchCluster.StartAsync(3, DispatchCluster.Options(Upstream, Configured, Interval), new ClusterQuotaOptions(), output);
+        await using var cluster = await DispatchCluster.StartAsync(3, DispatchCluster.Options(Upstream, Configured, Interval, SafeGuard), new ClusterQuotaOptions(), output);
         await cluster.WarmUpAsync(Upstream, Interval);
 
         var results = await Task.WhenAll(Enumerable.Range(0, Calls).Select(i => cluster.Send(cluster.Nodes[i % 3], DispatchCluster.Call($"call-{i}"))))
@@ -47,7 +47,7 @@ public class LearnedLimitTests(ITestOutputHelper output) : SharedUpstreamSpec
     public async Task Without_headers_429s_stop_within_two_intervals_of_the_owner_lowering_the_limit()
     {
         Upstream.Limits = Upstream.Limits with { Headers = RateLimitHeaderStyle.None };
-        await using var cluster = await DispatchCluster.StartAsync(3, DispatchCluster.Options(Upstream, Configured, Interval), new ClusterQuotaOptions(), output);
+        await using var cluster = await DispatchCluster.StartAsync(3, DispatchCluster.Options(Upstream, Configured, Interval, SafeGuard), new ClusterQuotaOptions(), output);
         await cluster.WarmUpAsync(Upstream, Interval);
         var sources = cluster.Nodes.Select(n => n.Quota.SourceOf(DispatchCluster.Api)).ToArray();
 
