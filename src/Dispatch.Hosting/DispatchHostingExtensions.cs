@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Akka.Actor;
 using Akka.DependencyInjection;
 using Akka.Hosting;
+using Dispatch.Cluster.Proxy;
 using Dispatch.Core.Dispatching;
 using Dispatch.Hocon;
 using Dispatch.Hosting.Clustering;
@@ -136,6 +137,8 @@ public static partial class DispatchHostingExtensions
         {
             dispatch = system.ActorOf(DispatchActor.Props(settings.Dispatch, dependencies), options.ActorName);
             system.ActorOf(TelemetryActor.Props(dispatch, metrics, loggers.CreateLogger("Dispatch.Calls"), options.StatusPollInterval), options.ActorName + "-telemetry");
+            // Where the cluster's proxies send streamed calls, with a stream ref back to their caller.
+            if (cluster is not null) system.ActorOf(StreamedCallReceiver.Props(dispatch), options.ActorName + StreamedCallReceiver.NameSuffix);
         }
 
         registry.Register<DispatchActor>(dispatch);

@@ -58,10 +58,17 @@ public sealed partial class DispatchProxy
 
     private void Identified(ActorIdentity identity)
     {
+        if (identity.MessageId is StreamsOf streamsOf)
+        {
+            if (_nodes.TryGetValue(streamsOf.Node, out var asked) && asked.Dispatch is null) Ready(new NodeReady(streamsOf.Node, streamsOf.Dispatch, identity.Subject));
+            return;
+        }
+
         if (identity.MessageId is not Address address || !_nodes.TryGetValue(address, out var node) || node.Dispatch is not null) return;
         if (identity.Subject is { } dispatch)
         {
-            Ready(new NodeReady(address, dispatch));
+            // Its receiver of streamed calls next; a node without one answers streamed calls whole.
+            Context.ActorSelection(dispatch.Path + StreamedCallReceiver.NameSuffix).Tell(new Identify(new StreamsOf(address, dispatch)), Self);
             return;
         }
 
@@ -74,8 +81,9 @@ public sealed partial class DispatchProxy
     {
         if (!_nodes.TryGetValue(ready.Node, out var node)) _nodes[ready.Node] = node = new ProxyNode(ready.Node);
         node.Dispatch = ready.Dispatch;
+        node.Streams = ready.Streams;
         Context.Watch(ready.Dispatch);
-        _log.Info("Dispatch node {0} takes calls ({1})", ready.Node, ready.Dispatch.Path);
+        _log.Info("Dispatch node {0} takes calls ({1}; streamed answers {2})", ready.Node, ready.Dispatch.Path, ready.Streams is null ? "whole" : "relayed chunk by chunk");
         SendWaiting();
     }
 
@@ -133,6 +141,9 @@ public sealed partial class DispatchProxy
 
         /// <summary>Its <c>DispatchActor</c>, once found.</summary>
         public IActorRef? Dispatch { get; set; }
+
+        /// <summary>Its <see cref="StreamedCallReceiver"/>, when it runs one.</summary>
+        public IActorRef? Streams { get; set; }
 
         public bool Reachable { get; set; } = true;
 

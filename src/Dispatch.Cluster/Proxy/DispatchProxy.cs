@@ -25,6 +25,12 @@ namespace Dispatch.Cluster.Proxy;
 /// (re-sending earlier could run a call twice).
 /// </para>
 /// <para>
+/// A call with a local <see cref="APICalling.ResponseStream"/> sent to another process goes to that node's
+/// <see cref="StreamedCallReceiver"/> as a <see cref="StreamedCall"/>: its answer comes back chunk by chunk through an
+/// Akka.Streams sink ref, and its result after the last chunk. It is re-sent only before its first chunk reached the
+/// caller; a node lost after that ends it <see cref="CallStatus.Failed"/>/<see cref="ErrorKind.Connection"/>.
+/// </para>
+/// <para>
 /// While no node is ready, calls wait here (at most <see cref="DispatchProxyOptions.MaxWaitingCalls"/>, beyond
 /// which they are answered <see cref="CallStatus.Rejected"/>/<see cref="ErrorKind.QueueFull"/>). A call whose
 /// <see cref="APICalling.Deadline"/> passes before its answer is answered <see cref="CallStatus.TimedOut"/>.
@@ -57,6 +63,7 @@ public sealed partial class DispatchProxy : ReceiveActor, IWithTimers
         Receive<APICallResult>(Answered);
         Receive<CancelCall>(Cancel);
         Receive<CallExpired>(Expired);
+        ReceiveStreaming();
         Receive<GetStatus>(SumStatus);
         Receive<GetProxyStatus>(_ => Sender.Tell(ProxyStatus()));
         Receive<Drain>(StartDrain);
@@ -118,12 +125,24 @@ public sealed partial class DispatchProxy : ReceiveActor, IWithTimers
             return;
         }
 
-        if (result.Error == ErrorKind.Cancelled && !entry.CancelRequested)
+        if (entry.Answer is not null)
+        {
+            _log.Debug("Dropped a second answer to streamed call {0}", result.CallId);
+            return;
+        }
+
+        if (result.Error == ErrorKind.Cancelled && !entry.CancelRequested && entry.Relay is not { ReaderGone: true })
         {
             // Nobody asked for this: the node is shutting down (or an earlier node of this call answers late).
             if (NodeOf(Sender) is not { } from || from.Address != entry.Node) return;
             from.Refusing = true;
             Resend(entry, from.Address);
+            return;
+        }
+
+        if (entry.Relay is { } relay)
+        {
+            AwaitStreamEnd(entry, relay, result);
             return;
         }
 
@@ -165,16 +184,27 @@ public sealed partial class DispatchProxy : ReceiveActor, IWithTimers
         entry.Node = node.Address;
         entry.Sends++;
         node.Outstanding++;
-        node.Dispatch!.Tell(entry.Call, Self);
+        // A node in this process takes the caller's stream as it is.
+        if (entry.Call.ResponseStream is { } local && node.Streams is not null && !node.Dispatch!.Path.Address.HasLocalScope) OpenStream(entry, local);
+        else node.Dispatch!.Tell(entry.Call, Self);
     }
 
     /// <summary>Sends again a call whose node was lost or shut down before answering; a call its caller cancelled is answered instead.</summary>
     private void Resend(ProxiedCall entry, Address lost)
     {
+        // Answered already; only its stream's end is awaited.
+        if (entry.Answer is not null) return;
         Release(entry);
         if (entry.CancelRequested)
         {
             Finish(entry, APICallResult.Cancelled(entry.Call.CallId, $"cancelled by the caller; its node {lost} was lost before answering"));
+            return;
+        }
+
+        if (entry.Relay is { Begun: true })
+        {
+            // Part of the answer is the caller's: a second send would give it a second beginning.
+            Finish(entry, APICallResult.Failed(entry.Call.CallId, ErrorKind.Connection, $"node {lost} was lost after the streamed answer had begun; a streamed call is not sent again once its answer began"));
             return;
         }
 
@@ -201,6 +231,7 @@ public sealed partial class DispatchProxy : ReceiveActor, IWithTimers
         Release(entry);
         _calls.Remove(entry.Call.CallId);
         Timers.Cancel(entry);
+        entry.Relay?.Stop();
         Reply(entry.ReplyTo, result);
         if (_drainRequester is null) return;
         _drainedCompleted++;
@@ -341,5 +372,11 @@ public sealed partial class DispatchProxy : ReceiveActor, IWithTimers
         public int Sends { get; set; }
 
         public bool CancelRequested { get; set; }
+
+        /// <summary>For a streamed call sent across nodes, its current send's relay into the caller's stream.</summary>
+        public StreamRelay? Relay { get; set; }
+
+        /// <summary>A streamed call's result, held until every chunk before it has reached the caller's stream.</summary>
+        public APICallResult? Answer { get; set; }
     }
 }

@@ -32,8 +32,11 @@ public sealed record DispatchProxyStatus(IReadOnlyList<ProxyNodeStatus> Nodes, i
 /// <param name="Outstanding">Calls sent to it and not yet answered.</param>
 public sealed record ProxyNodeStatus(string Address, bool Ready, int Outstanding);
 
-/// <summary>A <c>dispatch</c> node's <c>DispatchActor</c> is known: new calls may go to it.</summary>
-internal sealed record NodeReady(Address Node, IActorRef Dispatch);
+/// <summary>A <c>dispatch</c> node's <c>DispatchActor</c> (and its <see cref="StreamedCallReceiver"/>, if it runs one) is known: new calls may go to it.</summary>
+internal sealed record NodeReady(Address Node, IActorRef Dispatch, IActorRef? Streams = null);
+
+/// <summary>The <see cref="Identify"/> message id asking for a node's <see cref="StreamedCallReceiver"/>, once its <c>DispatchActor</c> is found.</summary>
+internal sealed record StreamsOf(Address Node, IActorRef Dispatch);
 
 /// <summary>A <c>dispatch</c> node is gone (removed from the cluster): calls it had are sent elsewhere.</summary>
 internal sealed record NodeLost(Address Node);
@@ -52,3 +55,9 @@ internal sealed record DrainExpired
 
 /// <summary>Ask a node again for its <c>DispatchActor</c>.</summary>
 internal sealed record IdentifyAgain(Address Node);
+
+/// <summary>A streamed call's sink ref is ready (or failed: <see cref="Sink"/> is <see langword="null"/>) for its send number <see cref="Send"/>.</summary>
+internal sealed record StreamOpened(string CallId, object Entry, int Send, Akka.Streams.ISinkRef<object>? Sink);
+
+/// <summary>A streamed call's relay has ended: its held result can go to its caller.</summary>
+internal sealed record StreamEnded(string CallId, object Entry);

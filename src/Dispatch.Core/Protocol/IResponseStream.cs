@@ -9,8 +9,9 @@ namespace Dispatch.Core.Protocol;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Local only: it lives in the process that submitted the call, is not serializable, and does not cross nodes (a call
-/// sent on to another node arrives there without it and is answered whole, in <see cref="APICallResult.Body"/>).
+/// Local only: it lives in the process that submitted the call and is not serializable (a call Told to another node
+/// arrives there without it and is answered whole, in <see cref="APICallResult.Body"/>). Dispatch.Cluster's
+/// <c>DispatchProxy</c> carries it across nodes itself, as an Akka.Streams stream ref.
 /// </para>
 /// <para>
 /// A call is retried only before <see cref="BeginAsync"/>; once the answer has begun, a failure ends the call

@@ -6,6 +6,7 @@ using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Configuration;
 using Akka.Event;
+using Dispatch.Cluster.Proxy;
 using Dispatch.Core.Breaker;
 using Dispatch.Core.Dispatching;
 using Dispatch.Core.Execution;
@@ -220,6 +221,7 @@ internal sealed class DispatchNode : IAsyncDisposable
         LogTo(system, name, output);
         var clusterQuota = ClusterQuota.Start(system, options, quota);
         var dispatch = system.ActorOf(DispatchActor.Props(options, new DispatchDependencies { CreditSourceFactory = clusterQuota.CreditSourceFactory }), "dispatch");
+        system.ActorOf(StreamedCallReceiver.Props(dispatch), "dispatch" + StreamedCallReceiver.NameSuffix);
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "drain", async () =>
         {
             await dispatch.Ask<DrainCompleted>(new Drain(DrainTimeout), DrainTimeout + TimeSpan.FromSeconds(5));
