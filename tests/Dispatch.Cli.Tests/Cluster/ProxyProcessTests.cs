@@ -39,7 +39,7 @@ public sealed class ProxyProcessTests(ITestOutputHelper output) : IAsyncLifetime
         _cluster = await NodeCluster.StartAsync(3, hocon, output);
         _app = await _cluster.AddNodeAsync(hocon, roles: "[app]");
         await _cluster.UntilUpAsync(4);
-        await Poll.Until(() => ReadyNodes() == 3, NodeCluster.StartTimeout, "the proxy node sends to all three dispatch nodes");
+        await Poll.Until(() => _app.ProxyReadyNodesAsync().GetAwaiter().GetResult() == 3, NodeCluster.StartTimeout, "the proxy node sends to all three dispatch nodes");
 
         // Warm up every node through the proxy (JIT, connections), then let those calls leave every window.
         var warm = await Task.WhenAll(Enumerable.Range(0, 24).Select(i => _app.PostCallAsync($"warm-{i}", Api, _cluster.Clock))).WaitAsync(TimeSpan.FromSeconds(60));
@@ -79,19 +79,6 @@ public sealed class ProxyProcessTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.InRange(sentTwice, 0, resent);
         Assert.Equal(0, _upstream.Counters.Throttled);
         Assert.DoesNotContain(proxy.GetProperty("nodes").EnumerateArray(), n => n.GetProperty("address").GetString() == victim.Address);
-    }
-
-    private int ReadyNodes()
-    {
-        try
-        {
-            var proxy = _app.GetStatusAsync().GetAwaiter().GetResult().GetProperty("cluster").GetProperty("proxy");
-            return proxy.ValueKind == JsonValueKind.Object ? proxy.GetProperty("nodes").EnumerateArray().Count(n => n.GetProperty("ready").GetBoolean()) : 0;
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or KeyNotFoundException)
-        {
-            return 0;
-        }
     }
 
     private static void AnsweredOnceAndCompleted(PostedCall call)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -55,7 +54,7 @@ public sealed class GatewaySdkTests : IAsyncLifetime
         using var _ = node;
         Assert.Contains("the OpenAI-compatible gateway (POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses)", node.StandardOutput);
 
-        var seen = JsonDocument.Parse(await RunSdkAsync("gateway.mjs", address + "/v1")).RootElement;
+        var seen = await GatewaySdk.RunAsync("gateway.mjs", address + "/v1", Token, Timeout);
         node.Terminate();
         await node.WaitAsync(Timeout);
 
@@ -87,31 +86,11 @@ public sealed class GatewaySdkTests : IAsyncLifetime
         var (node, address) = await StartNodeAsync();
         using var _ = node;
 
-        var seen = JsonDocument.Parse(await RunSdkAsync("streaming.mjs", address + "/v1")).RootElement;
+        var seen = await GatewaySdk.RunAsync("streaming.mjs", address + "/v1", Token, Timeout);
         node.Terminate();
         await node.WaitAsync(Timeout);
 
-        var withUsage = seen.GetProperty("withUsage");
-        Assert.StartsWith("text/event-stream", withUsage.GetProperty("contentType").GetString());
-        Assert.Equal("1", withUsage.GetProperty("attempts").GetString());
-        Assert.Equal(32, withUsage.GetProperty("callId").GetString()!.Length);
-        Assert.StartsWith("req_", withUsage.GetProperty("requestId").GetString());
-        var chunks = withUsage.GetProperty("chunks").EnumerateArray().ToList();
-        var content = chunks.Where(c => c.GetProperty("choices").GetInt32() > 0).ToList();
-        Assert.Equal(StreamChunks, content.Count);
-        Assert.Equal("stop", content[^1].GetProperty("finishReason").GetString());
-        var usage = Assert.Single(chunks, c => c.GetProperty("choices").GetInt32() == 0).GetProperty("usage");
-        Assert.Equal(usage.GetProperty("prompt_tokens").GetInt32() + usage.GetProperty("completion_tokens").GetInt32(), usage.GetProperty("total_tokens").GetInt32());
-        // The provider waits a gap after each chunk before the next, so the whole answer takes (chunks - 1) gaps after the
-        // first chunk was sent: the first was read at least a gap before the stream ended only if it was relayed, not held.
-        var firstAt = content[0].GetProperty("at").GetDouble();
-        Assert.True(withUsage.GetProperty("endedAt").GetDouble() - firstAt >= StreamGap.TotalMilliseconds, withUsage.GetRawText());
-        Assert.True(content[^1].GetProperty("at").GetDouble() - firstAt >= StreamGap.TotalMilliseconds, withUsage.GetRawText());
-
-        // Not asked for, the usage chunk the gateway requested (to reconcile the call's tokens) is not shown.
-        var withoutUsage = seen.GetProperty("withoutUsage").GetProperty("chunks").EnumerateArray().ToList();
-        Assert.Equal(StreamChunks, withoutUsage.Count);
-        Assert.All(withoutUsage, c => Assert.Equal(JsonValueKind.Null, c.GetProperty("usage").ValueKind));
+        GatewaySdk.AssertStreamedChunkByChunk(seen, StreamChunks, StreamGap);
         Assert.Equal(0, _upstream.Counters.ResponsesWithStatus(429));
     }
 
@@ -130,7 +109,7 @@ public sealed class GatewaySdkTests : IAsyncLifetime
         using var _ = node;
         _upstream.Faults.Enqueue(FaultKind.Timeout);
 
-        var seen = JsonDocument.Parse(await RunSdkAsync("errors.mjs", address + "/v1")).RootElement;
+        var seen = await GatewaySdk.RunAsync("errors.mjs", address + "/v1", Token, Timeout);
         node.Terminate();
         await node.WaitAsync(Timeout);
 
@@ -172,36 +151,5 @@ public sealed class GatewaySdkTests : IAsyncLifetime
         }
 
         return (node, address!);
-    }
-
-    /// <summary>Runs a script of tests/gateway-sdk against the gateway and returns the JSON line it prints.</summary>
-    private static async Task<string> RunSdkAsync(string script, string baseUrl)
-    {
-        var directory = Path.Combine(RepositoryRoot(), "tests", "gateway-sdk");
-        Assert.True(Directory.Exists(Path.Combine(directory, "node_modules", "openai")),
-            $"the openai package is not installed: run 'npm ci' in {directory} (tests/run.sh does)");
-        var start = new ProcessStartInfo("node", script)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["GATEWAY_URL"] = baseUrl;
-        start.Environment["GATEWAY_TOKEN"] = Token;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var patience = new CancellationTokenSource(Timeout);
-        await process.WaitForExitAsync(patience.Token);
-        Assert.True(process.ExitCode == 0, $"node {script} exited {process.ExitCode}:\n{await error}");
-        return (await output).Trim();
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Dispatch.sln"))) directory = directory.Parent;
-        return directory?.FullName ?? throw new InvalidOperationException("Dispatch.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -235,6 +235,20 @@ internal sealed partial class ClusterNode : IDisposable
         }
     }
 
+    /// <summary>On a proxy node, how many dispatch nodes its proxy sends calls to now (0 while it cannot answer).</summary>
+    public async Task<int> ProxyReadyNodesAsync()
+    {
+        try
+        {
+            var proxy = (await GetStatusAsync()).GetProperty("cluster").GetProperty("proxy");
+            return proxy.ValueKind == JsonValueKind.Object ? proxy.GetProperty("nodes").EnumerateArray().Count(n => n.GetProperty("ready").GetBoolean()) : 0;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or KeyNotFoundException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>
     /// Posts one call to <c>POST /v1/calls</c> with the upstream's per-id header, and returns what came back: the
     /// result's status, or <see langword="null"/> when the node answered nothing (its process gone).
