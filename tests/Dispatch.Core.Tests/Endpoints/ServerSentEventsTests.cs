@@ -28,7 +28,21 @@ public class ServerSentEventsTests
         Assert.Equal(7, used);
     }
 
+    [Fact]
+    public void Usage_is_read_from_the_responses_apis_completed_event()
+    {
+        var completed = "event: response.completed\n" +
+                        "data: {\"type\":\"response.completed\",\"sequence_number\":9,\"response\":{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"completed\"," +
+                        "\"output\":[{\"type\":\"message\",\"content\":[{\"type\":\"output_text\",\"text\":\"usage\"}]}]," +
+                        "\"usage\":{\"input_tokens\":12,\"output_tokens\":30,\"total_tokens\":42}}}\n\n";
+
+        Assert.True(ServerSentEvents.TryReadUsage(Encoding.UTF8.GetBytes(completed), out var used));
+        Assert.Equal(42, used);
+    }
+
     [Theory]
+    [InlineData("event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"id\":\"resp_1\",\"usage\":null}}\n\n")]
+    [InlineData("event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"usage\"}\n\n")]
     [InlineData("data: {\"choices\":[{\"delta\":{}}],\"usage\":null}\n\n")]
     [InlineData("data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n")]
     [InlineData("data: [DONE]\n\n")]
