@@ -51,7 +51,7 @@ public sealed record FakeUpstreamOptions
     /// </summary>
     public TimeSpan StreamChunkGap { get; init; }
 
-    /// <summary>How many <c>chat.completion.chunk</c> events carry a streamed answer's text (the usage chunk not counted). Default 5.</summary>
+    /// <summary>How many <c>chat.completion.chunk</c> events carry a streamed answer's text (the finish and usage chunks not counted). Default 5.</summary>
     public int StreamChunks { get; init; } = 5;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>

@@ -8,7 +8,8 @@ namespace Dispatch.FakeUpstream.Serving;
 
 /// <summary>
 /// Streamed chat completions, as OpenAI sends them: <c>text/event-stream</c>, one <c>data: {chat.completion.chunk}</c>
-/// event per piece of the answer (the first names the role, the last carries <c>finish_reason</c>), a usage chunk
+/// event per piece of the answer (the first names the role; each has <c>"finish_reason": null</c>), then a final chunk
+/// with an empty <c>delta</c> and the <c>finish_reason</c>, sent with the last piece, a usage chunk
 /// (<c>choices: []</c>) when <c>stream_options.include_usage</c> is set, then <c>data: [DONE]</c>. Each event is
 /// flushed as it is written, <see cref="FakeUpstreamOptions.StreamChunkGap"/> apart.
 /// </summary>
@@ -35,6 +36,7 @@ internal sealed partial class ApiRequestHandler
             await response.BodyWriter.FlushAsync(context.RequestAborted);
         }
 
+        WriteEvent(response, answer, static (json, a) => a.WriteFinishChunk(json));
         if (chat.IncludeUsage) WriteEvent(response, answer, static (json, a) => a.WriteUsageChunk(json));
         response.BodyWriter.Write(DataPrefix);
         response.BodyWriter.Write("[DONE]"u8);
@@ -70,15 +72,29 @@ internal sealed partial class ApiRequestHandler
                 if (index == 0) json.WriteString("role"u8, "assistant"u8);
                 WriteCompletionText(json, to - from);
                 json.WriteEndObject();
-                if (index == count - 1) json.WriteString("finish_reason"u8, Chat.FinishReason);
-                else json.WriteNull("finish_reason"u8);
+                json.WriteNull("finish_reason"u8);
                 json.WriteEndObject();
             }
 
-            json.WriteEndArray();
-            // With include_usage OpenAI sends "usage": null on every chunk but the last.
-            if (Chat.IncludeUsage) json.WriteNull("usage"u8);
-            json.WriteEndObject();
+            EndChunk(json);
+        }
+
+        /// <summary>The chunk that ends each choice, as OpenAI sends it: an empty <c>delta</c> and the <c>finish_reason</c>.</summary>
+        public void WriteFinishChunk(Utf8JsonWriter json)
+        {
+            WriteHeader(json);
+            json.WriteStartArray("choices"u8);
+            for (var choice = 0; choice < Chat.Choices; choice++)
+            {
+                json.WriteStartObject();
+                json.WriteNumber("index"u8, choice);
+                json.WriteStartObject("delta"u8);
+                json.WriteEndObject();
+                json.WriteString("finish_reason"u8, Chat.FinishReason);
+                json.WriteEndObject();
+            }
+
+            EndChunk(json);
         }
 
         /// <summary>The final usage chunk: no choices, the whole answer's usage.</summary>
@@ -88,6 +104,14 @@ internal sealed partial class ApiRequestHandler
             json.WriteStartArray("choices"u8);
             json.WriteEndArray();
             WriteUsage(json, Chat.PromptTokens, Chat.CompletionTokens);
+            json.WriteEndObject();
+        }
+
+        private void EndChunk(Utf8JsonWriter json)
+        {
+            json.WriteEndArray();
+            // With include_usage OpenAI sends "usage": null on every chunk but the usage chunk.
+            if (Chat.IncludeUsage) json.WriteNull("usage"u8);
             json.WriteEndObject();
         }
 

@@ -43,8 +43,10 @@ internal static class GatewaySdk
         Assert.StartsWith("req_", withUsage.GetProperty("requestId").GetString());
         var chunks = withUsage.GetProperty("chunks").EnumerateArray().ToList();
         var content = chunks.Where(c => c.GetProperty("choices").GetInt32() > 0).ToList();
-        Assert.Equal(streamChunks, content.Count);
+        // The text chunks, then the one that ends the choice with its finish_reason.
+        Assert.Equal(streamChunks + 1, content.Count);
         Assert.Equal("stop", content[^1].GetProperty("finishReason").GetString());
+        Assert.All(content[..^1], c => Assert.Equal(JsonValueKind.Null, c.GetProperty("finishReason").ValueKind));
         var usage = Assert.Single(chunks, c => c.GetProperty("choices").GetInt32() == 0).GetProperty("usage");
         Assert.Equal(usage.GetProperty("prompt_tokens").GetInt32() + usage.GetProperty("completion_tokens").GetInt32(), usage.GetProperty("total_tokens").GetInt32());
         // The provider waits a gap after each chunk before the next, so the whole answer takes (chunks - 1) gaps after the
@@ -55,7 +57,7 @@ internal static class GatewaySdk
 
         // Not asked for, the usage chunk the gateway requested (to reconcile the call's tokens) is not shown.
         var withoutUsage = seen.GetProperty("withoutUsage").GetProperty("chunks").EnumerateArray().ToList();
-        Assert.Equal(streamChunks, withoutUsage.Count);
+        Assert.Equal(streamChunks + 1, withoutUsage.Count);
         Assert.All(withoutUsage, c => Assert.Equal(JsonValueKind.Null, c.GetProperty("usage").ValueKind));
     }
 

@@ -42,8 +42,8 @@ public class ProxyStreamingTests(ITestOutputHelper output)
         Assert.Equal((200, 1), (start.HttpStatus, start.Attempt));
         Assert.StartsWith("text/event-stream", start.Headers!["content-type"], StringComparison.Ordinal);
         Assert.StartsWith("req_", start.Headers!["x-request-id"], StringComparison.Ordinal);
-        // Each of the provider's events is its own write (content chunks, the usage chunk, [DONE]), all before the result.
-        Assert.Equal(Chunks + 2, written.Count);
+        // Each of the provider's events is its own write (text chunks, the finish chunk, the usage chunk, [DONE]), all before the result.
+        Assert.Equal(Chunks + 3, written.Count);
         Assert.All(written, e => Assert.EndsWith("\n\n", e, StringComparison.Ordinal));
         Assert.Equal("data: [DONE]\n\n", written[^1]);
         // The dispatch node reconciled the call's tokens from the usage chunk (10 prompt + 10 completion), as for a local call.
@@ -124,7 +124,7 @@ public class ProxyStreamingTests(ITestOutputHelper output)
         Assert.Equal(new CallResent("s1", running, 2), Assert.Single(resent));
         Assert.Equal(2, upstream.Counters.ArrivalsOf("s1"));
         Assert.Single(stream.Begins);
-        Assert.Equal(Chunks + 1, stream.Chunks.Count);
+        Assert.Equal(Chunks + 2, stream.Chunks.Count);
     }
 
     /// <summary>The cluster's endpoint on the provider's chat completions, with a token limit (so usage is reconciled).</summary>

@@ -34,7 +34,8 @@ public class StreamingTests(ITestOutputHelper output) : DispatchSpec(output)
         Assert.Equal((200, 1), (start.HttpStatus, start.Attempt));
         Assert.StartsWith("text/event-stream", start.Headers!["content-type"], StringComparison.Ordinal);
         var events = stream.Chunks.ToList();
-        Assert.Equal(Chunks + 2, events.Count);
+        // The text chunks, the finish chunk, the usage chunk, [DONE].
+        Assert.Equal(Chunks + 3, events.Count);
         Assert.All(events, e => Assert.EndsWith("\n\n", e, StringComparison.Ordinal));
         Assert.Equal("data: [DONE]\n\n", events[^1]);
         Assert.Contains("\"total_tokens\"", events[^2], StringComparison.Ordinal);

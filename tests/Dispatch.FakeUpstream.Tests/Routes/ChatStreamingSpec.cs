@@ -20,14 +20,17 @@ public sealed class ChatStreamingSpec
         var events = Events(await response.Content.ReadAsStringAsync());
         Assert.Equal("[DONE]", events[^1]);
         var chunks = events[..^1].Select(e => JsonDocument.Parse(e).RootElement).ToList();
-        Assert.Equal(4, chunks.Count);
+        Assert.Equal(5, chunks.Count);
         Assert.All(chunks, c => Assert.Equal("chat.completion.chunk", c.GetProperty("object").GetString()));
         Assert.Single(chunks.Select(c => c.GetProperty("id").GetString()).Distinct());
         Assert.Equal("assistant", chunks[0].GetProperty("choices")[0].GetProperty("delta").GetProperty("role").GetString());
-        var text = string.Concat(chunks.Select(c => c.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString()));
+        var text = string.Concat(chunks[..^1].Select(c => c.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString()));
         Assert.Equal(40, text.Length);
-        Assert.Equal("stop", chunks[^1].GetProperty("choices")[0].GetProperty("finish_reason").GetString());
-        Assert.Equal(JsonValueKind.Null, chunks[0].GetProperty("choices")[0].GetProperty("finish_reason").ValueKind);
+        Assert.All(chunks[..^1], c => Assert.Equal(JsonValueKind.Null, c.GetProperty("choices")[0].GetProperty("finish_reason").ValueKind));
+        // As OpenAI ends a choice: a chunk of its own, with an empty delta and the finish_reason.
+        var finish = chunks[^1].GetProperty("choices")[0];
+        Assert.Equal("stop", finish.GetProperty("finish_reason").GetString());
+        Assert.Empty(finish.GetProperty("delta").EnumerateObject());
         Assert.All(chunks, c => Assert.False(c.TryGetProperty("usage", out _)));
     }
 
@@ -40,7 +43,7 @@ public sealed class ChatStreamingSpec
         using var response = await http.SendAsync(Requests.Chat(StreamBody(contentChars: 40, includeUsage: true)));
 
         var events = Events(await response.Content.ReadAsStringAsync());
-        Assert.Equal(5, events.Count);
+        Assert.Equal(6, events.Count);
         Assert.Equal("[DONE]", events[^1]);
         var usageChunk = JsonDocument.Parse(events[^2]).RootElement;
         Assert.Empty(usageChunk.GetProperty("choices").EnumerateArray());

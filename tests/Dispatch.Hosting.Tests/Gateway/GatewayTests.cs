@@ -164,7 +164,7 @@ public sealed class GatewayTests : IAsyncLifetime
         var events = Events(await response.Content.ReadAsStringAsync());
         Assert.Equal("[DONE]", events[^1]);
         var chunks = events[..^1].Select(e => JsonDocument.Parse(e).RootElement).ToList();
-        Assert.Equal(5, chunks.Count);
+        Assert.Equal(6, chunks.Count);
         Assert.All(chunks, c => Assert.Equal("chat.completion.chunk", c.GetProperty("object").GetString()));
     }
 
@@ -178,7 +178,7 @@ public sealed class GatewayTests : IAsyncLifetime
         var unaskedChunks = Events(await unasked.Content.ReadAsStringAsync())[..^1].Select(e => JsonDocument.Parse(e).RootElement).ToList();
         Assert.All(unaskedChunks, c => Assert.Equal(JsonValueKind.Null, c.GetProperty("usage").ValueKind));
         var askedChunks = Events(await asked.Content.ReadAsStringAsync())[..^1].Select(e => JsonDocument.Parse(e).RootElement).ToList();
-        Assert.Equal(6, askedChunks.Count);
+        Assert.Equal(7, askedChunks.Count);
         Assert.Equal(0, askedChunks[^1].GetProperty("choices").GetArrayLength());
         Assert.True(askedChunks[^1].GetProperty("usage").GetProperty("total_tokens").GetInt32() > 0);
     }
