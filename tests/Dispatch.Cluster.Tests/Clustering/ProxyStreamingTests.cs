@@ -111,20 +111,40 @@ public class ProxyStreamingTests(ITestOutputHelper output)
         // Its first send is never answered by the provider: the node running it is lost before any chunk.
         var answer = app.Proxy.Ask<APICallResult>(StreamedCall("s1", stream, includeUsage: false, faults: "timeout,ok"), Wait);
         await cluster.UntilAsync(() => upstream.Counters.ArrivalsOf("s1") == 1, "the first send reached the provider");
-        var status = await app.Proxy.Ask<DispatchProxyStatus>(GetProxyStatus.Instance, Wait);
-        var running = Assert.Single(status.Nodes, n => n.Outstanding == 1).Address;
-        var doomed = cluster.Nodes.Single(n => n.Address.ToString() == running);
-        var survivor = cluster.Nodes.Single(n => n != doomed);
+        var (doomed, survivor) = await RunningAndOtherAsync(cluster, app);
 
         await doomed.CrashAsync();
         survivor.Cluster.Down(doomed.Address);
         var result = await answer;
 
         Assert.Equal(CallStatus.Completed, result.Status);
-        Assert.Equal(new CallResent("s1", running, 2), Assert.Single(resent));
+        Assert.Equal(new CallResent("s1", doomed.Address.ToString(), 2), Assert.Single(resent));
         Assert.Equal(2, upstream.Counters.ArrivalsOf("s1"));
         Assert.Single(stream.Begins);
         Assert.Equal(Chunks + 2, stream.Chunks.Count);
+    }
+
+    [Fact]
+    public async Task A_streamed_call_whose_node_is_lost_after_its_first_chunk_ends_connection_and_is_not_sent_again()
+    {
+        await using var upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions { StreamChunks = 2, StreamChunkGap = Forever, ShutdownTimeout = TimeSpan.FromSeconds(1) });
+        await using var cluster = await DispatchCluster.StartAsync(2, ChatOptions(upstream), new ClusterQuotaOptions(), output);
+        await using var app = await StartAppAsync(cluster, readyNodes: 2);
+        var resent = EventRecorder.Start<CallResent>(app.System);
+        var stream = new RecordingResponseStream();
+        var answer = app.Proxy.Ask<APICallResult>(StreamedCall("s1", stream, includeUsage: false), Wait);
+        await stream.FirstChunk.WaitAsync(Wait);
+        var (doomed, survivor) = await RunningAndOtherAsync(cluster, app);
+
+        await doomed.CrashAsync();
+        survivor.Cluster.Down(doomed.Address);
+        var result = await answer;
+
+        Assert.Equal((CallStatus.Failed, ErrorKind.Connection), (result.Status, result.Error));
+        Assert.Empty(resent);
+        Assert.Equal(1, upstream.Counters.ArrivalsOf("s1"));
+        Assert.Single(stream.Begins);
+        Assert.Single(stream.Chunks);
     }
 
     /// <summary>The cluster's endpoint on the provider's chat completions, with a token limit (so usage is reconciled).</summary>
@@ -158,6 +178,15 @@ public class ProxyStreamingTests(ITestOutputHelper output)
         var headers = new Dictionary<string, string> { [FakeUpstreamHeaders.CallId] = id };
         if (faults is not null) headers[FakeUpstreamHeaders.Fault] = faults;
         return new APICalling(id, DispatchCluster.Api, body) { Headers = headers, RequiredTokens = 1, ResponseStream = stream };
+    }
+
+    /// <summary>The dispatch node running the proxy's one call, and the other.</summary>
+    private static async Task<(DispatchNode Running, DispatchNode Other)> RunningAndOtherAsync(DispatchCluster cluster, AppNode app)
+    {
+        var status = await app.Proxy.Ask<DispatchProxyStatus>(GetProxyStatus.Instance, Wait);
+        var running = Assert.Single(status.Nodes, n => n.Outstanding == 1).Address;
+        var doomed = cluster.Nodes.Single(n => n.Address.ToString() == running);
+        return (doomed, cluster.Nodes.Single(n => n != doomed));
     }
 
     /// <summary>An application node whose proxy has found <paramref name="readyNodes"/> dispatch nodes (and their receivers of streamed calls).</summary>
