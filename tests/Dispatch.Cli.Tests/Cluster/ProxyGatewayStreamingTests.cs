@@ -1,3 +1,4 @@
+using System.Text;
 using Dispatch.Cli.Tests.Support;
 using Dispatch.FakeUpstream;
 using Xunit.Abstractions;
@@ -20,6 +21,9 @@ public sealed class ProxyGatewayStreamingTests(ITestOutputHelper output) : IAsyn
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
 
     private FakeUpstreamServer _upstream = null!;
+
+    /// <summary>A provider that sends the first chunk and waits longer than any test before the next.</summary>
+    private FakeUpstreamServer _slow = null!;
     private NodeCluster _cluster = null!;
     private ClusterNode _app = null!;
 
@@ -31,9 +35,12 @@ public sealed class ProxyGatewayStreamingTests(ITestOutputHelper output) : IAsyn
             StreamChunkGap = StreamGap,
             ShutdownTimeout = TimeSpan.FromSeconds(1),
         });
+        _slow = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions { StreamChunks = 2, StreamChunkGap = TimeSpan.FromMinutes(10), ShutdownTimeout = TimeSpan.FromSeconds(1) });
         var hocon = NodeCluster.Endpoint(Api, _upstream.BaseUrl, limit: 100, Window, guard: TimeSpan.FromSeconds(1), concurrency: 4) + $$"""
             dispatch.endpoints.{{Api}}.path = /v1/chat/completions
-            dispatch.gateway.models { "chat-model" = {{Api}} }
+            # A short interval: a new quota owner grants from one window after it starts.
+            dispatch.endpoints.slow { base-url = "{{_slow.BaseUrl}}", path = /v1/chat/completions, rate-limit { requests = 100, interval = 2s } }
+            dispatch.gateway.models { "chat-model" = {{Api}}, "slow-model" = slow }
             """;
         _cluster = await NodeCluster.StartAsync(1, hocon, output);
         _app = await _cluster.AddNodeAsync(hocon, roles: "[app]");
@@ -45,6 +52,7 @@ public sealed class ProxyGatewayStreamingTests(ITestOutputHelper output) : IAsyn
     {
         await _cluster.DisposeAsync();
         await _upstream.DisposeAsync();
+        await _slow.DisposeAsync();
     }
 
     [Fact]
@@ -57,5 +65,24 @@ public sealed class ProxyGatewayStreamingTests(ITestOutputHelper output) : IAsyn
         Assert.Equal(2, _upstream.Counters.RequestsReceived);
         var proxy = (await _app.GetStatusAsync()).GetProperty("cluster").GetProperty("proxy");
         Assert.Equal(0, proxy.GetProperty("calls").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_client_that_leaves_a_proxy_nodes_gateway_mid_stream_cancels_the_providers_request_on_the_dispatch_node()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent("""{"model":"slow-model","messages":[{"role":"user","content":"hello"}],"stream":true}""", Encoding.UTF8, "application/json"),
+        };
+        var response = await _app.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync(), Encoding.UTF8);
+        Assert.StartsWith("data: {", await reader.ReadLineAsync());
+        Assert.Equal(1, _slow.Counters.OpenRequests);
+
+        reader.Dispose();
+        response.Dispose();
+
+        await Poll.Until(() => _slow.Counters.OpenRequests == 0, Timeout, "the dispatch node aborted the provider's request");
+        Assert.Equal(1, _slow.Counters.Snapshot().Aborted);
     }
 }
