@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.TestKit;
 using Dispatch.Cluster.Proxy;
 using Dispatch.Core.Protocol;
+using Dispatch.Core.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Dispatch.Cluster.Tests.Proxy;
@@ -275,6 +276,31 @@ public class DispatchProxyTests(ITestOutputHelper output)
 
         Assert.Equal(CallStatus.Cancelled, ExpectMsg<APICallResult>().Status);
         Assert.Equal("c1", a.ExpectMsg<CancelCall>().CallId);
+    }
+
+    [Fact]
+    public void A_streamed_call_to_a_node_without_a_receiver_of_streamed_calls_goes_to_its_DispatchActor_as_any_call()
+    {
+        var (proxy, a, _) = ProxyWithOneNode();
+        var stream = new RecordingResponseStream();
+
+        proxy.Tell(Call("c1") with { ResponseStream = stream }, TestActor);
+
+        Assert.Same(stream, a.ExpectMsg<APICalling>().ResponseStream);
+    }
+
+    [Fact]
+    public void A_streamed_call_to_a_node_in_the_proxys_own_process_keeps_its_stream_and_needs_no_stream_ref()
+    {
+        var proxy = Sys.ActorOf(DispatchProxy.Props(null, followCluster: false));
+        var (a, streams) = (CreateTestProbe(), CreateTestProbe());
+        proxy.Tell(new NodeReady(NodeA, a.Ref, streams.Ref));
+        var stream = new RecordingResponseStream();
+
+        proxy.Tell(Call("c1") with { ResponseStream = stream }, TestActor);
+
+        Assert.Same(stream, a.ExpectMsg<APICalling>().ResponseStream);
+        streams.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 
     private StatusSnapshot Snapshot(int queued, long requestsLeft, BreakerState breaker, long completed) =>
