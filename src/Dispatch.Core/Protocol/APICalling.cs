@@ -51,7 +51,8 @@ public sealed record APICalling(string CallId, string Endpoint, string Payload)
     /// <summary>
     /// Relays a successful answer's body as it arrives, chunk by chunk, instead of collecting it into
     /// <see cref="APICallResult.Body"/> (e.g. an SSE stream for <c>"stream": true</c>); <see langword="null"/> (the default)
-    /// collects it. Local only: not serialized, so a call that crosses nodes arrives without it. A streamed call is never
+    /// collects it. Local only: not serialized, so a call Told to another node arrives without it (Dispatch.Cluster's
+    /// <c>DispatchProxy</c> carries it across nodes itself, as an Akka.Streams stream ref). A streamed call is never
     /// answered from, or stored in, the response cache.
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]
