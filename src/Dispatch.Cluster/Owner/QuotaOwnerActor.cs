@@ -48,6 +48,7 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
     private readonly List<Waiting> _line = [];
     private readonly HashSet<IActorRef> _watched = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly PaceAllotment? _pacing;
     private QuotaLedger _ledger = null!;
     private string _self = "";
     private long _incarnation;
@@ -61,6 +62,7 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
         _limits = limits;
         _span = span;
         _role = role;
+        if (limits.Pacing == RateLimitPacing.Smooth && (limits.Requests is not null || limits.Tokens is not null)) _pacing = new PaceAllotment(limits);
         Receive<RequestLease>(Request);
         Receive<ReturnLeases>(returns =>
         {
@@ -209,6 +211,7 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
         if (now < _pausedUntil) client.Tell(new EndpointPaused(_endpoint, _pausedUntil - now), Self);
 
         var waiting = new Waiting(client, NodeOf(client), request, now);
+        _pacing?.Want(waiting.Node, request.WantedPace);
         var index = _line.FindIndex(w => w.Client.Equals(client));
         if (index >= 0) _line[index] = waiting;
         else _line.Add(waiting);
@@ -257,12 +260,27 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
 
             var head = _line[0];
             var request = head.Request;
-            var decision = _ledger.TryGrant(head.Node, request.MinRequests, request.MinTokens, request.MaxRequests, request.MaxTokens, _span, now, MergeTimeFor(_span));
+            var (maxRequests, maxTokens) = (request.MaxRequests, request.MaxTokens);
+            LeasePace? pace = null;
+            if (_pacing is not null && now >= _ledger.GrantingFrom)
+            {
+                pace = _pacing.Allot(head.Node, _ledger.RequestLimitInForce, _ledger.TokenLimitInForce, _ledger.LivePaces(now), _line.Select(w => w.Node));
+                if (pace is null)
+                {
+                    // The others' live leases hold the rate; the first of them to end frees some, within one span.
+                    SetWake(_ledger.NextPaceEnd(head.Node, now) ?? now + _span, now);
+                    return;
+                }
+
+                (maxRequests, maxTokens) = PaceAllotment.LeaseSize(pace, _span, _limits.Window, request);
+            }
+
+            var decision = _ledger.TryGrant(head.Node, request.MinRequests, request.MinTokens, maxRequests, maxTokens, _span, now, MergeTimeFor(_span), pace);
             if (decision.Granted)
             {
                 _line.RemoveAt(0);
                 var lease = decision.Lease;
-                head.Client.Tell(new LeaseGranted(_endpoint, request.RequestId, _incarnation, lease.Number, lease.Requests, lease.Tokens, now - head.ArrivedAt, _span), Self);
+                head.Client.Tell(new LeaseGranted(_endpoint, request.RequestId, _incarnation, lease.Number, lease.Requests, lease.Tokens, now - head.ArrivedAt, _span, pace), Self);
                 continue;
             }
 

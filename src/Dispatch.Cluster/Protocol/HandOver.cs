@@ -32,7 +32,8 @@ internal sealed record QuotaHandOver(
 /// <param name="Tokens">Token credits it counts.</param>
 /// <param name="Returned">Whether its node returned it (it is no longer being spent).</param>
 /// <param name="EndsIn">How long from now its span ends (negative once over: it still counts for one window after).</param>
-internal sealed record HandedOverLease(long Owner, long Lease, string Node, int Requests, long Tokens, bool Returned, TimeSpan EndsIn);
+/// <param name="Pace">The rate its node was granted with it (smooth pacing), which the next owner counts until the span ends.</param>
+internal sealed record HandedOverLease(long Owner, long Lease, string Node, int Requests, long Tokens, bool Returned, TimeSpan EndsIn, LeasePace? Pace = null);
 
 /// <summary>
 /// Old owner → lease client, on a hand-over: request <paramref name="RequestId"/> waited in line and will not be

@@ -17,7 +17,8 @@ public class QuotaOwnerDeferralTests(ITestOutputHelper output)
         akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit"
         """, output)
 {
-    private static readonly RateLimitOptions Limits = new() { Requests = 10, Interval = TimeSpan.FromSeconds(1) };
+    // Unpaced: a lease may hold the whole limit (a paced one holds what its rate spends in a span).
+    private static readonly RateLimitOptions Limits = new() { Requests = 10, Interval = TimeSpan.FromSeconds(1), Pacing = RateLimitPacing.Burst };
     private static readonly TimeSpan Span = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan DeferAfter = TimeSpan.FromMilliseconds(200);
 
