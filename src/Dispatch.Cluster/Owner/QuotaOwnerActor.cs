@@ -264,11 +264,11 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
             LeasePace? pace = null;
             if (_pacing is not null && now >= _ledger.GrantingFrom)
             {
-                pace = _pacing.Allot(head.Node, _ledger.RequestLimitInForce, _ledger.TokenLimitInForce, _ledger.LivePaces(now), _line.Select(w => w.Node));
+                pace = _pacing.Allot(head.Node, _ledger.RequestLimitInForce, _ledger.TokenLimitInForce, _ledger.LivePaces(now, _limits.CapPeriod), _line.Select(w => w.Node));
                 if (pace is null)
                 {
-                    // The others' live leases hold the rate; the first of them to end frees some, within one span.
-                    SetWake(_ledger.NextPaceEnd(head.Node, now) ?? now + _span, now);
+                    // The others' leases hold the rate; the first of them to stop counting frees some, within one span and a cap period.
+                    SetWake(_ledger.NextPaceEnd(head.Node, now, _limits.CapPeriod) ?? now + _span, now);
                     return;
                 }
 

@@ -99,6 +99,25 @@ public class PaceAllotmentTests
     }
 
     [Fact]
+    public void With_a_linger_a_rate_moves_to_another_node_only_once_the_grants_made_at_it_have_left_the_period()
+    {
+        var linger = TimeSpan.FromSeconds(1);
+        var first = Lease("a");
+        _allotment.Want("b", 1_000);
+        _time.Advance(Span);
+
+        var refused = _allotment.Allot("b", 120, null, _ledger.LivePaces(Now, linger), []);
+        var freeAt = _ledger.NextPaceEnd("b", Now, linger);
+        _time.Advance(linger);
+        var later = _allotment.Allot("b", 120, null, _ledger.LivePaces(Now, linger), []);
+
+        Assert.Equal(120, first!.Requests);
+        Assert.Null(refused);
+        Assert.Equal(Now, freeAt);
+        Assert.Equal(120, later!.Requests);
+    }
+
+    [Fact]
     public void A_returned_lease_gives_its_rate_back_at_once()
     {
         _allotment.Want("a", 1_000);
