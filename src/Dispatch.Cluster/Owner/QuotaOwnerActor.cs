@@ -164,8 +164,11 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
             var window = _ledger.HandOver(now);
             var grantingIn = _ledger.GrantingFrom - now;
             var pausedFor = _pausedUntil - now;
+            RefreshLimits(now);
             var handOver = new QuotaHandOver(_endpoint, _incarnation, _self, successor.Address.ToString(),
-                grantingIn > TimeSpan.Zero ? grantingIn : TimeSpan.Zero, pausedFor > TimeSpan.Zero ? pausedFor : TimeSpan.Zero, window);
+                grantingIn > TimeSpan.Zero ? grantingIn : TimeSpan.Zero, pausedFor > TimeSpan.Zero ? pausedFor : TimeSpan.Zero, window,
+                _ledger.RequestLimitInForce < _limits.Requests ? _ledger.RequestLimitInForce : null,
+                _ledger.TokenLimitInForce < _limits.Tokens ? _ledger.TokenLimitInForce : null);
             Context.ActorSelection(new RootActorPath(successor.Address) / "user" / ClusterQuota.LeaseClientName(_endpoint)).Tell(handOver, Self);
             _log.Info("Quota owner of endpoint {Endpoint} on {Owner} stops and hands its window ({Leases} leases) to {Successor}",
                 _endpoint, _self, window.Length, handOver.Successor);
@@ -189,6 +192,7 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
         }
 
         if (now + handOver.PausedFor > _pausedUntil) _pausedUntil = now + handOver.PausedFor;
+        TakeOverLimits(handOver, now);
         _log.Info("Quota owner of endpoint {Endpoint} took over the window of {From} ({Leases} leases); it grants from {GrantingFrom:O}",
             _endpoint, handOver.From, handOver.Leases.Length, _ledger.GrantingFrom);
         Context.System.EventStream.Publish(new QuotaHandOverTaken(_endpoint, _self, handOver.From, handOver.Leases.Length, _ledger.GrantingFrom));

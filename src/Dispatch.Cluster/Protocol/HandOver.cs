@@ -15,6 +15,8 @@ namespace Dispatch.Cluster.Protocol;
 /// <param name="GrantingIn">How long from now until it could have granted (zero when it already could).</param>
 /// <param name="PausedFor">How long a 429's pause still holds (zero for none).</param>
 /// <param name="Leases">Every lease its window holds.</param>
+/// <param name="RequestsInForce">The request limit it granted from (learned from the provider); <see langword="null"/> for the configured one.</param>
+/// <param name="TokensInForce">The token limit it granted from; <see langword="null"/> for the configured one.</param>
 internal sealed record QuotaHandOver(
     string Endpoint,
     long Owner,
@@ -22,7 +24,9 @@ internal sealed record QuotaHandOver(
     string Successor,
     TimeSpan GrantingIn,
     TimeSpan PausedFor,
-    HandedOverLease[] Leases) : IQuotaMessage;
+    HandedOverLease[] Leases,
+    long? RequestsInForce = null,
+    long? TokensInForce = null) : IQuotaMessage;
 
 /// <summary>One lease of a handed-over window.</summary>
 /// <param name="Owner">The incarnation of the owner that granted it.</param>

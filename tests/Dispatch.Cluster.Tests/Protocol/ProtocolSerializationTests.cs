@@ -47,6 +47,7 @@ public class ProtocolSerializationTests : Akka.TestKit.Xunit2.TestKit, IAsyncLif
              new HandedOverLease(5, 3, "akka.tcp://dispatch@127.0.0.1:4053", 2, 0, true, TimeSpan.FromMilliseconds(-800)),
              new HandedOverLease(5, 4, "akka.tcp://dispatch@127.0.0.1:4055", 9, 0, false, TimeSpan.FromMilliseconds(20), new LeasePace(40, 0, 1, 1))]),
         new QuotaHandOver("api", 1, "a", "b", TimeSpan.FromSeconds(1), TimeSpan.Zero, []),
+        new QuotaHandOver("api", 2, "a", "b", TimeSpan.Zero, TimeSpan.Zero, [], 120, null),
         new LeaseRequestDropped("api", 45),
         new LeaveQuota("api", [new LeaseReturn(-8_123_456_789, 7, 3, 812)]),
         new QuotaLeft("api", "akka.tcp://dispatch@127.0.0.1:4053", 9, -12),
