@@ -29,6 +29,7 @@ internal sealed partial class ClusterCreditSource : ICreditSource
 {
     private readonly object _gate = new();
     private readonly LeaseBook? _book;
+    private readonly LeasePacer? _pacer;
     private readonly TimeSpan _retryAfter;
     private IActorRef? _client;
     private Action? _creditsArrived;
@@ -56,7 +57,12 @@ internal sealed partial class ClusterCreditSource : ICreditSource
         RequestLimit = limits.Requests;
         TokenLimit = limits.Tokens;
         _retryAfter = retryAfter;
-        if (RequestLimit is not null || TokenLimit is not null) _book = new LeaseBook(RequestLimit, TokenLimit, limits.Window, minLease, maxLease);
+        if (RequestLimit is not null || TokenLimit is not null)
+        {
+            _book = new LeaseBook(RequestLimit, TokenLimit, limits.Window, minLease, maxLease);
+            if (limits.Pacing == RateLimitPacing.Smooth) _pacer = new LeasePacer(limits, reportEvery ?? limits.Window / 20);
+        }
+
         _learning = new Observations(limits, reportEvery ?? limits.Window / 20);
     }
 
@@ -110,8 +116,15 @@ internal sealed partial class ClusterCreditSource : ICreditSource
             if (_closed) return CreditAttempt.NotBefore(now + _retryAfter);
 
             client = _client;
-            if (_book.TryTake(requests, tokens, now, out var grantId))
+            // Paced: the lease is spent no faster than the rate the owner granted it with.
+            var wait = _book.OpenLeases > 0 ? _pacer?.Wait(requests, tokens, now.UtcTicks) ?? 0 : 0;
+            if (wait > 0)
             {
+                attempt = CreditAttempt.NotBefore(now + TimeSpan.FromTicks(wait));
+            }
+            else if (_book.TryTake(requests, tokens, now, out var grantId))
+            {
+                _pacer?.Take(requests, tokens, now.UtcTicks);
                 attempt = CreditAttempt.Grant(grantId);
                 Granted?.Invoke(now, requests, tokens);
                 // Ask for the next lease while this one still has a quarter left, so a busy node does not stall on the round trip.
@@ -208,6 +221,22 @@ internal sealed partial class ClusterCreditSource : ICreditSource
         }
     }
 
+    /// <summary>With smooth pacing, the rate the next lease request asks for (<see cref="RequestLease.WantedPace"/>); 0 without.</summary>
+    /// <param name="now">The current time.</param>
+    internal long WantedPace(DateTimeOffset now)
+    {
+        lock (_gate) return _pacer?.Wanted(now.UtcTicks) ?? 0;
+    }
+
+    /// <summary>The pace of the lease received last (tests watch it); <see langword="null"/> without pacing or before the first.</summary>
+    internal LeasePace? Pace
+    {
+        get
+        {
+            lock (_gate) return _pacer?.Pace;
+        }
+    }
+
     /// <summary>The returns due (the lease client sends them); makes the next one due signal again.</summary>
     internal LeaseReturn[] TakeReturns()
     {
@@ -247,6 +276,7 @@ internal sealed partial class ClusterCreditSource : ICreditSource
         {
             if (_book is null) return false;
             usable = _book.Add(grant, deadline, now);
+            if (grant.Pace is { } pace) _pacer?.Apply(pace);
             if (now < _pausedUntil || _closed)
             {
                 // Granted before the owner heard of the pause, or after this node left: not to be spent.

@@ -203,7 +203,7 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
 
         var id = ++_lastRequestId;
         var returns = _source.TakeReturns();
-        ToOwner(new RequestLease(_endpoint, id, wanted.MinRequests, wanted.MinTokens, wanted.MaxRequests, wanted.MaxTokens, returns));
+        ToOwner(new RequestLease(_endpoint, id, wanted.MinRequests, wanted.MinTokens, wanted.MaxRequests, wanted.MaxTokens, returns, _source.WantedPace(Now)));
         _outstanding = new Outstanding(id, returns);
         _sentAt[id] = Now;
         _sentAt.Remove(id - RememberedRequests);

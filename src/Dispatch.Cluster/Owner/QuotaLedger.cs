@@ -121,7 +121,8 @@ internal sealed partial class QuotaLedger
     /// leases that free a moment apart are granted again as one instead of splitting every later window. (With half or
     /// more free, waiting would leave more idle than the one lease it saves is worth.)
     /// </param>
-    public LeaseDecision TryGrant(string node, int minRequests, long minTokens, int maxRequests, long maxTokens, TimeSpan span, DateTimeOffset now, TimeSpan mergeWithin = default)
+    /// <param name="pace">With smooth pacing, the rate the lease is granted with (kept with it, for <see cref="LivePaces"/> and the hand-over).</param>
+    public LeaseDecision TryGrant(string node, int minRequests, long minTokens, int maxRequests, long maxTokens, TimeSpan span, DateTimeOffset now, TimeSpan mergeWithin = default, LeasePace? pace = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(minRequests, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(minTokens);
@@ -144,7 +145,7 @@ internal sealed partial class QuotaLedger
 
         var requests = (int)Math.Min(Math.Max(maxRequests, minRequests), freeRequests);
         var tokens = Math.Min(Math.Max(maxTokens, minTokens), freeTokens);
-        var entry = new Entry(_incarnation, _nextNumber++, node, ticks + span.Ticks, requests, tokens);
+        var entry = new Entry(_incarnation, _nextNumber++, node, ticks + span.Ticks, requests, tokens) { Pace = pace };
         Add(entry);
         return LeaseDecision.Grant(new GrantedLease(entry.Number, requests, tokens, At(ticks), At(entry.Finish)));
     }
@@ -195,7 +196,7 @@ internal sealed partial class QuotaLedger
     {
         var ticks = Advance(now);
         return _entries
-            .Select(e => new HandedOverLease(e.Owner, e.Number, e.Node, e.Requests, e.Tokens, e.Returned, TimeSpan.FromTicks(e.Finish - ticks)))
+            .Select(e => new HandedOverLease(e.Owner, e.Number, e.Node, e.Requests, e.Tokens, e.Returned, TimeSpan.FromTicks(e.Finish - ticks), e.Pace))
             .ToArray();
     }
 
@@ -219,6 +220,7 @@ internal sealed partial class QuotaLedger
             var entry = new Entry(lease.Owner, lease.Lease, lease.Node, ticks + lease.EndsIn.Ticks, Math.Max(0, lease.Requests), Math.Max(0, lease.Tokens))
             {
                 Returned = lease.Returned,
+                Pace = lease.Pace,
             };
             if (entry.Finish > ticks - _windowTicks && !_byNumber.ContainsKey((entry.Owner, entry.Number))) Add(entry);
         }
@@ -313,6 +315,9 @@ internal sealed partial class QuotaLedger
         public long Tokens { get; set; } = tokens;
 
         public bool Returned { get; set; }
+
+        /// <summary>The rate its node was granted with it; <see langword="null"/> when unpaced.</summary>
+        public LeasePace? Pace { get; init; }
     }
 }
 

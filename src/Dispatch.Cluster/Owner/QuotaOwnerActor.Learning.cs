@@ -29,7 +29,8 @@ namespace Dispatch.Cluster.Owner;
 /// A change goes to every node on the endpoint's pause topic (<see cref="LimitsInForce"/>): a decrease at once, a rise
 /// at most once per lease span. A node that asks for its first lease is told the limits in force, and so is a node that
 /// reports while it may not know them (it joined the topic after the announcement). A new owner starts
-/// from the configured limits (the nodes report again soon enough: at once on a lower limit or a 429).
+/// from the configured limits (the nodes report again soon enough: at once on a lower limit or a 429), unless it takes
+/// over its predecessor's window on a graceful hand-over, which carries the limits in force.
 /// </para>
 /// </remarks>
 internal sealed partial class QuotaOwnerActor
@@ -125,6 +126,20 @@ internal sealed partial class QuotaOwnerActor
         _limitsToldAt = now;
         DistributedPubSub.Get(Context.System).Mediator.Tell(
             new Publish(ClusterQuota.PauseTopic(_endpoint), new LimitsInForce(_endpoint, limits.RequestLimitInForce, limits.TokenLimitInForce)), Self);
+    }
+
+    /// <summary>
+    /// The limits a predecessor learned, taken over with its window: believed as a reading of the provider's limit would be
+    /// (two windows at least, renewed by the nodes' next reports), so the new owner does not grant from the configured
+    /// limits meanwhile; then announced to the nodes.
+    /// </summary>
+    private void TakeOverLimits(QuotaHandOver handOver, DateTimeOffset now)
+    {
+        if (handOver.RequestsInForce is null && handOver.TokensInForce is null) return;
+        var ticks = _ledger.Advance(now);
+        if (handOver.RequestsInForce is { } requests) _learnedRequests?.Report(requests, null, 0, Believed(null), ticks);
+        if (handOver.TokensInForce is { } tokens) _learnedTokens?.Report(tokens, null, 0, Believed(null), ticks);
+        RefreshLimits(now);
     }
 
     /// <summary>A node asking for its first lease of this owner learns the limits in force (an earlier owner's may have been lower).</summary>

@@ -48,6 +48,7 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
     private readonly List<Waiting> _line = [];
     private readonly HashSet<IActorRef> _watched = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly PaceAllotment? _pacing;
     private QuotaLedger _ledger = null!;
     private string _self = "";
     private long _incarnation;
@@ -61,6 +62,7 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
         _limits = limits;
         _span = span;
         _role = role;
+        if (limits.Pacing == RateLimitPacing.Smooth && (limits.Requests is not null || limits.Tokens is not null)) _pacing = new PaceAllotment(limits);
         Receive<RequestLease>(Request);
         Receive<ReturnLeases>(returns =>
         {
@@ -162,8 +164,11 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
             var window = _ledger.HandOver(now);
             var grantingIn = _ledger.GrantingFrom - now;
             var pausedFor = _pausedUntil - now;
+            RefreshLimits(now);
             var handOver = new QuotaHandOver(_endpoint, _incarnation, _self, successor.Address.ToString(),
-                grantingIn > TimeSpan.Zero ? grantingIn : TimeSpan.Zero, pausedFor > TimeSpan.Zero ? pausedFor : TimeSpan.Zero, window);
+                grantingIn > TimeSpan.Zero ? grantingIn : TimeSpan.Zero, pausedFor > TimeSpan.Zero ? pausedFor : TimeSpan.Zero, window,
+                _ledger.RequestLimitInForce < _limits.Requests ? _ledger.RequestLimitInForce : null,
+                _ledger.TokenLimitInForce < _limits.Tokens ? _ledger.TokenLimitInForce : null);
             Context.ActorSelection(new RootActorPath(successor.Address) / "user" / ClusterQuota.LeaseClientName(_endpoint)).Tell(handOver, Self);
             _log.Info("Quota owner of endpoint {Endpoint} on {Owner} stops and hands its window ({Leases} leases) to {Successor}",
                 _endpoint, _self, window.Length, handOver.Successor);
@@ -187,6 +192,7 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
         }
 
         if (now + handOver.PausedFor > _pausedUntil) _pausedUntil = now + handOver.PausedFor;
+        TakeOverLimits(handOver, now);
         _log.Info("Quota owner of endpoint {Endpoint} took over the window of {From} ({Leases} leases); it grants from {GrantingFrom:O}",
             _endpoint, handOver.From, handOver.Leases.Length, _ledger.GrantingFrom);
         Context.System.EventStream.Publish(new QuotaHandOverTaken(_endpoint, _self, handOver.From, handOver.Leases.Length, _ledger.GrantingFrom));
@@ -209,6 +215,7 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
         if (now < _pausedUntil) client.Tell(new EndpointPaused(_endpoint, _pausedUntil - now), Self);
 
         var waiting = new Waiting(client, NodeOf(client), request, now);
+        _pacing?.Want(waiting.Node, request.WantedPace);
         var index = _line.FindIndex(w => w.Client.Equals(client));
         if (index >= 0) _line[index] = waiting;
         else _line.Add(waiting);
@@ -257,12 +264,27 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
 
             var head = _line[0];
             var request = head.Request;
-            var decision = _ledger.TryGrant(head.Node, request.MinRequests, request.MinTokens, request.MaxRequests, request.MaxTokens, _span, now, MergeTimeFor(_span));
+            var (maxRequests, maxTokens) = (request.MaxRequests, request.MaxTokens);
+            LeasePace? pace = null;
+            if (_pacing is not null && now >= _ledger.GrantingFrom)
+            {
+                pace = _pacing.Allot(head.Node, _ledger.RequestLimitInForce, _ledger.TokenLimitInForce, _ledger.LivePaces(now, _limits.CapPeriod), _line.Select(w => w.Node));
+                if (pace is null)
+                {
+                    // The others' leases hold the rate; the first of them to stop counting frees some, within one span and a cap period.
+                    SetWake(_ledger.NextPaceEnd(head.Node, now, _limits.CapPeriod) ?? now + _span, now);
+                    return;
+                }
+
+                (maxRequests, maxTokens) = PaceAllotment.LeaseSize(pace, _span, _limits.Window, request);
+            }
+
+            var decision = _ledger.TryGrant(head.Node, request.MinRequests, request.MinTokens, maxRequests, maxTokens, _span, now, MergeTimeFor(_span), pace);
             if (decision.Granted)
             {
                 _line.RemoveAt(0);
                 var lease = decision.Lease;
-                head.Client.Tell(new LeaseGranted(_endpoint, request.RequestId, _incarnation, lease.Number, lease.Requests, lease.Tokens, now - head.ArrivedAt, _span), Self);
+                head.Client.Tell(new LeaseGranted(_endpoint, request.RequestId, _incarnation, lease.Number, lease.Requests, lease.Tokens, now - head.ArrivedAt, _span, pace), Self);
                 continue;
             }
 

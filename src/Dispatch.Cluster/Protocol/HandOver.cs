@@ -15,6 +15,8 @@ namespace Dispatch.Cluster.Protocol;
 /// <param name="GrantingIn">How long from now until it could have granted (zero when it already could).</param>
 /// <param name="PausedFor">How long a 429's pause still holds (zero for none).</param>
 /// <param name="Leases">Every lease its window holds.</param>
+/// <param name="RequestsInForce">The request limit it granted from (learned from the provider); <see langword="null"/> for the configured one.</param>
+/// <param name="TokensInForce">The token limit it granted from; <see langword="null"/> for the configured one.</param>
 internal sealed record QuotaHandOver(
     string Endpoint,
     long Owner,
@@ -22,7 +24,9 @@ internal sealed record QuotaHandOver(
     string Successor,
     TimeSpan GrantingIn,
     TimeSpan PausedFor,
-    HandedOverLease[] Leases) : IQuotaMessage;
+    HandedOverLease[] Leases,
+    long? RequestsInForce = null,
+    long? TokensInForce = null) : IQuotaMessage;
 
 /// <summary>One lease of a handed-over window.</summary>
 /// <param name="Owner">The incarnation of the owner that granted it.</param>
@@ -32,7 +36,8 @@ internal sealed record QuotaHandOver(
 /// <param name="Tokens">Token credits it counts.</param>
 /// <param name="Returned">Whether its node returned it (it is no longer being spent).</param>
 /// <param name="EndsIn">How long from now its span ends (negative once over: it still counts for one window after).</param>
-internal sealed record HandedOverLease(long Owner, long Lease, string Node, int Requests, long Tokens, bool Returned, TimeSpan EndsIn);
+/// <param name="Pace">The rate its node was granted with it (smooth pacing), which the next owner counts until the span ends.</param>
+internal sealed record HandedOverLease(long Owner, long Lease, string Node, int Requests, long Tokens, bool Returned, TimeSpan EndsIn, LeasePace? Pace = null);
 
 /// <summary>
 /// Old owner → lease client, on a hand-over: request <paramref name="RequestId"/> waited in line and will not be

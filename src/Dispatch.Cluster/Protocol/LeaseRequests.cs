@@ -13,6 +13,11 @@ namespace Dispatch.Cluster.Protocol;
 /// <param name="MaxRequests">Request credits the node would like (its lease size).</param>
 /// <param name="MaxTokens">Token credits the node would like.</param>
 /// <param name="Returns">What the node's finished leases really used, applied before anything is granted.</param>
+/// <param name="WantedPace">
+/// With smooth pacing, the rate this node would spend at: credits per window of the endpoint's paced kind (requests,
+/// or tokens when only tokens are limited), from what it spent lately and whether its pacer held calls back; the owner
+/// shares the paced rate out by these. 0 when pacing is off.
+/// </param>
 internal sealed record RequestLease(
     string Endpoint,
     long RequestId,
@@ -20,7 +25,8 @@ internal sealed record RequestLease(
     long MinTokens,
     int MaxRequests,
     long MaxTokens,
-    LeaseReturn[] Returns) : IQuotaMessage;
+    LeaseReturn[] Returns,
+    long WantedPace = 0) : IQuotaMessage;
 
 /// <summary>
 /// What a lease the node will never spend from again really used: the owner shrinks its record to
@@ -53,6 +59,7 @@ internal sealed record ReturnLeases(string Endpoint, LeaseReturn[] Returns) : IQ
 /// <param name="Tokens">Token credits granted.</param>
 /// <param name="Held">How long the owner kept the request before granting it.</param>
 /// <param name="Span">How long the lease may be spent, counted from the grant.</param>
+/// <param name="Pace">With smooth pacing, how fast the node may spend it (and its later leases until the next says otherwise); <see langword="null"/> when pacing is off.</param>
 internal sealed record LeaseGranted(
     string Endpoint,
     long RequestId,
@@ -61,7 +68,8 @@ internal sealed record LeaseGranted(
     int Requests,
     long Tokens,
     TimeSpan Held,
-    TimeSpan Span) : IQuotaMessage;
+    TimeSpan Span,
+    LeasePace? Pace = null) : IQuotaMessage;
 
 /// <summary>
 /// Owner → lease client: request <paramref name="RequestId"/> has waited in line half the node's request timeout

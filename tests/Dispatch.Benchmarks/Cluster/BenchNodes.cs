@@ -33,15 +33,15 @@ internal sealed class BenchNodes : IAsyncDisposable
     /// <summary>The quota of each node (empty when standalone).</summary>
     public IReadOnlyList<ClusterQuota> Quotas => _quotas;
 
-    /// <summary>An endpoint on the upstream's echo route, <paramref name="requests"/> per <paramref name="interval"/>, <paramref name="concurrency"/> executors, no retries to speak of.</summary>
-    public static DispatchOptions Options(string upstream, int requests, TimeSpan interval, int concurrency) => new()
+    /// <summary>An endpoint on the upstream's echo route, <paramref name="requests"/> per <paramref name="interval"/> with <paramref name="pacing"/>, <paramref name="concurrency"/> executors, no retries to speak of.</summary>
+    public static DispatchOptions Options(string upstream, int requests, TimeSpan interval, int concurrency, RateLimitPacing pacing = RateLimitPacing.Smooth) => new()
     {
         Endpoints = new Dictionary<string, EndpointOptions>
         {
             [Api] = new EndpointOptions(Api, upstream)
             {
                 Path = "/v1/echo",
-                RateLimit = new RateLimitOptions { Requests = requests, Interval = interval },
+                RateLimit = new RateLimitOptions { Requests = requests, Interval = interval, Pacing = pacing },
                 Executor = new ExecutorOptions { Concurrency = concurrency },
                 Queue = new QueueOptions { Capacity = 1_000_000 },
                 Breaker = new BreakerOptions { MaxFailures = 1_000_000 },

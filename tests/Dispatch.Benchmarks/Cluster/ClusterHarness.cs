@@ -3,6 +3,7 @@ using System.Globalization;
 using Dispatch.Cluster;
 using Dispatch.Cluster.Owner;
 using Dispatch.Core.Protocol;
+using Dispatch.Core.RateLimiting;
 using Dispatch.FakeUpstream;
 using UpstreamLimits = Dispatch.FakeUpstream.RateLimiting.RateLimitOptions;
 
@@ -14,7 +15,7 @@ namespace Dispatch.Benchmarks.Cluster;
 /// fake upstream runs in the same process too (so the nodes share the machine's cores with it and each other).
 /// </summary>
 /// <remarks>
-/// <para><c>quota [limit] [interval-seconds] [windows] [nodes] [percent]</c> (default 600 10 3 3): a backlog of
+/// <para><c>quota [limit] [interval-seconds] [windows] [nodes] [percent] [smooth|burst]</c> (default 600 10 3 3, smooth pacing): a backlog of
 /// <c>limit × windows</c> calls spread over the nodes (or, given a percent, calls arriving at that share of the limit's rate) against an upstream with the endpoint's own limit:
 /// quota messages per call (every message between a lease client and the owner, and those of the nodes other
 /// than the owner's, which cross the network), 429s, the upstream's busiest window and the share of the limit used.</para>
@@ -37,7 +38,8 @@ public static class ClusterHarness
         {
             return args.FirstOrDefault() switch
             {
-                "quota" => await QuotaAsync(Arg(args, 1, 600), TimeSpan.FromSeconds(Arg(args, 2, 10)), Arg(args, 3, 3), Arg(args, 4, 3), args.Length > 5 ? Arg(args, 5, 0) : null),
+                "quota" when args[^1] is "burst" or "smooth" => await QuotaAsync(args[..^1], Enum.Parse<RateLimitPacing>(args[^1], ignoreCase: true)),
+                "quota" => await QuotaAsync(args, RateLimitPacing.Smooth),
                 "overhead" => await OverheadAsync(Arg(args, 1, 3)),
                 "owner" => Owner(),
                 _ => throw new ArgumentException($"cluster: unknown scenario '{args.FirstOrDefault()}' (quota, overhead or owner)"),
@@ -58,7 +60,10 @@ public static class ClusterHarness
             : throw new ArgumentException($"cluster {args[0]}: argument {index} must be a whole number > 0 (was '{args[index]}')");
     }
 
-    private static async Task<int> QuotaAsync(int limit, TimeSpan interval, int windows, int nodes, int? percent)
+    private static Task<int> QuotaAsync(string[] args, RateLimitPacing pacing) =>
+        QuotaAsync(Arg(args, 1, 600), TimeSpan.FromSeconds(Arg(args, 2, 10)), Arg(args, 3, 3), Arg(args, 4, 3), args.Length > 5 ? Arg(args, 5, 0) : null, pacing);
+
+    private static async Task<int> QuotaAsync(int limit, TimeSpan interval, int windows, int nodes, int? percent, RateLimitPacing pacing)
     {
         await using var upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions
         {
@@ -66,7 +71,7 @@ public static class ClusterHarness
             ShutdownTimeout = TimeSpan.FromSeconds(1),
         });
         var quota = new ClusterQuotaOptions();
-        await using var cluster = await BenchNodes.JoinAsync(nodes, BenchNodes.Options(upstream.BaseUrl, limit, interval, 16), quota);
+        await using var cluster = await BenchNodes.JoinAsync(nodes, BenchNodes.Options(upstream.BaseUrl, limit, interval, 16, pacing), quota);
 
         // JIT and connections: a cold node delays its first sends by more than the limit's guard.
         await Task.WhenAll(Enumerable.Range(0, 16 * nodes).Select(i => Send(cluster, i, "warm")));
@@ -91,7 +96,7 @@ public static class ClusterHarness
         var (all, remote, leases) = (after.All - before.All, after.Remote - before.Remote, after.Grants - before.Grants);
         var (median, mean) = Utilisation(done.Select(d => d.At).ToArray(), limit, interval);
         var limits = new Core.RateLimiting.RateLimitOptions { Requests = limit, Interval = interval };
-        Console.WriteLine($"quota: {nodes} nodes, {limit} requests / {interval.TotalSeconds:N0} s, calls {arrivals} (lease span {quota.SpanFor(limits).TotalMilliseconds:N0} ms, leases {quota.MinLeaseRequests}..{quota.MaxLeaseFor(limits)}), {calls:N0} calls in {clock.Elapsed.TotalSeconds:N1} s");
+        Console.WriteLine($"quota: {nodes} nodes, {limit} requests / {interval.TotalSeconds:N0} s, {pacing.ToString().ToLowerInvariant()} pacing, calls {arrivals} (lease span {quota.SpanFor(limits).TotalMilliseconds:N0} ms, leases {quota.MinLeaseRequests}..{quota.MaxLeaseFor(limits)}), {calls:N0} calls in {clock.Elapsed.TotalSeconds:N1} s");
         Console.WriteLine($"  completed {done.Count(d => d.Status == CallStatus.Completed):N0}, 429s {counters.Throttled}, upstream's busiest window {counters.MaxRequestsInWindow}/{limit}");
         Console.WriteLine($"  quota messages {all:N0} = {all / (double)calls:F4} per call; crossing nodes {remote:N0} = {remote / (double)calls:F4} per call");
         Console.WriteLine($"  leases {leases:N0} ({calls / (double)Math.Max(1, leases):F1} calls and {all / (double)Math.Max(1, leases):F2} messages per lease; deferrals {after.Deferrals - before.Deferrals:N0}, lone returns {after.LoneReturns - before.LoneReturns:N0})");

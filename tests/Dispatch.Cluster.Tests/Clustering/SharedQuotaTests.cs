@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Dispatch.Cluster.Tests.Support;
 using Dispatch.Core.Protocol;
+using Dispatch.Core.RateLimiting;
 using Dispatch.FakeUpstream;
 using Xunit.Abstractions;
 using UpstreamLimits = Dispatch.FakeUpstream.RateLimiting.RateLimitOptions;
@@ -17,6 +18,12 @@ namespace Dispatch.Cluster.Tests.Clustering;
 /// (2 % of the interval) is 200 ms: a request that reaches the upstream later than the guard after its grant
 /// can meet a 429 however exact the ledger is, and with the nodes, the upstream and the test on 2 cores in one
 /// process, 40 ms (2 % of 2 s) was exceeded now and then (CI saw 32 429s after a one-second stall).
+/// <para>
+/// Burst pacing, as the upstream is a sliding window that needs no spacing: this is issue 12's measure of the leases
+/// themselves (≥ 95 % of the limit). Smooth pacing (the default) costs a share of the limit in cluster mode, since the
+/// owner counts a paced lease in full over its whole span (src/Dispatch.Cluster/README.md, "Pacing"); its specs are
+/// <see cref="PacedClusterSpec"/>'s.
+/// </para>
 /// </remarks>
 [Collection(ClusterCollection.Name)]
 public class SharedQuotaTests(ITestOutputHelper output) : SharedUpstreamSpec
@@ -29,7 +36,7 @@ public class SharedQuotaTests(ITestOutputHelper output) : SharedUpstreamSpec
     [Fact]
     public async Task Three_nodes_send_3000_calls_within_one_shared_limit_without_a_429()
     {
-        await using var cluster = await DispatchCluster.StartAsync(3, DispatchCluster.Options(Upstream, Limit, Interval), new ClusterQuotaOptions(), output);
+        await using var cluster = await DispatchCluster.StartAsync(3, DispatchCluster.Options(Upstream, Limit, Interval, pacing: RateLimitPacing.Burst), new ClusterQuotaOptions(), output);
         await cluster.WarmUpAsync(Upstream, Interval);
         var grants = new ConcurrentBag<WindowAudit.Span>();
         foreach (var node in cluster.Nodes) node.Quota.SourceOf(DispatchCluster.Api).Granted = (at, r, t) => grants.Add(new WindowAudit.Span(at, at, r, t));

@@ -1,24 +1,17 @@
 using Akka.TestKit;
 using Dispatch.Cluster.Owner;
 using Dispatch.Cluster.Protocol;
-using Dispatch.Core.RateLimiting;
+using Dispatch.Cluster.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Dispatch.Cluster.Tests.Owner;
 
 /// <summary>
-/// When the owner tells a node that its request waits in line: an owner actor on a cluster actor system (not joined:
-/// no other node is needed) with Akka's TestScheduler as the clock, a test probe as the node's lease client.
+/// When the owner tells a node that its request waits in line: an owner actor with Akka's TestScheduler as the clock, a
+/// test probe as the node's lease client.
 /// </summary>
-public class QuotaOwnerDeferralTests(ITestOutputHelper output)
-    : Akka.TestKit.Xunit2.TestKit("""
-        akka.actor.provider = cluster
-        akka.remote.dot-netty.tcp { hostname = 127.0.0.1, port = 0 }
-        akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit"
-        """, output)
+public class QuotaOwnerDeferralTests(ITestOutputHelper output) : OwnerActorSpec(output)
 {
-    private static readonly RateLimitOptions Limits = new() { Requests = 10, Interval = TimeSpan.FromSeconds(1) };
-    private static readonly TimeSpan Span = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan DeferAfter = TimeSpan.FromMilliseconds(200);
 
     private TestScheduler Scheduler => (TestScheduler)Sys.Scheduler;

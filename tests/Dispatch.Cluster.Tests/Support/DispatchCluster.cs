@@ -68,16 +68,16 @@ internal sealed class DispatchCluster : IAsyncDisposable
 
     /// <summary>
     /// An endpoint on the upstream's echo route with this request limit per <paramref name="interval"/> (and the rate
-    /// limit's <paramref name="guard"/>, null for the default); no retries to speak of, a breaker that never opens.
+    /// limit's <paramref name="guard"/>, null for the default, and its <paramref name="pacing"/>); no retries to speak of, a breaker that never opens.
     /// </summary>
-    public static DispatchOptions Options(FakeUpstreamServer upstream, int requests, TimeSpan interval, TimeSpan? guard = null) => new()
+    public static DispatchOptions Options(FakeUpstreamServer upstream, int requests, TimeSpan interval, TimeSpan? guard = null, RateLimitPacing pacing = RateLimitPacing.Smooth) => new()
     {
         Endpoints = new Dictionary<string, EndpointOptions>
         {
             [Api] = new EndpointOptions(Api, upstream.BaseUrl)
             {
                 Path = "/v1/echo",
-                RateLimit = new RateLimitOptions { Requests = requests, Interval = interval, Guard = guard },
+                RateLimit = new RateLimitOptions { Requests = requests, Interval = interval, Guard = guard, Pacing = pacing },
                 Executor = new ExecutorOptions { Concurrency = 16 },
                 Queue = new QueueOptions { Capacity = 10_000 },
                 Retry = new RetryOptions { MaxAttempts = 5, BaseDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromSeconds(1), Jitter = RetryJitter.None },

@@ -1,0 +1,106 @@
+using Dispatch.Cluster.Protocol;
+using Dispatch.Core.RateLimiting;
+
+namespace Dispatch.Cluster.Leasing;
+
+/// <summary>
+/// A node's pacing of its lease spending (<c>rate-limit.pacing = smooth</c>): Core's <see cref="Pacer"/> per limited
+/// kind, at the rate and burst of the lease received last (<see cref="LeasePace"/>), with standalone's per-second cap
+/// at the node's share; and what the node asks the owner for next (<see cref="Wanted"/>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// The pacers live as long as the node: a new lease changes their rate (<see cref="Pacer.SetLimit"/>), not the time
+/// the grants already made hold them for, so the node does not burst again at every lease.
+/// </para>
+/// <para>
+/// <b>Demand.</b> A node whose pacer held a call back since its last request wants four times its rate (it has more
+/// calls than its share lets through); otherwise twice what it spent since then, per window, measured over at least one
+/// span. Before its first paced lease it asks for the whole rate, and the owner gives it its share.
+/// </para>
+/// <para>Not thread-safe: <see cref="ClusterCreditSource"/> holds a lock around it. Time is passed in, as ticks.</para>
+/// </remarks>
+internal sealed class LeasePacer
+{
+    private readonly RateLimitOptions _options;
+    private readonly long _windowTicks;
+    private readonly long _spanTicks;
+    private readonly bool _byRequests;
+    private Pacer? _requests;
+    private Pacer? _tokens;
+    private long _spent;
+    private long? _since;
+    private bool _heldBack;
+
+    /// <summary>Creates a pacer that lets everything through until the first paced lease arrives.</summary>
+    /// <param name="options">The endpoint's rate limit.</param>
+    /// <param name="span">The endpoint's lease span.</param>
+    public LeasePacer(RateLimitOptions options, TimeSpan span)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _windowTicks = options.Window.Ticks;
+        _spanTicks = Math.Max(1, span.Ticks);
+        _byRequests = options.Requests is not null;
+    }
+
+    /// <summary>The pace of the lease received last; <see langword="null"/> before the first.</summary>
+    public LeasePace? Pace { get; private set; }
+
+    /// <summary>Ticks after <paramref name="ticks"/> until a grant of <paramref name="requests"/> and <paramref name="tokens"/> fits; 0 when it fits now.</summary>
+    /// <param name="requests">Request credits.</param>
+    /// <param name="tokens">Token credits.</param>
+    /// <param name="ticks">Now.</param>
+    public long Wait(int requests, long tokens, long ticks)
+    {
+        var wait = Math.Max(_requests?.Wait(requests, ticks) ?? 0, _tokens?.Wait(tokens, ticks) ?? 0);
+        if (wait > 0) _heldBack = true;
+        return wait;
+    }
+
+    /// <summary>Charges a grant made at <paramref name="ticks"/>.</summary>
+    /// <param name="requests">Request credits.</param>
+    /// <param name="tokens">Token credits.</param>
+    /// <param name="ticks">Now.</param>
+    public void Take(int requests, long tokens, long ticks)
+    {
+        _requests?.Take(requests, ticks);
+        _tokens?.Take(tokens, ticks);
+        _spent += _byRequests ? requests : tokens;
+    }
+
+    /// <summary>Paces from now on at <paramref name="pace"/>, the rate a lease just received was granted with.</summary>
+    /// <param name="pace">The lease's pace.</param>
+    public void Apply(LeasePace pace)
+    {
+        ArgumentNullException.ThrowIfNull(pace);
+        Pace = pace;
+        _requests = Paced(_requests, pace.Requests, pace.RequestBurst);
+        _tokens = Paced(_tokens, pace.Tokens, pace.TokenBurst);
+    }
+
+    /// <summary>What to ask the owner for with the next lease request, in credits of the paced kind per window; 0 for "as much as it may".</summary>
+    /// <param name="ticks">Now.</param>
+    public long Wanted(long ticks)
+    {
+        if (Pace is not { } pace) return 0;
+        var rate = _byRequests ? pace.Requests : pace.Tokens;
+        var elapsed = Math.Max(_spanTicks, ticks - (_since ?? ticks));
+        var wanted = _heldBack
+            ? (long)Math.Min(long.MaxValue / 8, Math.Max(4 * rate, rate + 1))
+            : Math.Max(1, (long)Int128.Min(long.MaxValue, ((Int128)2 * _spent * _windowTicks + elapsed - 1) / elapsed));
+        _since = ticks;
+        _spent = 0;
+        _heldBack = false;
+        return wanted;
+    }
+
+    private Pacer? Paced(Pacer? pacer, long rate, long burst)
+    {
+        if (rate <= 0) return null;
+        burst = Math.Clamp(burst, 1, rate);
+        if (pacer is null) return new Pacer(rate, _options.Window, burst, Pacer.TimerLateness, _options.CapPeriod, _options.PeriodCapFor(rate));
+        pacer.SetLimit(rate, burst, _options.PeriodCapFor(rate));
+        return pacer;
+    }
+}

@@ -1,0 +1,128 @@
+using Dispatch.Cluster.Leasing;
+using Dispatch.Cluster.Protocol;
+using Dispatch.Core.RateLimiting;
+
+namespace Dispatch.Cluster.Tests.Leasing;
+
+/// <summary>A node's pacing of its lease spending, on virtual time (ticks passed in).</summary>
+public class LeasePacerTests
+{
+    // An explicit burst: no per-second cap, so only the lease's rate and burst are at work.
+    private static readonly RateLimitOptions Limits = new() { Requests = 120, Interval = TimeSpan.FromSeconds(1), Guard = TimeSpan.Zero, Burst = 3 };
+    private static readonly TimeSpan Span = TimeSpan.FromMilliseconds(50);
+    private static readonly long Start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).UtcTicks;
+
+    [Fact]
+    public void Before_the_first_paced_lease_nothing_is_held_back_and_the_whole_rate_is_asked_for()
+    {
+        var pacer = new LeasePacer(Limits, Span);
+
+        Assert.Equal(0, pacer.Wait(1, 0, Start));
+        Assert.Equal(0, pacer.Wanted(Start));
+    }
+
+    [Fact]
+    public void A_lease_is_spent_no_faster_than_its_rate_after_its_burst()
+    {
+        var pacer = new LeasePacer(Limits, Span);
+        pacer.Apply(new LeasePace(40, 0, 2, 1));
+
+        var granted = GrantsWithin(pacer, Start, TimeSpan.FromSeconds(1));
+
+        // 2 at once, then one every 25 ms: 40 more by the end of the second (the last exactly at it, outside).
+        Assert.Equal(2 + 39, granted);
+    }
+
+    [Fact]
+    public void A_new_lease_changes_the_rate_without_giving_a_second_burst()
+    {
+        var pacer = new LeasePacer(Limits, Span);
+        pacer.Apply(new LeasePace(40, 0, 2, 1));
+        GrantsWithin(pacer, Start, TimeSpan.FromMilliseconds(1));
+
+        pacer.Apply(new LeasePace(80, 0, 2, 1));
+        var wait = pacer.Wait(1, 0, Start);
+
+        // The two grants hold the bucket for 2 × 25 ms at the old rate; at the new one the next fits once that is 12.5 ms from full.
+        Assert.Equal(TimeSpan.FromMilliseconds(37.5).Ticks, wait);
+    }
+
+    [Fact]
+    public void Tokens_are_paced_at_the_lease_s_token_rate()
+    {
+        var limits = Limits with { Tokens = 12_000 };
+        var pacer = new LeasePacer(limits, Span);
+        pacer.Apply(new LeasePace(120, 1_000, 3, 100));
+
+        pacer.Take(1, 100, Start);
+        var wait = pacer.Wait(1, 100, Start);
+
+        // 100 tokens take 100 ms at 1,000 a second.
+        Assert.Equal(TimeSpan.FromMilliseconds(100).Ticks, wait);
+    }
+
+    [Fact]
+    public void A_node_its_pacer_held_back_asks_for_four_times_its_rate()
+    {
+        var pacer = new LeasePacer(Limits, Span);
+        pacer.Apply(new LeasePace(40, 0, 1, 1));
+        pacer.Wanted(Start);
+        pacer.Take(1, 0, Start);
+
+        Assert.True(pacer.Wait(1, 0, Start) > 0);
+        Assert.Equal(160, pacer.Wanted(Start + Span.Ticks));
+    }
+
+    [Fact]
+    public void A_node_its_pacer_did_not_hold_back_asks_for_twice_what_it_spent()
+    {
+        var pacer = new LeasePacer(Limits, Span);
+        pacer.Apply(new LeasePace(40, 0, 1, 1));
+        pacer.Wanted(Start);
+        var granted = GrantsWithin(pacer, Start, TimeSpan.FromMilliseconds(100), every: TimeSpan.FromMilliseconds(50));
+
+        var wanted = pacer.Wanted(Start + TimeSpan.FromMilliseconds(100).Ticks);
+
+        // Two calls in 100 ms is 20 a second: twice that is 40 per window.
+        Assert.Equal(2, granted);
+        Assert.Equal(40, wanted);
+    }
+
+    [Fact]
+    public void The_credit_source_spends_a_paced_lease_no_faster_than_its_rate_and_an_unpaced_one_at_once()
+    {
+        var now = new DateTimeOffset(Start, TimeSpan.Zero);
+        var paced = new ClusterCreditSource("api", Limits, 4, 100, TimeSpan.FromSeconds(1), Span);
+        var unpaced = new ClusterCreditSource("api", Limits with { Pacing = RateLimitPacing.Burst }, 4, 100, TimeSpan.FromSeconds(1), Span);
+        paced.AddLease(new LeaseGranted("api", 1, 1, 1, 10, 0, TimeSpan.Zero, Span, new LeasePace(40, 0, 1, 1)), now + Span, now);
+        unpaced.AddLease(new LeaseGranted("api", 1, 1, 1, 10, 0, TimeSpan.Zero, Span), now + Span, now);
+
+        var first = paced.TryAcquire(1, 0, now);
+        var second = paced.TryAcquire(1, 0, now);
+        var unpacedGrants = Enumerable.Range(0, 10).Count(_ => unpaced.TryAcquire(1, 0, now).Granted);
+
+        Assert.True(first.Granted);
+        Assert.False(second.Granted);
+        Assert.Equal(now + TimeSpan.FromMilliseconds(25), second.RetryAt);
+        Assert.Equal(10, unpacedGrants);
+    }
+
+    /// <summary>Grants one request whenever it fits (or, given <paramref name="every"/>, tries only that often) from <paramref name="from"/> until <paramref name="within"/> later.</summary>
+    private static int GrantsWithin(LeasePacer pacer, long from, TimeSpan within, TimeSpan? every = null)
+    {
+        var granted = 0;
+        for (var ticks = from; ticks < from + within.Ticks;)
+        {
+            var wait = pacer.Wait(1, 0, ticks);
+            if (wait == 0)
+            {
+                pacer.Take(1, 0, ticks);
+                granted++;
+            }
+
+            ticks += every?.Ticks ?? Math.Max(wait, 1);
+        }
+
+        return granted;
+    }
+}

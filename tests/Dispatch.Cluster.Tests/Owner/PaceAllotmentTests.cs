@@ -1,0 +1,173 @@
+using Dispatch.Cluster.Owner;
+using Dispatch.Cluster.Protocol;
+using Dispatch.Core.RateLimiting;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Dispatch.Cluster.Tests.Owner;
+
+/// <summary>The owner's sharing of the paced rate (smooth pacing), on the ledger's live leases and a virtual clock.</summary>
+public class PaceAllotmentTests
+{
+    private static readonly RateLimitOptions Limits = new() { Requests = 120, Interval = TimeSpan.FromSeconds(1) };
+    private static readonly TimeSpan Span = TimeSpan.FromMilliseconds(50);
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly PaceAllotment _allotment = new(Limits);
+    private readonly QuotaLedger _ledger;
+
+    public PaceAllotmentTests() => _ledger = new QuotaLedger(120, null, Limits.Window, Span, Now - Limits.Window - Span);
+
+    private DateTimeOffset Now => _time.GetUtcNow();
+
+    [Fact]
+    public void The_live_rates_never_add_up_to_more_than_the_paced_rate_nor_the_bursts_to_more_than_the_burst()
+    {
+        var random = new Random(13);
+        var nodes = new[] { "a", "b", "c" };
+        var granted = 0;
+        for (var step = 0; step < 2_000; step++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(random.Next(0, 20)));
+            var node = nodes[random.Next(nodes.Length)];
+            _allotment.Want(node, random.Next(0, 200));
+            if (Lease(node) is not null) granted++;
+
+            var live = _ledger.LivePaces(Now).Values;
+            Assert.InRange(live.Sum(p => p.Requests), 0, 120);
+            // The default burst: 3 requests.
+            Assert.InRange(live.Sum(p => p.RequestBurst), 0, 3);
+        }
+
+        Assert.True(granted > 500, $"only {granted} leases were granted");
+    }
+
+    [Fact]
+    public void A_node_gets_what_it_wants_and_the_rest_goes_to_the_node_that_wants_more()
+    {
+        _allotment.Want("a", 10);
+        _allotment.Want("b", 1_000);
+
+        var a = Lease("a", waiting: ["b"]);
+        var b = Lease("b");
+
+        Assert.Equal(10, a!.Requests);
+        Assert.Equal(110, b!.Requests);
+    }
+
+    [Fact]
+    public void Nodes_that_want_more_than_their_share_get_equal_shares()
+    {
+        foreach (var node in new[] { "a", "b", "c" }) _allotment.Want(node, 1_000);
+
+        var paces = new[] { "a", "b", "c" }.Select(n => Lease(n, waiting: ["a", "b", "c"])!).ToArray();
+
+        Assert.All(paces, p => Assert.Equal(40, p.Requests));
+        Assert.All(paces, p => Assert.Equal(1, p.RequestBurst));
+    }
+
+    [Fact]
+    public void A_node_waits_while_others_hold_more_than_half_its_share_then_gets_it_when_their_lease_ends()
+    {
+        var first = Lease("a");
+        _allotment.Want("b", 1_000);
+
+        var refused = _allotment.Allot("b", 120, null, _ledger.LivePaces(Now), []);
+        var freeAt = _ledger.NextPaceEnd("b", Now);
+        _time.Advance(Span);
+        var later = Lease("b", waiting: ["a"]);
+
+        Assert.Equal(120, first!.Requests);
+        Assert.Null(refused);
+        Assert.Equal(Now, freeAt);
+        Assert.Equal(60, later!.Requests);
+    }
+
+    [Fact]
+    public void A_node_that_goes_idle_gives_its_rate_back_within_one_span()
+    {
+        _allotment.Want("a", 1_000);
+        _allotment.Want("b", 1_000);
+        Lease("a", waiting: ["b"]);
+        var shared = Lease("b");
+
+        // a asks for nothing more: its lease ends one span after its grant, and b's next lease has the whole rate.
+        _time.Advance(Span);
+        var alone = Lease("b");
+
+        Assert.Equal(60, shared!.Requests);
+        Assert.Equal(120, alone!.Requests);
+    }
+
+    [Fact]
+    public void With_a_linger_a_rate_moves_to_another_node_only_once_the_grants_made_at_it_have_left_the_period()
+    {
+        var linger = TimeSpan.FromSeconds(1);
+        var first = Lease("a");
+        _allotment.Want("b", 1_000);
+        _time.Advance(Span);
+
+        var refused = _allotment.Allot("b", 120, null, _ledger.LivePaces(Now, linger), []);
+        var freeAt = _ledger.NextPaceEnd("b", Now, linger);
+        _time.Advance(linger);
+        var later = _allotment.Allot("b", 120, null, _ledger.LivePaces(Now, linger), []);
+
+        Assert.Equal(120, first!.Requests);
+        Assert.Null(refused);
+        Assert.Equal(Now, freeAt);
+        Assert.Equal(120, later!.Requests);
+    }
+
+    [Fact]
+    public void A_returned_lease_gives_its_rate_back_at_once()
+    {
+        _allotment.Want("a", 1_000);
+        _allotment.Want("b", 1_000);
+        var a = Grant("a", waiting: ["b"]);
+        _ledger.Return(a.Number, 0, 0, Now);
+
+        var b = Lease("b");
+
+        Assert.Equal(120, b!.Requests);
+    }
+
+    [Fact]
+    public void A_lowered_limit_is_shared_out_and_tokens_go_at_the_same_share()
+    {
+        var limits = new RateLimitOptions { Requests = 120, Tokens = 12_000, Interval = TimeSpan.FromSeconds(1) };
+        var allotment = new PaceAllotment(limits);
+        allotment.Want("a", 1_000);
+        allotment.Want("b", 1_000);
+
+        var pace = allotment.Allot("a", 60, 12_000, new Dictionary<string, LeasePace>(), ["b"])!;
+
+        Assert.Equal(30, pace.Requests);
+        Assert.Equal(6_000, pace.Tokens);
+        // Half the default token burst: the request burst's share of the tokens, 3 × 12,000 / 120 = 300.
+        Assert.Equal(150, pace.TokenBurst);
+    }
+
+    [Fact]
+    public void A_lease_holds_no_more_than_its_node_can_spend_at_its_rate_within_one_span()
+    {
+        var request = new RequestLease("api", 1, 1, 0, 50, 0, []);
+
+        var (requests, _) = PaceAllotment.LeaseSize(new LeasePace(120, 0, 3, 1), Span, Limits.Window, request);
+
+        // 120 per 1.02 s over 50 ms is 5.9, so 6, and the 3 the burst lets go at once.
+        Assert.Equal(9, requests);
+    }
+
+    private LeasePace? Lease(string node, string[]? waiting = null)
+    {
+        var pace = _allotment.Allot(node, _ledger.RequestLimitInForce, _ledger.TokenLimitInForce, _ledger.LivePaces(Now), waiting ?? []);
+        if (pace is null) return null;
+        var decision = _ledger.TryGrant(node, 1, 0, 4, 0, Span, Now, pace: pace);
+        return decision.Granted ? pace : null;
+    }
+
+    private GrantedLease Grant(string node, string[] waiting)
+    {
+        var pace = _allotment.Allot(node, 120, null, _ledger.LivePaces(Now), waiting)!;
+        return _ledger.TryGrant(node, 1, 0, 4, 0, Span, Now, pace: pace).Lease;
+    }
+}
