@@ -105,7 +105,7 @@ public class AdaptiveCreditSourceTests
     {
         var source = Source(new RateLimitOptions { Requests = 600, Tokens = 60_000, Interval = TimeSpan.FromSeconds(10) });
 
-        var (used, busiestRequests, busiestTokens) = GrantAsFastAsAllowed(source, TimeSpan.FromMinutes(1));
+        var (used, busiestRequests, busiestTokens, _, _) = GrantAsFastAsAllowed(source, TimeSpan.FromMinutes(1));
 
         // The ceiling is 10 s / 10.2 s of the limit (the guard): 98 %.
         Assert.InRange(used, 0.95, 0.99);
@@ -133,39 +133,120 @@ public class AdaptiveCreditSourceTests
     {
         var source = Source(new RateLimitOptions { Requests = 600, Tokens = 60_000, Interval = TimeSpan.FromSeconds(10), Burst = burst });
 
-        var (used, _, _) = GrantAsFastAsAllowed(source, TimeSpan.FromMinutes(1), lateness: TimeSpan.FromMilliseconds(10));
+        var (used, _, _, _, _) = GrantAsFastAsAllowed(source, TimeSpan.FromMinutes(1), lateness: TimeSpan.FromMilliseconds(10));
 
         Assert.InRange(used, least, most);
+    }
+
+    [Fact]
+    public void A_late_wake_another_kind_named_costs_the_request_pacer_nothing()
+    {
+        // A request every 100 ms with a burst of 1; 10 ms a token with a burst of 10 tokens.
+        var source = Source(new RateLimitOptions { Requests = 10, Tokens = 100, Interval = TimeSpan.FromSeconds(1), Guard = TimeSpan.Zero, Burst = 1 });
+        var start = _clock.GetUtcNow();
+        source.TryAcquire(1, 10, start);
+        // 30 tokens, due at 100 ms; granted 10 ms late: tokens are now due at 400 ms, requests at 200 ms.
+        _clock.SetUtcNow(source.TryAcquire(1, 30, _clock.GetUtcNow()).RetryAt + TimeSpan.FromMilliseconds(10));
+        source.TryAcquire(1, 30, _clock.GetUtcNow());
+        // The tokens name 400 ms; the wake comes 10 ms late, when the request bucket has long been full.
+        _clock.SetUtcNow(source.TryAcquire(1, 10, _clock.GetUtcNow()).RetryAt + TimeSpan.FromMilliseconds(10));
+        var granted = source.TryAcquire(1, 10, _clock.GetUtcNow());
+
+        var next = source.TryAcquire(1, 1, _clock.GetUtcNow());
+
+        // Charged from 400 ms, the instant the grant was due, the next request is due at 500 ms, not 510.
+        Assert.True(granted.Granted);
+        Assert.Equal(start + TimeSpan.FromMilliseconds(500), next.RetryAt);
+    }
+
+    [Fact]
+    public void Wakes_up_to_a_tick_and_a_half_late_cost_an_explicit_burst_nothing_and_a_leaky_bucket_of_the_same_rate_refuses_none()
+    {
+        var limits = new RateLimitOptions { Requests = 600, Tokens = 60_000, Interval = TimeSpan.FromSeconds(10), Burst = 3 };
+
+        var onTime = GrantAsFastAsAllowed(Source(limits), TimeSpan.FromMinutes(1));
+        var late = GrantAsFastAsAllowed(Source(limits), TimeSpan.FromMinutes(1), lateness: TimeSpan.FromMilliseconds(27), jitter: new Random(3));
+
+        Assert.InRange(late.Used, onTime.Used - 0.002, onTime.Used);
+        Assert.Equal(0, late.LeakyRefusals);
+        Assert.InRange(late.BusiestWindowTokens, 1, 60_000);
+    }
+
+    [Fact]
+    public void With_default_pacing_and_late_wakes_no_second_exceeds_its_share_and_a_leaky_bucket_of_the_same_rate_refuses_none()
+    {
+        var source = Source(new RateLimitOptions { Requests = 600, Tokens = 60_000, Interval = TimeSpan.FromSeconds(10) });
+
+        var late = GrantAsFastAsAllowed(source, TimeSpan.FromMinutes(1), lateness: TimeSpan.FromMilliseconds(27), jitter: new Random(3));
+
+        // Late wakes still cost the period cap (it logs the real instants): 96 % on time, about 94.5 % here.
+        Assert.InRange(late.Used, 0.94, 0.96);
+        Assert.InRange(late.BusiestRequests, 1, 60);
+        Assert.InRange(late.BusiestTokens, 1, 6_000);
+        Assert.Equal(0, late.LeakyRefusals);
+        Assert.InRange(late.BusiestWindowTokens, 1, 60_000);
     }
 
     /// <summary>
     /// Token-bound calls of 11-300 tokens (seeded), each granted as soon as the source allows, the clock
     /// moved to each refusal's instant plus <paramref name="lateness"/> (a timer that fires late): the share of
-    /// the token limit used, and the busiest second's requests and tokens.
+    /// the token limit used, the busiest second's requests and tokens, the busiest 10 s's tokens, and how
+    /// many grants a leaky bucket of the same rate with a burst of 5 requests / 500 tokens (the accuracy
+    /// bench's) would have refused. With <paramref name="jitter"/>, each wake is between a fifth of
+    /// <paramref name="lateness"/> and all of it late (Akka's 10 ms tick and a busy dispatcher).
     /// </summary>
-    private (double Used, int BusiestRequests, long BusiestTokens) GrantAsFastAsAllowed(ICreditSource source, TimeSpan span, TimeSpan lateness = default)
+    private (double Used, int BusiestRequests, long BusiestTokens, long BusiestWindowTokens, int LeakyRefusals) GrantAsFastAsAllowed(
+        ICreditSource source, TimeSpan span, TimeSpan lateness = default, Random? jitter = null)
     {
         var random = new Random(7);
         var end = _clock.GetUtcNow() + span;
         var grants = new List<(long At, long Tokens)>();
+        var leakyRequests = new Pacer(600, TimeSpan.FromSeconds(10), 5);
+        var leakyTokens = new Pacer(60_000, TimeSpan.FromSeconds(10), 500);
+        var leakyRefusals = 0;
         var next = NextCall(random);
         while (_clock.GetUtcNow() < end)
         {
             var attempt = source.TryAcquire(1, next, _clock.GetUtcNow());
             if (!attempt.Granted)
             {
-                _clock.SetUtcNow(attempt.RetryAt + lateness);
+                var late = jitter is null ? lateness : lateness * (0.2 + 0.8 * jitter.NextDouble());
+                _clock.SetUtcNow(attempt.RetryAt + late);
                 continue;
             }
 
-            grants.Add((_clock.GetUtcNow().UtcTicks, next));
+            var now = _clock.GetUtcNow().UtcTicks;
+            if (leakyRequests.Wait(1, now) > 0 || leakyTokens.Wait(next, now) > 0) leakyRefusals++;
+            else
+            {
+                leakyRequests.Take(1, now);
+                leakyTokens.Take(next, now);
+            }
+
+            grants.Add((now, next));
             next = NextCall(random);
         }
 
-        var second = TimeSpan.TicksPerSecond;
-        var seconds = grants.Select(g => grants.Where(h => h.At >= g.At && h.At < g.At + second).ToList()).ToList();
+        var seconds = Busiest(grants, TimeSpan.TicksPerSecond);
+        var windows = Busiest(grants, TimeSpan.FromSeconds(10).Ticks);
         var used = grants.Sum(g => g.Tokens) / (span / TimeSpan.FromSeconds(10) * 60_000);
-        return (used, seconds.Max(s => s.Count), seconds.Max(s => s.Sum(h => h.Tokens)));
+        return (used, seconds.Requests, seconds.Tokens, windows.Tokens, leakyRefusals);
+    }
+
+    /// <summary>The most grants and tokens in any span of <paramref name="ticks"/> starting at a grant.</summary>
+    private static (int Requests, long Tokens) Busiest(List<(long At, long Tokens)> grants, long ticks)
+    {
+        int requests = 0, last = 0;
+        long tokens = 0, sum = 0;
+        for (var first = 0; first < grants.Count; first++)
+        {
+            while (last < grants.Count && grants[last].At < grants[first].At + ticks) sum += grants[last++].Tokens;
+            requests = Math.Max(requests, last - first);
+            tokens = Math.Max(tokens, sum);
+            sum -= grants[first].Tokens;
+        }
+
+        return (requests, tokens);
     }
 
     /// <summary>A call's tokens as the accuracy bench draws them: a prompt of 10-150 and a completion no longer than it.</summary>

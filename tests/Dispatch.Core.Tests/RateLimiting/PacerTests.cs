@@ -117,9 +117,12 @@ public class PacerTests
         var granted = 0;
         while (true)
         {
-            _clock.Advance(TimeSpan.FromTicks(pacer.Wait(1, Now)) + late);
+            // Only a refusal names the instant a grant is due.
+            var wait = pacer.Wait(1, Now);
+            long? due = wait > 0 ? Now + wait : null;
+            _clock.Advance(TimeSpan.FromTicks(wait) + late);
             if (Now >= end) break;
-            pacer.Take(1, Now);
+            pacer.Take(1, Now, due);
             granted++;
         }
 
@@ -146,8 +149,9 @@ public class PacerTests
     {
         var pacer = new Pacer(limit: 100, TimeSpan.FromSeconds(1), burst: 1, TimeSpan.FromMilliseconds(10));
         pacer.Take(1, Now);
-        _clock.Advance(TimeSpan.FromTicks(pacer.Wait(1, Now)) + TimeSpan.FromMilliseconds(11));
-        pacer.Take(1, Now);
+        var due = Now + pacer.Wait(1, Now);
+        _clock.Advance(TimeSpan.FromTicks(due - Now) + TimeSpan.FromMilliseconds(11));
+        pacer.Take(1, Now, due);
 
         Assert.Equal(TimeSpan.FromMilliseconds(10).Ticks, pacer.Wait(1, Now));
     }
