@@ -73,6 +73,36 @@ public class AdaptiveCreditSourceTests
         Assert.Equal(0, balance.Requests);
     }
 
+    [Theory]
+    [InlineData(3, 55)]  // a refused call among those counted: the provider counted five of six
+    [InlineData(9, 56)]  // a refused call granted after the reporting one: not in the count, not subtracted
+    public void A_report_of_remaining_only_counts_our_grants_up_to_the_reporting_one_less_the_refused_among_them(int refusedGrant, long expected)
+    {
+        var source = Source(new RateLimitOptions { Requests = 100, Interval = TimeSpan.FromSeconds(10), Guard = TimeSpan.Zero, Pacing = RateLimitPacing.Burst, LearnFrom429s = false });
+        var grants = Enumerable.Range(0, 10).Select(_ => source.TryAcquire(1, 0, _clock.GetUtcNow()).GrantId).ToArray();
+        source.Observe(grants[refusedGrant - 1], default, throttled: true, _clock.GetUtcNow());
+
+        source.Observe(grants[5], new RateLimitReport(null, RemainingRequests: 50, TimeSpan.FromSeconds(10), null, null, null), throttled: false, _clock.GetUtcNow());
+
+        Assert.Equal(expected, source.Available(_clock.GetUtcNow()).RequestLimit);
+    }
+
+    [Fact]
+    public void The_remaining_reported_for_a_call_granted_longer_ago_than_the_window_is_ignored_but_a_lower_limit_is_believed()
+    {
+        var source = Source(new RateLimitOptions { Requests = 100, Interval = TimeSpan.FromSeconds(10), Guard = TimeSpan.Zero, Pacing = RateLimitPacing.Burst });
+        var longCall = source.TryAcquire(1, 0, _clock.GetUtcNow());
+        _clock.Advance(TimeSpan.FromSeconds(30));
+        var report = new RateLimitReport(null, RemainingRequests: 5, TimeSpan.FromSeconds(10), null, null, null);
+
+        source.Observe(longCall.GrantId, report, throttled: false, _clock.GetUtcNow());
+        var afterRemaining = source.Available(_clock.GetUtcNow()).RequestLimit;
+        source.Observe(longCall.GrantId, report with { RequestLimit = 80 }, throttled: false, _clock.GetUtcNow());
+
+        Assert.Equal(100, afterRemaining);
+        Assert.Equal(80, source.Available(_clock.GetUtcNow()).RequestLimit);
+    }
+
     [Fact]
     public void Repeated_429s_without_headers_lower_the_limit_in_force_but_never_the_configured_one()
     {
