@@ -30,8 +30,8 @@ namespace Dispatch.Core.RateLimiting;
 /// <c>lateness</c> before the grant if it came later than that (up to twice that late: a later grant
 /// answers no wake, and after an idle spell adds nothing), so late wakes do not cost the rate:
 /// with a burst of 1 and 600 requests a 10 s, a wake's usual lateness on Akka's scheduler (its 10 ms
-/// tick and the dispatcher) lost a third of the credits. The caller names the instant, not this
-/// pacer's own refusal: a wake another kind's pacer or the window asked for comes as late, and a
+/// tick and the dispatcher) lost a third of the credits. The caller names the instant (or it is this
+/// pacer's own last refusal's): a wake another kind's pacer or the window asked for comes as late, and a
 /// pacer whose bucket filled up meanwhile would otherwise lose that lateness (on the accuracy bench's
 /// workload, with wakes 5-27 ms late, 1.2 % of the token limit with an explicit burst of 3 and 0.7 %
 /// with the default). The price is that a late grant catches up at once: at most the burst plus
@@ -48,6 +48,8 @@ internal sealed class Pacer
     private readonly long _windowTicks;
     private readonly long _latenessTicks;
     private readonly PeriodCap? _cap;
+    // The instant this pacer's last refusal named (ticks), until a grant is charged: the due instant when the caller names none.
+    private long? _fitsAt;
     // Zero is the year 1: far enough in the past that the bucket starts full.
     private Int128 _arrival;
 
@@ -89,15 +91,18 @@ internal sealed class Pacer
         // Rounded up, so waiting exactly this long fits.
         var wait = excess <= 0 ? 0 : (long)((excess + Limit - 1) / Limit);
         if (_cap is not null) wait = Math.Max(wait, _cap.Wait(cost, nowTicks));
+        if (wait > 0) _fitsAt = nowTicks + wait;
         return wait;
     }
 
     /// <summary>Charges a grant of <paramref name="cost"/> made at <paramref name="nowTicks"/>.</summary>
     /// <param name="cost">The credits granted.</param>
     /// <param name="nowTicks">When the grant is made.</param>
-    /// <param name="dueTicks">The instant the grant was due (the caller's last refusal named it); <see langword="null"/> when none was.</param>
+    /// <param name="dueTicks">The instant the grant was due (the caller's last refusal named it); <see langword="null"/> for the instant this pacer's own last refusal named, if any.</param>
     public void Take(long cost, long nowTicks, long? dueTicks = null)
     {
+        dueTicks ??= _fitsAt;
+        _fitsAt = null;
         // Charged from the instant it was due, or from the lateness allowed before now when the grant came later than that;
         // a grant more than twice that late answers no wake (the line emptied and filled again) and is charged from now.
         var from = dueTicks is { } due && due <= nowTicks && nowTicks - due <= 2 * _latenessTicks ? Math.Max(due, nowTicks - _latenessTicks) : nowTicks;

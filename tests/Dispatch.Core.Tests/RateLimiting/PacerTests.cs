@@ -130,6 +130,18 @@ public class PacerTests
     }
 
     [Fact]
+    public void Without_a_due_instant_named_a_late_grant_is_charged_from_the_instant_the_pacers_own_refusal_named()
+    {
+        var pacer = new Pacer(limit: 100, TimeSpan.FromSeconds(1), burst: 1, TimeSpan.FromMilliseconds(10));
+        pacer.Take(1, Now);
+        _clock.Advance(TimeSpan.FromTicks(pacer.Wait(1, Now)) + TimeSpan.FromMilliseconds(5));
+
+        pacer.Take(1, Now);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(5).Ticks, pacer.Wait(1, Now));
+    }
+
+    [Fact]
     public void The_lateness_allowed_adds_nothing_to_grants_made_on_time_or_after_an_idle_spell()
     {
         var pacer = new Pacer(limit: 100, TimeSpan.FromSeconds(1), burst: 1, TimeSpan.FromMilliseconds(50));
