@@ -168,39 +168,6 @@ public class AdaptiveCreditSourceTests
         Assert.InRange(used, least, most);
     }
 
-    [Fact]
-    public void A_late_wake_another_kind_named_costs_the_request_pacer_nothing()
-    {
-        // A request every 100 ms with a burst of 1; 10 ms a token with a burst of 10 tokens.
-        var source = Source(new RateLimitOptions { Requests = 10, Tokens = 100, Interval = TimeSpan.FromSeconds(1), Guard = TimeSpan.Zero, Burst = 1 });
-        var start = _clock.GetUtcNow();
-        source.TryAcquire(1, 10, start);
-        // 30 tokens, due at 100 ms; granted 10 ms late: tokens are now due at 400 ms, requests at 200 ms.
-        _clock.SetUtcNow(source.TryAcquire(1, 30, _clock.GetUtcNow()).RetryAt + TimeSpan.FromMilliseconds(10));
-        source.TryAcquire(1, 30, _clock.GetUtcNow());
-        // The tokens name 400 ms; the wake comes 10 ms late, when the request bucket has long been full.
-        _clock.SetUtcNow(source.TryAcquire(1, 10, _clock.GetUtcNow()).RetryAt + TimeSpan.FromMilliseconds(10));
-        var granted = source.TryAcquire(1, 10, _clock.GetUtcNow());
-
-        var next = source.TryAcquire(1, 1, _clock.GetUtcNow());
-
-        // Charged from 400 ms, the instant the grant was due, the next request is due at 500 ms, not 510.
-        Assert.True(granted.Granted);
-        Assert.Equal(start + TimeSpan.FromMilliseconds(500), next.RetryAt);
-    }
-
-    [Fact]
-    public void Wakes_up_to_two_ticks_late_cost_an_explicit_burst_nothing()
-    {
-        var limits = new RateLimitOptions { Requests = 600, Tokens = 60_000, Interval = TimeSpan.FromSeconds(10), Burst = 3 };
-
-        var onTime = GrantAsFastAsAllowed(Source(limits), TimeSpan.FromMinutes(1));
-        var late = GrantAsFastAsAllowed(Source(limits), TimeSpan.FromMinutes(1), lateness: TimeSpan.FromMilliseconds(20), jitter: new Random(3));
-
-        Assert.InRange(late.Used, onTime.Used - 0.002, onTime.Used);
-        Assert.InRange(late.BusiestWindowTokens, 1, 60_000);
-    }
-
     [Theory]
     [InlineData(null)]
     [InlineData(3)]
@@ -221,8 +188,8 @@ public class AdaptiveCreditSourceTests
 
         var late = GrantAsFastAsAllowed(source, TimeSpan.FromMinutes(1), lateness: TimeSpan.FromMilliseconds(27), jitter: new Random(3));
 
-        // Late wakes still cost the period cap (it logs the real instants): 96 % on time, about 94.5 % here.
-        Assert.InRange(late.Used, 0.94, 0.96);
+        // Late wakes cost the period cap (it logs the real instants) and a pacer whose bucket was full: 96 % on time, about 94 % here.
+        Assert.InRange(late.Used, 0.93, 0.95);
         Assert.InRange(late.BusiestRequests, 1, 60);
         Assert.InRange(late.BusiestTokens, 1, 6_000);
         Assert.InRange(late.BusiestWindowTokens, 1, 60_000);

@@ -117,28 +117,13 @@ public class PacerTests
         var granted = 0;
         while (true)
         {
-            // Only a refusal names the instant a grant is due.
-            var wait = pacer.Wait(1, Now);
-            long? due = wait > 0 ? Now + wait : null;
-            _clock.Advance(TimeSpan.FromTicks(wait) + late);
+            _clock.Advance(TimeSpan.FromTicks(pacer.Wait(1, Now)) + late);
             if (Now >= end) break;
-            pacer.Take(1, Now, due);
+            pacer.Take(1, Now);
             granted++;
         }
 
         Assert.Equal(expected, granted);
-    }
-
-    [Fact]
-    public void Without_a_due_instant_named_a_late_grant_is_charged_from_the_instant_the_pacers_own_refusal_named()
-    {
-        var pacer = new Pacer(limit: 100, TimeSpan.FromSeconds(1), burst: 1, TimeSpan.FromMilliseconds(10));
-        pacer.Take(1, Now);
-        _clock.Advance(TimeSpan.FromTicks(pacer.Wait(1, Now)) + TimeSpan.FromMilliseconds(5));
-
-        pacer.Take(1, Now);
-
-        Assert.Equal(TimeSpan.FromMilliseconds(5).Ticks, pacer.Wait(1, Now));
     }
 
     [Fact]
@@ -164,9 +149,8 @@ public class PacerTests
         // One every 10 ms; a grant due at 10 ms comes 11 ms late.
         var pacer = new Pacer(limit: 100, TimeSpan.FromSeconds(1), burst: 1, TimeSpan.FromMilliseconds(latenessMs));
         pacer.Take(1, Now);
-        var due = Now + pacer.Wait(1, Now);
-        _clock.Advance(TimeSpan.FromTicks(due - Now) + TimeSpan.FromMilliseconds(11));
-        pacer.Take(1, Now, due);
+        _clock.Advance(TimeSpan.FromTicks(pacer.Wait(1, Now)) + TimeSpan.FromMilliseconds(11));
+        pacer.Take(1, Now);
 
         Assert.Equal(TimeSpan.FromMilliseconds(nextWaitMs).Ticks, pacer.Wait(1, Now));
     }
