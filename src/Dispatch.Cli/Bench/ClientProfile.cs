@@ -33,6 +33,9 @@ internal sealed record ClientProfile
     /// <summary>How Dispatch spreads grants over the window; default its own default (smooth).</summary>
     public Dispatch.Core.RateLimiting.RateLimitPacing Pacing { get; init; } = Dispatch.Core.RateLimiting.RateLimitPacing.Smooth;
 
+    /// <summary>Dispatch's paced burst; <see langword="null"/> for its default.</summary>
+    public int? Burst { get; init; }
+
     /// <summary>Calls Dispatch may queue.</summary>
     public int QueueCapacity { get; init; } = 10_000;
 }

@@ -44,7 +44,7 @@ internal sealed class DispatchClient : IBenchClient
             Path = Workload.Path,
             MaxConnections = profile.Concurrency,
             AttemptTimeout = profile.AttemptTimeout,
-            RateLimit = new CoreRateLimit { Requests = profile.Requests, Tokens = profile.Tokens, Interval = profile.Window, Pacing = profile.Pacing },
+            RateLimit = new CoreRateLimit { Requests = profile.Requests, Tokens = profile.Tokens, Interval = profile.Window, Pacing = profile.Pacing, Burst = profile.Burst },
             Queue = new QueueOptions { Capacity = profile.QueueCapacity },
             Executor = new ExecutorOptions { Concurrency = profile.Concurrency },
             Retry = new RetryOptions { MaxAttempts = profile.MaxAttempts, BaseDelay = profile.BaseDelay, MaxDelay = profile.MaxDelay },

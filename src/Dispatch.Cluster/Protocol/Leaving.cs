@@ -16,5 +16,8 @@ internal sealed record LeaveQuota(string Endpoint, LeaseReturn[] Returns) : IQuo
 /// <param name="Endpoint">The endpoint whose quota this is.</param>
 /// <param name="Owner">The address of the node hosting the owner.</param>
 /// <param name="FreedRequests">Request credits the returns gave back (granted but not used).</param>
-/// <param name="FreedTokens">Token credits the returns gave back.</param>
+/// <param name="FreedTokens">
+/// Token credits the returns gave back: the net change to the owner's window, negative when the node's calls
+/// really used more tokens than its leases held (their estimates were low, and the excess is charged).
+/// </param>
 public sealed record QuotaLeft(string Endpoint, string Owner, long FreedRequests, long FreedTokens) : IQuotaMessage;

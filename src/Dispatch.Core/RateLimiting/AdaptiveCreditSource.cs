@@ -35,8 +35,6 @@ public sealed class AdaptiveCreditSource : ICreditSource
     private long[] _innerIds = new long[64];
     private long[] _tokens = new long[64];
     private bool[] _refused = new bool[64];
-    private long _refusedInWindow;
-    private long _refusedTokensInWindow;
     private int _head;
     private int _count;
     private long _headSeq = 1;
@@ -100,6 +98,8 @@ public sealed class AdaptiveCreditSource : ICreditSource
         var attempt = _inner.TryAcquire(requests, tokens, now);
         if (!attempt.Granted || (_requestLimit is null && _tokenLimit is null)) return attempt;
 
+        // Each pacer forgives a late wake only its own refusal named: forgiving the other kind's, or the window's, when
+        // its bucket was full lets more than the burst go at once (a leaky bucket of 5 answered 21 429s under load).
         _requestPacer?.Take(requests, ticks);
         _tokenPacer?.Take(tokens, ticks);
         return CreditAttempt.Grant(Append(ticks, attempt.GrantId, tokens));
@@ -133,23 +133,22 @@ public sealed class AdaptiveCreditSource : ICreditSource
     /// <inheritdoc />
     /// <remarks>
     /// A report's <c>remaining</c> is added to our grants the provider had counted by then: those in
-    /// its interval up to and including the reporting call's grant, less the ones it refused (a 429
-    /// counts nothing; refusals later than the report are subtracted too, which errs low).
+    /// its interval up to and including the reporting call's grant, less the ones among them it refused
+    /// (a 429 counts nothing). Refusals of later grants are not subtracted: they are not in the count.
+    /// The remaining of a call granted longer ago than one window (a long call) is ignored, as what the
+    /// provider had counted then is no longer known (with nothing counted, the remaining read as the whole limit).
     /// </remarks>
     public bool Observe(long grantId, RateLimitReport report, bool throttled, DateTimeOffset now)
     {
         var ticks = Advance(now);
         var offset = grantId - _headSeq;
         var known = offset >= 0 && offset < _count;
-        if (known && throttled && !_refused[Slot(offset)])
-        {
-            _refused[Slot(offset)] = true;
-            _refusedInWindow++;
-            _refusedTokensInWindow += _tokens[Slot(offset)];
-        }
+        if (known && throttled) _refused[Slot(offset)] = true;
 
         if (_options.LearnFromHeaders && !report.IsEmpty)
         {
+            // For a grant older than the window kept here, what the provider had counted is unknown: its remaining says nothing.
+            if (!known) report = report with { RemainingRequests = null, RemainingTokens = null };
             var (used, usedTokens) = known ? CountedUpTo(offset) : (0, 0);
             _requestLimit?.Report(report.RequestLimit, report.RemainingRequests, used, report.ResetRequests, ticks);
             _tokenLimit?.Report(report.TokenLimit, report.RemainingTokens, usedTokens, report.ResetTokens, ticks);
@@ -183,9 +182,15 @@ public sealed class AdaptiveCreditSource : ICreditSource
             else first = middle + 1;
         }
 
-        long tokens = 0;
-        for (var i = first; i <= offset; i++) tokens += _tokens[Slot(i)];
-        return (Math.Max(0, offset - first + 1 - _refusedInWindow), Math.Max(0, tokens - _refusedTokensInWindow));
+        long requests = 0, tokens = 0;
+        for (var i = first; i <= offset; i++)
+        {
+            if (_refused[Slot(i)]) continue;
+            requests++;
+            tokens += _tokens[Slot(i)];
+        }
+
+        return (requests, tokens);
     }
 
     /// <summary>Hands the limits in force to the pacers and the source beneath when they changed; returns whether either rose.</summary>
@@ -210,12 +215,6 @@ public sealed class AdaptiveCreditSource : ICreditSource
         var cutoff = _latestTicks - _windowTicks;
         while (_count > 0 && _ticks[_head] <= cutoff)
         {
-            if (_refused[_head])
-            {
-                _refusedInWindow--;
-                _refusedTokensInWindow -= _tokens[_head];
-            }
-
             _head = (_head + 1) % _ticks.Length;
             _count--;
             _headSeq++;

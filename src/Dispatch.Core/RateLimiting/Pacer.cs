@@ -25,22 +25,29 @@ namespace Dispatch.Core.RateLimiting;
 /// logged at the instant they are made.
 /// </para>
 /// <para>
-/// A grant made after the instant a refusal named (the rate limiter's timer woke late) is charged
-/// from that instant, if it is at most <c>lateness</c> late, so late wakes do not cost the rate:
-/// with a burst of 1 and 600 requests a 10 s, a wake's usual lateness on Akka's scheduler (its 10 ms
-/// tick and the dispatcher) lost a third of the credits. It adds nothing after an idle spell, where
-/// no instant was named; a late grant only catches up with the even schedule it fell behind.
+/// A grant made after the instant it was due (the instant this pacer's last refusal named, which the
+/// rate limiter's timer was set for and woke late) is charged from that
+/// instant, or from <c>lateness</c> before the grant if it came later than that (up to twice that
+/// late: a later grant answers no wake, and after an idle spell adds nothing), so late wakes do not
+/// cost the rate: with a burst of 1 and 600 requests a 10 s, a wake's usual lateness on Akka's
+/// scheduler (its 10 ms tick and the dispatcher) lost a third of the credits. It matters only where
+/// the bucket was full at that instant (a cost larger than the burst); the price is that the grant
+/// and what follows it catch up at once, at most the burst plus <c>lateness</c> worth of credits.
+/// Forgiving a wake that another kind or the window named, when this bucket was full, is the same
+/// catch-up: on the accuracy bench's workload it used 0.6–1.1 % more of the token limit on virtual
+/// time, and a leaky bucket of the same rate with a burst of 5 answered 21 429s under load, so the
+/// pacer forgives only its own. The period cap logs the real instant, so it always holds.
 /// </para>
 /// </remarks>
 internal sealed class Pacer
 {
-    /// <summary>How late after the instant a refusal named a grant may come and still be charged from that instant.</summary>
-    public static readonly TimeSpan TimerLateness = TimeSpan.FromMilliseconds(50);
+    /// <summary>How much of a grant's lateness after the instant it was due is not charged: two of Akka's scheduler ticks.</summary>
+    public static readonly TimeSpan TimerLateness = TimeSpan.FromMilliseconds(20);
 
     private readonly long _windowTicks;
     private readonly long _latenessTicks;
     private readonly PeriodCap? _cap;
-    // The instant the last refusal named (ticks), until a grant uses it.
+    // The instant this pacer's last refusal named (ticks), until a grant is charged.
     private long? _fitsAt;
     // Zero is the year 1: far enough in the past that the bucket starts full.
     private Int128 _arrival;
@@ -49,7 +56,7 @@ internal sealed class Pacer
     /// <param name="limit">Credits per window; at least 1.</param>
     /// <param name="window">The window the limit is spread over.</param>
     /// <param name="burst">Credits that may go at once; at least 1.</param>
-    /// <param name="lateness">How late after the instant a refusal named a grant may come and still be charged from that instant; zero for never.</param>
+    /// <param name="lateness">How much of a grant's lateness after the instant it was due is not charged; zero for none.</param>
     /// <param name="period">The period <paramref name="periodCap"/> counts over; zero for no cap.</param>
     /// <param name="periodCap">Credits allowed in any period of <paramref name="period"/>; at least 1 when there is a period.</param>
     public Pacer(long limit, TimeSpan window, long burst, TimeSpan lateness = default, TimeSpan period = default, long periodCap = 0)
@@ -83,18 +90,20 @@ internal sealed class Pacer
         // Rounded up, so waiting exactly this long fits.
         var wait = excess <= 0 ? 0 : (long)((excess + Limit - 1) / Limit);
         if (_cap is not null) wait = Math.Max(wait, _cap.Wait(cost, nowTicks));
-        if (wait == 0) return 0;
-
-        _fitsAt = nowTicks + wait;
+        if (wait > 0) _fitsAt = nowTicks + wait;
         return wait;
     }
 
     /// <summary>Charges a grant of <paramref name="cost"/> made at <paramref name="nowTicks"/>.</summary>
+    /// <param name="cost">The credits granted.</param>
+    /// <param name="nowTicks">When the grant is made.</param>
     public void Take(long cost, long nowTicks)
     {
-        // Charged from the instant a refusal named when the grant comes at most the lateness allowed after it.
-        var from = _fitsAt is { } fitsAt && fitsAt <= nowTicks && nowTicks - fitsAt <= _latenessTicks ? fitsAt : nowTicks;
+        var dueTicks = _fitsAt;
         _fitsAt = null;
+        // Charged from the instant it was due, or from the lateness allowed before now when the grant came later than that;
+        // a grant more than twice that late answers no wake (the line emptied and filled again) and is charged from now.
+        var from = dueTicks is { } due && due <= nowTicks && nowTicks - due <= 2 * _latenessTicks ? Math.Max(due, nowTicks - _latenessTicks) : nowTicks;
         _arrival = Int128.Max(_arrival, (Int128)from * Limit) + (Int128)cost * _windowTicks;
         _cap?.Take(cost, nowTicks);
     }

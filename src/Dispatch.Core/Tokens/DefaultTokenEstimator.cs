@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dispatch.Core.Errors;
 using Dispatch.Core.Protocol;
 
 namespace Dispatch.Core.Tokens;
@@ -57,7 +58,7 @@ public sealed class DefaultTokenEstimator : ITokenEstimator
         }
         catch (JsonException e)
         {
-            return TokenEstimate.Invalid($"the payload is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {FirstSentence(e.Message)}");
+            return TokenEstimate.Invalid("the payload is not valid JSON at " + JsonErrors.Describe(e, payload));
         }
 
         using (document)
@@ -177,11 +178,5 @@ public sealed class DefaultTokenEstimator : ITokenEstimator
 
         completion = perChoice * n;
         return true;
-    }
-
-    private static string FirstSentence(string message)
-    {
-        var end = message.IndexOf(". ", StringComparison.Ordinal);
-        return end < 0 ? message : message[..(end + 1)];
     }
 }

@@ -7,8 +7,8 @@ using Xunit.Abstractions;
 namespace Dispatch.Cluster.Tests.Owner;
 
 /// <summary>
-/// When the owner tells a node that its request waits in line: an owner actor with Akka's TestScheduler as the clock, a
-/// test probe as the node's lease client.
+/// When the owner tells a node that its request waits in line, and what it tells a node that leaves: an owner actor with
+/// Akka's TestScheduler as the clock, a test probe as the node's lease client.
 /// </summary>
 public class QuotaOwnerDeferralTests(ITestOutputHelper output) : OwnerActorSpec(output)
 {
@@ -60,6 +60,23 @@ public class QuotaOwnerDeferralTests(ITestOutputHelper output) : OwnerActorSpec(
         node.ExpectMsg<LeaseGranted>(g => g.RequestId == 1);
     }
 
+    [Theory]
+    [InlineData(-20)]  // the calls used less than leased: the rest is free for the others
+    [InlineData(30)]   // real usage above the estimates leased: the window holds that much more
+    public void A_leaving_node_is_told_the_net_change_its_returns_made_to_the_window(long usedAboveLease)
+    {
+        var owner = Sys.ActorOf(QuotaOwnerActor.Props("api", Limits with { Tokens = 1_000 }, Span, "dispatch", DeferAfter));
+        var node = Node();
+        AwaitGrantingFrom(owner, node);
+        owner.Tell(new RequestLease("api", 1, 2, 50, 2, 50, []), node);
+        var lease = node.ExpectMsg<LeaseGranted>();
+
+        owner.Tell(new LeaveQuota("api", [new LeaseReturn(lease.Owner, lease.Lease, 1, lease.Tokens + usedAboveLease)]), node);
+
+        var left = node.ExpectMsg<QuotaLeft>();
+        Assert.Equal((lease.Requests - 1L, -usedAboveLease), (left.FreedRequests, left.FreedTokens));
+    }
+
     private static RequestLease Request(long id, int requests) => new("api", id, 1, 0, requests, 0, []);
 
     /// <summary>Moves the clock past a new owner's wait of one window and one span.</summary>
@@ -79,3 +96,4 @@ public class QuotaOwnerDeferralTests(ITestOutputHelper output) : OwnerActorSpec(
         node.ExpectMsg<EndpointQuotaStatus>();
     }
 }
+

@@ -141,15 +141,18 @@ public class PacerTests
         Assert.Equal(TimeSpan.TicksPerMillisecond * 10, afterIdle[1] - afterIdle[0]);
     }
 
-    [Fact]
-    public void A_grant_later_than_the_lateness_allowed_is_charged_from_when_it_is_made()
+    [Theory]
+    [InlineData(6, 4)]   // 11 ms late, at most twice 6 ms: 6 ms are not charged, the next is due 4 ms on
+    [InlineData(5, 10)]  // 11 ms late, more than twice 5 ms: charged from when it is made
+    public void A_grant_later_than_the_lateness_allowed_is_charged_all_but_that_lateness_up_to_twice_as_late(int latenessMs, int nextWaitMs)
     {
-        var pacer = new Pacer(limit: 100, TimeSpan.FromSeconds(1), burst: 1, TimeSpan.FromMilliseconds(10));
+        // One every 10 ms; a grant due at 10 ms comes 11 ms late.
+        var pacer = new Pacer(limit: 100, TimeSpan.FromSeconds(1), burst: 1, TimeSpan.FromMilliseconds(latenessMs));
         pacer.Take(1, Now);
         _clock.Advance(TimeSpan.FromTicks(pacer.Wait(1, Now)) + TimeSpan.FromMilliseconds(11));
         pacer.Take(1, Now);
 
-        Assert.Equal(TimeSpan.FromMilliseconds(10).Ticks, pacer.Wait(1, Now));
+        Assert.Equal(TimeSpan.FromMilliseconds(nextWaitMs).Ticks, pacer.Wait(1, Now));
     }
 
     [Fact]

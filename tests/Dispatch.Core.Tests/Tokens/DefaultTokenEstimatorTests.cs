@@ -77,13 +77,16 @@ public class DefaultTokenEstimatorTests
         Assert.Equal(TokenEstimate.Of(0), _estimator.Estimate("""{"query":"anything"}"""));
     }
 
-    [Fact]
-    public void Invalid_json_is_an_error_saying_where()
+    [Theory]
+    [InlineData("""{"messages": [}""", "line 1, column 15")]
+    [InlineData("{\"é\": [}", "line 1, column 8")]  // columns count characters, not the parser's bytes (9)
+    [InlineData("{\"a\":\n [}", "line 2, column 3")]
+    public void Invalid_json_is_an_error_saying_where_by_line_and_column_and_why(string payload, string where)
     {
-        var estimate = _estimator.Estimate("""{"messages": [}""");
+        var estimate = _estimator.Estimate(payload);
 
         Assert.False(estimate.IsValid);
-        Assert.StartsWith("the payload is not valid JSON (line 1, byte 15)", estimate.Error);
+        Assert.Equal($"the payload is not valid JSON at {where}: '}}' is an invalid start of a value.", estimate.Error);
     }
 
     [Theory]
