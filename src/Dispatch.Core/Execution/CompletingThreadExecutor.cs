@@ -22,6 +22,12 @@ internal sealed class CompletingThreadExecutor(string id) : ExecutorService(id)
     [ThreadStatic]
     private static bool _runHere;
 
+    [ThreadStatic]
+    private static bool _runningHere;
+
+    [ThreadStatic]
+    private static Queue<IThreadPoolWorkItem>? _afterRun;
+
     /// <summary>
     /// Registers <see cref="DispatcherId"/> in <paramref name="system"/> (Akka's default dispatcher's settings
     /// over this executor service) unless it has one by that id already, e.g. from its configuration.
@@ -63,18 +69,40 @@ internal sealed class CompletingThreadExecutor(string id) : ExecutorService(id)
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> on this thread once the mailbox run this thread is in (one that
+    /// <see cref="Tell"/> ran here) has ended, outside any actor's turn; otherwise queues it to the
+    /// thread pool. A caller's continuation then runs where the attempt completed, as it would after
+    /// a plain HttpClient call, without running inside the executor's turn.
+    /// </summary>
+    public static void RunAfterTurn(IThreadPoolWorkItem work)
+    {
+        if (_runningHere) (_afterRun ??= new()).Enqueue(work);
+        else ThreadPool.UnsafeQueueUserWorkItem(work, preferLocal: false);
+    }
+
     /// <inheritdoc />
     public override void Execute(IRunnable run)
     {
-        if (_runHere)
+        if (!_runHere)
         {
-            // Only the first: a mailbox that reschedules itself, or one the run tells, goes to the pool.
-            _runHere = false;
-            run.Run();
+            ThreadPool.UnsafeQueueUserWorkItem(run, preferLocal: true);
             return;
         }
 
-        ThreadPool.UnsafeQueueUserWorkItem(run, preferLocal: true);
+        // Only the first: a mailbox that reschedules itself, or one the run tells, goes to the pool.
+        _runHere = false;
+        _runningHere = true;
+        try
+        {
+            run.Run();
+        }
+        finally
+        {
+            _runningHere = false;
+        }
+
+        while (_afterRun is { Count: > 0 } after) after.Dequeue().Execute();
     }
 
     /// <inheritdoc />

@@ -14,27 +14,16 @@ public sealed class CompletingThreadExecutorTests(ITestOutputHelper output) : Te
     [ThreadStatic]
     private static bool _insideSender;
 
+    [ThreadStatic]
+    private static bool _insideRecorder;
+
     [Fact]
     public void A_message_told_from_a_thread_in_no_actor_runs_on_that_thread_before_the_tell_returns()
     {
         var seen = new Seen();
-        var recorder = Sys.ActorOf(Props.Create(() => new Recorder(seen)).WithDispatcher(CompletingThreadExecutor.Ensure(Sys)));
-        recorder.Tell("ready", TestActor);
-        ExpectMsg("ready");
+        var recorder = StartRecorder(seen, null);
 
-        // The recorder may still be finishing its "ready" turn on another thread when the first tell comes;
-        // a tell to an idle mailbox runs here.
-        var ranHere = 0;
-        var thread = new Thread(() =>
-        {
-            for (var i = 1; i <= 10; i++)
-            {
-                CompletingThreadExecutor.Tell(recorder, "outcome");
-                if (Volatile.Read(ref seen.Count) == i && seen.Thread == Environment.CurrentManagedThreadId) ranHere++;
-            }
-        });
-        thread.Start();
-        thread.Join();
+        var ranHere = TellTenTimesFromAThreadInNoActor(recorder, i => Volatile.Read(ref seen.Count) == i && seen.Thread == Environment.CurrentManagedThreadId);
 
         Assert.InRange(ranHere, 1, 10);
     }
@@ -43,7 +32,7 @@ public sealed class CompletingThreadExecutorTests(ITestOutputHelper output) : Te
     public void A_message_told_from_inside_an_actors_turn_is_not_run_inside_that_turn()
     {
         var seen = new Seen();
-        var recorder = Sys.ActorOf(Props.Create(() => new Recorder(seen)).WithDispatcher(CompletingThreadExecutor.Ensure(Sys)));
+        var recorder = StartRecorder(seen, null);
         var sender = Sys.ActorOf(Props.Create(() => new Teller(recorder)));
 
         sender.Tell("go", TestActor);
@@ -53,6 +42,78 @@ public sealed class CompletingThreadExecutorTests(ITestOutputHelper output) : Te
 
         Assert.Equal(1, Volatile.Read(ref seen.Count));
         Assert.False(seen.InsideSender);
+    }
+
+    [Fact]
+    public void Work_asked_to_run_after_a_turn_run_on_the_completing_thread_runs_there_once_the_turn_has_ended()
+    {
+        var afterTurn = new AfterTurn();
+        var recorder = StartRecorder(new Seen(), afterTurn);
+
+        var ranHere = TellTenTimesFromAThreadInNoActor(recorder, i => Volatile.Read(ref afterTurn.Count) == i && afterTurn.Thread == Environment.CurrentManagedThreadId);
+
+        Assert.InRange(ranHere, 1, 10);
+        AwaitCondition(() => Volatile.Read(ref afterTurn.Count) == 10);
+        Assert.False(afterTurn.RanInsideTurn);
+    }
+
+    [Fact]
+    public void Work_asked_to_run_after_a_turn_on_the_thread_pool_runs_as_a_work_item_of_its_own()
+    {
+        var afterTurn = new AfterTurn();
+        var recorder = Sys.ActorOf(Props.Create(() => new Recorder(new Seen(), afterTurn)).WithDispatcher(CompletingThreadExecutor.Ensure(Sys)));
+
+        recorder.Tell("outcome");
+
+        AwaitCondition(() => Volatile.Read(ref afterTurn.Count) == 1);
+        Assert.False(afterTurn.RanInsideTurn);
+    }
+
+    /// <summary>A recorder on the executors' dispatcher, its first turn done.</summary>
+    private IActorRef StartRecorder(Seen seen, AfterTurn? afterTurn)
+    {
+        var recorder = Sys.ActorOf(Props.Create(() => new Recorder(seen, afterTurn)).WithDispatcher(CompletingThreadExecutor.Ensure(Sys)));
+        recorder.Tell("ready", TestActor);
+        ExpectMsg("ready");
+        return recorder;
+    }
+
+    /// <summary>
+    /// Tells <paramref name="recorder"/> ten times from a new thread, in no actor's turn, and counts the tells after which
+    /// <paramref name="ranHere"/> (given the tell's number) held on that thread. The recorder may still be finishing its
+    /// previous turn on another thread when the first tell comes; a tell to an idle mailbox runs on the telling thread.
+    /// </summary>
+    private static int TellTenTimesFromAThreadInNoActor(IActorRef recorder, Func<int, bool> ranHere)
+    {
+        var count = 0;
+        var thread = new Thread(() =>
+        {
+            for (var i = 1; i <= 10; i++)
+            {
+                CompletingThreadExecutor.Tell(recorder, "outcome");
+                if (ranHere(i)) count++;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        return count;
+    }
+
+    /// <summary>Records where it ran: on which thread, and whether inside the recorder's turn.</summary>
+    private sealed class AfterTurn : IThreadPoolWorkItem
+    {
+        public int Count;
+
+        public int Thread { get; private set; }
+
+        public bool RanInsideTurn { get; private set; }
+
+        public void Execute()
+        {
+            Thread = Environment.CurrentManagedThreadId;
+            RanInsideTurn |= _insideRecorder;
+            Interlocked.Increment(ref Count);
+        }
     }
 
     private sealed class Seen
@@ -66,14 +127,17 @@ public sealed class CompletingThreadExecutorTests(ITestOutputHelper output) : Te
 
     private sealed class Recorder : ReceiveActor
     {
-        public Recorder(Seen seen)
+        public Recorder(Seen seen, AfterTurn? afterTurn = null)
         {
             Receive<string>(s => s == "ready", s => Sender.Tell(s));
             Receive<string>(_ =>
             {
+                _insideRecorder = true;
                 seen.Thread = Environment.CurrentManagedThreadId;
                 seen.InsideSender = _insideSender;
                 Interlocked.Increment(ref seen.Count);
+                if (afterTurn is not null) CompletingThreadExecutor.RunAfterTurn(afterTurn);
+                _insideRecorder = false;
             });
         }
     }
