@@ -100,9 +100,9 @@ internal sealed class CompletingThreadExecutor(string id) : ExecutorService(id)
         finally
         {
             _runningHere = false;
+            // Also if the run threw: the work waiting for it (a caller's answer) must not be left behind.
+            while (_afterRun is { Count: > 0 } after) after.Dequeue().Execute();
         }
-
-        while (_afterRun is { Count: > 0 } after) after.Dequeue().Execute();
     }
 
     /// <inheritdoc />

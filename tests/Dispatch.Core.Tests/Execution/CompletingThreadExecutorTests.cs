@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Dispatch;
 using Akka.TestKit.Xunit2;
 using Dispatch.Core.Execution;
 using Xunit.Abstractions;
@@ -69,6 +70,27 @@ public sealed class CompletingThreadExecutorTests(ITestOutputHelper output) : Te
         Assert.False(afterTurn.RanInsideTurn);
     }
 
+    [Fact]
+    public void Work_waiting_for_a_run_on_the_completing_thread_runs_even_when_the_run_throws()
+    {
+        var afterTurn = new AfterTurn();
+        var target = new RunsOn(new CompletingThreadExecutor("test"), new ThrowingRun(afterTurn));
+        Exception? thrown = null;
+        var ranOnTellingThread = false;
+
+        // A thread of its own: the test's thread counts as inside the TestKit's test actor.
+        var thread = new Thread(() =>
+        {
+            thrown = Record.Exception(() => CompletingThreadExecutor.Tell(target, "outcome"));
+            ranOnTellingThread = afterTurn.Count == 1 && afterTurn.Thread == Environment.CurrentManagedThreadId;
+        });
+        thread.Start();
+        thread.Join();
+
+        Assert.IsType<InvalidOperationException>(thrown);
+        Assert.True(ranOnTellingThread);
+    }
+
     /// <summary>A recorder on the executors' dispatcher, its first turn done.</summary>
     private IActorRef StartRecorder(Seen seen, AfterTurn? afterTurn)
     {
@@ -114,6 +136,28 @@ public sealed class CompletingThreadExecutorTests(ITestOutputHelper output) : Te
             RanInsideTurn |= _insideRecorder;
             Interlocked.Increment(ref Count);
         }
+    }
+
+    /// <summary>A reference whose every message schedules <paramref name="run"/> on <paramref name="executor"/>, as a mailbox would.</summary>
+    private sealed class RunsOn(CompletingThreadExecutor executor, IRunnable run) : MinimalActorRef
+    {
+        public override ActorPath Path { get; } = new RootActorPath(Address.AllSystems) / "runs-on";
+
+        public override IActorRefProvider Provider => throw new NotSupportedException();
+
+        protected override void TellInternal(object message, IActorRef sender) => executor.Execute(run);
+    }
+
+    /// <summary>A run that asks for work after it, then fails.</summary>
+    private sealed class ThrowingRun(AfterTurn afterTurn) : IRunnable
+    {
+        public void Run()
+        {
+            CompletingThreadExecutor.RunAfterTurn(afterTurn);
+            throw new InvalidOperationException("the run failed");
+        }
+
+        public void Execute() => Run();
     }
 
     private sealed class Seen
