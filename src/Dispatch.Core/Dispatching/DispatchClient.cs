@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
 using Akka.Dispatch.SysMsg;
+using Dispatch.Core.Execution;
 using Dispatch.Core.Protocol;
 
 namespace Dispatch.Core.Dispatching;
@@ -26,6 +27,8 @@ namespace Dispatch.Core.Dispatching;
 /// Cancelling a call's token tells Dispatch <see cref="CancelCall"/>; the task then completes with
 /// the call's <see cref="CallStatus.Cancelled"/> result (or whatever result came first).
 /// Disposing the client answers every call still waiting <see cref="CallStatus.Cancelled"/>.
+/// A call's task completes outside any actor's turn: on the thread that completed the call's last
+/// HTTP attempt, as after a plain <c>HttpClient</c> call, or else on the thread pool.
 /// </remarks>
 public sealed class DispatchClient : IDisposable
 {
@@ -84,16 +87,25 @@ public sealed class DispatchClient : IDisposable
         }
     }
 
-    /// <summary>A call waiting for its result.</summary>
-    private sealed class Waiter() : TaskCompletionSource<APICallResult>(TaskCreationOptions.RunContinuationsAsynchronously)
+    /// <summary>
+    /// A call waiting for its result. Its task completes, and the caller's continuation runs, never
+    /// inside the replying actor's turn: after it, on the thread that completed the call's HTTP attempt
+    /// (<see cref="CompletingThreadExecutor.RunAfterTurn"/>), or else as a thread-pool work item.
+    /// </summary>
+    private sealed class Waiter : TaskCompletionSource<APICallResult>, IThreadPoolWorkItem
     {
+        private APICallResult? _result;
+
         public CancellationTokenRegistration Registration { get; set; }
 
         public void Complete(APICallResult result)
         {
             Registration.Dispose();
-            TrySetResult(result);
+            _result = result;
+            CompletingThreadExecutor.RunAfterTurn(this);
         }
+
+        void IThreadPoolWorkItem.Execute() => TrySetResult(_result!);
     }
 
     /// <summary>The reply reference every call is sent with: a result completes its waiter on the replying thread, with no mailbox in between.</summary>

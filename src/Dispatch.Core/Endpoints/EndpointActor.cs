@@ -16,8 +16,9 @@ namespace Dispatch.Core.Endpoints;
 /// </summary>
 internal sealed class EndpointActor : ReceiveActor
 {
+    // The executor's turn runs on the thread that completed the attempt, when that thread runs no actor.
     private static readonly Action<AttemptResult, Invoke> Reply = static (result, invoke) =>
-        invoke.ReplyTo.Tell(new AttemptFinished(invoke.Ticket, result), null);
+        CompletingThreadExecutor.Tell(invoke.ReplyTo, new AttemptFinished(invoke.Ticket, result));
 
     private readonly EndpointOptions _options;
     private readonly DispatchDependencies _dependencies;

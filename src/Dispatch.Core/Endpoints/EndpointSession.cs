@@ -42,13 +42,14 @@ public sealed partial class EndpointSession : IDisposable
     /// refuse one (413) before it is written, and the refusal is read. Without it a server that answers
     /// early and closes while the body is still being written leaves only a failed write. Shorter bodies
     /// usually fit the socket's buffers and are written before any answer, so they skip the extra round
-    /// trip; one whose write fails anyway is sent again with it (<see cref="EarlyAnswerHandler"/>).
+    /// trip; one whose write fails anyway is sent again with it (see <see cref="SendCoreAsync{TState}"/>).
     /// </summary>
     private const int ExpectContinueAbove = 64 * 1024;
 
     private readonly EndpointOptions _options;
     private readonly TimeProvider _time;
     private readonly IFlurlClient _client;
+    private readonly HttpMessageInvoker _invoker;
     private readonly HttpMethod _method;
     private readonly Uri _uri;
     private readonly KeyValuePair<string, string>[] _headers;
@@ -90,6 +91,10 @@ public sealed partial class EndpointSession : IDisposable
         var http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         _client = new FlurlClient(http);
         _client.Settings.Timeout = null;
+        // Requests go straight to the client's handler: HttpClient.SendAsync adds, on every request, an
+        // async frame and a linked token source with two registrations (about 400 B) for its own timeout
+        // and CancelPendingRequests, neither of which the session uses. The client owns the handler.
+        _invoker = new HttpMessageInvoker(handler, disposeHandler: false);
 
         // What every request shares is worked out once: building and parsing a URL, or a method,
         // per request costs about a kilobyte and a few microseconds each time.
@@ -158,8 +163,8 @@ public sealed partial class EndpointSession : IDisposable
         AttemptResult result;
         try
         {
-            // A pre-built request with the cached Uri goes through the Flurl client's HttpClient:
-            // Flurl's own request builder would re-parse the URL and copy headers on every call.
+            // A pre-built request with the cached Uri goes to the Flurl client's handler: Flurl's own
+            // request builder would re-parse the URL and copy headers on every call.
             using var request = new HttpRequestMessage(call.Method is null ? _method : MethodFor(call.Method),
                 call.Path is null ? _uri : new Uri(_options.UrlFor(call.Path), UriKind.Absolute));
             if (request.Method != HttpMethod.Get && request.Method != HttpMethod.Head && call.Payload is not null)
@@ -169,7 +174,24 @@ public sealed partial class EndpointSession : IDisposable
             }
 
             AddHeaders(request, call.Headers);
-            using var response = await _client.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
+            HttpResponseMessage sent;
+            try
+            {
+                sent = await _invoker.SendAsync(request, token).ConfigureAwait(false);
+            }
+            catch (HttpRequestException) when (request.Content is RequestBodyContent { WriteFailed: true }
+                && request.Headers.ExpectContinue != true && !token.IsCancellationRequested)
+            {
+                // The server may have answered from the headers (413, 401) and closed without reading the
+                // body; SocketsHttpHandler then drops that answer. Sent once more with Expect: 100-continue
+                // the server answers before any body is written, and the answer is read. The server read no
+                // body the first time, so nothing is done twice; a write that failed for another reason
+                // (the server is gone) fails again and is classified as before.
+                request.Headers.ExpectContinue = true;
+                sent = await _invoker.SendAsync(request, token).ConfigureAwait(false);
+            }
+
+            using var response = sent;
             // No pattern variable: it would be one more field in this method's state machine, on every call's path.
             result = call.ResponseStream is not null && response.IsSuccessStatusCode
                 ? await RelayAsync(call, call.ResponseStream, response, attemptNumber, token, caller).ConfigureAwait(false)
@@ -243,7 +265,9 @@ public sealed partial class EndpointSession : IDisposable
     /// <summary>Closes the HTTP session and its pooled connections. Idempotent.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0) _client.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _invoker.Dispose();
+        _client.Dispose();
     }
 
     // ValueTasks: a small body is usually in the buffer already, and then reading it allocates no task.
@@ -367,10 +391,10 @@ public sealed partial class EndpointSession : IDisposable
         }
     }
 
-    private static EarlyAnswerHandler CreateHandler(EndpointOptions options)
+    private static SocketsHttpHandler CreateHandler(EndpointOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new EarlyAnswerHandler(new SocketsHttpHandler
+        return new SocketsHttpHandler
         {
             MaxConnectionsPerServer = options.MaxConnections,
             PooledConnectionLifetime = options.PooledConnectionLifetime,
@@ -382,6 +406,6 @@ public sealed partial class EndpointSession : IDisposable
             // How long a body sent with Expect: 100-continue waits for the server's go-ahead (or refusal)
             // before it is sent anyway: longer than the 1 s default, so a busy server's early 413 is still heard.
             Expect100ContinueTimeout = TimeSpan.FromSeconds(3),
-        });
+        };
     }
 }

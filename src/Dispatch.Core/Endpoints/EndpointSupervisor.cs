@@ -120,10 +120,12 @@ internal sealed partial class EndpointSupervisor : ReceiveActor, IWithTimers
         // can hold every pool thread, the worker cannot start, and every call waits seconds while
         // the pool grows (measured: 12.9 s on 2 cores, with grants charged at the start of it).
         Context.System.Scheduler.Advanced.ScheduleOnce(TimeSpan.Zero, static () => { });
+        var dispatcher = CompletingThreadExecutor.Ensure(Context.System);
         for (var i = 0; i < options.Executor.Concurrency; i++)
         {
             var seed = _random.Next();
-            Context.ActorOf(Props.Create(() => new ExecutorActor(options.Name, limiter, endpoint, session, gate, options.Retry, options.AttemptTimeout, seed, maxGrantAge)), $"executor-{i}");
+            Context.ActorOf(Props.Create(() => new ExecutorActor(options.Name, limiter, endpoint, session, gate, options.Retry, options.AttemptTimeout, seed, maxGrantAge))
+                .WithDispatcher(dispatcher), $"executor-{i}");
         }
     }
 

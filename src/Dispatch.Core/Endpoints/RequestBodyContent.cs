@@ -6,7 +6,7 @@ namespace Dispatch.Core.Endpoints;
 
 /// <summary>
 /// A call's JSON body as UTF-8, which remembers whether writing it to the connection failed:
-/// <see cref="EarlyAnswerHandler"/> then knows the server may have answered before reading it.
+/// the <see cref="EndpointSession"/> then knows the server may have answered before reading it.
 /// </summary>
 internal sealed class RequestBodyContent : StringContent
 {
