@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Dispatch.Core.Errors;
 
 namespace Dispatch.Core.Endpoints;
@@ -50,45 +49,11 @@ internal static class ServerSentEvents
             {
                 var data = line[5..];
                 if (!data.IsEmpty && data[0] == (byte)' ') data = data[1..];
-                return UsageParser.TryReadTotalTokens(data, out totalTokens) || TryReadResponseUsage(data, out totalTokens);
+                return UsageParser.TryReadTotalTokens(data, out totalTokens);
             }
 
             if (newline < 0) break;
             at += newline + 1;
-        }
-
-        return false;
-    }
-
-    /// <summary>
-    /// Reads the usage of a Responses API event (<c>/v1/responses</c>): its terminal event (<c>response.completed</c>, or
-    /// <c>response.incomplete</c> / <c>response.failed</c>) carries the whole response, usage included, as
-    /// <c>{"type": ..., "response": {..., "usage": {"input_tokens", "output_tokens", "total_tokens"}}}</c>; the earlier ones have <c>"usage": null</c>.
-    /// </summary>
-    private static bool TryReadResponseUsage(ReadOnlySpan<byte> data, out long totalTokens)
-    {
-        totalTokens = 0;
-        try
-        {
-            var reader = new Utf8JsonReader(data);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var isResponse = reader.ValueTextEquals("response"u8);
-                reader.Read();
-                if (isResponse && reader.TokenType == JsonTokenType.StartObject)
-                {
-                    var start = (int)reader.TokenStartIndex;
-                    reader.Skip();
-                    return UsageParser.TryReadTotalTokens(data[start..(int)reader.BytesConsumed], out totalTokens);
-                }
-
-                reader.Skip();
-            }
-        }
-        catch (JsonException)
-        {
-            // Not JSON: no usage to read; the estimate stands.
         }
 
         return false;

@@ -11,7 +11,8 @@ namespace Dispatch.Core.Errors;
 /// <remarks>
 /// A forward-only <see cref="Utf8JsonReader"/> pass: no document is built, other properties
 /// are skipped without being materialised, and the UTF-8 copy of a string body is rented.
-/// When <c>total_tokens</c> is missing, <c>prompt_tokens + completion_tokens</c> is used.
+/// When <c>total_tokens</c> is missing, <c>prompt_tokens + completion_tokens</c> is used. A body without a usage of its
+/// own reads that of a nested <c>response</c> object (a Responses API stream event).
 /// </remarks>
 public static class UsageParser
 {
@@ -44,19 +45,29 @@ public static class UsageParser
         try
         {
             var reader = new Utf8JsonReader(utf8Body);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var isUsage = reader.ValueTextEquals("usage"u8);
-                reader.Read();
-                if (isUsage && reader.TokenType == JsonTokenType.StartObject) return TryReadUsage(ref reader, out totalTokens);
-                reader.Skip();
-            }
+            return reader.Read() && reader.TokenType == JsonTokenType.StartObject && TryReadObject(ref reader, inResponse: true, out totalTokens);
         }
         catch (JsonException)
         {
             // A malformed body has no usage to read; the caller keeps the estimate.
+        }
+
+        return false;
+    }
+
+    // The usage of the object the reader is at; with inResponse, also that of a "response" object in it: the Responses
+    // API's stream events carry the whole response, {"type": "response.completed", "response": {..., "usage": {...}}}.
+    private static bool TryReadObject(ref Utf8JsonReader reader, bool inResponse, out long totalTokens)
+    {
+        totalTokens = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isUsage = reader.ValueTextEquals("usage"u8);
+            var isResponse = inResponse && reader.ValueTextEquals("response"u8);
+            reader.Read();
+            if (isUsage && reader.TokenType == JsonTokenType.StartObject) return TryReadUsage(ref reader, out totalTokens);
+            if (isResponse && reader.TokenType == JsonTokenType.StartObject && TryReadObject(ref reader, inResponse: false, out totalTokens)) return true;
+            reader.Skip();
         }
 
         return false;

@@ -26,6 +26,15 @@ public class UsageParserTests
         Assert.False(UsageParser.TryReadTotalTokens("""{"data":{"usage":{"total_tokens":99}}}""", out _));
     }
 
+    [Fact]
+    public void A_body_without_usage_of_its_own_reads_that_of_its_response_object_but_no_deeper()
+    {
+        Assert.True(UsageParser.TryReadTotalTokens("""{"type":"response.completed","response":{"id":"r","output":[{"usage":{"total_tokens":1}}],"usage":{"input_tokens":7,"output_tokens":5,"total_tokens":12}}}""", out var total));
+        Assert.Equal(12, total);
+        Assert.False(UsageParser.TryReadTotalTokens("""{"type":"response.created","response":{"usage":null}}""", out _));
+        Assert.False(UsageParser.TryReadTotalTokens("""{"response":{"response":{"usage":{"total_tokens":99}}}}""", out _));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("not json")]
