@@ -59,7 +59,6 @@ public sealed partial class DispatchProxy
     {
         entry.Answer = result;
         var callId = entry.Call.CallId;
-        relay.Completion.ContinueWith(_ => new StreamEnded(callId, entry), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)
-            .PipeTo(Self);
+        relay.Completion.PipeTo(Self, Self, success: () => new StreamEnded(callId, entry), failure: _ => new StreamEnded(callId, entry));
     }
 }
