@@ -15,7 +15,9 @@ namespace Dispatch.Cluster.Proxy;
 /// <see cref="APICalling.ResponseStream"/> that writes into the call's <see cref="StreamedCall.Answer"/>; once the call
 /// has its result the stream is completed and the result sent to the proxy, as the <c>DispatchActor</c>'s (so the proxy
 /// knows which node answered). A proxy whose reader went away cancels the stream, and that cancels the call
-/// (<see cref="CancelCall"/>): it ends <see cref="CallStatus.Cancelled"/>, as when a local reader goes away.
+/// (<see cref="CancelCall"/>): it ends <see cref="CallStatus.Cancelled"/>, as when a local reader goes away. When the
+/// <c>DispatchActor</c> stops, every call it had not answered is answered <see cref="CallStatus.Cancelled"/> and the
+/// receiver stops with it: the proxy takes that as the node refusing the call and sends it on.
 /// </remarks>
 public sealed class StreamedCallReceiver : ReceiveActor
 {
@@ -28,6 +30,9 @@ public sealed class StreamedCallReceiver : ReceiveActor
     private readonly IActorRef _dispatch;
     private readonly IMaterializer _materializer;
 
+    /// <summary>Ends the calls still waiting for the <c>DispatchActor</c>'s answer once it has stopped.</summary>
+    private readonly CancellationTokenSource _dispatchStopped = new();
+
     /// <summary>A receiver for the node whose <c>DispatchActor</c> is <paramref name="dispatch"/> (use <see cref="Props"/>).</summary>
     /// <param name="dispatch">The node's <c>DispatchActor</c>.</param>
     public StreamedCallReceiver(IActorRef dispatch)
@@ -35,6 +40,15 @@ public sealed class StreamedCallReceiver : ReceiveActor
         _dispatch = dispatch;
         _materializer = Context.System.Materializer();
         Receive<StreamedCall>(Start);
+        Receive<Terminated>(terminated => terminated.ActorRef.Equals(_dispatch), _ => Context.Stop(Self));
+        Context.Watch(dispatch);
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        _dispatchStopped.Cancel();
+        _dispatchStopped.Dispose();
     }
 
     /// <summary>Props for the receiver of the node whose <c>DispatchActor</c> is <paramref name="dispatch"/>; start it under that actor's name plus <see cref="NameSuffix"/>.</summary>
@@ -64,15 +78,19 @@ public sealed class StreamedCallReceiver : ReceiveActor
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
-        _ = dispatch.Ask<APICallResult>(call).ContinueWith(
+        _ = dispatch.Ask<APICallResult>(call, _dispatchStopped.Token).ContinueWith(
             answer =>
             {
                 // Every chunk was offered before the result was sent: completing now ends the proxy's stream after the last one.
                 Volatile.Write(ref answered, 1);
                 queue.Complete();
-                var result = answer.IsCompletedSuccessfully
-                    ? answer.Result
-                    : APICallResult.Failed(call.CallId, ErrorKind.Connection, $"the dispatch node lost the streamed call: {answer.Exception?.GetBaseException().Message}");
+                var result = answer switch
+                {
+                    { IsCompletedSuccessfully: true } => answer.Result,
+                    // The proxy sends a call its node did not ask to cancel on to another node (before its first chunk).
+                    { IsCanceled: true } => APICallResult.Cancelled(call.CallId, "the dispatch node's pipeline stopped before it answered"),
+                    _ => APICallResult.Failed(call.CallId, ErrorKind.Connection, $"the dispatch node lost the streamed call: {answer.Exception?.GetBaseException().Message}"),
+                };
                 proxy.Tell(result, dispatch);
             },
             CancellationToken.None,
