@@ -86,15 +86,13 @@ public sealed class DispatchActor : ReceiveActor
 
     private void StartEndpoints()
     {
-        // The endpoints' actors share one executor service, so a hand-off between them runs on the thread at hand.
-        var dispatcher = CompletingThreadExecutor.Ensure(Context.System);
         foreach (var (name, endpoint) in _options.Endpoints.OrderBy(e => e.Key, StringComparer.Ordinal))
         {
             // Seeds are drawn here, on one thread, so a seeded Random gives repeatable runs.
             var seed = _dependencies.Random.Next();
             var dependencies = _dependencies;
             var childName = ActorPath.IsValidPathElement(name) ? name : null;
-            _endpoints[name] = Context.ActorOf(Akka.Actor.Props.Create(() => new EndpointSupervisor(endpoint, dependencies, seed)).WithDispatcher(dispatcher), childName);
+            _endpoints[name] = Context.ActorOf(Akka.Actor.Props.Create(() => new EndpointSupervisor(endpoint, dependencies, seed)), childName);
         }
     }
 

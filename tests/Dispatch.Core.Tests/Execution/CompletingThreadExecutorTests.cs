@@ -59,7 +59,7 @@ public sealed class CompletingThreadExecutorTests(ITestOutputHelper output) : Te
     }
 
     [Fact]
-    public void Work_asked_to_run_after_a_turn_run_by_the_thread_pool_runs_once_that_turn_has_ended()
+    public void Work_asked_to_run_after_a_turn_on_the_thread_pool_runs_as_a_work_item_of_its_own()
     {
         var afterTurn = new AfterTurn();
         var recorder = Sys.ActorOf(Props.Create(() => new Recorder(new Seen(), afterTurn)).WithDispatcher(CompletingThreadExecutor.Ensure(Sys)));
@@ -75,141 +75,20 @@ public sealed class CompletingThreadExecutorTests(ITestOutputHelper output) : Te
     {
         var afterTurn = new AfterTurn();
         var target = new RunsOn(new CompletingThreadExecutor("test"), new ThrowingRun(afterTurn));
-
-        var (thrown, _) = TellOnANewThread(target);
-
-        Assert.IsType<InvalidOperationException>(thrown);
-        AwaitCondition(() => Volatile.Read(ref afterTurn.Count) == 1);
-    }
-
-    [Fact]
-    public void A_run_scheduled_from_inside_a_run_runs_after_it_on_the_same_thread_before_the_tell_returns()
-    {
-        var executor = new CompletingThreadExecutor("test");
-        var log = new RunLog();
-        var second = new Step(() => log.Add("second"));
-        var first = new Step(() =>
-        {
-            log.Add("first starts");
-            executor.Execute(second);
-            log.Add("first ends");
-        });
-
-        var thrown = OnANewThread(() =>
-        {
-            CompletingThreadExecutor.Tell(new RunsOn(executor, first), "outcome");
-            log.Add("tell returned");
-        });
-
-        Assert.Null(thrown);
-        Assert.Equal(["first starts", "first ends", "second", "tell returned"], log.Names);
-        Assert.Single(log.Threads.Distinct());
-    }
-
-    [Fact]
-    public void A_continuation_runs_once_no_run_waits_on_its_thread_and_a_run_it_schedules_goes_to_the_thread_pool()
-    {
-        var executor = new CompletingThreadExecutor("test");
-        var log = new RunLog();
-        var nextCall = new RunsOn(executor, new Step(() => log.Add("next call's run")));
-        var continuation = new Continuation(() =>
-        {
-            log.Add("continuation starts");
-            nextCall.Tell("next call", ActorRefs.NoSender);
-            log.Add("continuation ends");
-        });
-        var handOut = new Step(() => log.Add("hand-out"));
-        var first = new Step(() =>
-        {
-            CompletingThreadExecutor.RunAfterTurn(continuation);
-            executor.Execute(handOut);
-            log.Add("first ends");
-        });
-        var (thrown, tellingThread) = TellOnANewThread(new RunsOn(executor, first));
-
-        Assert.Null(thrown);
-        AwaitCondition(() => log.Names.Count == 5);
-        Assert.Equal(["first ends", "hand-out", "continuation starts", "continuation ends"], log.Names.Where((_, i) => log.Threads[i] == tellingThread));
-        Assert.NotEqual(tellingThread, log.Threads[log.Names.ToList().IndexOf("next call's run")]);
-    }
-
-    [Fact]
-    public void A_thread_takes_on_at_most_its_bound_of_runs_in_a_row_and_the_rest_run_on_the_thread_pool()
-    {
-        var executor = new CompletingThreadExecutor("test", runsInARow: 3);
-        var log = new RunLog();
-        var scheduled = Enumerable.Range(1, 5).Select(i => new Step(() => log.Add($"run {i}"))).ToArray();
-        var first = new Step(() =>
-        {
-            log.Add("first");
-            foreach (var run in scheduled) executor.Execute(run);
-        });
-        var (thrown, tellingThread) = TellOnANewThread(new RunsOn(executor, first));
-
-        Assert.Null(thrown);
-        AwaitCondition(() => log.Names.Count == 6);
-        Assert.Equal(3, log.Threads.Count(t => t == tellingThread));
-        Assert.Equal(["first", "run 1", "run 2"], log.Names.Where((_, i) => log.Threads[i] == tellingThread));
-    }
-
-    [Fact]
-    public void A_run_that_throws_does_not_lose_the_runs_waiting_after_it()
-    {
-        var executor = new CompletingThreadExecutor("test");
-        var log = new RunLog();
-        var failing = new Step(() => throw new InvalidOperationException("the run failed"));
-        var waiting = new Step(() => log.Add("waiting"));
-        var first = new Step(() =>
-        {
-            executor.Execute(failing);
-            executor.Execute(waiting);
-        });
-
-        var (thrown, _) = TellOnANewThread(new RunsOn(executor, first));
-
-        Assert.IsType<InvalidOperationException>(thrown);
-        AwaitCondition(() => log.Names.Count == 1);
-        Assert.Equal(["waiting"], log.Names);
-    }
-
-    [Fact]
-    public void A_thread_whose_runs_have_ended_takes_the_next_tell_afresh()
-    {
-        var executor = new CompletingThreadExecutor("test", runsInARow: 2);
-        var log = new RunLog();
-        var run = new RunsOn(executor, new Step(() => log.Add("run")));
-        var tellingThread = 0;
-
-        var thrown = OnANewThread(() =>
-        {
-            tellingThread = Environment.CurrentManagedThreadId;
-            for (var i = 0; i < 5; i++) CompletingThreadExecutor.Tell(run, "outcome");
-        });
-
-        Assert.Null(thrown);
-        Assert.Equal(5, log.Threads.Count(t => t == tellingThread));
-    }
-
-    /// <summary>Tells <paramref name="target"/> through <see cref="CompletingThreadExecutor.Tell"/> from a thread of its own: what it threw, if anything, and which thread it was.</summary>
-    private static (Exception? Thrown, int Thread) TellOnANewThread(IActorRef target)
-    {
-        var thread = 0;
-        var thrown = OnANewThread(() =>
-        {
-            thread = Environment.CurrentManagedThreadId;
-            CompletingThreadExecutor.Tell(target, "outcome");
-        });
-        return (thrown, thread);
-    }
-
-    /// <summary>Runs <paramref name="action"/> on a thread of its own (the test's thread counts as inside the TestKit's test actor); what it threw, if anything.</summary>
-    private static Exception? OnANewThread(Action action)
-    {
         Exception? thrown = null;
-        var thread = new Thread(() => thrown = Record.Exception(action));
+        var ranOnTellingThread = false;
+
+        // A thread of its own: the test's thread counts as inside the TestKit's test actor.
+        var thread = new Thread(() =>
+        {
+            thrown = Record.Exception(() => CompletingThreadExecutor.Tell(target, "outcome"));
+            ranOnTellingThread = afterTurn.Count == 1 && afterTurn.Thread == Environment.CurrentManagedThreadId;
+        });
         thread.Start();
         thread.Join();
-        return thrown;
+
+        Assert.IsType<InvalidOperationException>(thrown);
+        Assert.True(ranOnTellingThread);
     }
 
     /// <summary>A recorder on the executors' dispatcher, its first turn done.</summary>
@@ -267,41 +146,6 @@ public sealed class CompletingThreadExecutorTests(ITestOutputHelper output) : Te
         public override IActorRefProvider Provider => throw new NotSupportedException();
 
         protected override void TellInternal(object message, IActorRef sender) => executor.Execute(run);
-    }
-
-    /// <summary>What ran, in order, and on which thread.</summary>
-    private sealed class RunLog
-    {
-        private readonly List<(string Name, int Thread)> _entries = [];
-
-        public IReadOnlyList<string> Names
-        {
-            get { lock (_entries) return _entries.Select(e => e.Name).ToList(); }
-        }
-
-        public IReadOnlyList<int> Threads
-        {
-            get { lock (_entries) return _entries.Select(e => e.Thread).ToList(); }
-        }
-
-        public void Add(string name)
-        {
-            lock (_entries) _entries.Add((name, Environment.CurrentManagedThreadId));
-        }
-    }
-
-    /// <summary>A mailbox run that does <paramref name="action"/>.</summary>
-    private sealed class Step(Action action) : IRunnable
-    {
-        public void Run() => action();
-
-        public void Execute() => Run();
-    }
-
-    /// <summary>A caller's continuation that does <paramref name="action"/>.</summary>
-    private sealed class Continuation(Action action) : IThreadPoolWorkItem
-    {
-        public void Execute() => action();
     }
 
     /// <summary>A run that asks for work after it, then fails.</summary>
