@@ -137,6 +137,10 @@ public sealed class AdaptiveCreditSource : ICreditSource
     /// (a 429 counts nothing). Refusals of later grants are not subtracted: they are not in the count.
     /// The remaining of a call granted longer ago than one window (a long call) is ignored, as what the
     /// provider had counted then is no longer known (with nothing counted, the remaining read as the whole limit).
+    /// A kind whose reported reset is longer than the window is ignored too: the provider counts it over a
+    /// longer window than the one configured (a per-minute limit reported while its per-second quantization is
+    /// configured), so neither its limit nor its remaining is a figure per interval. A report left with nothing
+    /// usable is as no headers.
     /// </remarks>
     public bool Observe(long grantId, RateLimitReport report, bool throttled, DateTimeOffset now)
     {
@@ -144,6 +148,8 @@ public sealed class AdaptiveCreditSource : ICreditSource
         var offset = grantId - _headSeq;
         var known = offset >= 0 && offset < _count;
         if (known && throttled) _refused[Slot(offset)] = true;
+        if (report.ResetRequests?.Ticks > _windowTicks) report = report with { RequestLimit = null, RemainingRequests = null };
+        if (report.ResetTokens?.Ticks > _windowTicks) report = report with { TokenLimit = null, RemainingTokens = null };
 
         if (_options.LearnFromHeaders && !report.IsEmpty)
         {

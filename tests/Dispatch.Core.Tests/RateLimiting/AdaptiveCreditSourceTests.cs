@@ -103,6 +103,23 @@ public class AdaptiveCreditSourceTests
         Assert.Equal(80, source.Available(_clock.GetUtcNow()).RequestLimit);
     }
 
+    [Theory]
+    [InlineData(9_000, 60)]  // reset longer than the 1.02 s window: the report counts a longer window, not ours
+    [InlineData(500, 6)]     // reset within the window: 5 remaining + the 1 grant counted
+    public void A_report_whose_reset_is_longer_than_the_window_counts_another_window_and_lowers_nothing(int resetMs, long expected)
+    {
+        // A per-second quantization configured as such, while the provider reports its per-10 s limit and remaining.
+        var source = Source(new RateLimitOptions { Requests = 60, Tokens = 6_000, Interval = TimeSpan.FromSeconds(1), Pacing = RateLimitPacing.Burst });
+        var grant = source.TryAcquire(1, 100, _clock.GetUtcNow());
+        var reset = TimeSpan.FromMilliseconds(resetMs);
+
+        source.Observe(grant.GrantId, new RateLimitReport(600, RemainingRequests: 5, reset, 60_000, RemainingTokens: 500, reset), throttled: false, _clock.GetUtcNow());
+        var balance = source.Available(_clock.GetUtcNow());
+
+        Assert.Equal(expected, balance.RequestLimit);
+        Assert.Equal(expected * 100, balance.TokenLimit);
+    }
+
     [Fact]
     public void Repeated_429s_without_headers_lower_the_limit_in_force_but_never_the_configured_one()
     {
