@@ -35,7 +35,13 @@ internal static class AccuracyScenario
             Fitted = new("Dispatch, burst = 3", profile => profile with { Burst = 3 }, "utilisation ≥ 95 % (issue 13)", 0.95),
         },
         new("accuracy: per second", "the limits enforced per second too (60 requests / 6,000 tokens in any second)",
-            SlidingWindow with { EnforcedPer = TimeSpan.FromSeconds(1) }, Requests, Tokens, MaxThrottledShare: 0, MinUtilisation: 0.95),
+            SlidingWindow with { EnforcedPer = TimeSpan.FromSeconds(1) }, Requests, Tokens, MaxThrottledShare: 0, MinUtilisation: 0.95)
+        {
+            // The limit the provider enforces, configured as such (a second's share per 1 s), with a third of it at once.
+            Fitted = new("Dispatch, 60 / 6,000 per 1 s, burst 20",
+                profile => profile with { Requests = Requests / 10, Tokens = Tokens / 10, Window = TimeSpan.FromSeconds(1), Burst = 20 },
+                "utilisation ≥ 95 % (issue 13)", 0.95),
+        },
         new("accuracy: limit 2× too high", "sliding window; clients configured with 1,200 requests / 120,000 tokens, which OpenAI-style headers advertise",
             SlidingWindow with { AdvertisedRequestsPerWindow = 2 * Requests, AdvertisedTokensPerWindow = 2 * Tokens, Headers = RateLimitHeaderStyle.OpenAI },
             2 * Requests, 2 * Tokens, MaxThrottledShare: 0.01, MinUtilisation: 0.90),
@@ -59,7 +65,8 @@ internal static class AccuracyScenario
         var clients = new List<ClientResult>();
         var checks = new List<TargetCheck>();
         // Dispatch runs with its defaults: smooth pacing, the rate limiter's guard (headroom for arrival jitter), learning from headers.
-        // Where a configuration fits the provider better (burst pacing for a sliding window, the burst a leaky bucket takes), it runs beside the default.
+        // Where a configuration fits the provider better (burst pacing for a sliding window, the burst a leaky bucket takes, the per-second limit
+        // configured as such), it runs beside the default.
         var runs = new List<(string Name, ClientKind Kind, ClientProfile Profile)>
         {
             ("Polly", ClientKind.Polly, profile),
