@@ -105,7 +105,7 @@ public class AdaptiveCreditSourceTests
 
     [Theory]
     [InlineData(9_000, 60)]  // reset longer than the 1.02 s window: the report counts a longer window, not ours
-    [InlineData(500, 6)]     // reset within the window: 5 remaining + the 1 grant counted
+    [InlineData(500, 5)]     // reset within the window: 5 remaining (the refused grant is not counted)
     public void A_report_whose_reset_is_longer_than_the_window_counts_another_window_and_lowers_nothing(int resetMs, long expected)
     {
         // A per-second quantization configured as such, while the provider reports its per-10 s limit and remaining.
@@ -113,7 +113,8 @@ public class AdaptiveCreditSourceTests
         var grant = source.TryAcquire(1, 100, _clock.GetUtcNow());
         var reset = TimeSpan.FromMilliseconds(resetMs);
 
-        source.Observe(grant.GrantId, new RateLimitReport(600, RemainingRequests: 5, reset, 60_000, RemainingTokens: 500, reset), throttled: false, _clock.GetUtcNow());
+        // A 429 with those headers: not one without headers, so not cut by the 429s' learning either.
+        source.Observe(grant.GrantId, new RateLimitReport(600, RemainingRequests: 5, reset, 60_000, RemainingTokens: 500, reset), throttled: true, _clock.GetUtcNow());
         var balance = source.Available(_clock.GetUtcNow());
 
         Assert.Equal(expected, balance.RequestLimit);
