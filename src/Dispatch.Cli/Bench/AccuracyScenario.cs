@@ -26,16 +26,22 @@ internal static class AccuracyScenario
     [
         new("accuracy", "sliding window", SlidingWindow, Requests, Tokens, MaxThrottledShare: 0, MinUtilisation: 0.95)
         {
-            Fitted = new("Dispatch, burst pacing", RateLimitPacing.Burst, null, "utilisation ≥ 99 % (issue 11)", 0.99),
+            Fitted = new("Dispatch, burst pacing", profile => profile with { Pacing = RateLimitPacing.Burst }, "utilisation ≥ 99 % (issue 11)", 0.99),
         },
         new("accuracy: leaky bucket", "leaky bucket at the same rate, burst 5 requests / 500 tokens",
             SlidingWindow with { Algorithm = LimitAlgorithm.LeakyBucket, Burst = 5 }, Requests, Tokens, MaxThrottledShare: 0, MinUtilisation: 0.95)
         {
             // A burst the bucket is known to take (below its 5, for arrival jitter): no per-second cap.
-            Fitted = new("Dispatch, burst = 3", RateLimitPacing.Smooth, 3, "utilisation ≥ 95 % (issue 13)", 0.95),
+            Fitted = new("Dispatch, burst = 3", profile => profile with { Burst = 3 }, "utilisation ≥ 95 % (issue 13)", 0.95),
         },
         new("accuracy: per second", "the limits enforced per second too (60 requests / 6,000 tokens in any second)",
-            SlidingWindow with { EnforcedPer = TimeSpan.FromSeconds(1) }, Requests, Tokens, MaxThrottledShare: 0, MinUtilisation: 0.95),
+            SlidingWindow with { EnforcedPer = TimeSpan.FromSeconds(1) }, Requests, Tokens, MaxThrottledShare: 0, MinUtilisation: 0.95)
+        {
+            // The limit the provider enforces, configured as such (a second's share per 1 s), with a third of it at once.
+            Fitted = new("Dispatch, 60 / 6,000 per 1 s, burst 20",
+                profile => profile with { Requests = Requests / 10, Tokens = Tokens / 10, Window = TimeSpan.FromSeconds(1), Burst = 20 },
+                "utilisation ≥ 95 % (issue 13)", 0.95),
+        },
         new("accuracy: limit 2× too high", "sliding window; clients configured with 1,200 requests / 120,000 tokens, which OpenAI-style headers advertise",
             SlidingWindow with { AdvertisedRequestsPerWindow = 2 * Requests, AdvertisedTokensPerWindow = 2 * Tokens, Headers = RateLimitHeaderStyle.OpenAI },
             2 * Requests, 2 * Tokens, MaxThrottledShare: 0.01, MinUtilisation: 0.90),
@@ -59,21 +65,24 @@ internal static class AccuracyScenario
         var clients = new List<ClientResult>();
         var checks = new List<TargetCheck>();
         // Dispatch runs with its defaults: smooth pacing, the rate limiter's guard (headroom for arrival jitter), learning from headers.
-        // Where a configuration fits the provider better (burst pacing for a sliding window, the burst a leaky bucket takes), it runs beside the default.
-        var runs = new List<(string Name, ClientKind Kind, RateLimitPacing Pacing, int? Burst)>
+        // Where a configuration fits the provider better (burst pacing for a sliding window, the burst a leaky bucket takes, the per-second limit
+        // configured as such), it runs beside the default.
+        var runs = new List<(string Name, ClientKind Kind, ClientProfile Profile)>
         {
-            ("Polly", ClientKind.Polly, RateLimitPacing.Smooth, null),
-            ("Dispatch", ClientKind.Dispatch, RateLimitPacing.Smooth, null),
+            ("Polly", ClientKind.Polly, profile),
+            ("Dispatch", ClientKind.Dispatch, profile),
         };
-        if (mode.Fitted is { } fitted) runs.Add((fitted.Name, ClientKind.Dispatch, fitted.Pacing, fitted.Burst));
-        foreach (var (name, kind, pacing, burst) in runs)
+        if (mode.Fitted is { } fitted) runs.Add((fitted.Name, ClientKind.Dispatch, fitted.Configure(profile)));
+        foreach (var (name, kind, clientProfile) in runs)
         {
             settings.Log.WriteLine($"{mode.Name}: {name} for {duration.TotalSeconds:0} s");
             await using var upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions { Limits = mode.Upstream }, cancellationToken).ConfigureAwait(false);
-            await using var client = BenchClients.Create(kind, upstream, profile with { Pacing = pacing, Burst = burst });
+            await using var client = BenchClients.Create(kind, upstream, clientProfile);
             using var stop = new CancellationTokenSource();
             using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var startedAt = Stopwatch.GetTimestamp();
             var running = LoadDriver.RunAsync(client, calls, settings.Concurrency, stop.Token, abort.Token);
+            var limits = client is DispatchClient dispatch ? LowestLimitsInForceAsync(dispatch, stop.Token) : null;
             // The first window holds the start-up (JIT, connections, a full bucket); what follows is the steady state.
             await Task.Delay(Window, cancellationToken).ConfigureAwait(false);
             var (warmAdmitted, warmTokens) = (upstream.Counters.ResponsesWithStatus(200), upstream.Counters.TokensCharged);
@@ -88,6 +97,7 @@ internal static class AccuracyScenario
             stop.Cancel();
             await abort.CancelAsync().ConfigureAwait(false);
             var run = await running.ConfigureAwait(false);
+            var (lowestRequests, lowestTokens) = limits is null ? (null, null) : await limits.ConfigureAwait(false);
 
             var requestUse = admitted / (Requests * windows);
             var tokenUse = tokens / (Tokens * windows);
@@ -99,8 +109,10 @@ internal static class AccuracyScenario
                 .Where(i => run.Finished[i] && run.Outcomes[i].Status == OutcomeStatus.Completed)
                 .Select(i => (run.EndedAt[i], (long)calls[i].Tokens)).ToList();
             var (seenRequests, seenTokens) = WindowAudit.Busiest(completions, (long)(Window.TotalSeconds * Stopwatch.Frequency));
-            clients.Add(new ClientResult(name,
-            [
+            var firstAnswered = completions.Count == 0 ? double.NaN : Stopwatch.GetElapsedTime(startedAt, completions.Min(c => c.Item1)).TotalMilliseconds;
+            settings.Log.WriteLine($"  first call answered after {firstAnswered:N0} ms; tokens answered per 10 s (client clock): {string.Join(" / ", PerWindow(completions, startedAt, windows))}");
+            var metrics = new List<Metric>
+            {
                 new Metric("429s received", throttled),
                 new Metric("429s per 100 requests sent", Math.Round(100 * throttledShare, 2)),
                 new Metric("calls failed or refused", failed),
@@ -112,7 +124,12 @@ internal static class AccuracyScenario
                 new Metric("after the first window (%)", Math.Round(100 * steadyUtilisation, 1)),
                 new Metric("completions in busiest 10 s, client clock", seenRequests),
                 new Metric("tokens in busiest 10 s, client clock", seenTokens),
-            ]));
+                new Metric("first call answered after start (ms)", Math.Round(firstAnswered)),
+            };
+            // What the rate limiter believed it may spend: below the configured limits only when it learned from the provider.
+            if (lowestRequests is { } lowRequests) metrics.Add(new Metric("lowest request limit in force (per configured interval)", lowRequests));
+            if (lowestTokens is { } lowTokens) metrics.Add(new Metric("lowest token limit in force (per configured interval)", lowTokens));
+            clients.Add(new ClientResult(name, metrics));
             if (name == "Dispatch") checks.AddRange(mode.Check(throttled, throttledShare, (peakRequests, peakTokens), failed, utilisation, duration));
             if (mode.Fitted is { } fit && name == fit.Name)
             {
@@ -126,8 +143,49 @@ internal static class AccuracyScenario
             clients, checks);
     }
 
-    /// <summary>A Dispatch configuration fitted to the provider: its pacing and burst, and the utilisation it must reach (with zero 429s).</summary>
-    private sealed record Fitted(string Name, RateLimitPacing Pacing, int? Burst, string Target, double MinUtilisation);
+    /// <summary>The lowest request and token limits in force a Dispatch client reports, from its status snapshot once a second until <paramref name="stop"/>.</summary>
+    private static async Task<(long? Requests, long? Tokens)> LowestLimitsInForceAsync(DispatchClient client, CancellationToken stop)
+    {
+        long? requests = null, tokens = null;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            do
+            {
+                var status = await client.StatusAsync().ConfigureAwait(false);
+                requests = Lowest(requests, status.RequestLimitInForce);
+                tokens = Lowest(tokens, status.TokenLimitInForce);
+            }
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return (requests, tokens);
+
+        static long? Lowest(long? seen, long? now) => seen is { } s && now is { } n ? Math.Min(s, n) : seen ?? now;
+    }
+
+    /// <summary>Tokens of the calls answered in each window of the run, counted from <paramref name="startedAt"/> on the client's clock.</summary>
+    private static IEnumerable<string> PerWindow(List<(long EndedAt, long Tokens)> completions, long startedAt, double windows)
+    {
+        var sums = new long[(int)Math.Ceiling(windows)];
+        foreach (var (endedAt, tokens) in completions)
+        {
+            var index = (int)(Stopwatch.GetElapsedTime(startedAt, endedAt) / Window);
+            if (index < sums.Length) sums[index] += tokens;
+        }
+
+        return sums.Select(sum => sum.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>A Dispatch configuration fitted to the provider, and the utilisation it must reach (with zero 429s).</summary>
+    /// <param name="Name">The client's name in the table.</param>
+    /// <param name="Configure">The profile fitted to the provider, from the one every client gets.</param>
+    /// <param name="Target">The target, as the table states it.</param>
+    /// <param name="MinUtilisation">The utilisation of the real binding limit it must reach.</param>
+    private sealed record Fitted(string Name, Func<ClientProfile, ClientProfile> Configure, string Target, double MinUtilisation);
 
     /// <summary>An upstream mode, the limits the clients are configured with, and what Dispatch must reach against it.</summary>
     private sealed record Mode(string Name, string Setup, UpstreamLimits Upstream, int Requests, int Tokens, double MaxThrottledShare, double MinUtilisation)

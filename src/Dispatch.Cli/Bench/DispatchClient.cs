@@ -85,12 +85,8 @@ internal sealed class DispatchClient : IBenchClient
         return new CallOutcome(status, result.HttpStatus ?? 0);
     }
 
-    /// <summary>How many calls wait in the endpoint's queue, from its status snapshot.</summary>
-    public async Task<int> QueueDepthAsync()
-    {
-        var snapshot = await _dispatch.Ask<StatusSnapshot>(new GetStatus(Endpoint), TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-        return snapshot.QueueDepth;
-    }
+    /// <summary>The endpoint's status snapshot (queue depth, limits in force, ...).</summary>
+    public Task<StatusSnapshot> StatusAsync() => _dispatch.Ask<StatusSnapshot>(new GetStatus(Endpoint), TimeSpan.FromSeconds(30));
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

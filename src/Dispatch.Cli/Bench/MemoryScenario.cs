@@ -92,7 +92,7 @@ internal static class MemoryScenario
         while (Stopwatch.GetTimestamp() < giveUp)
         {
             var upstreamFull = upstream.Counters.OpenRequests >= inFlight;
-            var queued = client is DispatchClient dispatch ? await dispatch.QueueDepthAsync().ConfigureAwait(false) >= count - inFlight : true;
+            var queued = client is DispatchClient dispatch ? (await dispatch.StatusAsync().ConfigureAwait(false)).QueueDepth >= count - inFlight : true;
             if (upstreamFull && queued) return;
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);
         }

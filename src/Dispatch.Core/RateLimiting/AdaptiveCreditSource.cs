@@ -137,6 +137,10 @@ public sealed class AdaptiveCreditSource : ICreditSource
     /// (a 429 counts nothing). Refusals of later grants are not subtracted: they are not in the count.
     /// The remaining of a call granted longer ago than one window (a long call) is ignored, as what the
     /// provider had counted then is no longer known (with nothing counted, the remaining read as the whole limit).
+    /// A kind whose reported reset is longer than the window is ignored too: the provider counts it over a
+    /// longer window than the one configured (a per-minute limit reported while its per-second quantization is
+    /// configured), so neither its limit nor its remaining is a figure per interval. Such a provider still sends
+    /// headers: its 429s are not 429s without headers, and its occasional 429 (arrival jitter) cuts nothing.
     /// </remarks>
     public bool Observe(long grantId, RateLimitReport report, bool throttled, DateTimeOffset now)
     {
@@ -147,6 +151,8 @@ public sealed class AdaptiveCreditSource : ICreditSource
 
         if (_options.LearnFromHeaders && !report.IsEmpty)
         {
+            if (report.ResetRequests?.Ticks > _windowTicks) report = report with { RequestLimit = null, RemainingRequests = null };
+            if (report.ResetTokens?.Ticks > _windowTicks) report = report with { TokenLimit = null, RemainingTokens = null };
             // For a grant older than the window kept here, what the provider had counted is unknown: its remaining says nothing.
             if (!known) report = report with { RemainingRequests = null, RemainingTokens = null };
             var (used, usedTokens) = known ? CountedUpTo(offset) : (0, 0);

@@ -51,14 +51,17 @@ public sealed record RateLimitOptions : OptionsSection
     /// bucket of the same rate with a small burst still has room for arrival jitter), and no second
     /// (stretched by the guard's share, for arrival jitter) holding more than a limit enforced per
     /// second allows. An explicit burst is taken as what the provider tolerates, and that per-second
-    /// cap is not applied.
+    /// cap is not applied: a little under a leaky bucket's known burst, or about a third of a
+    /// per-second limit configured with an <see cref="Interval"/> of one second.
     /// </summary>
     public int? Burst { get; init; }
 
     /// <summary>
     /// Whether the provider's rate-limit headers lower the limits in force (<c>learn-from-headers</c>).
     /// Default on: fewer remaining credits, or a lower limit, than the ledger believes are believed
-    /// until the reported reset.
+    /// until the reported reset. A kind whose reported reset is longer than <see cref="Window"/> is counted
+    /// over a longer window than the configured one (a per-minute limit reported while its per-second
+    /// quantization is configured) and is not read.
     /// </summary>
     public bool LearnFromHeaders { get; init; } = true;
 
