@@ -135,6 +135,8 @@ public sealed class AdaptiveCreditSource : ICreditSource
     /// A report's <c>remaining</c> is added to our grants the provider had counted by then: those in
     /// its interval up to and including the reporting call's grant, less the ones among them it refused
     /// (a 429 counts nothing). Refusals of later grants are not subtracted: they are not in the count.
+    /// Later grants may have reached the provider before the reporting call, though: a remaining they
+    /// explain lowers nothing (<see cref="LearnedLimit.Report"/>).
     /// The remaining of a call granted longer ago than one window (a long call) is ignored, as what the
     /// provider had counted then is no longer known (with nothing counted, the remaining read as the whole limit).
     /// A kind whose reported reset is longer than the window is ignored too: the provider counts it over a
@@ -156,8 +158,9 @@ public sealed class AdaptiveCreditSource : ICreditSource
             // For a grant older than the window kept here, what the provider had counted is unknown: its remaining says nothing.
             if (!known) report = report with { RemainingRequests = null, RemainingTokens = null };
             var (used, usedTokens) = known ? CountedUpTo(offset) : (0, 0);
-            _requestLimit?.Report(report.RequestLimit, report.RemainingRequests, used, report.ResetRequests, ticks);
-            _tokenLimit?.Report(report.TokenLimit, report.RemainingTokens, usedTokens, report.ResetTokens, ticks);
+            var (later, laterTokens) = known ? GrantedAfter(offset) : (0, 0);
+            _requestLimit?.Report(report.RequestLimit, report.RemainingRequests, used, report.ResetRequests, ticks, used + later);
+            _tokenLimit?.Report(report.TokenLimit, report.RemainingTokens, usedTokens, report.ResetTokens, ticks, usedTokens + laterTokens);
         }
         else if (throttled && _options.LearnFrom429s)
         {
@@ -190,6 +193,20 @@ public sealed class AdaptiveCreditSource : ICreditSource
 
         long requests = 0, tokens = 0;
         for (var i = first; i <= offset; i++)
+        {
+            if (_refused[Slot(i)]) continue;
+            requests++;
+            tokens += _tokens[Slot(i)];
+        }
+
+        return (requests, tokens);
+    }
+
+    /// <summary>Our grants (and their tokens) made after the one at <paramref name="offset"/> and not known refused: the provider may have counted them before it.</summary>
+    private (long Requests, long Tokens) GrantedAfter(long offset)
+    {
+        long requests = 0, tokens = 0;
+        for (var i = offset + 1; i < _count; i++)
         {
             if (_refused[Slot(i)]) continue;
             requests++;

@@ -11,7 +11,10 @@ namespace Dispatch.Core.RateLimiting;
 /// <c>used</c> of our grants in the window before and including it, means the provider allows
 /// <c>used + remaining</c> per window: the ledger's own sum plus what is left. That, or the
 /// reported limit if lower, is believed until the reported reset, and every later response
-/// refreshes it. A report at or above the configured limit clears it.
+/// refreshes it. A report at or above the configured limit clears it. Calls race to the provider,
+/// so grants made after the reporting call's may have been counted before it: a <c>remaining</c> that
+/// those explain (it would reach the limit if they had all arrived first) lowers nothing, else a
+/// correctly configured endpoint would lose up to its concurrency's worth of credits per window.
 /// </para>
 /// <para>
 /// <b>429s without headers.</b> A 429 for a call granted after the last decrease cuts the limit to
@@ -67,12 +70,22 @@ internal sealed class LearnedLimit
     /// <param name="used">Our credits in the window up to and including the reporting call's grant.</param>
     /// <param name="reset">The reported time until the budget is whole; <see langword="null"/> for one window.</param>
     /// <param name="nowTicks">The current time.</param>
-    public void Report(long? limit, long? remaining, long used, TimeSpan? reset, long nowTicks)
+    /// <param name="usedAtMost">
+    /// Our credits the provider may have counted when it answered: <paramref name="used"/> and the grants made after the
+    /// reporting call's that may have reached it first; <see langword="null"/>: <paramref name="used"/>.
+    /// </param>
+    public void Report(long? limit, long? remaining, long used, TimeSpan? reset, long nowTicks, long? usedAtMost = null)
     {
-        var estimate = long.MaxValue;
-        if (limit is { } reportedLimit) estimate = reportedLimit;
-        if (remaining is { } left) estimate = Math.Min(estimate, left + used);
-        if (estimate == long.MaxValue) return;
+        if (limit is null && remaining is null) return;
+        var reference = Math.Min(Configured, limit ?? long.MaxValue);
+        long estimate;
+        if (remaining is not { } left || left + used >= reference) estimate = reference;
+        // Below the limit even if every later grant of ours had reached the provider first: it counts others' calls too.
+        else if (left + (usedAtMost ?? used) < reference) estimate = left + used;
+        // Later grants of ours that reached it first explain what remains: the reported limit stands, or nothing changes.
+        else if (limit is { } reported && reported < Configured) estimate = reported;
+        else return;
+
         if (estimate >= Configured)
         {
             _reported = null;

@@ -62,15 +62,16 @@ public class AdaptiveCreditSourceTests
     {
         var source = Source(new RateLimitOptions { Requests = 100, Interval = TimeSpan.FromSeconds(10), Guard = TimeSpan.Zero, Pacing = RateLimitPacing.Burst });
         var first = source.TryAcquire(1, 0, _clock.GetUtcNow());
-        var granted = 1 + GrantsNow(source);
+        for (var i = 1; i < 10; i++) source.TryAcquire(1, 0, _clock.GetUtcNow());
+        // Nothing left after our first call, even had all ten reached the provider: it counts others' calls too.
         var report = new RateLimitReport(100, RemainingRequests: 0, TimeSpan.FromSeconds(10), null, null, null);
 
         source.Observe(first.GrantId, report, throttled: false, _clock.GetUtcNow());
         var balance = source.Available(_clock.GetUtcNow());
 
-        Assert.Equal(100, granted);
         Assert.Equal((100L, 1L), (source.RequestLimit!.Value, balance.RequestLimit!.Value));
         Assert.Equal(0, balance.Requests);
+        Assert.False(source.TryAcquire(1, 0, _clock.GetUtcNow()).Granted);
     }
 
     [Theory]
@@ -83,6 +84,20 @@ public class AdaptiveCreditSourceTests
         source.Observe(grants[refusedGrant - 1], default, throttled: true, _clock.GetUtcNow());
 
         source.Observe(grants[5], new RateLimitReport(null, RemainingRequests: 50, TimeSpan.FromSeconds(10), null, null, null), throttled: false, _clock.GetUtcNow());
+
+        Assert.Equal(expected, source.Available(_clock.GetUtcNow()).RequestLimit);
+    }
+
+    [Theory]
+    [InlineData(100, 100)] // 90 more granted after it: five of them reaching the provider first explain the 85 left
+    [InlineData(10, 95)]   // none after it: the provider counted 5 calls that are not ours
+    public void A_remaining_that_our_later_grants_reaching_the_provider_first_explain_lowers_nothing(int granted, long expected)
+    {
+        var source = Source(new RateLimitOptions { Requests = 100, Interval = TimeSpan.FromSeconds(10), Guard = TimeSpan.Zero, Pacing = RateLimitPacing.Burst });
+        var grants = Enumerable.Range(0, granted).Select(_ => source.TryAcquire(1, 0, _clock.GetUtcNow()).GrantId).ToArray();
+
+        // The tenth call's answer: the provider had counted 15 calls when it answered.
+        source.Observe(grants[9], new RateLimitReport(100, RemainingRequests: 85, TimeSpan.FromSeconds(10), null, null, null), throttled: false, _clock.GetUtcNow());
 
         Assert.Equal(expected, source.Available(_clock.GetUtcNow()).RequestLimit);
     }

@@ -20,6 +20,31 @@ public class LearnedLimitTests
     }
 
     [Fact]
+    public void A_remaining_that_grants_after_the_reporting_one_explain_neither_lowers_nor_clears_the_limit()
+    {
+        var limit = new LearnedLimit(configured: 100, Window);
+
+        // 40 + 50 = 90, but the 20 granted after it may have been counted first: 110.
+        limit.Report(limit: 100, remaining: 40, used: 50, reset: null, T0, usedAtMost: 70);
+        var unexplained = limit.InForce(T0);
+        limit.Report(limit: null, remaining: 10, used: 50, reset: null, T0, usedAtMost: 70);
+        limit.Report(limit: null, remaining: 40, used: 50, reset: null, T0 + 1, usedAtMost: 70);
+
+        Assert.Equal(100, unexplained);
+        Assert.Equal(60, limit.InForce(T0 + 1));
+    }
+
+    [Fact]
+    public void A_remaining_that_later_grants_explain_leaves_a_lower_reported_limit_standing()
+    {
+        var limit = new LearnedLimit(configured: 100, Window);
+
+        limit.Report(limit: 80, remaining: 20, used: 50, reset: null, T0, usedAtMost: 70);
+
+        Assert.Equal(80, limit.InForce(T0));
+    }
+
+    [Fact]
     public void A_reported_limit_below_the_configured_one_is_believed()
     {
         var limit = new LearnedLimit(configured: 100, Window);
