@@ -76,10 +76,14 @@ internal sealed class Observations
 
         if (_limits.LearnFromHeaders && !report.IsEmpty)
         {
-            _reading = report;
-            _readAt = now;
-            _readGrant = grantId;
-            if (report.RequestLimit < RequestsInForce || report.TokenLimit < TokensInForce) _urgent = true;
+            // A provider that sends headers is not learned from by its 429s, even when its figures count a longer window.
+            if (report.Within(_limits.Window) is { IsEmpty: false } reading)
+            {
+                _reading = reading;
+                _readAt = now;
+                _readGrant = grantId;
+                if (reading.RequestLimit < RequestsInForce || reading.TokenLimit < TokensInForce) _urgent = true;
+            }
         }
         else if (throttled && _limits.LearnFrom429s && grant is { } lease)
         {

@@ -153,8 +153,7 @@ public sealed class AdaptiveCreditSource : ICreditSource
 
         if (_options.LearnFromHeaders && !report.IsEmpty)
         {
-            if (report.ResetRequests?.Ticks > _windowTicks) report = report with { RequestLimit = null, RemainingRequests = null };
-            if (report.ResetTokens?.Ticks > _windowTicks) report = report with { TokenLimit = null, RemainingTokens = null };
+            report = report.Within(TimeSpan.FromTicks(_windowTicks));
             // For a grant older than the window kept here, what the provider had counted is unknown: its remaining says nothing.
             if (!known) report = report with { RemainingRequests = null, RemainingTokens = null };
             var (used, usedTokens) = known ? CountedUpTo(offset) : (0, 0);

@@ -17,6 +17,20 @@ public readonly record struct RateLimitReport(
     /// <summary>Whether the response reported anything.</summary>
     public bool IsEmpty => RequestLimit is null && RemainingRequests is null && TokenLimit is null && RemainingTokens is null;
 
+    /// <summary>
+    /// This report without the kinds whose reset is longer than <paramref name="window"/>: the provider counts those over
+    /// a longer window than the configured one (a per-minute limit reported while its per-second quantization is
+    /// configured), so neither their limit nor their remaining is a figure per interval.
+    /// </summary>
+    /// <param name="window">The configured interval plus the guard.</param>
+    internal RateLimitReport Within(TimeSpan window)
+    {
+        var report = this;
+        if (ResetRequests > window) report = report with { RequestLimit = null, RemainingRequests = null };
+        if (ResetTokens > window) report = report with { TokenLimit = null, RemainingTokens = null };
+        return report;
+    }
+
     /// <summary>Reads the figures from <paramref name="headers"/> by <paramref name="names"/>; a reset given as an instant is measured from <paramref name="now"/>.</summary>
     /// <param name="headers">The response's headers.</param>
     /// <param name="names">Which headers hold which figure.</param>

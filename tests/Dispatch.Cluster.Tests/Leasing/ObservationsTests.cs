@@ -85,6 +85,21 @@ public class ObservationsTests
     }
 
     [Fact]
+    public void Figures_that_count_a_longer_window_are_not_news_and_their_429s_are_not_429s_without_headers()
+    {
+        var observations = new Observations(Limits, Every);
+        // A per-minute limit's headers while its share per 2 s is configured.
+        var perMinute = new RateLimitReport(600, 0, TimeSpan.FromSeconds(40), null, null, null);
+
+        var answered = observations.Record(perMinute, throttled: false, Grant, Now);
+        var throttled = observations.Record(perMinute, throttled: true, Grant, Now);
+
+        Assert.False(answered);
+        Assert.False(throttled);
+        Assert.Null(observations.Take(Api, Now));
+    }
+
+    [Fact]
     public void A_reading_carries_the_calls_answered_in_the_interval_before_it_and_its_reset_less_its_age()
     {
         var observations = new Observations(Limits, TimeSpan.FromSeconds(5));
