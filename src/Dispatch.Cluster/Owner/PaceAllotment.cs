@@ -108,11 +108,13 @@ internal sealed class PaceAllotment
 
     /// <summary>
     /// The node's share of the burst: 1 for each of the <paramref name="nodes"/> active, and what is beyond that as its rate
-    /// is of the limit, within what the others leave (0: wait for theirs to end). With more nodes than the burst has credits, 1.
+    /// is of the limit, within what the others leave (0: wait for theirs to end). With more nodes than the burst has credits, 1;
+    /// with as many, 1 once the others' live leases leave it (a node's older lease may still hold more than 1).
     /// </summary>
     private static long Portion(long whole, long rate, long limit, long left, int nodes)
     {
-        if (nodes >= whole) return 1;
+        if (nodes > whole) return 1;
+        if (nodes == whole) return Math.Min(1, left);
         var portion = 1 + (long)((Int128)(whole - nodes) * rate / limit);
         return Math.Min(portion, left);
     }
