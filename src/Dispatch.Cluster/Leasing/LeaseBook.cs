@@ -159,14 +159,18 @@ internal sealed class LeaseBook
 
     /// <summary>
     /// Whether the only open lease is nearly spent, so the next should be asked for now (a quarter left),
-    /// unless the owner held its request (a full window: the next comes no sooner for asking early).
+    /// unless the owner held its request (a full window: the next comes no sooner for asking early). A paced lease
+    /// (<see cref="LeaseGranted.Bound"/>) is not: it lasts its span at its rate, and a next one asked for early would be
+    /// counted at the owner from its grant at its rate too, beside this one's, for the rest of this one's span; it is
+    /// asked for when this one cannot serve the next call, and arrives a round trip later.
     /// </summary>
     /// <param name="now">The current time.</param>
     public bool IsRunningLow(DateTimeOffset now)
     {
         if (_open.Count != 1) return _open.Count == 0;
-        if (_ownerFull) return false;
         var lease = _open[0];
+        if (lease.RequestPace is not null || lease.TokenPace is not null) return now >= lease.Deadline;
+        if (_ownerFull) return false;
         return now >= lease.Deadline
             || lease.RemainingRequests * 4 <= lease.Requests
             || (_limitsTokens && lease.RemainingTokens * 4 <= lease.Tokens);

@@ -63,8 +63,8 @@ internal sealed record ReturnLeases(string Endpoint, LeaseReturn[] Returns) : IQ
 /// <param name="Bound">
 /// With smooth pacing, what the node may spend of this lease at most: in any interval, its burst plus its rate times the
 /// interval's length (a GCRA of its own from the grant's arrival); the owner counts the lease by that in every window. Its
-/// bursts are the pace's, or the call that asked when larger. <see langword="null"/>: the lease is counted in full over its
-/// span and may be spent at once.
+/// bursts are the pace's, or the call that asked when larger, plus what the rate grants in a timer's lateness.
+/// <see langword="null"/>: the lease is counted in full over its span and may be spent at once.
 /// </param>
 internal sealed record LeaseGranted(
     string Endpoint,

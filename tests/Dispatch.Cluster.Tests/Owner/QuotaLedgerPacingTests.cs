@@ -14,8 +14,11 @@ public class QuotaLedgerPacingTests
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Span = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>40 requests a window (10 a span) with a burst of 2: a lease of 12 is what a span can spend.</summary>
-    private static readonly LeasePace Forty = new(40, 0, 2, 1);
+    /// <summary>
+    /// 40 requests a window (10 a span) with a burst of 1, bounded with a burst of 2 (one more for a wake's lateness, 20 ms
+    /// at 40 a second: 0.8): a lease of 12 is what a span can spend.
+    /// </summary>
+    private static readonly LeasePace Forty = new(40, 0, 1, 1);
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly DateTimeOffset _start;
@@ -69,12 +72,13 @@ public class QuotaLedgerPacingTests
         ledger.TryGrant("a", 1, 0, 6, 0, Span, Now, pace: Forty);
         At(1_100);
 
-        // At 80 a window from a burst of 1, the new lease's count rises while the first's falls, twice as fast: their sum
-        // peaks where the new one reaches its size n, 8.5 + n / 2 (a whole number of credits below 14 fits 13). For 11
-        // that is 14, at 225 ms, although no window starting at a lease's start or end (± the window) counts more than 13.
+        // At 80 a window from a bound's burst of 3, the new lease's count rises while the first's falls, twice as fast:
+        // their sum peaks where the new one reaches its size n, 9.5 + n / 2 (a whole number of credits below 14 fits 13).
+        // For 9 that is 14, at 175 ms, although no window starting at a lease's start or end (± the window) counts more
+        // than 13 up to 11.
         var second = ledger.TryGrant("b", 1, 0, 20, 0, Span, Now, pace: new LeasePace(80, 0, 1, 1));
 
-        Assert.Equal(10, second.Lease.Requests);
+        Assert.Equal(8, second.Lease.Requests);
     }
 
     [Fact]
@@ -97,10 +101,11 @@ public class QuotaLedgerPacingTests
     {
         var ledger = Ledger(14);
         ledger.TryGrant("a", 1, 0, 14, 0, Span, Now, pace: new LeasePace(40, 0, 4, 1));
+        // Its bound's burst is 5: it counts 14 until 25 ms, then 5 + 40 × what is left of its span.
         At(500);
 
-        // A call of 3 counts at least 3 in every window it meets; the first counts 14 until 0 s, then 4 + 40 × what is left of
-        // its span: the two fit once a window starting a second before the new lease holds less than 12 of the first, after 1.05 s.
+        // A call of 3 counts at least 3 in every window it meets: the two fit once a window starting a second before the new
+        // lease holds less than 12 of the first, after 1.075 s.
         var refused = ledger.TryGrant("b", 3, 0, 3, 0, Span, Now, pace: Forty);
         var retryAt = refused.RetryAt;
         _time.SetUtcNow(retryAt - TimeSpan.FromMilliseconds(2));
@@ -110,7 +115,7 @@ public class QuotaLedgerPacingTests
 
         Assert.False(refused.Granted);
         // Sooner than counting the first in full (1.25 s), to a millisecond.
-        Assert.InRange(retryAt, _start + TimeSpan.FromMilliseconds(1_050), _start + TimeSpan.FromMilliseconds(1_052));
+        Assert.InRange(retryAt, _start + TimeSpan.FromMilliseconds(1_075), _start + TimeSpan.FromMilliseconds(1_077));
         Assert.False(early.Granted);
         Assert.True(granted.Granted);
     }
@@ -122,7 +127,8 @@ public class QuotaLedgerPacingTests
 
         var lease = ledger.TryGrant("a", 3, 0, 12, 0, Span, Now, pace: Forty);
 
-        Assert.Equal(new LeasePace(40, 0, 3, 1), lease.Lease.Bound);
+        // And one for a wake's lateness.
+        Assert.Equal(new LeasePace(40, 0, 4, 1), lease.Lease.Bound);
     }
 
     [Fact]
@@ -143,7 +149,7 @@ public class QuotaLedgerPacingTests
         var byNext = next.TryGrant("b", 1, 0, 12, 0, Span, Now, pace: Forty);
         var byEmpty = empty.TryGrant("b", 1, 0, 12, 0, Span, Now, pace: Forty);
 
-        Assert.Equal(Forty, window.Single().Bound);
+        Assert.Equal(Forty with { RequestBurst = 2 }, window.Single().Bound);
         Assert.Equal(4, byOld.Lease.Requests);
         // Its start did not cross: counted as if spent from a window before its arrival, it leaves no more.
         Assert.InRange(byNext.Lease.Requests, 1, byOld.Lease.Requests);
