@@ -98,8 +98,10 @@ public sealed class ClusterQuota
                     manager.Path.ToStringWithoutAddress(),
                     ClusterSingletonProxySettings.Create(system).WithRole(quota.Role).WithSingletonName("owner")),
                 actorName + "-proxy");
-            var source = new ClusterCreditSource(name, limits, quota.MinLeaseRequests, quota.MaxLeaseFor(limits), quota.RequestTimeout, span);
-            var client = system.ActorOf(LeaseClientActor.Props(name, source, proxy, quota.RequestTimeout, span, limits.Window + span), LeaseClientName(name));
+            // Reports and lone corrections keep the short span's rhythm, paced leases or not.
+            var shortSpan = quota.UnpacedSpanFor(limits);
+            var source = new ClusterCreditSource(name, limits, quota.MinLeaseRequests, quota.MaxLeaseFor(limits), quota.RequestTimeout, shortSpan);
+            var client = system.ActorOf(LeaseClientActor.Props(name, source, proxy, quota.RequestTimeout, shortSpan, limits.Window + span), LeaseClientName(name));
             source.Attach(client);
             endpoints.Add(name, new EndpointQuota(source, proxy, client));
         }

@@ -27,10 +27,11 @@ public sealed record ClusterQuotaOptions
     public string Role { get; init; } = "dispatch";
 
     /// <summary>
-    /// How long a node may spend a lease (<c>lease-span</c>). The owner counts a lease in full from its
+    /// How long a node may spend a lease (<c>lease-span</c>). The owner counts an unpaced lease in full from its
     /// grant until its span ends, and a new owner waits one window plus this before granting, so a short
     /// span wastes less of a window; a long one costs fewer round trips. Default <see langword="null"/>: a
-    /// twentieth of the endpoint's interval, which is also the most it can be.
+    /// twentieth of the endpoint's interval, which is also the most it can be; with smooth pacing (a paced lease counts
+    /// by what its node can spend of it at its rate) a third of the interval, also the most.
     /// </summary>
     public TimeSpan? LeaseSpan { get; init; }
 
@@ -80,8 +81,21 @@ public sealed record ClusterQuotaOptions
         if (errors.Count > 0) throw new DispatchOptionsException(errors);
     }
 
-    /// <summary>The span of an endpoint's leases: <see cref="LeaseSpan"/>, at most a twentieth of its interval.</summary>
+    /// <summary>
+    /// The span of an endpoint's leases: <see cref="LeaseSpan"/>, at most a twentieth of its interval; with smooth pacing
+    /// at most a third (a paced lease counts by what its node can spend of it, not in full over its span).
+    /// </summary>
     internal TimeSpan SpanFor(RateLimitOptions limits)
+    {
+        var longest = limits.Pacing == RateLimitPacing.Smooth ? limits.Interval / 3 : UnpacedSpanFor(limits);
+        return LeaseSpan is { } span && span < longest ? span : longest;
+    }
+
+    /// <summary>
+    /// The span an unpaced lease of the endpoint would have: <see cref="LeaseSpan"/>, at most a twentieth of its interval. Also how
+    /// often at most a node reports what it learned and how long a correction waits for a request to carry it, paced or not.
+    /// </summary>
+    internal TimeSpan UnpacedSpanFor(RateLimitOptions limits)
     {
         var longest = limits.Interval / 20;
         return LeaseSpan is { } span && span < longest ? span : longest;

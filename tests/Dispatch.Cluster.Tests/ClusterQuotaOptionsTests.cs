@@ -48,13 +48,24 @@ public class ClusterQuotaOptionsTests
     }
 
     [Fact]
-    public void A_lease_spans_a_twentieth_of_the_interval_at_most()
+    public void An_unpaced_lease_spans_a_twentieth_of_the_interval_at_most()
     {
-        var limits = new RateLimitOptions { Interval = TimeSpan.FromSeconds(60) };
+        var limits = new RateLimitOptions { Interval = TimeSpan.FromSeconds(60), Pacing = RateLimitPacing.Burst };
 
         Assert.Equal(TimeSpan.FromSeconds(3), new ClusterQuotaOptions().SpanFor(limits));
         Assert.Equal(TimeSpan.FromSeconds(1), new ClusterQuotaOptions { LeaseSpan = TimeSpan.FromSeconds(1) }.SpanFor(limits));
         Assert.Equal(TimeSpan.FromSeconds(3), new ClusterQuotaOptions { LeaseSpan = TimeSpan.FromSeconds(10) }.SpanFor(limits));
+    }
+
+    [Fact]
+    public void A_paced_lease_spans_a_third_of_the_interval_at_most_and_reports_keep_the_twentieth()
+    {
+        var limits = new RateLimitOptions { Interval = TimeSpan.FromSeconds(60), Pacing = RateLimitPacing.Smooth };
+
+        Assert.Equal(TimeSpan.FromSeconds(20), new ClusterQuotaOptions().SpanFor(limits));
+        Assert.Equal(TimeSpan.FromSeconds(10), new ClusterQuotaOptions { LeaseSpan = TimeSpan.FromSeconds(10) }.SpanFor(limits));
+        Assert.Equal(TimeSpan.FromSeconds(20), new ClusterQuotaOptions { LeaseSpan = TimeSpan.FromSeconds(30) }.SpanFor(limits));
+        Assert.Equal(TimeSpan.FromSeconds(3), new ClusterQuotaOptions().UnpacedSpanFor(limits));
     }
 
     [Fact]

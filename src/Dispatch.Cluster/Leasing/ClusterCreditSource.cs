@@ -116,8 +116,8 @@ internal sealed partial class ClusterCreditSource : ICreditSource
             if (_closed) return CreditAttempt.NotBefore(now + _retryAfter);
 
             client = _client;
-            // Paced: the lease is spent no faster than the rate the owner granted it with.
-            var wait = _book.OpenLeases > 0 ? _pacer?.Wait(requests, tokens, now.UtcTicks) ?? 0 : 0;
+            // Paced: the node spends no faster than the rate the owner granted it with, and each lease no faster than its own bound.
+            var wait = _book.OpenLeases > 0 ? Math.Max(_pacer?.Wait(requests, tokens, now.UtcTicks) ?? 0, _book.Wait(requests, tokens, now)) : 0;
             if (wait > 0)
             {
                 attempt = CreditAttempt.NotBefore(now + TimeSpan.FromTicks(wait));

@@ -1,4 +1,5 @@
 using Dispatch.Cluster.Protocol;
+using Dispatch.Core.RateLimiting;
 
 namespace Dispatch.Cluster.Leasing;
 
@@ -110,8 +111,16 @@ internal sealed class LeaseBook
         while (_open.Count > 0)
         {
             var lease = _open[0];
-            if (now < lease.Deadline && lease.RemainingRequests >= requests && (!_limitsTokens || tokens <= lease.RemainingTokens))
+            if (CanServe(lease, requests, tokens, now))
             {
+                if (lease.Wait(requests, tokens, now.UtcTicks) > 0)
+                {
+                    // Its own pace holds the call back (Wait says until when): not spent, not retired.
+                    grantId = 0;
+                    return false;
+                }
+
+                lease.Take(requests, tokens, now.UtcTicks);
                 var index = lease.UsedRequests;
                 lease.GrantTokens[index] = tokens;
                 lease.UsedRequests += requests;
@@ -131,15 +140,37 @@ internal sealed class LeaseBook
     }
 
     /// <summary>
+    /// Ticks after <paramref name="now"/> until the lease <see cref="TryTake"/> would take from lets a grant of
+    /// <paramref name="requests"/> and <paramref name="tokens"/> go by its own bound (<see cref="LeaseGranted.Bound"/>); 0
+    /// when it may go now or no lease can serve it.
+    /// </summary>
+    /// <param name="requests">Request credits.</param>
+    /// <param name="tokens">Token credits.</param>
+    /// <param name="now">The current time.</param>
+    public long Wait(int requests, long tokens, DateTimeOffset now)
+    {
+        foreach (var lease in _open)
+        {
+            if (CanServe(lease, requests, tokens, now)) return lease.Wait(requests, tokens, now.UtcTicks);
+        }
+
+        return 0;
+    }
+
+    /// <summary>
     /// Whether the only open lease is nearly spent, so the next should be asked for now (a quarter left),
-    /// unless the owner held its request (a full window: the next comes no sooner for asking early).
+    /// unless the owner held its request (a full window: the next comes no sooner for asking early). A paced lease
+    /// (<see cref="LeaseGranted.Bound"/>) is not: it lasts its span at its rate, and a next one asked for early would be
+    /// counted at the owner from its grant at its rate too, beside this one's, for the rest of this one's span; it is
+    /// asked for when this one cannot serve the next call, and arrives a round trip later.
     /// </summary>
     /// <param name="now">The current time.</param>
     public bool IsRunningLow(DateTimeOffset now)
     {
         if (_open.Count != 1) return _open.Count == 0;
-        if (_ownerFull) return false;
         var lease = _open[0];
+        if (lease.RequestPace is not null || lease.TokenPace is not null) return now >= lease.Deadline;
+        if (_ownerFull) return false;
         return now >= lease.Deadline
             || lease.RemainingRequests * 4 <= lease.Requests
             || (_limitsTokens && lease.RemainingTokens * 4 <= lease.Tokens);
@@ -153,7 +184,13 @@ internal sealed class LeaseBook
     public bool Add(LeaseGranted grant, DateTimeOffset deadline, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(grant);
-        var lease = new HeldLease(_nextSerial++, grant.Owner, grant.Lease, Math.Clamp(grant.Requests, 0, MaxGrantsPerLease), Math.Max(0, grant.Tokens), now, deadline);
+        var lease = new HeldLease(_nextSerial++, grant.Owner, grant.Lease, Math.Clamp(grant.Requests, 0, MaxGrantsPerLease), Math.Max(0, grant.Tokens), now, deadline)
+        {
+            // Its own bound, from its arrival (later than the grant the owner counts it from): a GCRA per kind, with no
+            // lateness forgiven and no larger grant let through, so it spends at most burst + rate × t in any t.
+            RequestPace = grant.Bound is { Requests: > 0 } requestBound && _requestLimit is not null ? new Pacer(requestBound.Requests, _window, Math.Max(1, requestBound.RequestBurst)) : null,
+            TokenPace = grant.Bound is { Tokens: > 0 } tokenBound && _limitsTokens ? new Pacer(tokenBound.Tokens, _window, Math.Max(1, tokenBound.TokenBurst)) : null,
+        };
         _ownerFull = grant.Held >= Waited;
         _bySerial.Add(lease.Serial, lease);
         _byLease[(lease.Owner, lease.Number)] = lease;
@@ -280,6 +317,13 @@ internal sealed class LeaseBook
 
     private static int MaxGrantsPerLease => (1 << IndexBits) - 1;
 
+    /// <summary>Whether <paramref name="lease"/> can ever serve the grant: in time, with enough left, and within its bound's bursts.</summary>
+    private bool CanServe(HeldLease lease, int requests, long tokens, DateTimeOffset now) =>
+        now < lease.Deadline
+        && lease.RemainingRequests >= requests
+        && (!_limitsTokens || tokens <= lease.RemainingTokens)
+        && lease.Fits(requests, tokens);
+
     private void Retire(HeldLease lease, Ending ending, DateTimeOffset now)
     {
         _open.Remove(lease);
@@ -358,6 +402,26 @@ internal sealed class LeaseBook
 
         /// <summary>Whether a return of it has been handed out at least once.</summary>
         public bool Sent { get; set; }
+
+        /// <summary>Its own pace of request credits (<see cref="LeaseGranted.Bound"/>); <see langword="null"/> when unbounded.</summary>
+        public Pacer? RequestPace { get; init; }
+
+        /// <summary>Its own pace of token credits; <see langword="null"/> when unbounded.</summary>
+        public Pacer? TokenPace { get; init; }
+
+        /// <summary>Whether the grant is within its bursts (a larger one could never go without breaking the bound).</summary>
+        public bool Fits(int requests, long tokens) =>
+            (RequestPace is null || requests <= RequestPace.Burst) && (TokenPace is null || tokens <= TokenPace.Burst);
+
+        /// <summary>Ticks until its pace lets the grant go.</summary>
+        public long Wait(int requests, long tokens, long ticks) =>
+            Math.Max(RequestPace?.Wait(requests, ticks) ?? 0, tokens > 0 ? TokenPace?.Wait(tokens, ticks) ?? 0 : 0);
+
+        public void Take(int requests, long tokens, long ticks)
+        {
+            RequestPace?.Take(requests, ticks);
+            if (tokens > 0) TokenPace?.Take(tokens, ticks);
+        }
     }
 }
 

@@ -87,8 +87,8 @@ internal sealed class PaceAllotment
     }
 
     /// <summary>
-    /// The most a lease granted with <paramref name="pace"/> is worth asking for: what its node can spend within one
-    /// <paramref name="span"/> at that rate, its burst included. More would only hold window credits the others could use.
+    /// What a lease granted with <paramref name="pace"/> holds: what its node can spend within one <paramref name="span"/> at
+    /// that rate, its burst included (at least the call waiting). More would only hold window credits the others could use.
     /// </summary>
     /// <param name="pace">The lease's pace.</param>
     /// <param name="span">The lease's span.</param>
@@ -98,8 +98,10 @@ internal sealed class PaceAllotment
     {
         ArgumentNullException.ThrowIfNull(pace);
         ArgumentNullException.ThrowIfNull(request);
-        var requests = pace.Requests > 0 ? Math.Min(request.MaxRequests, Spendable(pace.Requests, pace.RequestBurst, span, window)) : request.MaxRequests;
-        var tokens = pace.Tokens > 0 ? Math.Min(request.MaxTokens, Spendable(pace.Tokens, pace.TokenBurst, span, window)) : request.MaxTokens;
+        // Not the node's own lease size: that follows how fast its unpaced leases were spent, and a paced lease is spent at its
+        // rate, which already follows the node's demand (RequestLease.WantedPace).
+        var requests = pace.Requests > 0 ? Spendable(pace.Requests, pace.RequestBurst, span, window) : request.MaxRequests;
+        var tokens = pace.Tokens > 0 ? Spendable(pace.Tokens, pace.TokenBurst, span, window) : request.MaxTokens;
         return ((int)Math.Max(request.MinRequests, requests), Math.Max(request.MinTokens, tokens));
     }
 
@@ -108,11 +110,13 @@ internal sealed class PaceAllotment
 
     /// <summary>
     /// The node's share of the burst: 1 for each of the <paramref name="nodes"/> active, and what is beyond that as its rate
-    /// is of the limit, within what the others leave (0: wait for theirs to end). With more nodes than the burst has credits, 1.
+    /// is of the limit, within what the others leave (0: wait for theirs to end). With more nodes than the burst has credits, 1;
+    /// with as many, 1 once the others' live leases leave it (a node's older lease may still hold more than 1).
     /// </summary>
     private static long Portion(long whole, long rate, long limit, long left, int nodes)
     {
-        if (nodes >= whole) return 1;
+        if (nodes > whole) return 1;
+        if (nodes == whole) return Math.Min(1, left);
         var portion = 1 + (long)((Int128)(whole - nodes) * rate / limit);
         return Math.Min(portion, left);
     }

@@ -1,27 +1,34 @@
 using Dispatch.Cluster.Protocol;
+using Dispatch.Core.RateLimiting;
 
 namespace Dispatch.Cluster.Owner;
 
 /// <summary>
 /// An endpoint owner's window accounting: every lease still counting, and the rule for granting the
-/// next. Keeps "in every window of <see cref="Window"/> (the interval plus the guard), the credits of
-/// the leases whose spans touch it ≤ the limits".
+/// next. Keeps "in every window of <see cref="Window"/> (the interval plus the guard), what the nodes
+/// can spend of the leases whose spans meet it ≤ the limits".
 /// </summary>
 /// <remarks>
 /// <para>
-/// <b>A lease counts in full for its whole span.</b> A lease granted at <c>s</c> with span <c>d</c>
-/// covers <c>[s, s + d]</c>; its node never spends it after its deadline, which falls before
-/// <c>s + d</c> in real time (see <c>LeaseGranted</c>). The lease stays in the log while
-/// <c>finish &gt; now − window</c>, counted with all its credits until the node returns it, then with
-/// what was really used. A lease is granted only if the log's sums plus the lease fit the limits.
+/// <b>What a lease counts in a window.</b> A lease granted at <c>s</c> with span <c>d</c> covers <c>[s, s + d)</c>; its
+/// node never spends it outside, as its deadline falls before <c>s + d</c> in real time and the grant arrives after
+/// <c>s</c> (see <c>LeaseGranted</c>). An unpaced lease counts all its credits in every window its span meets. A paced
+/// one (smooth pacing) counts what its node can spend of it there: its node spends it through a GCRA of its own at the
+/// lease's bound (<c>LeaseGranted.Bound</c>, rate <c>r</c> per window and burst <c>b</c>), so within a window
+/// <c>[x, x + W)</c> at most <c>min(n, b + r · |[x, x + W) ∩ [s, s + d)| / W)</c> (see <c>QuotaLedger.Placements</c>).
+/// Until the node returns it, <c>n</c> is all it was granted, then what was really used. The lease stays in the log
+/// while <c>finish &gt; now − window</c>. A lease is granted only if every window it meets, with it, holds at most the
+/// limits: for unpaced leases that is the log's sums plus the lease (every lease still in the log meets the window that
+/// starts just after <c>now − window</c>), for a paced one the largest sum over the window placements it meets.
 /// </para>
 /// <para>
-/// <b>Why no window is ever over.</b> Take any window and, among the leases whose spans touch it, the
-/// one granted last, at <c>t</c>. Every other one was granted no later (time here never runs back) and
-/// ends after the window's start, which is after <c>t − window</c>; so it was in the log when the last
-/// one was checked, with at least the credits it finally used. That check kept them all within the
-/// limits. A return only ever lowers an entry: its amounts to what was used, its finish to the moment
-/// the return arrived (the node stopped spending before it sent it).
+/// <b>Why no window is ever over.</b> Take any window and, among the leases whose spans meet it, the one granted last, at
+/// <c>t</c>. That window meets the last lease's span, so it was one of the placements checked at <c>t</c>. Every other
+/// lease meeting it was granted no later (time here never runs back) and ends after the window's start, which is after
+/// <c>t − window</c>; so it was in the log then, counted in that window at least by what its node really spent there. A
+/// return only ever lowers a count: its amount to what was used, its finish to the moment the return arrived (the node
+/// stopped spending before it sent it), and a smaller amount or a shorter span never counts more. (A token correction
+/// above what was granted is not bounded by the pace: such a lease counts its tokens in full from then on.)
 /// </para>
 /// <para>
 /// <b>A new owner</b> has an empty log but the old owner's leases may still be live or in the window.
@@ -34,7 +41,11 @@ namespace Dispatch.Cluster.Owner;
 /// <b>A hand-over</b> (the old owner leaves gracefully) passes the whole log on: <see cref="HandOver"/> describes
 /// every entry by durations from now, <see cref="TakeOver"/> enters them with their end measured from the
 /// moment they arrive, later than the real end by the transit, so each counts at least as long as it did.
-/// The new ledger then grants from the old one's <see cref="GrantingFrom"/> instead of its own.
+/// A paced lease's start does not cross (it would arrive later than it was, by the transit, and count less in the
+/// windows that hold its first moments): it is entered as starting one window before the log arrived, so in every
+/// window checked from then on it counts as if its node had spent it from before that window (<c>b + r</c> × the part of
+/// the window before its end): no less than at the old owner. Its bound crosses with it. The new ledger then grants
+/// from the old one's <see cref="GrantingFrom"/> instead of its own.
 /// </para>
 /// <para>
 /// <b>Corrections.</b> A token correction is a return with more tokens than estimated: it cannot
@@ -130,6 +141,7 @@ internal sealed partial class QuotaLedger
         var ticks = Advance(now);
         if (minRequests > _requestLimit || minTokens > _tokenLimit) return LeaseDecision.Never;
         if (ticks < GrantingFrom.UtcTicks) return LeaseDecision.NotBefore(GrantingFrom);
+        if (pace is not null) return TryGrantPaced(node, minRequests, minTokens, maxRequests, maxTokens, span, ticks, pace);
 
         // Granted from the limits in force (learned from the provider); a call larger than a lowered token limit still fits an empty enough window.
         var freeRequests = _requestsInForce is { } requestLimit ? requestLimit - _requests : long.MaxValue;
@@ -145,9 +157,47 @@ internal sealed partial class QuotaLedger
 
         var requests = (int)Math.Min(Math.Max(maxRequests, minRequests), freeRequests);
         var tokens = Math.Min(Math.Max(maxTokens, minTokens), freeTokens);
-        var entry = new Entry(_incarnation, _nextNumber++, node, ticks + span.Ticks, requests, tokens) { Pace = pace };
+        return Grant(node, ticks, span, requests, tokens, pace, null);
+    }
+
+    /// <summary>
+    /// A paced lease: counted by what its node can spend of it in each window (<see cref="LeaseGranted.Bound"/>), so
+    /// every window placement it touches is checked, not the whole log in full.
+    /// </summary>
+    private LeaseDecision TryGrantPaced(string node, int minRequests, long minTokens, int maxRequests, long maxTokens, TimeSpan span, long ticks, LeasePace pace)
+    {
+        // A call larger than the lease's burst could not be spent from it: the bound's burst is at least the call that asked.
+        // And what a node's wakes are late by (Pacer.TimerLateness) at the lease's rate: its shared pacer forgives that much
+        // lateness, and a lease's own bucket with no room for it would hold every call a wake late (measured: 86 % of the rate).
+        var bound = pace with
+        {
+            RequestBurst = Math.Max(pace.RequestBurst, minRequests) + LatenessAt(pace.Requests),
+            TokenBurst = Math.Max(pace.TokenBurst, minTokens) + LatenessAt(pace.Tokens),
+        };
+        var finish = ticks + span.Ticks;
+        var requestLimit = _requestsInForce ?? long.MaxValue;
+        var tokenLimit = _tokensInForce is { } tokensInForce ? Math.Max(tokensInForce, minTokens) : long.MaxValue;
+        var requests = _requestsInForce is null ? Math.Max(maxRequests, minRequests)
+            : Fitting(true, ticks, finish, bound.Requests, bound.RequestBurst, minRequests, Math.Max(maxRequests, minRequests), requestLimit);
+        var tokens = _tokensInForce is null ? Math.Max(maxTokens, minTokens)
+            : Fitting(false, ticks, finish, bound.Tokens, bound.TokenBurst, minTokens, Math.Max(maxTokens, minTokens), tokenLimit);
+        if (requests >= 0 && tokens >= 0) return Grant(node, ticks, span, (int)requests, tokens, pace, bound);
+
+        // Counting every lease in full, the minimum fits once enough has left the window: no later than that.
+        var freeRequests = requestLimit == long.MaxValue ? long.MaxValue : requestLimit - _requests;
+        var freeTokens = tokenLimit == long.MaxValue ? long.MaxValue : tokenLimit - _tokens;
+        var latest = FreedAt(minRequests - freeRequests, minTokens - freeTokens);
+        return LeaseDecision.NotBefore(PacedFreedAt(ticks, span.Ticks, bound, minRequests, minTokens, requestLimit, tokenLimit, latest));
+    }
+
+    /// <summary>The credits a rate of <paramref name="rate"/> per window grants in a timer's lateness, rounded up.</summary>
+    private long LatenessAt(long rate) => rate <= 0 ? 0 : (long)(((Int128)rate * Pacer.TimerLateness.Ticks + _windowTicks - 1) / _windowTicks);
+
+    private LeaseDecision Grant(string node, long ticks, TimeSpan span, int requests, long tokens, LeasePace? pace, LeasePace? bound)
+    {
+        var entry = new Entry(_incarnation, _nextNumber++, node, ticks, ticks + span.Ticks, requests, tokens) { Pace = pace, Bound = bound };
         Add(entry);
-        return LeaseDecision.Grant(new GrantedLease(entry.Number, requests, tokens, At(ticks), At(entry.Finish)));
+        return LeaseDecision.Grant(new GrantedLease(entry.Number, requests, tokens, At(ticks), At(entry.Finish), bound));
     }
 
     /// <summary>
@@ -196,7 +246,7 @@ internal sealed partial class QuotaLedger
     {
         var ticks = Advance(now);
         return _entries
-            .Select(e => new HandedOverLease(e.Owner, e.Number, e.Node, e.Requests, e.Tokens, e.Returned, TimeSpan.FromTicks(e.Finish - ticks), e.Pace))
+            .Select(e => new HandedOverLease(e.Owner, e.Number, e.Node, e.Requests, e.Tokens, e.Returned, TimeSpan.FromTicks(e.Finish - ticks), e.Pace, HandedBound(e)))
             .ToArray();
     }
 
@@ -217,10 +267,13 @@ internal sealed partial class QuotaLedger
         foreach (var lease in leases)
         {
             // Counted from its arrival here, the end comes later than at the predecessor: never shorter.
-            var entry = new Entry(lease.Owner, lease.Lease, lease.Node, ticks + lease.EndsIn.Ticks, Math.Max(0, lease.Requests), Math.Max(0, lease.Tokens))
+            // Its start is not known here (only durations cross): it counts as if spent from a window ago, which no
+            // window checked from now on can reach before, so no window counts it less than at the predecessor.
+            var entry = new Entry(lease.Owner, lease.Lease, lease.Node, ticks - _windowTicks, ticks + lease.EndsIn.Ticks, Math.Max(0, lease.Requests), Math.Max(0, lease.Tokens))
             {
                 Returned = lease.Returned,
                 Pace = lease.Pace,
+                Bound = lease.Bound,
             };
             if (entry.Finish > ticks - _windowTicks && !_byNumber.ContainsKey((entry.Owner, entry.Number))) Add(entry);
         }
@@ -271,6 +324,15 @@ internal sealed partial class QuotaLedger
         return _latestTicks;
     }
 
+    /// <summary>The bound a handed-over lease is counted by: its own, in full for a kind whose use was corrected above its grant.</summary>
+    private static LeasePace? HandedBound(Entry entry) => entry.Bound is { } bound
+        ? bound with
+        {
+            Requests = entry.Requests <= entry.GrantedRequests ? bound.Requests : 0,
+            Tokens = entry.Tokens <= entry.GrantedTokens ? bound.Tokens : 0,
+        }
+        : null;
+
     private void Add(Entry entry)
     {
         _entries.Add(entry);
@@ -300,8 +362,17 @@ internal sealed partial class QuotaLedger
     private static DateTimeOffset At(long ticks) =>
         ticks >= DateTimeOffset.MaxValue.UtcTicks ? DateTimeOffset.MaxValue : new DateTimeOffset(ticks, TimeSpan.Zero);
 
-    private sealed class Entry(long owner, long number, string node, long finish, int requests, long tokens)
+    private sealed class Entry(long owner, long number, string node, long start, long finish, int requests, long tokens)
     {
+        /// <summary>When it was granted (a handed-over lease: a window before it arrived).</summary>
+        public long Start { get; } = start;
+
+        /// <summary>Request credits granted (what it counts may only come down to what was used).</summary>
+        public int GrantedRequests { get; } = requests;
+
+        /// <summary>Token credits granted; a correction may raise what it counts above them.</summary>
+        public long GrantedTokens { get; } = tokens;
+
         public long Owner { get; } = owner;
 
         public long Number { get; } = number;
@@ -318,6 +389,9 @@ internal sealed partial class QuotaLedger
 
         /// <summary>The rate its node was granted with it; <see langword="null"/> when unpaced.</summary>
         public LeasePace? Pace { get; init; }
+
+        /// <summary>What its node may spend of it at most, as rate and burst (it is counted by that); <see langword="null"/>: counted in full.</summary>
+        public LeasePace? Bound { get; init; }
     }
 }
 
@@ -327,7 +401,8 @@ internal sealed partial class QuotaLedger
 /// <param name="Tokens">Token credits.</param>
 /// <param name="Start">When it was granted.</param>
 /// <param name="Finish">When its span ends.</param>
-internal readonly record struct GrantedLease(long Number, int Requests, long Tokens, DateTimeOffset Start, DateTimeOffset Finish);
+/// <param name="Bound">What its node may spend of it at most, as rate and burst (paced leases); <see langword="null"/> when counted in full.</param>
+internal readonly record struct GrantedLease(long Number, int Requests, long Tokens, DateTimeOffset Start, DateTimeOffset Finish, LeasePace? Bound = null);
 
 /// <summary>The answer of <see cref="QuotaLedger.TryGrant"/>.</summary>
 /// <param name="Granted">Whether a lease was granted.</param>

@@ -284,7 +284,7 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
             {
                 _line.RemoveAt(0);
                 var lease = decision.Lease;
-                head.Client.Tell(new LeaseGranted(_endpoint, request.RequestId, _incarnation, lease.Number, lease.Requests, lease.Tokens, now - head.ArrivedAt, _span, pace), Self);
+                head.Client.Tell(new LeaseGranted(_endpoint, request.RequestId, _incarnation, lease.Number, lease.Requests, lease.Tokens, now - head.ArrivedAt, _span, pace, lease.Bound), Self);
                 continue;
             }
 

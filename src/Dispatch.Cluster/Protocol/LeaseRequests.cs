@@ -60,6 +60,12 @@ internal sealed record ReturnLeases(string Endpoint, LeaseReturn[] Returns) : IQ
 /// <param name="Held">How long the owner kept the request before granting it.</param>
 /// <param name="Span">How long the lease may be spent, counted from the grant.</param>
 /// <param name="Pace">With smooth pacing, how fast the node may spend it (and its later leases until the next says otherwise); <see langword="null"/> when pacing is off.</param>
+/// <param name="Bound">
+/// With smooth pacing, what the node may spend of this lease at most: in any interval, its burst plus its rate times the
+/// interval's length (a GCRA of its own from the grant's arrival); the owner counts the lease by that in every window. Its
+/// bursts are the pace's, or the call that asked when larger, plus what the rate grants in a timer's lateness.
+/// <see langword="null"/>: the lease is counted in full over its span and may be spent at once.
+/// </param>
 internal sealed record LeaseGranted(
     string Endpoint,
     long RequestId,
@@ -69,7 +75,8 @@ internal sealed record LeaseGranted(
     long Tokens,
     TimeSpan Held,
     TimeSpan Span,
-    LeasePace? Pace = null) : IQuotaMessage;
+    LeasePace? Pace = null,
+    LeasePace? Bound = null) : IQuotaMessage;
 
 /// <summary>
 /// Owner → lease client: request <paramref name="RequestId"/> has waited in line half the node's request timeout

@@ -95,7 +95,7 @@ public static class ClusterHarness
         var counters = upstream.Counters;
         var (all, remote, leases) = (after.All - before.All, after.Remote - before.Remote, after.Grants - before.Grants);
         var (median, mean) = Utilisation(done.Select(d => d.At).ToArray(), limit, interval);
-        var limits = new Core.RateLimiting.RateLimitOptions { Requests = limit, Interval = interval };
+        var limits = new Core.RateLimiting.RateLimitOptions { Requests = limit, Interval = interval, Pacing = pacing };
         Console.WriteLine($"quota: {nodes} nodes, {limit} requests / {interval.TotalSeconds:N0} s, {pacing.ToString().ToLowerInvariant()} pacing, calls {arrivals} (lease span {quota.SpanFor(limits).TotalMilliseconds:N0} ms, leases {quota.MinLeaseRequests}..{quota.MaxLeaseFor(limits)}), {calls:N0} calls in {clock.Elapsed.TotalSeconds:N1} s");
         Console.WriteLine($"  completed {done.Count(d => d.Status == CallStatus.Completed):N0}, 429s {counters.Throttled}, upstream's busiest window {counters.MaxRequestsInWindow}/{limit}");
         Console.WriteLine($"  quota messages {all:N0} = {all / (double)calls:F4} per call; crossing nodes {remote:N0} = {remote / (double)calls:F4} per call");

@@ -20,9 +20,8 @@ namespace Dispatch.Cluster.Tests.Clustering;
 /// process, 40 ms (2 % of 2 s) was exceeded now and then (CI saw 32 429s after a one-second stall).
 /// <para>
 /// Burst pacing, as the upstream is a sliding window that needs no spacing: this is issue 12's measure of the leases
-/// themselves (≥ 95 % of the limit). Smooth pacing (the default) costs a share of the limit in cluster mode, since the
-/// owner counts a paced lease in full over its whole span (src/Dispatch.Cluster/README.md, "Pacing"); its specs are
-/// <see cref="PacedClusterSpec"/>'s.
+/// themselves (≥ 95 % of the limit). Smooth pacing (the default) spends at most the limit per window (interval + guard),
+/// so it cannot reach that (src/Dispatch.Cluster/README.md, "Pacing"); its specs are <see cref="PacedClusterSpec"/>'s.
 /// </para>
 /// </remarks>
 [Collection(ClusterCollection.Name)]

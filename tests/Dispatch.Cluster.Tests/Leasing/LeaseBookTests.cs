@@ -14,7 +14,7 @@ public class LeaseBookTests
 
     private DateTimeOffset Now => _time.GetUtcNow();
 
-    private LeaseGranted Grant(int requests, long tokens = 0, TimeSpan held = default) => new("api", _lease, 7, ++_lease, requests, tokens, held, Span);
+    private LeaseGranted Grant(int requests, long tokens = 0, TimeSpan held = default, TimeSpan? span = null) => new("api", _lease, 7, ++_lease, requests, tokens, held, span ?? Span);
 
     [Fact]
     public void Credits_are_taken_only_before_the_lease_deadline()
@@ -276,5 +276,44 @@ public class LeaseBookTests
         }
 
         Assert.Equal([false, false, false, false, false, false, false, true], low);
+    }
+
+    [Fact]
+    public void A_bounded_lease_is_spent_no_faster_than_its_own_burst_and_rate()
+    {
+        var book = new LeaseBook(100, null, Window, 4, 100);
+        // 51 requests a window (one per 20 ms) with a burst of 2.
+        book.Add(Grant(20, span: TimeSpan.FromMilliseconds(250)) with { Bound = new LeasePace(51, 0, 2, 1) }, Now + TimeSpan.FromMilliseconds(250), Now);
+
+        var burst = book.TryTake(1, 0, Now, out _) && book.TryTake(1, 0, Now, out _);
+        var wait = TimeSpan.FromTicks(book.Wait(1, 0, Now));
+        var held = book.TryTake(1, 0, Now, out _);
+        _time.Advance(wait);
+        var next = book.Wait(1, 0, Now) == 0 && book.TryTake(1, 0, Now, out _);
+
+        Assert.True(burst);
+        Assert.Equal(TimeSpan.FromMilliseconds(20), wait);
+        Assert.False(held);
+        Assert.True(next);
+        // Held back by its pace, the lease is neither spent nor retired.
+        Assert.Equal(1, book.OpenLeases);
+        Assert.Empty(book.TakeReturns());
+    }
+
+    [Fact]
+    public void A_call_larger_than_a_bounded_lease_s_burst_is_not_taken_from_it()
+    {
+        var book = new LeaseBook(100, 10_000, Window, 4, 100);
+        book.Add(Grant(20, 5_000, span: TimeSpan.FromMilliseconds(250)) with { Bound = new LeasePace(51, 2_000, 2, 300) }, Now + TimeSpan.FromMilliseconds(250), Now);
+
+        var small = book.TryTake(1, 300, Now, out _);
+        // Long enough for its bucket to be full again, well before its deadline.
+        _time.Advance(TimeSpan.FromMilliseconds(200));
+        var large = book.TryTake(1, 301, Now, out _);
+
+        Assert.True(small);
+        // It could never go within the bound the owner counts: the lease goes back, the call asks for one of its size.
+        Assert.False(large);
+        Assert.Equal([new LeaseReturn(7, 1, 1, 300)], book.TakeReturns());
     }
 }

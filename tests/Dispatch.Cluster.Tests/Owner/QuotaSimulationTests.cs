@@ -24,6 +24,7 @@ public class QuotaSimulationTests(ITestOutputHelper output)
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(1020);
     private static readonly TimeSpan Span = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan PacedSpan = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan Step = TimeSpan.FromMilliseconds(1);
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromMilliseconds(200);
     private static readonly RateLimitOptions Limits = new() { Requests = RequestLimit, Tokens = TokenLimit, Interval = Interval };
@@ -46,6 +47,30 @@ public class QuotaSimulationTests(ITestOutputHelper output)
         output.WriteLine($"spent {simulation.Spent.Count}, busiest window {requests} requests / {tokens} tokens");
         Assert.InRange(requests, 1, RequestLimit);
         Assert.InRange(tokens, 1, TokenLimit);
+    }
+
+    /// <summary>
+    /// Paced leases (smooth pacing) of a quarter of the interval, each granted with a random rate and burst and counted by
+    /// them; each node spends a lease through its own bound, as early as it allows (a backlog) and, after idle spells of
+    /// up to a span, as late (its burst saved up, then its rate): no window of what was really spent is over the limit.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 80, false)]
+    [InlineData(2, 80, false)]
+    [InlineData(3, 200, false)]
+    [InlineData(1, 80, true)]
+    [InlineData(2, 200, true)]
+    public void Paced_leases_spent_as_early_or_as_late_as_their_bounds_allow_keep_every_window_within_the_limit(int seed, int largestEstimate, bool graceful)
+    {
+        var simulation = new Simulation(seed, largestEstimate, paced: true);
+        simulation.Run(TimeSpan.FromSeconds(20), ownerDiesAt: TimeSpan.FromSeconds(10), ownerReturnsAfter: TimeSpan.FromMilliseconds(graceful ? 20 : 500), graceful);
+
+        var (requests, tokens) = WindowAudit.Peak(simulation.Spent, Window);
+        output.WriteLine($"spent {simulation.Spent.Count} from {simulation.Grants} leases, busiest window {requests} requests / {tokens} tokens");
+        Assert.InRange(requests, 1, RequestLimit);
+        Assert.InRange(tokens, 1, TokenLimit);
+        // And the bound is not slack: the binding kind's busiest window comes close to its limit.
+        Assert.True(requests * 4 >= RequestLimit * 3 || tokens * 4 >= TokenLimit * 3, $"{requests} requests, {tokens} tokens");
     }
 
     [Theory]
@@ -145,15 +170,22 @@ public class QuotaSimulationTests(ITestOutputHelper output)
         /// <param name="seed">Seeds the arrivals, estimates, usage and message delays.</param>
         /// <param name="largestEstimate">Calls estimate 1 to this many tokens.</param>
         /// <param name="merge">How long the owner waits for the rest of a lease that frees that soon (default: as the owner).</param>
-        public Simulation(int seed, int largestEstimate, TimeSpan? merge = null)
+        /// <param name="paced">Whether leases are paced (a quarter of the interval long, each with a random rate and burst, spent through its bound).</param>
+        public Simulation(int seed, int largestEstimate, TimeSpan? merge = null, bool paced = false)
         {
             _merge = merge ?? QuotaOwnerActor.MergeTimeFor(Span);
             _random = new Random(seed);
             LargestEstimate = largestEstimate;
+            Paced = paced;
+            LeaseSpan = paced ? PacedSpan : Span;
             Started = Now;
             _nodes = Enumerable.Range(0, 3).Select(i => new Node(this, i)).ToArray();
-            _ledger = new QuotaLedger(RequestLimit, TokenLimit, Window, Span, Now, _owner);
+            _ledger = new QuotaLedger(RequestLimit, TokenLimit, Window, LeaseSpan, Now, _owner);
         }
+
+        public bool Paced { get; }
+
+        public TimeSpan LeaseSpan { get; }
 
         public DateTimeOffset Started { get; }
 
@@ -188,7 +220,7 @@ public class QuotaSimulationTests(ITestOutputHelper output)
                 if (dead && Now >= Started + ownerDiesAt + ownerReturnsAfter)
                 {
                     (dead, _owner) = (false, _owner + 1);
-                    var ledger = _ledger = new QuotaLedger(RequestLimit, TokenLimit, Window, Span, Now, _owner);
+                    var ledger = _ledger = new QuotaLedger(RequestLimit, TokenLimit, Window, LeaseSpan, Now, _owner);
                     // The window arrives no sooner than the new owner starts: its leases count from then.
                     if (_handedOver is { } window) Assert.True(ledger.TakeOver(window.Leases, window.GrantingIn, Now));
                     (RestartedAt, GrantingFrom) = (Now, ledger.GrantingFrom);
@@ -245,11 +277,14 @@ public class QuotaSimulationTests(ITestOutputHelper output)
             while (_ledger is { } ledger && _line.Count > 0)
             {
                 var (node, request, arrived) = _line[0];
-                var decision = ledger.TryGrant(node.Name, request.MinRequests, request.MinTokens, request.MaxRequests, request.MaxTokens, Span, Now, _merge);
+                // Any rate and burst: the window must hold whatever the leases were granted with.
+                var rate = _random.Next(2, RequestLimit + 1);
+                LeasePace? pace = Paced ? new LeasePace(rate, rate * TokenLimit / RequestLimit, _random.Next(1, 5), _random.Next(1, 300)) : null;
+                var decision = ledger.TryGrant(node.Name, request.MinRequests, request.MinTokens, request.MaxRequests, request.MaxTokens, LeaseSpan, Now, _merge, pace);
                 if (!decision.Granted) return;
                 _line.RemoveAt(0);
                 Grants++;
-                var grant = new LeaseGranted("api", request.RequestId, _owner, decision.Lease.Number, decision.Lease.Requests, decision.Lease.Tokens, Now - arrived, Span);
+                var grant = new LeaseGranted("api", request.RequestId, _owner, decision.Lease.Number, decision.Lease.Requests, decision.Lease.Tokens, Now - arrived, LeaseSpan, pace, decision.Lease.Bound);
                 Send(() => node.Granted(grant));
             }
         }
@@ -273,6 +308,7 @@ public class QuotaSimulationTests(ITestOutputHelper output)
             private (long Id, DateTimeOffset At, LeaseReturn[] Returns)? _outstanding;
             private long _requests;
             private DateTimeOffset _lastFlush;
+            private DateTimeOffset _idleUntil;
 
             public string Name { get; } = "node" + index;
 
@@ -283,7 +319,10 @@ public class QuotaSimulationTests(ITestOutputHelper output)
                 if (simulation.Next(0, 100) < 4) _calls.Enqueue(simulation.Next(1, simulation.LargestEstimate + 1));
                 _book.RetireExpired(Now);
                 _book.Prune(Now);
-                while (_calls.TryPeek(out var estimate) && _book.TryTake(1, estimate, Now, out var grantId))
+                // Paced: now and then the node holds its calls back for up to a span, then spends as fast as its leases let it.
+                if (simulation.Paced && Now >= _idleUntil && simulation.Next(0, 1000) < 5) _idleUntil = Now + TimeSpan.FromMilliseconds(simulation.Next(0, (int)PacedSpan.TotalMilliseconds));
+                var idle = Now < _idleUntil;
+                while (!idle && _calls.TryPeek(out var estimate) && _book.Wait(1, estimate, Now) == 0 && _book.TryTake(1, estimate, Now, out var grantId))
                 {
                     _calls.Dequeue();
                     // The call really uses at most its estimate (often exactly); the correction comes back after its response.
@@ -298,7 +337,8 @@ public class QuotaSimulationTests(ITestOutputHelper output)
                     _outstanding = null;
                 }
 
-                var wanted = _calls.Count > 0 || (_book.OpenLeases > 0 && _book.IsRunningLow(Now));
+                // A call its lease's own pace holds back waits for it, as at the credit source; it asks for no lease.
+                var wanted = (_calls.Count > 0 && (idle || _book.Wait(1, _calls.Peek(), Now) == 0)) || (_book.OpenLeases > 0 && _book.IsRunningLow(Now));
                 if (wanted && _outstanding is null)
                 {
                     var ask = _book.NextAsk(1, _calls.TryPeek(out var head) ? head : 1);
@@ -308,7 +348,7 @@ public class QuotaSimulationTests(ITestOutputHelper output)
                     _outstanding = (id, Now, returns);
                     simulation.Request(this, new RequestLease("api", id, ask.MinRequests, ask.MinTokens, ask.MaxRequests, ask.MaxTokens, returns));
                 }
-                else if (_book.HasUrgentReturns || (_book.HasUnsentReturns && Now - _lastFlush >= Span))
+                else if (_book.HasUrgentReturns || (_book.HasUnsentReturns && Now - _lastFlush >= simulation.LeaseSpan))
                 {
                     _lastFlush = Now;
                     simulation.Return(_book.TakeReturns());

@@ -1,0 +1,175 @@
+using Dispatch.Cluster.Owner;
+using Dispatch.Cluster.Protocol;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Dispatch.Cluster.Tests.Owner;
+
+/// <summary>
+/// The ledger's check for paced leases (smooth pacing): each lease counts in a window what its node can spend of it there
+/// (its burst plus its rate over the part of its span inside the window, at most the lease), and every window placement
+/// the new lease touches is checked. A window of exactly one second, spans of a quarter of it.
+/// </summary>
+public class QuotaLedgerPacingTests
+{
+    private static readonly TimeSpan Window = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Span = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// 40 requests a window (10 a span) with a burst of 1, bounded with a burst of 2 (one more for a wake's lateness, 20 ms
+    /// at 40 a second: 0.8): a lease of 12 is what a span can spend.
+    /// </summary>
+    private static readonly LeasePace Forty = new(40, 0, 1, 1);
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly DateTimeOffset _start;
+
+    public QuotaLedgerPacingTests() => _start = _time.GetUtcNow();
+
+    private DateTimeOffset Now => _time.GetUtcNow();
+
+    private QuotaLedger Ledger(long requests) => new(requests, null, Window, Span, Now - Window - Span);
+
+    private void At(int milliseconds) => _time.SetUtcNow(_start + TimeSpan.FromMilliseconds(milliseconds));
+
+    [Fact]
+    public void A_paced_lease_counts_only_its_burst_and_rate_in_a_window_that_meets_part_of_it()
+    {
+        var ledger = Ledger(14);
+        var first = ledger.TryGrant("a", 1, 0, 12, 0, Span, Now, pace: Forty);
+        var unpaced = Ledger(14);
+        unpaced.TryGrant("a", 1, 0, 12, 0, Span, Now);
+        At(1_000);
+
+        // A window ending in the new lease's first moments holds the first whole (12) and the new one's burst (2); one
+        // starting at the first's last moment holds its burst and the new one's first span (2 + 10): 14 either way.
+        var second = ledger.TryGrant("b", 1, 0, 12, 0, Span, Now, pace: Forty);
+        var counted = unpaced.TryGrant("b", 1, 0, 12, 0, Span, Now);
+
+        Assert.Equal(12, first.Lease.Requests);
+        Assert.Equal(12, second.Lease.Requests);
+        // Counted in full over its span, the first would leave only 2.
+        Assert.Equal(2, counted.Lease.Requests);
+    }
+
+    [Fact]
+    public void A_lease_that_reaches_into_a_window_holding_another_whole_lease_gets_what_that_window_leaves()
+    {
+        var ledger = Ledger(14);
+        ledger.TryGrant("a", 1, 0, 12, 0, Span, Now, pace: Forty);
+        At(900);
+
+        // The window [0, 1 s) holds the first lease whole (12) and the new one's first 100 ms: its burst 2 + 4, capped by its size.
+        var second = ledger.TryGrant("b", 1, 0, 20, 0, Span, Now, pace: Forty);
+
+        Assert.Equal(2, second.Lease.Requests);
+    }
+
+    [Fact]
+    public void The_worst_window_between_two_breakpoints_is_found()
+    {
+        var ledger = Ledger(13);
+        // 6 at 40 a window from a burst of 2: it counts 6 until 150 ms, then falls to 2 at 250 ms.
+        ledger.TryGrant("a", 1, 0, 6, 0, Span, Now, pace: Forty);
+        At(1_100);
+
+        // At 80 a window from a bound's burst of 3, the new lease's count rises while the first's falls, twice as fast:
+        // their sum peaks where the new one reaches its size n, 9.5 + n / 2 (a whole number of credits below 14 fits 13).
+        // For 9 that is 14, at 175 ms, although no window starting at a lease's start or end (± the window) counts more
+        // than 13 up to 11.
+        var second = ledger.TryGrant("b", 1, 0, 20, 0, Span, Now, pace: new LeasePace(80, 0, 1, 1));
+
+        Assert.Equal(8, second.Lease.Requests);
+    }
+
+    [Fact]
+    public void A_returned_paced_lease_counts_no_more_than_it_used()
+    {
+        var ledger = Ledger(14);
+        var first = ledger.TryGrant("a", 1, 0, 12, 0, Span, Now, pace: Forty);
+        At(100);
+        ledger.Return(first.Lease.Number, 3, 0, Now);
+        At(500);
+
+        // The window [0, 1 s) holds the 3 used and the whole new lease: 11 of it.
+        var second = ledger.TryGrant("b", 1, 0, 20, 0, Span, Now, pace: Forty);
+
+        Assert.Equal(11, second.Lease.Requests);
+    }
+
+    [Fact]
+    public void A_paced_lease_whose_minimum_does_not_fit_is_told_when_it_will()
+    {
+        var ledger = Ledger(14);
+        ledger.TryGrant("a", 1, 0, 14, 0, Span, Now, pace: new LeasePace(40, 0, 4, 1));
+        // Its bound's burst is 5: it counts 14 until 25 ms, then 5 + 40 × what is left of its span.
+        At(500);
+
+        // A call of 3 counts at least 3 in every window it meets: the two fit once a window starting a second before the new
+        // lease holds less than 12 of the first, after 1.075 s.
+        var refused = ledger.TryGrant("b", 3, 0, 3, 0, Span, Now, pace: Forty);
+        var retryAt = refused.RetryAt;
+        _time.SetUtcNow(retryAt - TimeSpan.FromMilliseconds(2));
+        var early = ledger.TryGrant("b", 3, 0, 3, 0, Span, Now, pace: Forty);
+        _time.SetUtcNow(retryAt);
+        var granted = ledger.TryGrant("b", 3, 0, 3, 0, Span, Now, pace: Forty);
+
+        Assert.False(refused.Granted);
+        // Sooner than counting the first in full (1.25 s), to a millisecond.
+        Assert.InRange(retryAt, _start + TimeSpan.FromMilliseconds(1_075), _start + TimeSpan.FromMilliseconds(1_077));
+        Assert.False(early.Granted);
+        Assert.True(granted.Granted);
+    }
+
+    [Fact]
+    public void A_lease_granted_for_a_call_larger_than_the_burst_is_bounded_with_a_burst_of_that_call()
+    {
+        var ledger = Ledger(100);
+
+        var lease = ledger.TryGrant("a", 3, 0, 12, 0, Span, Now, pace: Forty);
+
+        // And one for a wake's lateness.
+        Assert.Equal(new LeasePace(40, 0, 4, 1), lease.Lease.Bound);
+    }
+
+    [Fact]
+    public void A_handed_over_paced_lease_counts_at_the_next_owner_no_less_than_at_the_old_one()
+    {
+        var old = Ledger(16);
+        old.TryGrant("a", 1, 0, 12, 0, Span, Now, pace: Forty);
+        At(500);
+        var window = old.HandOver(Now);
+        At(510);
+        var next = new QuotaLedger(16, null, Window, Span, Now, incarnation: 1);
+        Assert.True(next.TakeOver(window, TimeSpan.Zero, Now));
+        var empty = new QuotaLedger(16, null, Window, Span, Now - Window - Span, incarnation: 2);
+        At(900);
+
+        // The window [0, 1 s) holds the first whole (12) and what the new one can spend in its first 100 ms, up to 6.
+        var byOld = old.TryGrant("b", 1, 0, 12, 0, Span, Now, pace: Forty);
+        var byNext = next.TryGrant("b", 1, 0, 12, 0, Span, Now, pace: Forty);
+        var byEmpty = empty.TryGrant("b", 1, 0, 12, 0, Span, Now, pace: Forty);
+
+        Assert.Equal(Forty with { RequestBurst = 2 }, window.Single().Bound);
+        Assert.Equal(4, byOld.Lease.Requests);
+        // Its start did not cross: counted as if spent from a window before its arrival, it leaves no more.
+        Assert.InRange(byNext.Lease.Requests, 1, byOld.Lease.Requests);
+        Assert.Equal(12, byEmpty.Lease.Requests);
+    }
+
+    [Fact]
+    public void A_lease_whose_tokens_were_corrected_above_its_grant_counts_its_tokens_in_full()
+    {
+        var ledger = new QuotaLedger(null, 1_000, Window, Span, Now - Window - Span);
+        var tokens = new LeasePace(0, 400, 1, 100);
+        var first = ledger.TryGrant("a", 1, 200, 1, 200, Span, Now, pace: tokens);
+        At(100);
+        ledger.Return(first.Lease.Number, 1, 300, Now);
+        At(1_000);
+
+        // Within its grant it would count at most its burst + 40 (240) in a window starting at its last 100 ms; corrected
+        // above it, all 300 count in every window that meets it. The new lease may spend all it gets at once.
+        var second = ledger.TryGrant("b", 1, 100, 1, 1_000, Span, Now, pace: new LeasePace(0, 400, 1, 1_000));
+
+        Assert.Equal(700, second.Lease.Tokens);
+    }
+}
