@@ -135,8 +135,8 @@ public sealed class AdaptiveCreditSource : ICreditSource
     /// A report's <c>remaining</c> is added to our grants the provider had counted by then: those in
     /// its interval up to and including the reporting call's grant, less the ones among them it refused
     /// (a 429 counts nothing). Refusals of later grants are not subtracted: they are not in the count.
-    /// Later grants may have reached the provider before the reporting call, though: a remaining they
-    /// explain lowers nothing (<see cref="LearnedLimit.Report"/>).
+    /// Later grants may have reached the provider before the reporting call, though, and grants of the guard's
+    /// stretch before its interval within it: a remaining they explain lowers nothing (<see cref="LearnedLimit.Report"/>).
     /// The remaining of a call granted longer ago than one window (a long call) is ignored, as what the
     /// provider had counted then is no longer known (with nothing counted, the remaining read as the whole limit).
     /// A kind whose reported reset is longer than the window is ignored too: the provider counts it over a
@@ -156,10 +156,9 @@ public sealed class AdaptiveCreditSource : ICreditSource
             report = report.Within(TimeSpan.FromTicks(_windowTicks));
             // For a grant older than the window kept here, what the provider had counted is unknown: its remaining says nothing.
             if (!known) report = report with { RemainingRequests = null, RemainingTokens = null };
-            var (used, usedTokens) = known ? CountedUpTo(offset) : (0, 0);
-            var (later, laterTokens) = known ? GrantedAfter(offset) : (0, 0);
-            _requestLimit?.Report(report.RequestLimit, report.RemainingRequests, used, report.ResetRequests, ticks, used + later);
-            _tokenLimit?.Report(report.TokenLimit, report.RemainingTokens, usedTokens, report.ResetTokens, ticks, usedTokens + laterTokens);
+            var counted = known ? CountedFor(offset) : default;
+            _requestLimit?.Report(report.RequestLimit, report.RemainingRequests, counted.Requests, report.ResetRequests, ticks, counted.MostRequests);
+            _tokenLimit?.Report(report.TokenLimit, report.RemainingTokens, counted.Tokens, report.ResetTokens, ticks, counted.MostTokens);
         }
         else if (throttled && _options.LearnFrom429s)
         {
@@ -178,41 +177,37 @@ public sealed class AdaptiveCreditSource : ICreditSource
         return ApplyLimits(ticks);
     }
 
-    /// <summary>Our grants (and their tokens) the provider counted when it answered the grant at <paramref name="offset"/>: those of its interval up to that one, less refusals.</summary>
-    private (long Requests, long Tokens) CountedUpTo(long offset)
+    /// <summary>
+    /// Our grants (and their tokens) the provider counted when it answered the grant at <paramref name="offset"/>: those of
+    /// its interval up to that one, less refusals. And the most it may have counted: also the grants of the guard's stretch
+    /// before that interval (one of them may have reached it within it) and every later one (it may have reached it first).
+    /// </summary>
+    private Counts CountedFor(long offset)
     {
-        var since = _ticks[Slot(offset)] - _intervalTicks;
+        var at = _ticks[Slot(offset)];
+        var since = at - _intervalTicks;
+        var sinceGuard = at - _windowTicks;
         long first = 0, last = offset;
         while (first < last)
         {
             var middle = (first + last) / 2;
-            if (_ticks[Slot(middle)] > since) last = middle;
+            if (_ticks[Slot(middle)] > sinceGuard) last = middle;
             else first = middle + 1;
         }
 
-        long requests = 0, tokens = 0;
-        for (var i = first; i <= offset; i++)
+        long requests = 0, tokens = 0, mostRequests = 0, mostTokens = 0;
+        for (var i = first; i < _count; i++)
         {
-            if (_refused[Slot(i)]) continue;
+            var slot = Slot(i);
+            if (_refused[slot]) continue;
+            mostRequests++;
+            mostTokens += _tokens[slot];
+            if (i > offset || _ticks[slot] <= since) continue;
             requests++;
-            tokens += _tokens[Slot(i)];
+            tokens += _tokens[slot];
         }
 
-        return (requests, tokens);
-    }
-
-    /// <summary>Our grants (and their tokens) made after the one at <paramref name="offset"/> and not known refused: the provider may have counted them before it.</summary>
-    private (long Requests, long Tokens) GrantedAfter(long offset)
-    {
-        long requests = 0, tokens = 0;
-        for (var i = offset + 1; i < _count; i++)
-        {
-            if (_refused[Slot(i)]) continue;
-            requests++;
-            tokens += _tokens[Slot(i)];
-        }
-
-        return (requests, tokens);
+        return new Counts(requests, tokens, mostRequests, mostTokens);
     }
 
     /// <summary>Hands the limits in force to the pacers and the source beneath when they changed; returns whether either rose.</summary>
@@ -267,4 +262,7 @@ public sealed class AdaptiveCreditSource : ICreditSource
     }
 
     private int Slot(long offset) => (int)((_head + offset) % _ticks.Length);
+
+    /// <summary>What the provider counted of our grants when it answered one, and the most it may have counted.</summary>
+    private readonly record struct Counts(long Requests, long Tokens, long MostRequests, long MostTokens);
 }

@@ -72,7 +72,8 @@ internal sealed class LearnedLimit
     /// <param name="nowTicks">The current time.</param>
     /// <param name="usedAtMost">
     /// Our credits the provider may have counted when it answered: <paramref name="used"/> and the grants made after the
-    /// reporting call's that may have reached it first; <see langword="null"/>: <paramref name="used"/>.
+    /// reporting call's that may have reached it first, and those a little older than its interval that arrived within it;
+    /// <see langword="null"/>: <paramref name="used"/>.
     /// </param>
     public void Report(long? limit, long? remaining, long used, TimeSpan? reset, long nowTicks, long? usedAtMost = null)
     {

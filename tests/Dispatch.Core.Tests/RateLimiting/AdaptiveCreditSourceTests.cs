@@ -102,6 +102,22 @@ public class AdaptiveCreditSourceTests
         Assert.Equal(expected, source.Available(_clock.GetUtcNow()).RequestLimit);
     }
 
+    [Theory]
+    [InlineData(100, 100)] // the first five granted 10.1 s before it, within the guard: they may have reached the provider within its 10 s
+    [InlineData(300, 95)]  // granted 10.3 s before it, beyond the guard: the provider counted 5 calls that are not ours
+    public void A_remaining_that_our_grants_a_little_older_than_the_interval_explain_lowers_nothing(int earlierMs, long expected)
+    {
+        var source = Source(new RateLimitOptions { Requests = 100, Interval = TimeSpan.FromSeconds(10), Guard = TimeSpan.FromMilliseconds(200), Pacing = RateLimitPacing.Burst });
+        for (var i = 0; i < 5; i++) source.TryAcquire(1, 0, _clock.GetUtcNow());
+        _clock.Advance(TimeSpan.FromSeconds(10) + TimeSpan.FromMilliseconds(earlierMs));
+        var grants = Enumerable.Range(0, 10).Select(_ => source.TryAcquire(1, 0, _clock.GetUtcNow()).GrantId).ToArray();
+
+        // The last call's answer: the provider counted 15 calls in its interval (the first five reached it late).
+        source.Observe(grants[9], new RateLimitReport(100, RemainingRequests: 85, TimeSpan.FromSeconds(10), null, null, null), throttled: false, _clock.GetUtcNow());
+
+        Assert.Equal(expected, source.Available(_clock.GetUtcNow()).RequestLimit);
+    }
+
     [Fact]
     public void The_remaining_reported_for_a_call_granted_longer_ago_than_the_window_is_ignored_but_a_lower_limit_is_believed()
     {
