@@ -40,16 +40,21 @@ public sealed class StreamedCallReceiver : ReceiveActor
         _dispatch = dispatch;
         _materializer = Context.System.Materializer();
         Receive<StreamedCall>(Start);
-        Receive<Terminated>(terminated => terminated.ActorRef.Equals(_dispatch), _ => Context.Stop(Self));
+        Receive<Terminated>(terminated => terminated.ActorRef.Equals(_dispatch), _ =>
+        {
+            _dispatchStopped.Cancel();
+            Context.Stop(Self);
+        });
         Context.Watch(dispatch);
     }
 
     /// <inheritdoc />
-    protected override void PostStop()
-    {
-        _dispatchStopped.Cancel();
-        _dispatchStopped.Dispose();
-    }
+    /// <remarks>
+    /// Only the <c>DispatchActor</c>'s stop cancels the calls waiting for its answer: after a restart of this actor, or
+    /// when it is stopped on its own, those calls still run and their answers still go to the proxy (a Cancelled here
+    /// would have the proxy send them once more).
+    /// </remarks>
+    protected override void PostStop() => _dispatchStopped.Dispose();
 
     /// <summary>Props for the receiver of the node whose <c>DispatchActor</c> is <paramref name="dispatch"/>; start it under that actor's name plus <see cref="NameSuffix"/>.</summary>
     /// <param name="dispatch">The node's <c>DispatchActor</c>.</param>

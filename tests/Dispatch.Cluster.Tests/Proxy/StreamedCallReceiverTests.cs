@@ -52,6 +52,23 @@ public class StreamedCallReceiverTests(ITestOutputHelper output) : Akka.TestKit.
         Assert.All(answered, r => Assert.Equal(ErrorKind.Cancelled, r.Error));
     }
 
+    [Fact]
+    public async Task A_receiver_stopped_on_its_own_still_passes_on_the_DispatchActors_answer()
+    {
+        var dispatch = CreateTestProbe();
+        var receiver = Sys.ActorOf(StreamedCallReceiver.Props(dispatch.Ref));
+        var (answer, _) = await ProxyEnd();
+        receiver.Tell(new StreamedCall(new APICalling("c1", "api", "{}"), answer), TestActor);
+        dispatch.ExpectMsg<APICalling>();
+        Watch(receiver);
+        Sys.Stop(receiver);
+        ExpectTerminated(receiver);
+
+        dispatch.Reply(APICallResult.Completed("c1", 200, ""));
+
+        Assert.Equal(CallStatus.Completed, ExpectMsg<APICallResult>().Status);
+    }
+
     /// <summary>The proxy's end of a streamed answer: a sink ref whose parts are gathered until the stream completes.</summary>
     private async Task<(ISinkRef<object> Answer, Task<IImmutableList<object>> Parts)> ProxyEnd()
     {
