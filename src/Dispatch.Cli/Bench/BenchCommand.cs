@@ -21,23 +21,25 @@ public static class BenchCommand
         var concurrency = new Option<int>("--concurrency", "-c") { Description = "Calls in flight per client.", DefaultValueFactory = _ => 64 };
         var json = new Option<string>("--json") { Description = "Where the JSON report goes.", DefaultValueFactory = _ => "bench-results.json" };
         var quick = new Option<bool>("--quick") { Description = "Shorter runs and fewer calls: a smoke test, not a measurement." };
+        var rounds = new Option<int?>("--rounds") { Description = "Overhead scenario: measured rounds of each client, interleaved (default 3; 1 with --quick). The throughput target reads the median round." };
         var profile = new Option<bool>("--profile-allocations") { Description = "Overhead scenario: log each client's most allocated types (sampled; slows the first round)." };
         var command = new Command("bench", "Compare Dispatch with HttpClient and HttpClient + Polly against the fake upstream.")
         {
-            scenario, calls, concurrency, json, quick, profile,
+            scenario, calls, concurrency, json, quick, rounds, profile,
         };
         command.Subcommands.Add(UpstreamProcess.CreateCommand());
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (parse.GetValue(concurrency) < 1 || parse.GetValue(calls) is < 1)
+            if (parse.GetValue(concurrency) < 1 || parse.GetValue(calls) is < 1 || parse.GetValue(rounds) is < 1)
             {
-                await Console.Error.WriteLineAsync("dispatch bench: --calls and --concurrency must be at least 1");
+                await Console.Error.WriteLineAsync("dispatch bench: --calls, --concurrency and --rounds must be at least 1");
                 return 2;
             }
 
             var settings = new BenchSettings(parse.GetValue(calls), parse.GetValue(concurrency), parse.GetValue(quick), Console.Error)
             {
                 ProfileAllocations = parse.GetValue(profile),
+                Rounds = parse.GetValue(rounds),
             };
             var report = await RunAsync(parse.GetValue(scenario) ?? "all", settings, AnsiConsole.Console, cancellationToken);
             var path = parse.GetValue(json) ?? "bench-results.json";

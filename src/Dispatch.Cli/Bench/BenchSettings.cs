@@ -12,6 +12,9 @@ internal sealed record BenchSettings(int? Calls, int Concurrency, bool Quick, Te
     /// <summary>Whether the overhead scenario samples allocations by type and logs the top ones per client.</summary>
     public bool ProfileAllocations { get; init; }
 
+    /// <summary>Measured rounds of each client in the overhead scenario; <see langword="null"/> for the default (3, or 1 with <see cref="Quick"/>).</summary>
+    public int? Rounds { get; init; }
+
     /// <summary>Seeds every workload, so clients and runs see the same calls.</summary>
     public const int Seed = 7;
 }

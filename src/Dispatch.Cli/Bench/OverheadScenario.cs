@@ -24,7 +24,7 @@ internal static class OverheadScenario
     public static async Task<ScenarioResult> RunAsync(BenchSettings settings, CancellationToken cancellationToken)
     {
         var count = settings.Calls ?? (settings.Quick ? 5_000 : 50_000);
-        var rounds = (settings.Quick ? 1 : 3) + (settings.ProfileAllocations ? 1 : 0);
+        var rounds = (settings.Rounds ?? (settings.Quick ? 1 : 3)) + (settings.ProfileAllocations ? 1 : 0);
         var calls = Workload.Create(count, BenchSettings.Seed, 1, 8);
         var warmUp = Workload.Create(Math.Min(2_000, Math.Max(200, count / 10)), BenchSettings.Seed + 1, 1, 8);
         var profile = new ClientProfile { Concurrency = settings.Concurrency, QueueCapacity = Math.Max(10_000, settings.Concurrency * 4) };

@@ -45,6 +45,15 @@ public sealed class CommandTreeTests
         Assert.Equal(error, PacingOptions.Check(pacing, burst));
 
     [Fact]
+    public async Task Bench_takes_a_number_of_rounds_and_refuses_fewer_than_one_with_exit_code_2()
+    {
+        Assert.Empty(CommandTree.Create().Parse(["bench", "--scenario", "overhead", "--rounds", "7"]).Errors);
+
+        // Refused before any scenario starts.
+        Assert.Equal(2, await CommandTree.Create().Parse(["bench", "--rounds", "0"]).InvokeAsync());
+    }
+
+    [Fact]
     public void Run_without_an_output_is_a_parse_error()
     {
         Assert.NotEmpty(CommandTree.Create().Parse(["run", "in.jsonl"]).Errors);
