@@ -1,9 +1,9 @@
 namespace Dispatch.Core.RateLimiting;
 
 /// <summary>
-/// Sums over runs of consecutive slots of a ring buffer: the slots' values beside a Fenwick (binary indexed) tree
-/// over them, so that setting a slot, summing a run and finding how far from a slot a sum reaches are O(log n)
-/// and a grant log counts its window without walking it.
+/// Sums over runs of consecutive slots of a ring buffer, kept as a Fenwick (binary indexed) tree: reading or setting
+/// a slot, summing a run and finding how far from a slot a sum reaches are O(log n), so a grant log counts its window
+/// without walking it, in one <see cref="long"/> per slot.
 /// </summary>
 /// <remarks>
 /// Values are never negative (<see cref="Reach"/> needs sums that only grow along the ring). Slots the owner no
@@ -12,7 +12,6 @@ namespace Dispatch.Core.RateLimiting;
 /// </remarks>
 internal sealed class RingSums
 {
-    private long[] _values;
     // 1-based: _tree[i] holds the sum of the slots (i − lowbit(i), i], counted from 1.
     private long[] _tree;
 
@@ -20,22 +19,31 @@ internal sealed class RingSums
     public RingSums(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        _values = new long[capacity];
         _tree = new long[capacity + 1];
     }
 
     /// <summary>The ring's size.</summary>
-    public int Capacity => _values.Length;
+    public int Capacity => _tree.Length - 1;
 
     /// <summary>The value of <paramref name="slot"/>.</summary>
-    public long this[int slot] => _values[slot];
+    public long this[int slot]
+    {
+        get
+        {
+            // The node's sum less those of the nodes it covers below the slot.
+            var node = slot + 1;
+            var value = _tree[node];
+            var stop = node - (node & -node);
+            for (var i = node - 1; i > stop; i -= i & -i) value -= _tree[i];
+            return value;
+        }
+    }
 
     /// <summary>Sets <paramref name="slot"/> to <paramref name="value"/> (at least 0).</summary>
     public void Set(int slot, long value)
     {
-        var delta = value - _values[slot];
+        var delta = value - this[slot];
         if (delta == 0) return;
-        _values[slot] = value;
         for (var i = slot + 1; i < _tree.Length; i += i & -i) _tree[i] += delta;
     }
 
@@ -63,12 +71,19 @@ internal sealed class RingSums
     /// <summary>Lays the <paramref name="count"/> slots from <paramref name="head"/> on out from slot 0 of a ring twice the size, as <see cref="Ring.Doubled{T}"/> does.</summary>
     public void Grow(int head, int count)
     {
-        _values = Ring.Doubled(_values, head, count);
-        _tree = new long[_values.Length + 1];
-        // The linear build: each node hands its sum to its parent.
+        // Undone from the top, each node gives back what its children handed it: the slots' own values.
+        for (var i = Capacity; i > 0; i--)
+        {
+            var parent = i + (i & -i);
+            if (parent < _tree.Length) _tree[parent] -= _tree[i];
+        }
+
+        var values = Ring.Doubled(_tree.AsSpan(1).ToArray(), head, count);
+        _tree = new long[values.Length + 1];
+        // Built from the bottom, each node hands its sum to its parent.
         for (var i = 1; i < _tree.Length; i++)
         {
-            _tree[i] += _values[i - 1];
+            _tree[i] += values[i - 1];
             var parent = i + (i & -i);
             if (parent < _tree.Length) _tree[parent] += _tree[i];
         }

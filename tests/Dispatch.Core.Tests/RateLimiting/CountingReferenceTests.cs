@@ -96,6 +96,48 @@ public class CountingReferenceTests
         Assert.True(waited > 500, $"only {waited} waits compared");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Ring_sums_read_sum_and_reach_as_a_plain_array_does_through_sets_and_growth(int seed)
+    {
+        var random = new Random(seed);
+        var sums = new RingSums(5);
+        var plain = new long[5];
+        var checks = 0;
+
+        for (var step = 0; step < 4_000; step++)
+        {
+            var head = random.Next(plain.Length);
+            var count = random.Next(plain.Length + 1);
+            var run = Enumerable.Range(0, count).Select(offset => plain[(head + offset) % plain.Length]).ToArray();
+            var amount = random.Next(-5, (int)run.Sum() + 5);
+            var reach = Enumerable.Range(1, plain.Length).FirstOrDefault(k => amount <= 0 || Enumerable.Range(0, k).Sum(offset => plain[(head + offset) % plain.Length]) >= amount);
+            switch (random.Next(100))
+            {
+                case < 45:
+                    var slot = random.Next(plain.Length);
+                    plain[slot] = random.Next(0, 1_000);
+                    sums.Set(slot, plain[slot]);
+                    break;
+                case < 47 when plain.Length < 600:
+                    sums.Grow(head, count);
+                    plain = [.. run, .. new long[2 * plain.Length - count]];
+                    break;
+                default:
+                    Assert.Equal(run.Sum(), sums.Sum(head, count));
+                    Assert.Equal(plain[head], sums[head]);
+                    // A whole ring that falls short reaches past it.
+                    if (reach == 0) Assert.True(sums.Reach(head, amount) > plain.Length);
+                    else Assert.Equal(reach, sums.Reach(head, amount));
+                    checks++;
+                    break;
+            }
+        }
+
+        Assert.True(plain.Length > 100 && checks > 1_000, $"ring of {plain.Length}, {checks} checks");
+    }
+
     /// <summary>
     /// A sliding log that sums and frees by walking every entry, as the definitions say: a grant fits while the window's
     /// sums with it stay within the limits in force (a single grant larger than a limit fits an empty enough window),
