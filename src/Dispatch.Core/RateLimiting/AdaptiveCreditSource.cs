@@ -17,7 +17,8 @@ namespace Dispatch.Core.RateLimiting;
 /// <see cref="LearnedLimit"/> per kind; the limits in force go to the source beneath
 /// (<see cref="ICreditSource.LimitTo"/>) and to the pacers. To know how many of our grants the
 /// provider had counted when it reported, grants get their own sequence numbers (the grant ids handed
-/// out) and are kept for one window beside the source's ids, which reconciliation is passed on with.
+/// out) and are kept for one window beside the source's ids, which reconciliation is passed on with, in a
+/// <see cref="GrantLog"/> that counts them without walking the window.
 /// </para>
 /// Not thread-safe: owned by the rate limiter actor.
 /// </remarks>
@@ -26,19 +27,11 @@ public sealed class AdaptiveCreditSource : ICreditSource
     private readonly ICreditSource _inner;
     private readonly RateLimitOptions _options;
     private readonly long _windowTicks;
-    private readonly long _intervalTicks;
     private readonly Pacer? _requestPacer;
     private readonly Pacer? _tokenPacer;
     private readonly LearnedLimit? _requestLimit;
     private readonly LearnedLimit? _tokenLimit;
-    private long[] _ticks = new long[64];
-    private long[] _innerIds = new long[64];
-    private long[] _tokens = new long[64];
-    private bool[] _refused = new bool[64];
-    private int _head;
-    private int _count;
-    private long _headSeq = 1;
-    private long _latestTicks = long.MinValue;
+    private readonly GrantLog _grants;
     private long? _requestsInForce;
     private long? _tokensInForce;
 
@@ -53,7 +46,7 @@ public sealed class AdaptiveCreditSource : ICreditSource
         _inner = inner;
         _options = options;
         _windowTicks = options.Window.Ticks;
-        _intervalTicks = options.Interval.Ticks;
+        _grants = new GrantLog(options.Window, options.Interval);
         var smooth = options.Pacing == RateLimitPacing.Smooth;
         if (inner.RequestLimit is { } requests)
         {
@@ -90,7 +83,7 @@ public sealed class AdaptiveCreditSource : ICreditSource
     /// <inheritdoc />
     public CreditAttempt TryAcquire(int requests, long tokens, DateTimeOffset now)
     {
-        var ticks = Advance(now);
+        var ticks = _grants.Advance(now);
         ApplyLimits(ticks);
         var wait = Math.Max(_requestPacer?.Wait(requests, ticks) ?? 0, _tokenPacer?.Wait(tokens, ticks) ?? 0);
         if (wait > 0) return CreditAttempt.NotBefore(new DateTimeOffset(ticks + wait, TimeSpan.Zero));
@@ -102,19 +95,16 @@ public sealed class AdaptiveCreditSource : ICreditSource
         // its bucket was full lets more than the burst go at once (a leaky bucket of 5 answered 21 429s under load).
         _requestPacer?.Take(requests, ticks);
         _tokenPacer?.Take(tokens, ticks);
-        return CreditAttempt.Grant(Append(ticks, attempt.GrantId, tokens));
+        return CreditAttempt.Grant(_grants.Append(ticks, attempt.GrantId, tokens));
     }
 
     /// <inheritdoc />
     public bool Reconcile(long grantId, long actualTokens, DateTimeOffset now)
     {
-        Advance(now);
+        _grants.Advance(now);
         if (_requestLimit is null && _tokenLimit is null) return _inner.Reconcile(grantId, actualTokens, now);
-        var offset = grantId - _headSeq;
-        if (offset < 0 || offset >= _count) return false;
-        var index = Slot(offset);
-        _tokens[index] = actualTokens;
-        return _inner.Reconcile(_innerIds[index], actualTokens, now);
+        if (!_grants.Contains(grantId)) return false;
+        return _inner.Reconcile(_grants.Correct(grantId, actualTokens), actualTokens, now);
     }
 
     /// <inheritdoc />
@@ -123,7 +113,7 @@ public sealed class AdaptiveCreditSource : ICreditSource
     /// <inheritdoc />
     public CreditBalance Available(DateTimeOffset now)
     {
-        ApplyLimits(Advance(now));
+        ApplyLimits(_grants.Advance(now));
         return _inner.Available(now) with { RequestLimit = _requestsInForce, TokenLimit = _tokensInForce };
     }
 
@@ -146,23 +136,22 @@ public sealed class AdaptiveCreditSource : ICreditSource
     /// </remarks>
     public bool Observe(long grantId, RateLimitReport report, bool throttled, DateTimeOffset now)
     {
-        var ticks = Advance(now);
-        var offset = grantId - _headSeq;
-        var known = offset >= 0 && offset < _count;
-        if (known && throttled) _refused[Slot(offset)] = true;
+        var ticks = _grants.Advance(now);
+        var known = _grants.Contains(grantId);
+        if (known && throttled) _grants.Refuse(grantId);
 
         if (_options.LearnFromHeaders && !report.IsEmpty)
         {
             report = report.Within(TimeSpan.FromTicks(_windowTicks));
             // For a grant older than the window kept here, what the provider had counted is unknown: its remaining says nothing.
             if (!known) report = report with { RemainingRequests = null, RemainingTokens = null };
-            var counted = known ? CountedFor(offset) : default;
+            var counted = known ? _grants.CountedFor(grantId) : default;
             _requestLimit?.Report(report.RequestLimit, report.RemainingRequests, counted.Requests, report.ResetRequests, ticks, counted.MostRequests);
             _tokenLimit?.Report(report.TokenLimit, report.RemainingTokens, counted.Tokens, report.ResetTokens, ticks, counted.MostTokens);
         }
         else if (throttled && _options.LearnFrom429s)
         {
-            var latest = _headSeq + _count - 1;
+            var latest = _grants.Latest;
             var grant = known ? grantId : latest;
             _requestLimit?.Throttled(grant, latest, ticks);
             _tokenLimit?.Throttled(grant, latest, ticks);
@@ -175,39 +164,6 @@ public sealed class AdaptiveCreditSource : ICreditSource
         }
 
         return ApplyLimits(ticks);
-    }
-
-    /// <summary>
-    /// Our grants (and their tokens) the provider counted when it answered the grant at <paramref name="offset"/>: those of
-    /// its interval up to that one, less refusals. And the most it may have counted: also the grants of the guard's stretch
-    /// before that interval (one of them may have reached it within it) and every later one (it may have reached it first).
-    /// </summary>
-    private Counts CountedFor(long offset)
-    {
-        var at = _ticks[Slot(offset)];
-        var since = at - _intervalTicks;
-        var sinceGuard = at - _windowTicks;
-        long first = 0, last = offset;
-        while (first < last)
-        {
-            var middle = (first + last) / 2;
-            if (_ticks[Slot(middle)] > sinceGuard) last = middle;
-            else first = middle + 1;
-        }
-
-        long requests = 0, tokens = 0, mostRequests = 0, mostTokens = 0;
-        for (var i = first; i < _count; i++)
-        {
-            var slot = Slot(i);
-            if (_refused[slot]) continue;
-            mostRequests++;
-            mostTokens += _tokens[slot];
-            if (i > offset || _ticks[slot] <= since) continue;
-            requests++;
-            tokens += _tokens[slot];
-        }
-
-        return new Counts(requests, tokens, mostRequests, mostTokens);
     }
 
     /// <summary>Hands the limits in force to the pacers and the source beneath when they changed; returns whether either rose.</summary>
@@ -224,45 +180,4 @@ public sealed class AdaptiveCreditSource : ICreditSource
         _inner.LimitTo(requests, tokens);
         return rose;
     }
-
-    /// <summary>Moves the clock (never backwards) and forgets grants older than one window.</summary>
-    private long Advance(DateTimeOffset now)
-    {
-        _latestTicks = Math.Max(_latestTicks, now.UtcTicks);
-        var cutoff = _latestTicks - _windowTicks;
-        while (_count > 0 && _ticks[_head] <= cutoff)
-        {
-            _head = (_head + 1) % _ticks.Length;
-            _count--;
-            _headSeq++;
-        }
-
-        return _latestTicks;
-    }
-
-    private long Append(long ticks, long innerId, long tokens)
-    {
-        if (_count == _ticks.Length) Grow();
-        var index = Slot(_count);
-        _ticks[index] = ticks;
-        _innerIds[index] = innerId;
-        _tokens[index] = tokens;
-        _refused[index] = false;
-        _count++;
-        return _headSeq + _count - 1;
-    }
-
-    private void Grow()
-    {
-        _ticks = Ring.Doubled(_ticks, _head, _count);
-        _innerIds = Ring.Doubled(_innerIds, _head, _count);
-        _tokens = Ring.Doubled(_tokens, _head, _count);
-        _refused = Ring.Doubled(_refused, _head, _count);
-        _head = 0;
-    }
-
-    private int Slot(long offset) => (int)((_head + offset) % _ticks.Length);
-
-    /// <summary>What the provider counted of our grants when it answered one, and the most it may have counted.</summary>
-    private readonly record struct Counts(long Requests, long Tokens, long MostRequests, long MostTokens);
 }

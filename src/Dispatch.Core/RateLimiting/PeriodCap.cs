@@ -6,14 +6,15 @@ namespace Dispatch.Core.RateLimiting;
 /// than the cap fits a period with nothing else in it, so a large call is held back, never refused.
 /// </summary>
 /// <remarks>
-/// Memory is one entry per grant in the period; the log grows only when it is full. Time is passed in
-/// and never runs backwards (the caller's latest instant). Not thread-safe: the rate limiter's.
+/// Memory is one entry per grant in the period; the log grows only when it is full. Its costs are kept in
+/// <see cref="RingSums"/>, so a refusal finds when enough has left the period in O(log n), not by walking it.
+/// Time is passed in and never runs backwards (the caller's latest instant). Not thread-safe: the rate limiter's.
 /// </remarks>
 internal sealed class PeriodCap
 {
     private readonly long _periodTicks;
     private long[] _ticks = new long[16];
-    private long[] _costs = new long[16];
+    private readonly RingSums _costs = new(16);
     private int _head;
     private int _count;
     private long _sum;
@@ -47,15 +48,10 @@ internal sealed class PeriodCap
         if (excess <= 0) return 0;
 
         // The earliest instant enough of the oldest grants have left the period.
-        for (var offset = 0; offset < _count; offset++)
-        {
-            var index = (_head + offset) % _ticks.Length;
-            excess -= _costs[index];
-            if (excess <= 0) return _ticks[index] + _periodTicks - nowTicks;
-        }
-
+        var grants = _costs.Reach(_head, excess);
         // Unreachable: once every logged grant has left, any cost fits.
-        return _periodTicks;
+        if (grants > _count) return _periodTicks;
+        return _ticks[(int)((_head + grants - 1) % _ticks.Length)] + _periodTicks - nowTicks;
     }
 
     /// <summary>Logs a grant of <paramref name="cost"/> made at <paramref name="nowTicks"/>.</summary>
@@ -65,13 +61,13 @@ internal sealed class PeriodCap
         if (_count == _ticks.Length)
         {
             _ticks = Ring.Doubled(_ticks, _head, _count);
-            _costs = Ring.Doubled(_costs, _head, _count);
+            _costs.Grow(_head, _count);
             _head = 0;
         }
 
         var slot = (_head + _count) % _ticks.Length;
         _ticks[slot] = nowTicks;
-        _costs[slot] = cost;
+        _costs.Set(slot, cost);
         _count++;
         _sum += cost;
     }

@@ -39,8 +39,10 @@ namespace Dispatch.Core.RateLimiting;
 /// <para>
 /// Cost: memory is one entry per grant in the window (at most the request limit; with
 /// only a token limit, the grants one interval holds). The
-/// grant path is O(1) amortized and allocates nothing; the log is a ring buffer that only
-/// grows when it is full. When both limits are unlimited nothing is logged. Not
+/// grant path is O(log n) amortized and allocates nothing; the log is a ring buffer that only
+/// grows when it is full, its requests and tokens kept in <see cref="RingSums"/> so that neither
+/// a correction nor a refusal's "when is enough freed" walks the window, which at a provider's real
+/// limits holds tens of thousands of grants. When both limits are unlimited nothing is logged. Not
 /// thread-safe: owned by the rate limiter actor.
 /// </para>
 /// </remarks>
@@ -48,8 +50,8 @@ public sealed class SlidingWindowLedger : ICreditSource
 {
     private readonly long _intervalTicks;
     private long[] _times;
-    private int[] _requests;
-    private long[] _tokens;
+    private readonly RingSums _requests;
+    private readonly RingSums _tokens;
     private int _head;
     private int _count;
     private long _headId = 1;
@@ -73,8 +75,8 @@ public sealed class SlidingWindowLedger : ICreditSource
         _intervalTicks = options.Window.Ticks;
         var initial = (int)Math.Clamp(options.Requests ?? 64, 1, 4096);
         _times = new long[initial];
-        _requests = new int[initial];
-        _tokens = new long[initial];
+        _requests = new RingSums(initial);
+        _tokens = new RingSums(initial);
         _requestsInForce = RequestLimit;
         _tokensInForce = TokenLimit;
     }
@@ -122,7 +124,7 @@ public sealed class SlidingWindowLedger : ICreditSource
 
         var index = Slot(offset);
         _tokenSum += actualTokens - _tokens[index];
-        _tokens[index] = actualTokens;
+        _tokens.Set(index, actualTokens);
         return true;
     }
 
@@ -174,16 +176,9 @@ public sealed class SlidingWindowLedger : ICreditSource
     /// <summary>The earliest time enough of the oldest grants have aged out to free the given excess.</summary>
     private long FreedAt(long requestExcess, long tokenExcess)
     {
-        for (var offset = 0; offset < _count; offset++)
-        {
-            var index = Slot(offset);
-            requestExcess -= _requests[index];
-            tokenExcess -= _tokens[index];
-            if (requestExcess <= 0 && tokenExcess <= 0) return _times[index] + _intervalTicks;
-        }
-
+        var grants = Math.Max(_requests.Reach(_head, requestExcess), _tokens.Reach(_head, tokenExcess));
         // Unreachable for a request within the limits: ageing out everything frees the whole limit.
-        return long.MaxValue;
+        return grants <= _count ? _times[Slot(grants - 1)] + _intervalTicks : long.MaxValue;
     }
 
     private long Append(long ticks, int requests, long tokens)
@@ -191,8 +186,8 @@ public sealed class SlidingWindowLedger : ICreditSource
         if (_count == _times.Length) Grow();
         var index = Slot(_count);
         _times[index] = ticks;
-        _requests[index] = requests;
-        _tokens[index] = tokens;
+        _requests.Set(index, requests);
+        _tokens.Set(index, tokens);
         _count++;
         _requestSum += requests;
         _tokenSum += tokens;
@@ -202,8 +197,8 @@ public sealed class SlidingWindowLedger : ICreditSource
     private void Grow()
     {
         _times = Ring.Doubled(_times, _head, _count);
-        _requests = Ring.Doubled(_requests, _head, _count);
-        _tokens = Ring.Doubled(_tokens, _head, _count);
+        _requests.Grow(_head, _count);
+        _tokens.Grow(_head, _count);
         _head = 0;
     }
 
