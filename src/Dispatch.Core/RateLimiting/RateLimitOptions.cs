@@ -101,10 +101,16 @@ public sealed record RateLimitOptions : OptionsSection
 
     /// <summary>
     /// The credits a default burst's cap allows in any <see cref="CapPeriod"/>: the limit's share of one
-    /// second (or of the interval when shorter), what a provider enforcing the limit per second admits.
+    /// second (or of the interval when shorter), what a provider enforcing the limit per second admits,
+    /// rounded up: paced evenly, a share that is not whole (100 a minute: 1.67 a second) puts that share
+    /// rounded up into some seconds, and rounding it down would cap the rate below the limit (59 a minute).
     /// </summary>
-    internal long PeriodCapFor(long limit) =>
-        Burst is null ? (long)Int128.Clamp((Int128)limit * Math.Min(TimeSpan.TicksPerSecond, Interval.Ticks) / Interval.Ticks, 1, limit) : limit;
+    internal long PeriodCapFor(long limit)
+    {
+        if (Burst is not null) return limit;
+        var period = Math.Min(TimeSpan.TicksPerSecond, Interval.Ticks);
+        return (long)Int128.Clamp(((Int128)limit * period + Interval.Ticks - 1) / Interval.Ticks, 1, limit);
+    }
 
     /// <summary>
     /// The guard's share of one second's credits, at least 1: a provider enforcing the limit per second allows

@@ -179,6 +179,29 @@ public class AdaptiveCreditSourceTests
         Assert.Equal(TimeSpan.Zero, (limits with { Burst = 3 }).CapPeriod);
     }
 
+    [Theory]
+    [InlineData(100)]
+    [InlineData(119)]
+    [InlineData(150)]
+    [InlineData(1_000)]
+    public void A_per_minute_limit_whose_second_share_is_not_whole_is_granted_in_full_with_no_second_over_that_share_rounded_up(int perMinute)
+    {
+        var limits = new RateLimitOptions { Requests = perMinute, Interval = TimeSpan.FromMinutes(1) };
+        var source = Source(limits);
+        var end = _clock.GetUtcNow() + TimeSpan.FromMinutes(10);
+        var grants = new List<(long At, long Tokens)>();
+        while (_clock.GetUtcNow() < end)
+        {
+            var attempt = source.TryAcquire(1, 0, _clock.GetUtcNow());
+            if (attempt.Granted) grants.Add((_clock.GetUtcNow().UtcTicks, 0));
+            else _clock.SetUtcNow(attempt.RetryAt);
+        }
+
+        // The guard's ceiling is 60 s / 61 s of the limit; rounding a second's share down (1 of 1.67 at 100 a minute) had kept it to 59 a minute.
+        Assert.InRange(grants.Count / (10.0 * perMinute), 0.95, 1.0);
+        Assert.InRange(Busiest(grants, limits.CapPeriod.Ticks).Requests, 1, (perMinute + 59) / 60);
+    }
+
     [Fact]
     public void With_default_pacing_calls_of_mixed_size_fill_the_token_limit_yet_no_second_exceeds_its_share()
     {
