@@ -316,7 +316,9 @@ internal sealed partial class ClusterCreditSource : ICreditSource
         lock (_gate)
         {
             if (_book is null) return;
-            if (_book.Cut(cut, IsIdle(now) || _closed || now < _pausedUntil, now)) _pacer?.Apply(cut.Pace);
+            var idle = IsIdle(now);
+            if (_book.Cut(cut, idle || _closed || now < _pausedUntil, now)) _pacer?.Apply(cut.Pace);
+            else if (idle) _pacer?.Idle();
         }
     }
 
@@ -334,6 +336,7 @@ internal sealed partial class ClusterCreditSource : ICreditSource
             if (_book is null || _pacer?.Pace is null || _book.OpenLeases == 0) return null;
             if (!IsIdle(now)) return _holding || _wanted is not null ? now + _idleAfter : _lastAsked + _idleAfter;
             retired = _book.RetirePaced();
+            _pacer.Idle();
             return null;
         }
     }
