@@ -18,7 +18,9 @@ namespace Dispatch.Cluster.Owner;
 /// request timeout: most waits end sooner, and then the grant alone answers, two messages per lease). Requests
 /// wait in one FIFO line, one per node (a newer request from the same node takes the older one's place), so
 /// a node needing a large call is not starved by others.
-/// <see cref="ReturnLeases"/> → applied. <see cref="EndpointPaused"/> (on the endpoint's pause topic, from
+/// With smooth pacing, a head of the line that finds less than half its share of the paced rate free waits, and the nodes
+/// holding more than their share are told <see cref="LeaseCut"/> (their leases go on at their share; the cut lease's
+/// return acknowledges it). <see cref="ReturnLeases"/> → applied. <see cref="EndpointPaused"/> (on the endpoint's pause topic, from
 /// the node that saw the 429) → nothing is granted until the pause ends.
 /// <see cref="GetQuotaStatus"/> → <see cref="EndpointQuotaStatus"/>. <see cref="LeaveQuota"/> (a node leaving) →
 /// its returns are applied, its request leaves the line, <see cref="QuotaLeft"/>.
