@@ -38,6 +38,9 @@ internal sealed partial class ClusterCreditSource : ICreditSource
     private bool _wantSignalled;
     private bool _returnsSignalled;
     private bool _closed;
+    private readonly TimeSpan _idleAfter;
+    private DateTimeOffset _lastAsked = DateTimeOffset.MinValue;
+    private bool _holding;
 
     /// <summary>Creates the source of <paramref name="endpoint"/>; it asks for nothing until <see cref="Attach"/> gives it its lease client.</summary>
     /// <param name="endpoint">The endpoint's name.</param>
@@ -64,7 +67,15 @@ internal sealed partial class ClusterCreditSource : ICreditSource
         }
 
         _learning = new Observations(limits, reportEvery ?? limits.Window / 20);
+        _idleAfter = reportEvery ?? limits.Window / 20;
     }
+
+    /// <summary>
+    /// How long after its last grant, with no call asking since, a node counts as idle (smooth pacing): its paced leases go
+    /// back early, so the rate they hold moves to the nodes that want it (the lease span for unpaced leases, a twentieth of
+    /// the interval by default).
+    /// </summary>
+    internal TimeSpan IdleAfter => _idleAfter;
 
     /// <inheritdoc />
     public event Action CreditsArrived
@@ -116,6 +127,7 @@ internal sealed partial class ClusterCreditSource : ICreditSource
             if (_closed) return CreditAttempt.NotBefore(now + _retryAfter);
 
             client = _client;
+            _lastAsked = now;
             // Paced: the node spends no faster than the rate the owner granted it with, and each lease no faster than its own bound.
             var wait = _book.OpenLeases > 0 ? Math.Max(_pacer?.Wait(requests, tokens, now.UtcTicks) ?? 0, _book.Wait(requests, tokens, now)) : 0;
             if (wait > 0)
@@ -136,6 +148,7 @@ internal sealed partial class ClusterCreditSource : ICreditSource
                 attempt = CreditAttempt.NotBefore(now + _retryAfter);
             }
 
+            _holding = !attempt.Granted;
             if (_wanted is not null && !_wantSignalled && client is not null) wantLease = _wantSignalled = true;
             if (_book.HasUnsentReturns && !_returnsSignalled && client is not null) returnsDue = _returnsSignalled = true;
         }
@@ -291,6 +304,45 @@ internal sealed partial class ClusterCreditSource : ICreditSource
         wake?.Invoke();
         return usable;
     }
+
+    /// <summary>
+    /// The owner cut a lease's rate (<see cref="LeaseCut"/>): the lease is retired (its return is due at once) and its rest
+    /// goes on as the successor at the new pace, or goes back unused too when this node is idle (<see cref="IsIdle"/>).
+    /// </summary>
+    /// <param name="cut">The owner's cut.</param>
+    /// <param name="now">The current time.</param>
+    internal void Cut(LeaseCut cut, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            if (_book is null) return;
+            var idle = IsIdle(now);
+            if (_book.Cut(cut, idle || _closed || now < _pausedUntil, now)) _pacer?.Apply(cut.Pace);
+            else if (idle) _pacer?.Idle();
+        }
+    }
+
+    /// <summary>
+    /// Retires the paced leases when this node is idle: no call has asked for credits for <see cref="IdleAfter"/> since the
+    /// last was granted, and none waits. Returns when to look again (<see langword="null"/>: no paced lease is open).
+    /// </summary>
+    /// <param name="now">The current time.</param>
+    /// <param name="retired">Whether leases were retired (their returns are due).</param>
+    internal DateTimeOffset? RetireIfIdle(DateTimeOffset now, out bool retired)
+    {
+        lock (_gate)
+        {
+            retired = false;
+            if (_book is null || _pacer?.Pace is null || _book.OpenLeases == 0) return null;
+            if (!IsIdle(now)) return _holding || _wanted is not null ? now + _idleAfter : _lastAsked + _idleAfter;
+            retired = _book.RetirePaced();
+            _pacer.Idle();
+            return null;
+        }
+    }
+
+    /// <summary>Whether no call asks for credits: the last attempt was granted at least <see cref="IdleAfter"/> ago, and none waits for a lease.</summary>
+    private bool IsIdle(DateTimeOffset now) => !_holding && _wanted is null && now - _lastAsked >= _idleAfter;
 
     /// <summary>Another node's 429, told by the owner: no grants until <paramref name="until"/>; the leases held go back.</summary>
     /// <param name="until">When the pause ends, by this node's clock.</param>

@@ -200,6 +200,64 @@ internal sealed class LeaseBook
         return false;
     }
 
+    /// <summary>
+    /// The owner cut an open lease's rate (<see cref="LeaseCut"/>): the lease is retired now (its return, due at once,
+    /// acknowledges the cut) and its rest goes on as the successor, until the same deadline, holding no more than the cut
+    /// lease had left and spent within the successor's bound and the cut lease's own, from now. With
+    /// <paramref name="idle"/> (no call asks for credits) or the cut lease no longer open, the successor is returned unused.
+    /// </summary>
+    /// <param name="cut">The owner's cut.</param>
+    /// <param name="idle">Whether no call is asking for credits, so the rest of the lease is better free for the others.</param>
+    /// <param name="now">The current time.</param>
+    /// <returns>Whether the successor can be spent.</returns>
+    public bool Cut(LeaseCut cut, bool idle, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(cut);
+        var lease = _open.Find(l => l.Owner == cut.Owner && l.Number == cut.Lease);
+        var usable = lease is not null && now < lease.Deadline && !idle;
+        var successor = new HeldLease(_nextSerial++, cut.Owner, cut.Successor,
+            usable ? Math.Clamp(cut.Requests, 0, lease!.RemainingRequests) : 0,
+            usable ? Math.Clamp(cut.Tokens, 0, Math.Max(0, lease!.RemainingTokens)) : 0,
+            now, lease?.Deadline ?? now)
+        {
+            // Its own bound from now (after the cut, which the owner counts it from), and the cut lease's, charged on.
+            RequestPace = cut.Bound.Requests > 0 && _requestLimit is not null ? new Pacer(cut.Bound.Requests, _window, Math.Max(1, cut.Bound.RequestBurst)) : null,
+            TokenPace = cut.Bound.Tokens > 0 && _limitsTokens ? new Pacer(cut.Bound.Tokens, _window, Math.Max(1, cut.Bound.TokenBurst)) : null,
+            Cut = lease,
+        };
+        _bySerial.Add(successor.Serial, successor);
+        _byLease[(successor.Owner, successor.Number)] = successor;
+        if (lease is not null)
+        {
+            // The successor takes the cut lease's place, first in line as it was.
+            _open.Insert(_open.IndexOf(lease), successor);
+            Retire(lease, Ending.Stopped, now);
+        }
+        else
+        {
+            _open.Add(successor);
+        }
+
+        if (usable && successor.RemainingRequests > 0) return true;
+        Retire(successor, Ending.Stopped, now);
+        return false;
+    }
+
+    /// <summary>Retires the open paced leases (nothing asks for credits here; the rate they hold is better free for others).</summary>
+    /// <returns>Whether any was retired.</returns>
+    public bool RetirePaced()
+    {
+        var retired = false;
+        for (var i = _open.Count - 1; i >= 0; i--)
+        {
+            if (_open[i].RequestPace is null && _open[i].TokenPace is null) continue;
+            Retire(_open[i], Ending.Stopped, DateTimeOffset.MinValue);
+            retired = true;
+        }
+
+        return retired;
+    }
+
     /// <summary>Replaces a grant's token estimate with the tokens really used. Returns <see langword="false"/> for a grant already forgotten.</summary>
     /// <param name="grantId">The grant.</param>
     /// <param name="actualTokens">The tokens the call used.</param>
@@ -409,18 +467,22 @@ internal sealed class LeaseBook
         /// <summary>Its own pace of token credits; <see langword="null"/> when unbounded.</summary>
         public Pacer? TokenPace { get; init; }
 
+        /// <summary>The lease whose rest this one is after a cut: it is spent within that one's bound too.</summary>
+        public HeldLease? Cut { get; init; }
+
         /// <summary>Whether the grant is within its bursts (a larger one could never go without breaking the bound).</summary>
         public bool Fits(int requests, long tokens) =>
-            (RequestPace is null || requests <= RequestPace.Burst) && (TokenPace is null || tokens <= TokenPace.Burst);
+            (RequestPace is null || requests <= RequestPace.Burst) && (TokenPace is null || tokens <= TokenPace.Burst) && Cut?.Fits(requests, tokens) != false;
 
-        /// <summary>Ticks until its pace lets the grant go.</summary>
+        /// <summary>Ticks until its pace (and a cut lease's before it) lets the grant go.</summary>
         public long Wait(int requests, long tokens, long ticks) =>
-            Math.Max(RequestPace?.Wait(requests, ticks) ?? 0, tokens > 0 ? TokenPace?.Wait(tokens, ticks) ?? 0 : 0);
+            Math.Max(Math.Max(RequestPace?.Wait(requests, ticks) ?? 0, tokens > 0 ? TokenPace?.Wait(tokens, ticks) ?? 0 : 0), Cut?.Wait(requests, tokens, ticks) ?? 0);
 
         public void Take(int requests, long tokens, long ticks)
         {
             RequestPace?.Take(requests, ticks);
             if (tokens > 0) TokenPace?.Take(tokens, ticks);
+            Cut?.Take(requests, tokens, ticks);
         }
     }
 }

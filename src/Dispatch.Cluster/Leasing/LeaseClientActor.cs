@@ -19,7 +19,9 @@ namespace Dispatch.Cluster.Leasing;
 /// next request or after one lease span; <see cref="PauseSeen"/> → <see cref="EndpointPaused"/> published on
 /// the endpoint's pause topic. From the owner: <see cref="LeaseGranted"/> → the source gets the lease with its
 /// deadline (when this node sent the request, plus the owner's hold, plus the span: never later than the
-/// span the owner counts); <see cref="LeaseDeferred"/> → the request waits in line. From the pause topic
+/// span the owner counts); <see cref="LeaseDeferred"/> → the request waits in line; <see cref="LeaseCut"/> → the lease
+/// is retired and returned at once and its rest spent at the lower rate (or returned too, when nothing asks for credits).
+/// With smooth pacing, paced leases held while no call has asked for credits for a while go back early (one timer). From the pause topic
 /// (DistributedPubSub, every node and the owner subscribe): <see cref="EndpointPaused"/> → the source pauses.
 /// </para>
 /// <para>
@@ -46,6 +48,7 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
     private const string RetryKey = "retry";
     private const string ExpiryKey = "expiry";
     private const string FlushKey = "flush";
+    private const string IdleKey = "idle";
 
     /// <summary>Requests whose send time is kept, so a late grant of an earlier request can still be used.</summary>
     private const int RememberedRequests = 16;
@@ -141,6 +144,20 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
             SetExpiry();
         });
         Receive<FlushDue>(_ => Flush());
+        Receive<LeaseCut>(cut =>
+        {
+            _source.Traffic.CountReceived();
+            _source.Cut(cut, Now);
+            ReturnsDue();
+            SetExpiry();
+        });
+        Receive<IdleCheck>(_ =>
+        {
+            var next = _source.RetireIfIdle(Now, out var retired);
+            if (retired) ReturnsDue();
+            if (next is { } at) Timers.StartSingleTimer(IdleKey, IdleCheck.Instance, at > Now ? at - Now : TimeSpan.Zero);
+            SetExpiry();
+        });
         Receive<ObservationsDue>(_ =>
         {
             if (_source.TakeObservations(Now) is { } observed) ToOwner(observed);
@@ -220,6 +237,8 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
         // request too old to remember cannot be dated, so it goes straight back unused.
         var deadline = _sentAt.TryGetValue(grant.RequestId, out var sentAt) ? sentAt + grant.Held + grant.Span : now;
         if (!_source.AddLease(grant, deadline, now)) ReturnsDue();
+        // A paced lease held while nothing asks for credits goes back early, so its rate is free for the others.
+        if (grant.Bound is not null && !Timers.IsTimerActive(IdleKey)) Timers.StartSingleTimer(IdleKey, IdleCheck.Instance, _source.IdleAfter);
         if (_outstanding?.RequestId == grant.RequestId)
         {
             _outstanding = null;
@@ -279,6 +298,15 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
         public static readonly FlushDue Instance = new();
 
         private FlushDue()
+        {
+        }
+    }
+
+    private sealed class IdleCheck
+    {
+        public static readonly IdleCheck Instance = new();
+
+        private IdleCheck()
         {
         }
     }

@@ -16,7 +16,8 @@ namespace Dispatch.Cluster.Leasing;
 /// <para>
 /// <b>Demand.</b> A node whose pacer held a call back since its last request wants four times its rate (it has more
 /// calls than its share lets through); otherwise twice what it spent since then, per window, measured over at least one
-/// span. Before its first paced lease it asks for the whole rate, and the owner gives it its share.
+/// span. Before its first paced lease, and after it gave its leases back for want of calls (<see cref="Idle"/>), it asks
+/// for the whole rate, and the owner gives it its share.
 /// </para>
 /// <para>Not thread-safe: <see cref="ClusterCreditSource"/> holds a lock around it. Time is passed in, as ticks.</para>
 /// </remarks>
@@ -31,6 +32,7 @@ internal sealed class LeasePacer
     private long _spent;
     private long? _since;
     private bool _heldBack;
+    private bool _idle;
 
     /// <summary>Creates a pacer that lets everything through until the first paced lease arrives.</summary>
     /// <param name="options">The endpoint's rate limit.</param>
@@ -84,6 +86,13 @@ internal sealed class LeasePacer
     public long Wanted(long ticks)
     {
         if (Pace is not { } pace) return 0;
+        if (_idle)
+        {
+            _idle = false;
+            (_since, _spent, _heldBack) = (ticks, 0, false);
+            return 0;
+        }
+
         var rate = _byRequests ? pace.Requests : pace.Tokens;
         var elapsed = Math.Max(_spanTicks, ticks - (_since ?? ticks));
         var wanted = _heldBack
@@ -94,6 +103,12 @@ internal sealed class LeasePacer
         _heldBack = false;
         return wanted;
     }
+
+    /// <summary>
+    /// The node gave its paced leases back for want of calls: what it spent since its last request says nothing of what its
+    /// next calls will want, so its next request asks for the whole rate, as its first did (the owner shares it out).
+    /// </summary>
+    public void Idle() => _idle = true;
 
     private Pacer? Paced(Pacer? pacer, long rate, long burst)
     {

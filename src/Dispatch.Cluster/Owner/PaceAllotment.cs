@@ -13,9 +13,10 @@ namespace Dispatch.Cluster.Owner;
 /// <b>By demand.</b> Every lease request says what its node would spend (<see cref="RequestLease.WantedPace"/>). The
 /// rate is filled up like water among the nodes that hold a live lease or wait in line: each gets what it wants, or an
 /// equal share of what the others leave, whichever is less. A node gets its share as far as the others' live leases
-/// leave it free; when less than half of it is free, it waits for the next of their leases to end (at most one span),
-/// by which time their own next leases have come down to their shares. A node that goes idle asks for nothing, and its
-/// rate is free once its last lease's span ends.
+/// leave it free; when less than half of it is free, it waits, and the nodes holding more than their share have their
+/// leases cut to it (<see cref="Cuts"/>, a round trip), so it gets its share a round trip and a cap period later rather
+/// than when their leases end. A node that goes idle returns its lease (or, holding one when cut, the rest of it), and its
+/// rate is free a cap period after the return arrives.
 /// </para>
 /// <para>
 /// <b>Bursts</b> go with the rate: 1 for every node that holds a live lease or waits (a node must be able to spend), and
@@ -76,12 +77,49 @@ internal sealed class PaceAllotment
         if (free < 1 || free * 2 < share) return null;
 
         var rate = Math.Min(share, free);
-        var rateBurst = Portion(burst, rate, limit, burst - usedBurst, active.Count);
+        return PaceAt(rate, limit, tokensInForce, byRequests, burst - usedBurst, tokensInForce is { } tokenLimit ? _options.TokenBurstFor(tokenLimit) - usedTokenBurst : 0, active.Count);
+    }
+
+    /// <summary>
+    /// The nodes whose live rate is above their share now that <paramref name="node"/> waits for its own (<see cref="Allot"/>
+    /// found less than half of it free), each with the pace it is cut to: its share, and no more burst than it holds.
+    /// </summary>
+    /// <param name="node">The node waiting.</param>
+    /// <param name="requestsInForce">The request limit in force; <see langword="null"/> when unlimited.</param>
+    /// <param name="tokensInForce">The token limit in force; <see langword="null"/> when unlimited.</param>
+    /// <param name="live">Every node's live pace (<see cref="QuotaLedger.LivePaces"/>).</param>
+    /// <param name="waiting">The nodes waiting in line (they count for the shares).</param>
+    public IReadOnlyList<(string Node, LeasePace Pace)> Cuts(string node, long? requestsInForce, long? tokensInForce, IReadOnlyDictionary<string, LeasePace> live, IEnumerable<string> waiting)
+    {
+        var byRequests = requestsInForce is not null;
+        if ((requestsInForce ?? tokensInForce) is not { } limit) return [];
+        var active = new HashSet<string>(live.Keys, StringComparer.Ordinal) { node };
+        active.UnionWith(waiting);
+        var cuts = new List<(string, LeasePace)>();
+        foreach (var (other, pace) in live)
+        {
+            if (other == node) continue;
+            var share = Share(other, limit, active);
+            if ((byRequests ? pace.Requests : pace.Tokens) <= share) continue;
+            if (PaceAt(share, limit, tokensInForce, byRequests, byRequests ? pace.RequestBurst : pace.TokenBurst, pace.TokenBurst, active.Count) is { } cut) cuts.Add((other, cut));
+        }
+
+        return cuts;
+    }
+
+    /// <summary>Forgets what <paramref name="node"/> wanted (it left the quota, or its lease client stopped).</summary>
+    /// <param name="node">The node.</param>
+    public void Forget(string node) => _wanted.Remove(node);
+
+    /// <summary>A pace at <paramref name="rate"/> of the paced kind, with its share of the bursts within what is left of them; <see langword="null"/> when none is.</summary>
+    private LeasePace? PaceAt(long rate, long limit, long? tokensInForce, bool byRequests, long burstLeft, long tokenBurstLeft, int nodes)
+    {
+        var burst = byRequests ? _options.BurstFor(limit) : _options.TokenBurstFor(limit);
+        var rateBurst = Portion(burst, rate, limit, burstLeft, nodes);
         if (rateBurst < 1) return null;
         if (!byRequests) return new LeasePace(0, rate, 1, rateBurst);
         if (tokensInForce is not { } tokenLimit) return new LeasePace(rate, 0, rateBurst, 1);
-        var tokenBurst = _options.TokenBurstFor(tokenLimit);
-        var tokenRateBurst = Portion(tokenBurst, rate, limit, tokenBurst - usedTokenBurst, active.Count);
+        var tokenRateBurst = Portion(_options.TokenBurstFor(tokenLimit), rate, limit, tokenBurstLeft, nodes);
         if (tokenRateBurst < 1) return null;
         return new LeasePace(rate, Math.Max(1, (long)((Int128)tokenLimit * rate / limit)), rateBurst, tokenRateBurst);
     }

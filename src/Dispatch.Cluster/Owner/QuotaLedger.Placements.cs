@@ -76,6 +76,8 @@ internal sealed partial class QuotaLedger
         foreach (var entry in _entries)
         {
             if (entry.Finish <= from || entry.Start - _windowTicks >= to) continue;
+            // A cut lease's successor is spent within the cut lease's bound and credits, which count for both until its return arrives.
+            if (entry.Cut is { Returned: false }) continue;
             var count = requests ? entry.Requests : entry.Tokens;
             if (count <= 0) continue;
             // A lease counts by its pace while what it used is within what it was granted (a token correction above

@@ -169,11 +169,7 @@ internal sealed partial class QuotaLedger
         // A call larger than the lease's burst could not be spent from it: the bound's burst is at least the call that asked.
         // And what a node's wakes are late by (Pacer.TimerLateness) at the lease's rate: its shared pacer forgives that much
         // lateness, and a lease's own bucket with no room for it would hold every call a wake late (measured: 86 % of the rate).
-        var bound = pace with
-        {
-            RequestBurst = Math.Max(pace.RequestBurst, minRequests) + LatenessAt(pace.Requests),
-            TokenBurst = Math.Max(pace.TokenBurst, minTokens) + LatenessAt(pace.Tokens),
-        };
+        var bound = BoundFor(pace, minRequests, minTokens);
         var finish = ticks + span.Ticks;
         var requestLimit = _requestsInForce ?? long.MaxValue;
         var tokenLimit = _tokensInForce is { } tokensInForce ? Math.Max(tokensInForce, minTokens) : long.MaxValue;
@@ -181,7 +177,7 @@ internal sealed partial class QuotaLedger
             : Fitting(true, ticks, finish, bound.Requests, bound.RequestBurst, minRequests, Math.Max(maxRequests, minRequests), requestLimit);
         var tokens = _tokensInForce is null ? Math.Max(maxTokens, minTokens)
             : Fitting(false, ticks, finish, bound.Tokens, bound.TokenBurst, minTokens, Math.Max(maxTokens, minTokens), tokenLimit);
-        if (requests >= 0 && tokens >= 0) return Grant(node, ticks, span, (int)requests, tokens, pace, bound);
+        if (requests >= 0 && tokens >= 0) return Grant(node, ticks, span, (int)requests, tokens, pace, bound, (minRequests, minTokens));
 
         // Counting every lease in full, the minimum fits once enough has left the window: no later than that.
         var freeRequests = requestLimit == long.MaxValue ? long.MaxValue : requestLimit - _requests;
@@ -190,12 +186,19 @@ internal sealed partial class QuotaLedger
         return LeaseDecision.NotBefore(PacedFreedAt(ticks, span.Ticks, bound, minRequests, minTokens, requestLimit, tokenLimit, latest));
     }
 
+    /// <summary>What a node may spend of a paced lease at most: its pace, with bursts of at least the call that asked, plus a wake's lateness at its rate.</summary>
+    private LeasePace BoundFor(LeasePace pace, long minRequests, long minTokens) => pace with
+    {
+        RequestBurst = Math.Max(pace.RequestBurst, minRequests) + LatenessAt(pace.Requests),
+        TokenBurst = Math.Max(pace.TokenBurst, minTokens) + LatenessAt(pace.Tokens),
+    };
+
     /// <summary>The credits a rate of <paramref name="rate"/> per window grants in a timer's lateness, rounded up.</summary>
     private long LatenessAt(long rate) => rate <= 0 ? 0 : (long)(((Int128)rate * Pacer.TimerLateness.Ticks + _windowTicks - 1) / _windowTicks);
 
-    private LeaseDecision Grant(string node, long ticks, TimeSpan span, int requests, long tokens, LeasePace? pace, LeasePace? bound)
+    private LeaseDecision Grant(string node, long ticks, TimeSpan span, int requests, long tokens, LeasePace? pace, LeasePace? bound, (long Requests, long Tokens) asked = default)
     {
-        var entry = new Entry(_incarnation, _nextNumber++, node, ticks, ticks + span.Ticks, requests, tokens) { Pace = pace, Bound = bound };
+        var entry = new Entry(_incarnation, _nextNumber++, node, ticks, ticks + span.Ticks, requests, tokens) { Pace = pace, Bound = bound, Asked = asked };
         Add(entry);
         return LeaseDecision.Grant(new GrantedLease(entry.Number, requests, tokens, At(ticks), At(entry.Finish), bound));
     }
@@ -234,6 +237,15 @@ internal sealed partial class QuotaLedger
         entry.Returned = true;
         entry.Finish = Math.Min(entry.Finish, ticks);
         _earliestFinish = Math.Min(_earliestFinish, entry.Finish);
+        // A cut lease's successor was never spent beyond what the cut lease had left (its node caps it so): its count, which
+        // starts now, need not be more. Requests only: a token correction may still move what the cut lease used.
+        if (entry.Successor is { Returned: false } successor && successor.Requests > entry.GrantedRequests - usedRequests)
+        {
+            var left = Math.Max(0, entry.GrantedRequests - usedRequests);
+            _requests += left - successor.Requests;
+            successor.Requests = left;
+        }
+
         return true;
     }
 
@@ -392,6 +404,15 @@ internal sealed partial class QuotaLedger
 
         /// <summary>What its node may spend of it at most, as rate and burst (it is counted by that); <see langword="null"/>: counted in full.</summary>
         public LeasePace? Bound { get; init; }
+
+        /// <summary>What the request it answered needed at least (its bound's bursts are no smaller).</summary>
+        public (long Requests, long Tokens) Asked { get; init; }
+
+        /// <summary>The lease this one continues after a cut (<see cref="QuotaLedger.Cut"/>); its node spends both within that one's bound.</summary>
+        public Entry? Cut { get; init; }
+
+        /// <summary>The lease its rest went on as after a cut; <see langword="null"/> while it was not cut.</summary>
+        public Entry? Successor { get; set; }
     }
 }
 

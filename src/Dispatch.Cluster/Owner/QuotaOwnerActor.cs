@@ -18,7 +18,9 @@ namespace Dispatch.Cluster.Owner;
 /// request timeout: most waits end sooner, and then the grant alone answers, two messages per lease). Requests
 /// wait in one FIFO line, one per node (a newer request from the same node takes the older one's place), so
 /// a node needing a large call is not starved by others.
-/// <see cref="ReturnLeases"/> → applied. <see cref="EndpointPaused"/> (on the endpoint's pause topic, from
+/// With smooth pacing, a head of the line that finds less than half its share of the paced rate free waits, and the nodes
+/// holding more than their share are told <see cref="LeaseCut"/> (their leases go on at their share; the cut lease's
+/// return acknowledges it). <see cref="ReturnLeases"/> → applied. <see cref="EndpointPaused"/> (on the endpoint's pause topic, from
 /// the node that saw the 429) → nothing is granted until the pause ends.
 /// <see cref="GetQuotaStatus"/> → <see cref="EndpointQuotaStatus"/>. <see cref="LeaveQuota"/> (a node leaving) →
 /// its returns are applied, its request leaves the line, <see cref="QuotaLeft"/>.
@@ -47,6 +49,7 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
     private readonly TimeSpan _deferAfter;
     private readonly List<Waiting> _line = [];
     private readonly HashSet<IActorRef> _watched = [];
+    private readonly Dictionary<string, IActorRef> _clients = new(StringComparer.Ordinal);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PaceAllotment? _pacing;
     private QuotaLedger _ledger = null!;
@@ -76,6 +79,7 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
         {
             _watched.Remove(terminated.ActorRef);
             _toldClients.Remove(terminated.ActorRef);
+            Forget(terminated.ActorRef);
             _line.RemoveAll(w => w.Client.Equals(terminated.ActorRef));
             GrantWaiting();
         });
@@ -139,6 +143,7 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
         var (freed, freedTokens) = (requests - _ledger.RequestsInWindow, tokens - _ledger.TokensInWindow);
         _line.RemoveAll(w => w.Client.Equals(Sender));
         if (_watched.Remove(Sender)) Context.Unwatch(Sender);
+        Forget(Sender);
         var node = NodeOf(Sender);
         _log.Info("Node {Node} left the quota of endpoint {Endpoint}: its returns freed {FreedRequests} requests and {FreedTokens} tokens",
             node, _endpoint, freed, freedTokens);
@@ -215,6 +220,7 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
         if (now < _pausedUntil) client.Tell(new EndpointPaused(_endpoint, _pausedUntil - now), Self);
 
         var waiting = new Waiting(client, NodeOf(client), request, now);
+        _clients[waiting.Node] = client;
         _pacing?.Want(waiting.Node, request.WantedPace);
         var index = _line.FindIndex(w => w.Client.Equals(client));
         if (index >= 0) _line[index] = waiting;
@@ -271,7 +277,9 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
                 pace = _pacing.Allot(head.Node, _ledger.RequestLimitInForce, _ledger.TokenLimitInForce, _ledger.LivePaces(now, _limits.CapPeriod), _line.Select(w => w.Node));
                 if (pace is null)
                 {
-                    // The others' leases hold the rate; the first of them to stop counting frees some, within one span and a cap period.
+                    // The others' leases hold the rate: those above their share are cut to it, and their returns free it a cap period later.
+                    CutFor(head.Node, now);
+                    // Or the first of them to stop counting frees some, within one span and a cap period.
                     SetWake(_ledger.NextPaceEnd(head.Node, now, _limits.CapPeriod) ?? now + _span, now);
                     return;
                 }
@@ -305,6 +313,20 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
         Timers.Cancel(WakeKey);
     }
 
+    /// <summary>
+    /// Cuts the leases of the nodes holding more than their share while <paramref name="node"/> waits for its own, and tells
+    /// them (<see cref="LeaseCut"/>); each lease is cut once, and a node whose client is unknown here is left to its lease's end.
+    /// </summary>
+    private void CutFor(string node, DateTimeOffset now)
+    {
+        foreach (var (other, pace) in _pacing!.Cuts(node, _ledger.RequestLimitInForce, _ledger.TokenLimitInForce, _ledger.LivePaces(now), _line.Select(w => w.Node)))
+        {
+            if (!_clients.TryGetValue(other, out var client)) continue;
+            foreach (var cut in _ledger.Cut(other, pace, now))
+                client.Tell(new LeaseCut(_endpoint, _incarnation, cut.Lease, cut.Successor, cut.Requests, cut.Tokens, pace, cut.Bound), Self);
+        }
+    }
+
     private void SetWake(DateTimeOffset at, DateTimeOffset now)
     {
         if (_wakeAt == at) return;
@@ -321,6 +343,15 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
         return new EndpointQuotaStatus(_endpoint, _self, _ledger.GrantingFrom, now < _pausedUntil ? _pausedUntil : null,
             _ledger.RequestsInWindow, _ledger.TokensInWindow, leases,
             _limits.Requests, _ledger.RequestLimitInForce, _limits.Tokens, _ledger.TokenLimitInForce);
+    }
+
+    /// <summary>A node whose lease client stopped or left: what it wanted no longer matters, and it is told no cut.</summary>
+    private void Forget(IActorRef client)
+    {
+        var node = NodeOf(client);
+        if (!_clients.TryGetValue(node, out var known) || !known.Equals(client)) return;
+        _clients.Remove(node);
+        _pacing?.Forget(node);
     }
 
     private string NodeOf(IActorRef client) => client.Path.Address.HasGlobalScope ? client.Path.Address.ToString() : _self;

@@ -12,3 +12,21 @@ namespace Dispatch.Cluster.Protocol;
 /// <param name="RequestBurst">Request credits the node may spend at once (at least 1).</param>
 /// <param name="TokenBurst">Token credits the node may spend at once (at least 1).</param>
 internal sealed record LeasePace(long Requests, long Tokens, long RequestBurst, long TokenBurst);
+
+/// <summary>
+/// Owner → lease client (smooth pacing): another node waits for the rate lease <paramref name="Lease"/> was granted with,
+/// so the rest of that lease goes on as lease <paramref name="Successor"/> at the lower <paramref name="Pace"/>. The node
+/// retires <paramref name="Lease"/> at once (its return, sent at once, acknowledges the cut) and spends the successor, until
+/// the old lease's deadline, within both the successor's <paramref name="Bound"/> and the old lease's bound and credits:
+/// so until that return arrives, the old lease's count at the owner still covers both. A node with no call asking for
+/// credits returns the successor unused too; one that no longer holds the old lease returns it unused.
+/// </summary>
+/// <param name="Endpoint">The endpoint whose quota this is.</param>
+/// <param name="Owner">The owner incarnation that granted both leases.</param>
+/// <param name="Lease">The lease being cut.</param>
+/// <param name="Successor">The number of the lease its rest goes on as.</param>
+/// <param name="Requests">Request credits the successor holds at most (what its bound spends in the rest of the span).</param>
+/// <param name="Tokens">Token credits the successor holds at most.</param>
+/// <param name="Pace">The node's new rate and burst (its pacer's, from the cut's arrival).</param>
+/// <param name="Bound">What the node may spend of the successor at most, from the cut's arrival (as <see cref="LeaseGranted.Bound"/>).</param>
+internal sealed record LeaseCut(string Endpoint, long Owner, long Lease, long Successor, int Requests, long Tokens, LeasePace Pace, LeasePace Bound) : IQuotaMessage;

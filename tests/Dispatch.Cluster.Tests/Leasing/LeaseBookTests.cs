@@ -316,4 +316,56 @@ public class LeaseBookTests
         Assert.False(large);
         Assert.Equal([new LeaseReturn(7, 1, 1, 300)], book.TakeReturns());
     }
+
+    [Fact]
+    public void A_cut_lease_goes_on_as_its_successor_within_both_bounds_and_no_more_than_it_had_left()
+    {
+        var book = new LeaseBook(100, null, Window, 4, 100);
+        var deadline = Now + TimeSpan.FromMilliseconds(250);
+        // 51 requests a window (one per 20 ms) with a burst of 2, both spent at once.
+        var lease = Grant(20, span: TimeSpan.FromMilliseconds(250)) with { Bound = new LeasePace(51, 0, 2, 1) };
+        book.Add(lease, deadline, Now);
+        Assert.True(book.TryTake(1, 0, Now, out _) && book.TryTake(1, 0, Now, out _));
+
+        // Cut to 17 a window (one per 60 ms) with a fresh burst of 3, holding more than the 18 left.
+        var usable = book.Cut(new LeaseCut("api", 7, lease.Lease, 9, 100, 0, new LeasePace(17, 0, 1, 1), new LeasePace(17, 0, 3, 1)), idle: false, Now);
+        var left = book.Remaining(Now).Requests;
+        var gaps = new List<TimeSpan>();
+        for (var i = 0; i < 5; i++)
+        {
+            var wait = TimeSpan.FromTicks(book.Wait(1, 0, Now));
+            _time.Advance(wait);
+            gaps.Add(wait);
+            Assert.True(book.TryTake(1, 0, Now, out _));
+        }
+
+        Assert.True(usable);
+        Assert.Equal(18, left);
+        // The cut lease's own bound still holds (its next credit in 20 ms, not at once from the fresh burst); then the successor's.
+        Assert.Equal(TimeSpan.FromMilliseconds(20), gaps[0]);
+        Assert.Equal(TimeSpan.FromMilliseconds(60), gaps[^1]);
+        // The cut lease went back with what it used: its return acknowledges the cut.
+        Assert.Equal([new LeaseReturn(7, lease.Lease, 2, 0)], book.TakeReturns());
+        Assert.True(deadline > Now);
+    }
+
+    [Theory]
+    [InlineData(true)]   // nothing asks for credits: the cut lease and its rest go back
+    [InlineData(false)]  // the cut lease was spent before the cut arrived: its successor goes back
+    public void A_cut_finding_the_node_idle_or_the_lease_gone_returns_its_successor_unused(bool idle)
+    {
+        var book = new LeaseBook(100, null, Window, 4, 100);
+        var lease = Grant(1, span: TimeSpan.FromMilliseconds(250)) with { Bound = new LeasePace(51, 0, 2, 1) };
+        book.Add(lease, Now + TimeSpan.FromMilliseconds(250), Now);
+        if (!idle) Assert.True(book.TryTake(1, 0, Now, out _));
+        var spent = book.TakeReturns();
+
+        var usable = book.Cut(new LeaseCut("api", 7, lease.Lease, 9, 10, 0, new LeasePace(17, 0, 1, 1), new LeasePace(17, 0, 2, 1)), idle, Now);
+
+        Assert.False(usable);
+        Assert.False(book.TryTake(1, 0, Now, out _));
+        Assert.True(book.HasUrgentReturns);
+        var returns = spent.Concat(book.TakeReturns()).OrderBy(r => r.Lease).ToArray();
+        Assert.Equal([new LeaseReturn(7, lease.Lease, idle ? 0 : 1, 0), new LeaseReturn(7, 9, 0, 0)], returns);
+    }
 }

@@ -107,6 +107,47 @@ public class LeasePacerTests
         Assert.Equal(10, unpacedGrants);
     }
 
+    [Fact]
+    public void After_its_leases_went_back_for_want_of_calls_a_node_asks_for_the_whole_rate_again()
+    {
+        var pacer = new LeasePacer(Limits, Span);
+        pacer.Apply(new LeasePace(40, 0, 1, 1));
+        pacer.Wanted(Start);
+        pacer.Take(1, 0, Start);
+
+        pacer.Idle();
+        var afterIdle = pacer.Wanted(Start + TimeSpan.FromSeconds(5).Ticks);
+        var next = pacer.Wanted(Start + TimeSpan.FromSeconds(5).Ticks + Span.Ticks);
+
+        // Measured over the idle spell, one call in 5 s would have asked for next to nothing.
+        Assert.Equal(0, afterIdle);
+        Assert.Equal(1, next);
+    }
+
+    [Fact]
+    public void A_node_with_no_call_asking_for_credits_gives_its_paced_lease_back_and_keeps_it_while_calls_ask()
+    {
+        var now = new DateTimeOffset(Start, TimeSpan.Zero);
+        var source = new ClusterCreditSource("api", Limits, 4, 100, TimeSpan.FromSeconds(1), Span);
+        source.AddLease(new LeaseGranted("api", 1, 1, 1, 10, 0, TimeSpan.Zero, Span * 4, new LeasePace(40, 0, 1, 1), new LeasePace(40, 0, 2, 1)), now + Span * 4, now);
+        Assert.True(source.TryAcquire(1, 0, now).Granted);
+
+        var busy = source.RetireIfIdle(now + Span / 2, out var retiredWhileBusy);
+        // Held back by its pace at Span / 2: a call waits, so the node is not idle however long it waits.
+        Assert.True(source.TryAcquire(1, 0, now + Span / 2).Granted && !source.TryAcquire(1, 0, now + Span / 2).Granted);
+        source.RetireIfIdle(now + Span * 2, out var retiredWhileHeld);
+        Assert.True(source.TryAcquire(1, 0, now + Span * 2).Granted);
+        var idle = source.RetireIfIdle(now + Span * 3, out var retiredIdle);
+
+        Assert.Equal(now + Span, busy);
+        Assert.False(retiredWhileBusy);
+        Assert.False(retiredWhileHeld);
+        Assert.True(retiredIdle);
+        Assert.Null(idle);
+        Assert.True(source.HasUrgentReturns);
+        Assert.Equal([new LeaseReturn(1, 1, 3, 0)], source.TakeReturns());
+    }
+
     /// <summary>Grants one request whenever it fits (or, given <paramref name="every"/>, tries only that often) from <paramref name="from"/> until <paramref name="within"/> later.</summary>
     private static int GrantsWithin(LeasePacer pacer, long from, TimeSpan within, TimeSpan? every = null)
     {

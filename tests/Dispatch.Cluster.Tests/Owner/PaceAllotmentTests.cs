@@ -83,6 +83,47 @@ public class PaceAllotmentTests
     }
 
     [Fact]
+    public void A_node_holding_more_than_its_share_while_another_waits_is_cut_to_its_share()
+    {
+        var first = Lease("a");
+        _allotment.Want("b", 1_000);
+        _allotment.Want("c", 10);
+
+        var cuts = _allotment.Cuts("b", 120, null, _ledger.LivePaces(Now), ["b", "c"]);
+
+        Assert.Equal(120, first!.Requests);
+        // c wants 10; a and b share the rest. a keeps one credit of the burst of 3, as each of the three nodes has one.
+        var (node, pace) = Assert.Single(cuts);
+        Assert.Equal("a", node);
+        Assert.Equal(new LeasePace(55, 0, 1, 1), pace);
+    }
+
+    [Fact]
+    public void A_node_at_or_below_its_share_is_not_cut()
+    {
+        _allotment.Want("a", 30);
+        Lease("a");
+        _allotment.Want("b", 1_000);
+
+        var cuts = _allotment.Cuts("b", 120, null, _ledger.LivePaces(Now), ["b"]);
+
+        Assert.Empty(cuts);
+    }
+
+    [Fact]
+    public void A_forgotten_node_no_longer_wants_what_it_said()
+    {
+        _allotment.Want("a", 10);
+        var wanting = _allotment.Allot("a", 120, null, new Dictionary<string, LeasePace>(), []);
+        _allotment.Forget("a");
+
+        var forgotten = _allotment.Allot("a", 120, null, new Dictionary<string, LeasePace>(), []);
+
+        Assert.Equal(10, wanting!.Requests);
+        Assert.Equal(120, forgotten!.Requests);
+    }
+
+    [Fact]
     public void A_node_that_goes_idle_gives_its_rate_back_within_one_span()
     {
         _allotment.Want("a", 1_000);

@@ -20,6 +20,9 @@ public class QuotaLedgerPacingTests
     /// </summary>
     private static readonly LeasePace Forty = new(40, 0, 1, 1);
 
+    /// <summary>Half of <see cref="Forty"/>: what a lease is cut to.</summary>
+    private static readonly LeasePace Twenty = new(20, 0, 1, 1);
+
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly DateTimeOffset _start;
 
@@ -157,6 +160,67 @@ public class QuotaLedgerPacingTests
     }
 
     [Fact]
+    public void A_lease_is_cut_once_and_only_to_a_lower_rate_and_its_successor_may_be_cut_again()
+    {
+        var ledger = Ledger(100);
+        var lease = Paced(ledger, "a", 12);
+        At(50);
+
+        var same = ledger.Cut("a", Forty, Now);
+        var lower = ledger.Cut("a", Twenty, Now);
+        var again = ledger.Cut("a", Twenty, Now);
+        var lowerStill = ledger.Cut("a", new LeasePace(10, 0, 1, 1), Now);
+
+        Assert.Empty(same);
+        var cut = Assert.Single(lower);
+        Assert.Equal(lease.Lease.Number, cut.Lease);
+        // The ledger's next number; 20 a second over the 200 ms left is 4, and its bound's burst of 2 (one for a wake's lateness).
+        Assert.Equal((2, 6), (cut.Successor, cut.Requests));
+        Assert.Equal(new LeasePace(20, 0, 2, 1), cut.Bound);
+        // The cut lease is not cut twice; its successor, at 20 already, only to a lower rate still.
+        Assert.Empty(again);
+        Assert.Equal(cut.Successor, Assert.Single(lowerStill).Lease);
+    }
+
+    [Fact]
+    public void A_cut_lease_and_its_successor_count_as_the_cut_lease_alone_until_its_return_arrives()
+    {
+        var (ledger, uncut) = (Ledger(14), Ledger(14));
+        Paced(ledger, "a", 12);
+        Paced(uncut, "a", 12);
+        CutToTwenty(ledger, at: 10);
+        At(20);
+
+        var (beside, besideUncut) = (Paced(ledger, "b", 20), Paced(uncut, "b", 20));
+
+        // The window holding the first whole has room for 2 either way: the successor (up to 6.8 there) is not counted on top.
+        Assert.Equal((2, 2), (besideUncut.Lease.Requests, beside.Lease.Requests));
+    }
+
+    /// <summary>
+    /// The window [0, 1 s) then holds what the cut lease used, its successor's count and the new lease's. Cut at 10 ms with
+    /// 2 used: the successor holds 20 a second over 240 ms (5) and a burst of 2, counts 2 + 4.8, and 6 keep the sum below 15
+    /// (held back, the first would leave 2). A lease of 6 cut at 100 ms with 5 used: its successor holds 5 but can spend
+    /// only the 1 left, and counts that: 8 (counting 5, it would leave 4).
+    /// </summary>
+    [Theory]
+    [InlineData(12, 10, 2, 7, 6)]
+    [InlineData(6, 100, 5, 5, 8)]
+    public void Once_the_cut_lease_is_returned_the_window_holds_what_it_used_and_its_successor_no_more_than_what_it_left(
+        int granted, int cutAt, int used, int successor, int next)
+    {
+        var ledger = Ledger(14);
+        var lease = Paced(ledger, "a", granted);
+        var cut = CutToTwenty(ledger, at: cutAt);
+        // Its node had spent that much when the cut arrived, and returned the lease at once.
+        ReturnAt(ledger, lease, used, at: cutAt + 10);
+
+        var after = Paced(ledger, "b", 20);
+
+        Assert.Equal((successor, next), (cut.Requests, after.Lease.Requests));
+    }
+
+    [Fact]
     public void A_lease_whose_tokens_were_corrected_above_its_grant_counts_its_tokens_in_full()
     {
         var ledger = new QuotaLedger(null, 1_000, Window, Span, Now - Window - Span);
@@ -171,5 +235,21 @@ public class QuotaLedgerPacingTests
         var second = ledger.TryGrant("b", 1, 100, 1, 1_000, Span, Now, pace: new LeasePace(0, 400, 1, 1_000));
 
         Assert.Equal(700, second.Lease.Tokens);
+    }
+
+    /// <summary>A lease at <see cref="Forty"/> for <paramref name="node"/>, of at most <paramref name="requests"/>.</summary>
+    private LeaseDecision Paced(QuotaLedger ledger, string node, int requests) => ledger.TryGrant(node, 1, 0, requests, 0, Span, Now, pace: Forty);
+
+    /// <summary>Cuts node a's lease to <see cref="Twenty"/> <paramref name="at"/> milliseconds.</summary>
+    private LeaseCutMade CutToTwenty(QuotaLedger ledger, int at)
+    {
+        At(at);
+        return Assert.Single(ledger.Cut("a", Twenty, Now));
+    }
+
+    private void ReturnAt(QuotaLedger ledger, LeaseDecision lease, int used, int at)
+    {
+        At(at);
+        ledger.Return(lease.Lease.Number, used, 0, Now);
     }
 }

@@ -53,24 +53,33 @@ public class QuotaSimulationTests(ITestOutputHelper output)
     /// Paced leases (smooth pacing) of a quarter of the interval, each granted with a random rate and burst and counted by
     /// them; each node spends a lease through its own bound, as early as it allows (a backlog) and, after idle spells of
     /// up to a span, as late (its burst saved up, then its rate): no window of what was really spent is over the limit.
+    /// With <paramref name="cuts"/>, the owner also now and then cuts a node's live leases to a random lower rate (the node,
+    /// told a few milliseconds later, goes on within both bounds, or returns the rest as an idle node), and idle nodes
+    /// return their leases early.
     /// </summary>
     [Theory]
-    [InlineData(1, 80, false)]
-    [InlineData(2, 80, false)]
-    [InlineData(3, 200, false)]
-    [InlineData(1, 80, true)]
-    [InlineData(2, 200, true)]
-    public void Paced_leases_spent_as_early_or_as_late_as_their_bounds_allow_keep_every_window_within_the_limit(int seed, int largestEstimate, bool graceful)
+    [InlineData(1, 80, false, false)]
+    [InlineData(2, 80, false, false)]
+    [InlineData(3, 200, false, false)]
+    [InlineData(1, 80, true, false)]
+    [InlineData(2, 200, true, false)]
+    [InlineData(1, 80, false, true)]
+    [InlineData(2, 80, false, true)]
+    [InlineData(3, 200, false, true)]
+    [InlineData(1, 80, true, true)]
+    [InlineData(2, 200, true, true)]
+    public void Paced_leases_spent_as_early_or_as_late_as_their_bounds_allow_cut_or_returned_early_keep_every_window_within_the_limit(int seed, int largestEstimate, bool graceful, bool cuts)
     {
-        var simulation = new Simulation(seed, largestEstimate, paced: true);
+        var simulation = new Simulation(seed, largestEstimate, paced: true, cuts: cuts);
         simulation.Run(TimeSpan.FromSeconds(20), ownerDiesAt: TimeSpan.FromSeconds(10), ownerReturnsAfter: TimeSpan.FromMilliseconds(graceful ? 20 : 500), graceful);
 
         var (requests, tokens) = WindowAudit.Peak(simulation.Spent, Window);
-        output.WriteLine($"spent {simulation.Spent.Count} from {simulation.Grants} leases, busiest window {requests} requests / {tokens} tokens");
+        output.WriteLine($"spent {simulation.Spent.Count} from {simulation.Grants} leases and {simulation.Cuts} cuts, busiest window {requests} requests / {tokens} tokens");
         Assert.InRange(requests, 1, RequestLimit);
         Assert.InRange(tokens, 1, TokenLimit);
         // And the bound is not slack: the binding kind's busiest window comes close to its limit.
         Assert.True(requests * 4 >= RequestLimit * 3 || tokens * 4 >= TokenLimit * 3, $"{requests} requests, {tokens} tokens");
+        Assert.True(!cuts || simulation.Cuts > 50, $"only {simulation.Cuts} cuts");
     }
 
     [Theory]
@@ -171,8 +180,10 @@ public class QuotaSimulationTests(ITestOutputHelper output)
         /// <param name="largestEstimate">Calls estimate 1 to this many tokens.</param>
         /// <param name="merge">How long the owner waits for the rest of a lease that frees that soon (default: as the owner).</param>
         /// <param name="paced">Whether leases are paced (a quarter of the interval long, each with a random rate and burst, spent through its bound).</param>
-        public Simulation(int seed, int largestEstimate, TimeSpan? merge = null, bool paced = false)
+        /// <param name="cuts">Whether the owner now and then cuts a node's live paced leases, and idle nodes return theirs early.</param>
+        public Simulation(int seed, int largestEstimate, TimeSpan? merge = null, bool paced = false, bool cuts = false)
         {
+            CutsLeases = cuts;
             _merge = merge ?? QuotaOwnerActor.MergeTimeFor(Span);
             _random = new Random(seed);
             LargestEstimate = largestEstimate;
@@ -184,6 +195,11 @@ public class QuotaSimulationTests(ITestOutputHelper output)
         }
 
         public bool Paced { get; }
+
+        public bool CutsLeases { get; }
+
+        /// <summary>Leases the owners cut.</summary>
+        public int Cuts { get; private set; }
 
         public TimeSpan LeaseSpan { get; }
 
@@ -274,6 +290,20 @@ public class QuotaSimulationTests(ITestOutputHelper output)
 
         private void GrantWaiting()
         {
+            // Now and then a node's live leases are cut to a random lower rate and burst, as when another node waits.
+            if (CutsLeases && _ledger is { } owner && _random.Next(0, 100) < 2)
+            {
+                var node = _nodes[_random.Next(_nodes.Length)];
+                var rate = _random.Next(1, RequestLimit / 2);
+                var pace = new LeasePace(rate, rate * TokenLimit / RequestLimit, _random.Next(1, 3), _random.Next(1, 150));
+                var incarnation = _owner;
+                foreach (var cut in owner.Cut(node.Name, pace, Now))
+                {
+                    Cuts++;
+                    Send(() => node.Cut(new LeaseCut("api", incarnation, cut.Lease, cut.Successor, cut.Requests, cut.Tokens, pace, cut.Bound)));
+                }
+            }
+
             while (_ledger is { } ledger && _line.Count > 0)
             {
                 var (node, request, arrived) = _line[0];
@@ -320,7 +350,13 @@ public class QuotaSimulationTests(ITestOutputHelper output)
                 _book.RetireExpired(Now);
                 _book.Prune(Now);
                 // Paced: now and then the node holds its calls back for up to a span, then spends as fast as its leases let it.
-                if (simulation.Paced && Now >= _idleUntil && simulation.Next(0, 1000) < 5) _idleUntil = Now + TimeSpan.FromMilliseconds(simulation.Next(0, (int)PacedSpan.TotalMilliseconds));
+                if (simulation.Paced && Now >= _idleUntil && simulation.Next(0, 1000) < 5)
+                {
+                    _idleUntil = Now + TimeSpan.FromMilliseconds(simulation.Next(0, (int)PacedSpan.TotalMilliseconds));
+                    // An idle node may give its paced leases back early.
+                    if (simulation.CutsLeases && simulation.Next(0, 2) == 0) _book.RetirePaced();
+                }
+
                 var idle = Now < _idleUntil;
                 while (!idle && _calls.TryPeek(out var estimate) && _book.Wait(1, estimate, Now) == 0 && _book.TryTake(1, estimate, Now, out var grantId))
                 {
@@ -354,6 +390,9 @@ public class QuotaSimulationTests(ITestOutputHelper output)
                     simulation.Return(_book.TakeReturns());
                 }
             }
+
+            /// <summary>A cut arrives: the lease goes on within both bounds, or (now and then, as an idle node) goes back with its rest.</summary>
+            public void Cut(LeaseCut cut) => _book.Cut(cut, idle: Now < _idleUntil && simulation.Next(0, 2) == 0, Now);
 
             public void Dropped(long requestId)
             {

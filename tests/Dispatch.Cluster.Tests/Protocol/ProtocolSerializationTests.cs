@@ -37,6 +37,7 @@ public class ProtocolSerializationTests : Akka.TestKit.Xunit2.TestKit, IAsyncLif
         new LeaseGranted("api", 46, 5, 10, 9, 900, TimeSpan.Zero, TimeSpan.FromMilliseconds(50), new LeasePace(40, 4000, 1, 100), new LeasePace(40, 4000, 1, 300)),
         new RequestLease("api", 2, 1, 100, 9, 900, [], 160),
         new LeaseDeferred("api", 44),
+        new LeaseCut("api", -8_123_456_789, 9, 12, 7, 700, new LeasePace(20, 2000, 1, 100), new LeasePace(20, 2000, 2, 250)),
         new EndpointPaused("api", TimeSpan.FromTicks(19_999_999)),
         new GetQuotaStatus("api"),
         new EndpointQuotaStatus("api", "akka.tcp://dispatch@127.0.0.1:4053", DateTimeOffset.Parse("2026-01-01T00:00:01.0700000+00:00"), null, 60, 6000,
