@@ -153,6 +153,8 @@ internal sealed partial class ClusterCreditSource : ICreditSource
             {
                 _wanted = (requests, tokens);
                 attempt = CreditAttempt.NotBefore(now + _retryAfter);
+                // Its lease ran out before its deadline: the node wants more than it held, whatever it spent since it asked.
+                if (_book.Outran) _pacer?.HeldBackByLease();
                 Times.Refused(now.UtcTicks, 0, _retryAfter.Ticks, noLease: true);
             }
 
