@@ -94,6 +94,9 @@ internal sealed partial class ClusterCreditSource : ICreditSource
     /// <summary>The quota messages this node's lease client exchanged with the owner (tests and benchmarks count them).</summary>
     internal QuotaTraffic Traffic { get; } = new();
 
+    /// <summary>Where this node's waiting calls spent their time (benchmarks print it).</summary>
+    internal PacingTimes Times { get; } = new();
+
     /// <summary>Told about every grant made from a lease, under the lock (tests audit the windows with it).</summary>
     internal Action<DateTimeOffset, int, long>? Granted { get; set; }
 
@@ -129,15 +132,19 @@ internal sealed partial class ClusterCreditSource : ICreditSource
             client = _client;
             _lastAsked = now;
             // Paced: the node spends no faster than the rate the owner granted it with, and each lease no faster than its own bound.
-            var wait = _book.OpenLeases > 0 ? Math.Max(_pacer?.Wait(requests, tokens, now.UtcTicks) ?? 0, _book.Wait(requests, tokens, now)) : 0;
+            var pacerWait = _book.OpenLeases > 0 ? _pacer?.Wait(requests, tokens, now.UtcTicks) ?? 0 : 0;
+            var wait = _book.OpenLeases > 0 ? Math.Max(pacerWait, _book.Wait(requests, tokens, now)) : 0;
+            Times.Attempt(now.UtcTicks);
             if (wait > 0)
             {
                 attempt = CreditAttempt.NotBefore(now + TimeSpan.FromTicks(wait));
+                Times.Refused(now.UtcTicks, pacerWait, wait, noLease: false);
             }
             else if (_book.TryTake(requests, tokens, now, out var grantId))
             {
                 _pacer?.Take(requests, tokens, now.UtcTicks);
                 attempt = CreditAttempt.Grant(grantId);
+                Times.Granted(requests);
                 Granted?.Invoke(now, requests, tokens);
                 // Ask for the next lease while this one still has a quarter left, so a busy node does not stall on the round trip.
                 if (_wanted is null && _book.IsRunningLow(now)) _wanted = (requests, tokens);
@@ -146,6 +153,9 @@ internal sealed partial class ClusterCreditSource : ICreditSource
             {
                 _wanted = (requests, tokens);
                 attempt = CreditAttempt.NotBefore(now + _retryAfter);
+                // Its lease ran out before its deadline: the node wants more than it held, whatever it spent since it asked.
+                if (_book.Outran) _pacer?.HeldBackByLease();
+                Times.Refused(now.UtcTicks, 0, _retryAfter.Ticks, noLease: true);
             }
 
             _holding = !attempt.Granted;
@@ -289,7 +299,11 @@ internal sealed partial class ClusterCreditSource : ICreditSource
         {
             if (_book is null) return false;
             usable = _book.Add(grant, deadline, now);
-            if (grant.Pace is { } pace) _pacer?.Apply(pace);
+            if (grant.Pace is { } pace)
+            {
+                _pacer?.Apply(pace);
+                Times.Rate(pace.Requests, now.UtcTicks);
+            }
             if (now < _pausedUntil || _closed)
             {
                 // Granted before the owner heard of the pause, or after this node left: not to be spent.
@@ -317,7 +331,11 @@ internal sealed partial class ClusterCreditSource : ICreditSource
         {
             if (_book is null) return;
             var idle = IsIdle(now);
-            if (_book.Cut(cut, idle || _closed || now < _pausedUntil, now)) _pacer?.Apply(cut.Pace);
+            if (_book.Cut(cut, idle || _closed || now < _pausedUntil, now))
+            {
+                _pacer?.Apply(cut.Pace);
+                Times.Rate(cut.Pace.Requests, now.UtcTicks);
+            }
             else if (idle) _pacer?.Idle();
         }
     }

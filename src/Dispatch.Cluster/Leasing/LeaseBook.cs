@@ -98,6 +98,12 @@ internal sealed class LeaseBook
     /// </summary>
     public bool HasUrgentReturns => _unsent > 0 && _retired.Exists(l => l.Unsent && !l.Sent && (!l.RanOutOfTime || _ownerFull));
 
+    /// <summary>
+    /// Whether the lease retired last was spent before its deadline (or could not serve a call in time): the calls wanted more
+    /// than it held, so a call that now waits for a lease was held back by the lease, not by a want of calls.
+    /// </summary>
+    public bool Outran { get; private set; }
+
     /// <summary>The earliest deadline of an open lease, for the lease client's expiry timer.</summary>
     public DateTimeOffset? NextDeadline => _open.Count == 0 ? null : _open.Min(l => l.Deadline);
 
@@ -387,6 +393,7 @@ internal sealed class LeaseBook
         _open.Remove(lease);
         lease.Retired = true;
         lease.RanOutOfTime = ending == Ending.Expired;
+        if (ending != Ending.Stopped) Outran = ending == Ending.Spent;
         _retired.Add(lease);
         MarkUnsent(lease);
         // Spent in time: demand outran the lease; ask for what that rate spends in a whole lease's time, and

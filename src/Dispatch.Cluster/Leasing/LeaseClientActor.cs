@@ -236,6 +236,7 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
         // it received the request, so this deadline comes before the end of the span it counts. A grant of a
         // request too old to remember cannot be dated, so it goes straight back unused.
         var deadline = _sentAt.TryGetValue(grant.RequestId, out var sentAt) ? sentAt + grant.Held + grant.Span : now;
+        if (_sentAt.ContainsKey(grant.RequestId)) _source.Times.Lease(grant.Held, now - sentAt);
         if (!_source.AddLease(grant, deadline, now)) ReturnsDue();
         // A paced lease held while nothing asks for credits goes back early, so its rate is free for the others.
         if (grant.Bound is not null && !Timers.IsTimerActive(IdleKey)) Timers.StartSingleTimer(IdleKey, IdleCheck.Instance, _source.IdleAfter);

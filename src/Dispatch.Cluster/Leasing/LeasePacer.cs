@@ -15,7 +15,8 @@ namespace Dispatch.Cluster.Leasing;
 /// </para>
 /// <para>
 /// <b>Demand.</b> A node whose pacer held a call back since its last request wants four times its rate (it has more
-/// calls than its share lets through); otherwise twice what it spent since then, per window, measured over at least one
+/// calls than its share lets through), and so does one whose call waited for a lease because the last was spent before its
+/// deadline (<see cref="HeldBackByLease"/>); otherwise twice what it spent since then, per window, measured over at least one
 /// span. Before its first paced lease, and after it gave its leases back for want of calls (<see cref="Idle"/>), it asks
 /// for the whole rate, and the owner gives it its share.
 /// </para>
@@ -59,6 +60,14 @@ internal sealed class LeasePacer
         if (wait > 0) _heldBack = true;
         return wait;
     }
+
+    /// <summary>
+    /// A call waits for a lease because the last was spent before its deadline: the lease, not the node's calls, limited what
+    /// it spent, so its next request asks for four times its rate, as when its pacer holds a call back. (Measured over the
+    /// small lease instead, a node with a backlog that the owner's full window granted a few credits asked for a fifth of its
+    /// rate, and its share went to the others for two lease spans.)
+    /// </summary>
+    public void HeldBackByLease() => _heldBack = Pace is not null;
 
     /// <summary>Charges a grant made at <paramref name="ticks"/>.</summary>
     /// <param name="requests">Request credits.</param>

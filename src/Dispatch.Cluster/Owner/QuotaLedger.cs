@@ -130,7 +130,8 @@ internal sealed partial class QuotaLedger
     /// <param name="mergeWithin">
     /// When less than half the maximum is free but the rest frees within this, the grant waits for it (says when), so
     /// leases that free a moment apart are granted again as one instead of splitting every later window. (With half or
-    /// more free, waiting would leave more idle than the one lease it saves is worth.)
+    /// more free, waiting would leave more idle than the one lease it saves is worth.) A paced lease of which less than half
+    /// fits waits, within this, for half of it to fit.
     /// </param>
     /// <param name="pace">With smooth pacing, the rate the lease is granted with (kept with it, for <see cref="LivePaces"/> and the hand-over).</param>
     public LeaseDecision TryGrant(string node, int minRequests, long minTokens, int maxRequests, long maxTokens, TimeSpan span, DateTimeOffset now, TimeSpan mergeWithin = default, LeasePace? pace = null)
@@ -141,7 +142,7 @@ internal sealed partial class QuotaLedger
         var ticks = Advance(now);
         if (minRequests > _requestLimit || minTokens > _tokenLimit) return LeaseDecision.Never;
         if (ticks < GrantingFrom.UtcTicks) return LeaseDecision.NotBefore(GrantingFrom);
-        if (pace is not null) return TryGrantPaced(node, minRequests, minTokens, maxRequests, maxTokens, span, ticks, pace);
+        if (pace is not null) return TryGrantPaced(node, minRequests, minTokens, maxRequests, maxTokens, span, ticks, pace, mergeWithin);
 
         // Granted from the limits in force (learned from the provider); a call larger than a lowered token limit still fits an empty enough window.
         var freeRequests = _requestsInForce is { } requestLimit ? requestLimit - _requests : long.MaxValue;
@@ -164,7 +165,7 @@ internal sealed partial class QuotaLedger
     /// A paced lease: counted by what its node can spend of it in each window (<see cref="LeaseGranted.Bound"/>), so
     /// every window placement it touches is checked, not the whole log in full.
     /// </summary>
-    private LeaseDecision TryGrantPaced(string node, int minRequests, long minTokens, int maxRequests, long maxTokens, TimeSpan span, long ticks, LeasePace pace)
+    private LeaseDecision TryGrantPaced(string node, int minRequests, long minTokens, int maxRequests, long maxTokens, TimeSpan span, long ticks, LeasePace pace, TimeSpan mergeWithin)
     {
         // A call larger than the lease's burst could not be spent from it: the bound's burst is at least the call that asked.
         // And what a node's wakes are late by (Pacer.TimerLateness) at the lease's rate: its shared pacer forgives that much
@@ -177,13 +178,30 @@ internal sealed partial class QuotaLedger
             : Fitting(true, ticks, finish, bound.Requests, bound.RequestBurst, minRequests, Math.Max(maxRequests, minRequests), requestLimit);
         var tokens = _tokensInForce is null ? Math.Max(maxTokens, minTokens)
             : Fitting(false, ticks, finish, bound.Tokens, bound.TokenBurst, minTokens, Math.Max(maxTokens, minTokens), tokenLimit);
-        if (requests >= 0 && tokens >= 0) return Grant(node, ticks, span, (int)requests, tokens, pace, bound, (minRequests, minTokens));
+        if (requests >= 0 && tokens >= 0)
+        {
+            // Less than half the lease fits, but half of it does soon: waiting for that is one lease instead of a run of small ones
+            // (its node spends a few credits, asks again, and finds the window as full), each a round trip at its node.
+            if (mergeWithin > TimeSpan.Zero && (requests * 2 < maxRequests || tokens * 2 < maxTokens)
+                && HalfFitsAt(ticks, span.Ticks, bound, Math.Max(requests, (maxRequests + 1L) / 2), Math.Max(tokens, (maxTokens + 1) / 2), requestLimit, tokenLimit) is { } half
+                && half.UtcTicks > ticks && half.UtcTicks - ticks <= mergeWithin.Ticks)
+                return LeaseDecision.NotBefore(half);
+            return Grant(node, ticks, span, (int)requests, tokens, pace, bound, (minRequests, minTokens));
+        }
 
         // Counting every lease in full, the minimum fits once enough has left the window: no later than that.
         var freeRequests = requestLimit == long.MaxValue ? long.MaxValue : requestLimit - _requests;
         var freeTokens = tokenLimit == long.MaxValue ? long.MaxValue : tokenLimit - _tokens;
         var latest = FreedAt(minRequests - freeRequests, minTokens - freeTokens);
         return LeaseDecision.NotBefore(PacedFreedAt(ticks, span.Ticks, bound, minRequests, minTokens, requestLimit, tokenLimit, latest));
+    }
+
+    /// <summary>When a paced lease of <paramref name="requests"/> and <paramref name="tokens"/> fits (to a millisecond), counting every lease in full at the latest.</summary>
+    private DateTimeOffset? HalfFitsAt(long ticks, long span, LeasePace bound, long requests, long tokens, long requestLimit, long tokenLimit)
+    {
+        var freeRequests = requestLimit == long.MaxValue ? long.MaxValue : requestLimit - _requests;
+        var freeTokens = tokenLimit == long.MaxValue ? long.MaxValue : tokenLimit - _tokens;
+        return PacedFreedAt(ticks, span, bound, requests, tokens, requestLimit, tokenLimit, FreedAt(requests - freeRequests, tokens - freeTokens));
     }
 
     /// <summary>What a node may spend of a paced lease at most: its pace, with bursts of at least the call that asked, plus a wake's lateness at its rate.</summary>

@@ -77,6 +77,10 @@ public static class ClusterHarness
         await Task.WhenAll(Enumerable.Range(0, 16 * nodes).Select(i => Send(cluster, i, "warm")));
         upstream.Reset();
         var before = await cluster.QuotaMessagesAsync();
+        var timesBefore = cluster.Quotas.Select(q => Snapshot(q.SourceOf(BenchNodes.Api).Times)).ToArray();
+        var window = new Core.RateLimiting.RateLimitOptions { Requests = limit, Interval = interval }.Window;
+        var allowedBefore = cluster.Quotas.Select(q => q.SourceOf(BenchNodes.Api).Times.Allowed(DateTimeOffset.UtcNow.UtcTicks, window)).ToArray();
+        var grantsBefore = cluster.Quotas.Select(q => q.SourceOf(BenchNodes.Api).Times.Grants).ToArray();
         var calls = limit * windows;
         var arrivals = percent is { } p ? $"arriving at {p} % of the limit" : "all at once";
         await Console.Error.WriteLineAsync($"cluster quota: {calls:N0} calls over {nodes} nodes, {limit} per {interval.TotalSeconds:N0} s, {arrivals}");
@@ -90,6 +94,7 @@ public static class ClusterHarness
         }
 
         var done = await Task.WhenAll(sent);
+        var allowed = cluster.Quotas.Select((q, i) => q.SourceOf(BenchNodes.Api).Times.Allowed(DateTimeOffset.UtcNow.UtcTicks, window) - allowedBefore[i]).ToArray();
         var after = await cluster.QuotaMessagesAsync();
 
         var counters = upstream.Counters;
@@ -101,7 +106,20 @@ public static class ClusterHarness
         Console.WriteLine($"  quota messages {all:N0} = {all / (double)calls:F4} per call; crossing nodes {remote:N0} = {remote / (double)calls:F4} per call");
         Console.WriteLine($"  leases {leases:N0} ({calls / (double)Math.Max(1, leases):F1} calls and {all / (double)Math.Max(1, leases):F2} messages per lease; deferrals {after.Deferrals - before.Deferrals:N0}, lone returns {after.LoneReturns - before.LoneReturns:N0})");
         Console.WriteLine($"  limit used {median:P1} (median credit cycle), {mean:P1} (mean)");
+        for (var i = 0; pacing == RateLimitPacing.Smooth && i < cluster.Quotas.Count; i++)
+        {
+            var t = Snapshot(cluster.Quotas[i].SourceOf(BenchNodes.Api).Times) - timesBefore[i];
+            Console.WriteLine($"  node {i + 1}: calls waited {t.Pacer.TotalSeconds:N2} s on its pacer, beyond it {t.NoLease.TotalSeconds:N2} s for a lease ({t.Gaps} gaps), {t.Bound.TotalSeconds:N2} s on a lease's bound, {t.Late.TotalSeconds:N2} s on late wakes; {t.Leases} leases, the owner held {t.HeldLeases} for {t.OwnerHeld.TotalSeconds:N2} s, round trips {t.RoundTrips.TotalSeconds:N2} s; granted {cluster.Quotas[i].SourceOf(BenchNodes.Api).Times.Grants - grantsBefore[i]} of {allowed[i]:N0} its rates allowed");
+        }
+
         return 0;
+    }
+
+    private static Times Snapshot(Dispatch.Cluster.Leasing.PacingTimes t) => new(t.Pacer, t.NoLease, t.Bound, t.Late, t.OwnerHeld, t.RoundTrips, t.Leases, t.HeldLeases, t.Gaps);
+
+    private readonly record struct Times(TimeSpan Pacer, TimeSpan NoLease, TimeSpan Bound, TimeSpan Late, TimeSpan OwnerHeld, TimeSpan RoundTrips, long Leases, long HeldLeases, long Gaps)
+    {
+        public static Times operator -(Times a, Times b) => new(a.Pacer - b.Pacer, a.NoLease - b.NoLease, a.Bound - b.Bound, a.Late - b.Late, a.OwnerHeld - b.OwnerHeld, a.RoundTrips - b.RoundTrips, a.Leases - b.Leases, a.HeldLeases - b.HeldLeases, a.Gaps - b.Gaps);
     }
 
     private static async Task<(CallStatus Status, TimeSpan At)> Timed(Task<APICallResult> call, Stopwatch clock) => ((await call).Status, clock.Elapsed);

@@ -89,6 +89,27 @@ public class LeasePacerTests
     }
 
     [Fact]
+    public void A_node_whose_lease_was_spent_before_its_deadline_asks_for_four_times_its_rate_and_one_whose_lease_ran_out_of_time_for_twice_what_it_spent()
+    {
+        var now = new DateTimeOffset(Start, TimeSpan.Zero);
+        var spent = new ClusterCreditSource("api", Limits, 4, 100, TimeSpan.FromSeconds(1), Span);
+        var expired = new ClusterCreditSource("api", Limits, 4, 100, TimeSpan.FromSeconds(1), Span);
+        // The owner's full window granted one credit; the other lease holds two, and its second is not asked for in time.
+        spent.AddLease(new LeaseGranted("api", 1, 1, 1, 1, 0, TimeSpan.Zero, Span, new LeasePace(40, 0, 1, 1)), now + Span, now);
+        expired.AddLease(new LeaseGranted("api", 1, 1, 1, 2, 0, TimeSpan.Zero, Span, new LeasePace(40, 0, 1, 1)), now + Span, now);
+
+        Assert.True(spent.TryAcquire(1, 0, now).Granted);
+        Assert.True(expired.TryAcquire(1, 0, now).Granted);
+        // The next call finds no lease that can serve it: the first node's lease ran out of credits, the second's of time.
+        Assert.False(spent.TryAcquire(1, 0, now + TimeSpan.FromMilliseconds(1)).Granted);
+        Assert.False(expired.TryAcquire(1, 0, now + Span).Granted);
+
+        // One call in a span is 20 a second, twice that 40; but the first node's calls wanted more than its lease held.
+        Assert.Equal(160, spent.WantedPace(now + Span));
+        Assert.Equal(40, expired.WantedPace(now + Span));
+    }
+
+    [Fact]
     public void The_credit_source_spends_a_paced_lease_no_faster_than_its_rate_and_an_unpaced_one_at_once()
     {
         var now = new DateTimeOffset(Start, TimeSpan.Zero);

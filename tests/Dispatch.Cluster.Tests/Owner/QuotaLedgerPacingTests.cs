@@ -68,6 +68,28 @@ public class QuotaLedgerPacingTests
     }
 
     [Fact]
+    public void A_paced_lease_of_which_less_than_half_fits_waits_for_half_when_that_comes_within_the_merge_time()
+    {
+        var ledger = Ledger(14);
+        var other = Ledger(14);
+        ledger.TryGrant("a", 1, 0, 12, 0, Span, Now, pace: Forty);
+        other.TryGrant("a", 1, 0, 12, 0, Span, Now, pace: Forty);
+        At(900);
+
+        // 2 of 20 fit now (as above); half of it once the window holding the first lease whole has moved on.
+        var soon = ledger.TryGrant("b", 1, 0, 20, 0, Span, Now, Span / 2, Forty);
+        var notSoonEnough = other.TryGrant("b", 1, 0, 20, 0, Span, Now, TimeSpan.FromMilliseconds(1), Forty);
+        _time.SetUtcNow(soon.RetryAt);
+        var merged = ledger.TryGrant("b", 1, 0, 20, 0, Span, Now, Span / 2, Forty);
+
+        Assert.False(soon.Granted);
+        Assert.InRange(soon.RetryAt, _start + TimeSpan.FromMilliseconds(901), _start + TimeSpan.FromMilliseconds(900) + Span / 2);
+        Assert.Equal(2, notSoonEnough.Lease.Requests);
+        Assert.True(merged.Granted);
+        Assert.InRange(merged.Lease.Requests, 10, 20);
+    }
+
+    [Fact]
     public void The_worst_window_between_two_breakpoints_is_found()
     {
         var ledger = Ledger(13);
