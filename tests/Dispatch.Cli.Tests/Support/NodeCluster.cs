@@ -85,22 +85,43 @@ internal sealed partial class NodeCluster : IAsyncDisposable
     /// <param name="roles">Its <c>akka.cluster.roles</c>.</param>
     public async Task<ClusterNode> AddNodeAsync(string hocon, string roles = "[dispatch]")
     {
-        ClusterNode node;
-        lock (_nodes)
+        string? name = null;
+        for (var attempt = 1; ; attempt++)
         {
-            var port = _nodes.Count == 0 ? _seedPort : LoopbackPort.Free();
-            var name = $"node{_nodes.Count + 1}";
-            var file = Path.Combine(_directory.FullName, name + ".conf");
-            File.WriteAllText(file, NodeConfig(port, roles) + hocon);
-            var process = DispatchProcess.Start(["node", "--config", file, "--stop-with-parent"], new Dictionary<string, string> { ["DISPATCH_INGRESS_TOKEN"] = Token }, holdStandardInput: true);
-            node = new ClusterNode(name, Address(port), process);
-            _nodes.Add(node);
-        }
+            ClusterNode node;
+            bool seed;
+            lock (_nodes)
+            {
+                seed = _nodes.Count == 0 && name is null;
+                var port = seed ? _seedPort : LoopbackPort.Free();
+                name ??= $"node{_nodes.Count + 1}";
+                var file = Path.Combine(_directory.FullName, name + ".conf");
+                File.WriteAllText(file, NodeConfig(port, roles) + hocon);
+                var process = DispatchProcess.Start(["node", "--config", file, "--stop-with-parent"], new Dictionary<string, string> { ["DISPATCH_INGRESS_TOKEN"] = Token }, holdStandardInput: true);
+                node = new ClusterNode(name, Address(port), process);
+                _nodes.Add(node);
+            }
 
-        await Poll.Until(() => node.TryReadIngress() || node.Process.HasExited, StartTimeout, $"{node.Name} prints its ingress address");
-        if (node.Url is null) throw new InvalidOperationException($"{node.Name} exited before listening.\nstdout:\n{node.Process.StandardOutput}\nstderr:\n{node.Process.StandardError}");
-        Log($"{node.Name} ({node.Address}) listens on {node.Url}");
-        return node;
+            await Poll.Until(() => node.TryReadIngress() || node.Process.HasExited, StartTimeout, $"{node.Name} prints its ingress address");
+            if (node.Url is not null)
+            {
+                Log($"{node.Name} ({node.Address}) listens on {node.Url}");
+                return node;
+            }
+
+            // The free port picked for its remoting can be taken before the node binds it (by the ingress of a node starting
+            // beside it, which listens on a port the system picks): such a node starts again on another (not the seed, whose
+            // port the others join through).
+            if (!seed && attempt < 3 && node.Process.StandardError.Contains("Address already in use", StringComparison.Ordinal))
+            {
+                Log($"{node.Name}: its port was taken before it bound it; starting it again on another");
+                lock (_nodes) _nodes.Remove(node);
+                node.Dispose();
+                continue;
+            }
+
+            throw new InvalidOperationException($"{node.Name} exited before listening.\nstdout:\n{node.Process.StandardOutput}\nstderr:\n{node.Process.StandardError}");
+        }
     }
 
     /// <summary>Waits until every running node's status lists <paramref name="count"/> members, all Up.</summary>
