@@ -8,7 +8,7 @@ namespace Dispatch.Cluster.Leasing;
 /// <remarks>Updated under <see cref="ClusterCreditSource"/>'s lock; read from anywhere.</remarks>
 internal sealed class PacingTimes
 {
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private long _pacer;
     private long _noLease;
     private long _bound;
