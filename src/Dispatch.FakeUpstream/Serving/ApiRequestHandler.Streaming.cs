@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Dispatch.FakeUpstream.Latency;
 using Dispatch.FakeUpstream.Tokens;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -31,7 +32,7 @@ internal sealed partial class ApiRequestHandler
         var answer = new StreamedAnswer(state.NextResponseId(), state.Time.GetUtcNow().ToUnixTimeSeconds(), chat);
         for (var index = 0; index < chunks; index++)
         {
-            if (index > 0 && gap > TimeSpan.Zero) await Task.Delay(gap, context.RequestAborted);
+            if (index > 0 && gap > TimeSpan.Zero) await Pause.AtLeastAsync(gap, context.RequestAborted);
             WriteEvent(response, (Answer: answer, Index: index, Count: chunks), static (json, s) => s.Answer.WriteChunk(json, s.Index, s.Count));
             await response.BodyWriter.FlushAsync(context.RequestAborted);
         }

@@ -1,5 +1,6 @@
 using Dispatch.FakeUpstream.Counting;
 using Dispatch.FakeUpstream.Faults;
+using Dispatch.FakeUpstream.Latency;
 using Dispatch.FakeUpstream.RateLimiting;
 using Dispatch.FakeUpstream.Tokens;
 using Microsoft.AspNetCore.Connections;
@@ -50,7 +51,7 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
         }
 
         var latency = state.Latency;
-        if (!latency.IsZero) await Task.Delay(latency.Sample(state.Random), context.RequestAborted);
+        if (!latency.IsZero) await Pause.AtLeastAsync(latency.Sample(state.Random), context.RequestAborted);
 
         if (plan.Fault.IsFault) return await WriteFaultAsync(context, plan.Fault);
         if (route == ApiRoute.ChatCompletions && plan.Chat.Stream) await WriteChatStreamAsync(context, plan.Chat);
