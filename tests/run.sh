@@ -28,7 +28,7 @@ fi
 # One test project at a time (-m:1): the cluster and process tests measure real time on loopback, and other
 # projects' node processes competing for the 2 cores delay grants past the guard (a flaky 429 now and then).
 dotnet test Dispatch.sln -c Release --no-build --nologo -m:1 \
-  --collect:"XPlat Code Coverage" --results-directory "$results" \
+  --collect:"XPlat Code Coverage" --settings tests/coverage.runsettings --results-directory "$results" \
   --logger "console;verbosity=minimal" 2>&1 | tee "$log" | grep -vE '^\s*Attachments:|coverage\.cobertura\.xml$|Results File:'
 status=${PIPESTATUS[0]}
 
