@@ -51,13 +51,13 @@ public sealed class CallAdmission
 
     /// <summary>Creates the front door of one endpoint.</summary>
     /// <param name="options">The endpoint.</param>
-    /// <param name="estimator">Token estimation; <see langword="null"/> uses a <see cref="DefaultTokenEstimator"/> with the endpoint's options.</param>
+    /// <param name="estimator">Token estimation; <see langword="null"/> uses a <see cref="DefaultTokenEstimator"/> with the endpoint's options and path.</param>
     /// <param name="cache">The endpoint's response cache; <see langword="null"/> when caching is off.</param>
     public CallAdmission(EndpointOptions options, ITokenEstimator? estimator = null, ResponseCache? cache = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
-        _estimator = estimator ?? new DefaultTokenEstimator(options.TokenEstimation);
+        _estimator = estimator ?? new DefaultTokenEstimator(options.TokenEstimation, options.Path);
         _cache = cache;
     }
 

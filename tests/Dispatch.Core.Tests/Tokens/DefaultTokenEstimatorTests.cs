@@ -66,6 +66,50 @@ public class DefaultTokenEstimatorTests
     }
 
     [Fact]
+    public void A_plain_input_sent_to_the_responses_api_reserves_the_default_completion()
+    {
+        var estimator = new DefaultTokenEstimator(new TokenEstimationOptions { CharsPerToken = 4, DefaultMaxTokens = 100 }, "/v1/responses");
+        var payload = $$"""{"model":"gpt-4o","input":"{{Text(8)}}"}""";
+
+        Assert.Equal(2 + 100, estimator.Estimate(payload).Tokens);
+        Assert.Equal(2, _estimator.Estimate(payload).Tokens);
+    }
+
+    [Theory]
+    [InlineData("/responses")]
+    [InlineData("/openai/v1/responses?api-version=preview")]
+    [InlineData("/v1/responses/")]
+    public void A_call_to_a_responses_path_is_estimated_as_a_responses_request(string path)
+    {
+        var call = new APICalling("c", "e", $$"""{"input":"{{Text(4)}}"}""") { Path = path };
+
+        Assert.Equal(1 + 100, _estimator.Estimate(call).Tokens);
+        Assert.Equal(1, _estimator.Estimate(call with { Path = "/v1/embeddings" }).Tokens);
+    }
+
+    [Fact]
+    public void A_responses_request_counts_instructions_and_input_items_plus_max_output_tokens()
+    {
+        var payload = $$$"""
+            {"instructions":"{{{Text(8)}}}","max_output_tokens":50,"input":[
+              {"role":"user","content":"{{{Text(4)}}}"},
+              {"type":"message","role":"user","content":[{"type":"input_text","text":"{{{Text(8)}}}"},{"type":"input_image","image_url":"{{{Text(400)}}}"}]},
+              {"type":"function_call","call_id":"x","name":"f","arguments":"{{{Text(4)}}}"},
+              {"type":"function_call_output","call_id":"x","output":"{{{Text(8)}}}"}]}
+            """;
+
+        Assert.Equal((8 + 4 + 8 + 4 + 8) / 4 + 50, _estimator.Estimate(payload).Tokens);
+    }
+
+    [Fact]
+    public void A_responses_request_without_max_output_tokens_reserves_the_default_completion()
+    {
+        var payload = $$"""{"input":[{"role":"user","content":"{{Text(4)}}"}]}""";
+
+        Assert.Equal(1 + 100, _estimator.Estimate(payload).Tokens);
+    }
+
+    [Fact]
     public void Token_id_inputs_count_one_token_per_id()
     {
         Assert.Equal(4, _estimator.Estimate("""{"input":[[1,2],[3,4]]}""").Tokens);
@@ -95,6 +139,7 @@ public class DefaultTokenEstimatorTests
     [InlineData("""{"messages":[{"content":42}]}""", "'messages[0].content' must be a string or an array of content parts (was Number)")]
     [InlineData("""{"messages":[],"max_tokens":-1}""", "'max_tokens' must be a whole number >= 0")]
     [InlineData("""{"messages":[],"n":0}""", "'n' must be a whole number >= 1")]
+    [InlineData("""{"input":"hi","max_output_tokens":"many"}""", "'max_output_tokens' must be a whole number >= 0")]
     public void A_malformed_payload_is_an_error_naming_the_field(string payload, string error)
     {
         Assert.Equal(TokenEstimate.Invalid(error), _estimator.Estimate(payload));
