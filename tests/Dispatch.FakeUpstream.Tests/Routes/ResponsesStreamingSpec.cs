@@ -48,6 +48,22 @@ public sealed class ResponsesStreamingSpec
     }
 
     [Fact]
+    public async Task Deltas_of_a_long_answer_cut_mid_token_still_join_up_into_its_text()
+    {
+        // 200,000 characters in three deltas: each longer than the prepared text, the second and third starting mid-token.
+        await using var up = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions { StreamChunks = 3 });
+        using var http = up.CreateClient();
+
+        using var response = await http.SendAsync(Requests.Responses(Requests.ResponsesBody(inputChars: 200_000, maxOutputTokens: 50_000, stream: true)));
+
+        var events = Events(await response.Content.ReadAsStringAsync());
+        var deltas = string.Concat(events.Where(e => e.Name == "response.output_text.delta").Select(e => e.Data.GetProperty("delta").GetString()));
+        Assert.Equal(200_000, deltas.Length);
+        Assert.Equal(string.Concat(Enumerable.Repeat("tok ", 50_000)), deltas);
+        Assert.Equal(deltas, events.Single(e => e.Name == "response.output_text.done").Data.GetProperty("text").GetString());
+    }
+
+    [Fact]
     public async Task Streamed_response_cut_at_max_output_tokens_ends_with_response_incomplete()
     {
         await using var up = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions { StreamChunks = 2 });
