@@ -46,12 +46,15 @@ public sealed record FakeUpstreamOptions
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// How long a streamed chat completion (<c>"stream": true</c>) waits between its chunks, on real time.
+    /// How long a streamed chat completion or response (<c>"stream": true</c>) waits between its text chunks, on real time.
     /// Default zero: the chunks go out back to back.
     /// </summary>
     public TimeSpan StreamChunkGap { get; init; }
 
-    /// <summary>How many <c>chat.completion.chunk</c> events carry a streamed answer's text (the finish and usage chunks not counted). Default 5.</summary>
+    /// <summary>
+    /// How many <c>chat.completion.chunk</c> events (the finish and usage chunks not counted), or a streamed response's
+    /// <c>response.output_text.delta</c> events, carry a streamed answer's text. Default 5.
+    /// </summary>
     public int StreamChunks { get; init; } = 5;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>

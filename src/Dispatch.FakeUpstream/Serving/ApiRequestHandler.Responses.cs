@@ -169,20 +169,28 @@ internal sealed partial class ApiRequestHandler
         json.WriteEndObject();
     }
 
-    private static void WriteCompletionText(Utf8JsonWriter json, long chars)
+    private static void WriteCompletionText(Utf8JsonWriter json, long chars) => WriteCompletionText(json, "content"u8, 0, chars);
+
+    /// <summary>
+    /// Writes <paramref name="chars"/> characters of the answer text from <paramref name="from"/> on as the string
+    /// property <paramref name="name"/>: pieces cut at any offset join up into the whole text.
+    /// </summary>
+    private static void WriteCompletionText(Utf8JsonWriter json, ReadOnlySpan<byte> name, long from, long chars)
     {
-        if (chars <= CompletionText.Length)
+        // The text repeats every four characters, so the piece from any offset is a slice from that offset's phase.
+        var phase = (int)(from % TokenEstimator.CharsPerToken);
+        if (phase + chars <= CompletionText.Length)
         {
-            json.WriteString("content"u8, CompletionText.AsSpan(0, (int)chars));
+            json.WriteString(name, CompletionText.AsSpan(phase, (int)chars));
             return;
         }
 
         var rented = ArrayPool<byte>.Shared.Rent((int)chars);
         try
         {
-            for (var at = 0; at < chars; at += CompletionText.Length)
-                CompletionText.AsSpan(0, (int)Math.Min(CompletionText.Length, chars - at)).CopyTo(rented.AsSpan(at));
-            json.WriteString("content"u8, rented.AsSpan(0, (int)chars));
+            for (var at = 0; at < chars; at += CompletionText.Length - TokenEstimator.CharsPerToken)
+                CompletionText.AsSpan(phase, (int)Math.Min(CompletionText.Length - TokenEstimator.CharsPerToken, chars - at)).CopyTo(rented.AsSpan(at));
+            json.WriteString(name, rented.AsSpan(0, (int)chars));
         }
         finally
         {

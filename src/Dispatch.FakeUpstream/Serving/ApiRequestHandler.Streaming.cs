@@ -22,11 +22,7 @@ internal sealed partial class ApiRequestHandler
 
     private async Task WriteChatStreamAsync(HttpContext context, ChatRequestSummary chat)
     {
-        var response = context.Response;
-        response.ContentType = "text/event-stream; charset=utf-8";
-        response.Headers.CacheControl = "no-cache";
-        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-
+        var response = BeginEventStream(context);
         var chunks = state.Options.StreamChunks;
         var gap = state.Options.StreamChunkGap;
         var answer = new StreamedAnswer(state.NextResponseId(), state.Time.GetUtcNow().ToUnixTimeSeconds(), chat);
@@ -45,8 +41,26 @@ internal sealed partial class ApiRequestHandler
         await response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
-    private static void WriteEvent<TState>(HttpResponse response, TState state, Action<Utf8JsonWriter, TState> write)
+    /// <summary>Starts a <c>text/event-stream</c> answer whose events reach the client as each is flushed.</summary>
+    private static HttpResponse BeginEventStream(HttpContext context)
     {
+        var response = context.Response;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = "no-cache";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        return response;
+    }
+
+    /// <summary>One server-sent event: <c>event: </c><paramref name="name"/> when given (the Responses API names its events), then the JSON <c>data</c>.</summary>
+    private static void WriteEvent<TState>(HttpResponse response, TState state, Action<Utf8JsonWriter, TState> write, ReadOnlySpan<byte> name = default)
+    {
+        if (!name.IsEmpty)
+        {
+            response.BodyWriter.Write("event: "u8);
+            response.BodyWriter.Write(name);
+            response.BodyWriter.Write("\n"u8);
+        }
+
         response.BodyWriter.Write(DataPrefix);
         using (var json = new Utf8JsonWriter(response.BodyWriter))
             write(json, state);

@@ -54,10 +54,15 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
         if (!latency.IsZero) await Pause.AtLeastAsync(latency.Sample(state.Random), context.RequestAborted);
 
         if (plan.Fault.IsFault) return await WriteFaultAsync(context, plan.Fault);
-        if (route == ApiRoute.ChatCompletions && plan.Chat.Stream) await WriteChatStreamAsync(context, plan.Chat);
-        else if (route == ApiRoute.ChatCompletions) await WriteChatCompletionAsync(context, plan.Chat);
-        else if (route == ApiRoute.Embeddings) await WriteEmbeddingsAsync(context, plan.Embeddings);
-        else await WriteEchoAsync(context, body.Memory, plan.EchoTokens);
+        await (route switch
+        {
+            ApiRoute.ChatCompletions when plan.Chat.Stream => WriteChatStreamAsync(context, plan.Chat),
+            ApiRoute.ChatCompletions => WriteChatCompletionAsync(context, plan.Chat),
+            ApiRoute.Embeddings => WriteEmbeddingsAsync(context, plan.Embeddings),
+            ApiRoute.Responses when plan.Responses.Stream => WriteResponseStreamAsync(context, plan.Responses),
+            ApiRoute.Responses => WriteResponseAsync(context, plan.Responses),
+            _ => WriteEchoAsync(context, body.Memory, plan.EchoTokens),
+        });
         return RequestOutcome.Completed;
     }
 
@@ -99,6 +104,7 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
 
         ChatRequestSummary chat = default;
         EmbeddingsRequestSummary embeddings = default;
+        ResponsesRequestSummary responses = default;
         long prompt, completion;
         if (route == ApiRoute.ChatCompletions)
         {
@@ -113,6 +119,13 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
                 return Invalid(context, limits, window, now, "invalid_request", error!);
             prompt = embeddings.PromptTokens;
             completion = 0;
+        }
+        else if (route == ApiRoute.Responses)
+        {
+            if (!TokenEstimator.TryReadResponses(body.Span, out responses, out var error))
+                return Invalid(context, limits, window, now, "invalid_request", error!);
+            prompt = responses.InputTokens;
+            completion = responses.OutputTokens;
         }
         else
         {
@@ -139,7 +152,7 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
         }
 
         state.Counters.TokensAdmitted(prompt, completion);
-        return new RequestPlan { Chat = chat, Embeddings = embeddings, EchoTokens = prompt };
+        return new RequestPlan { Chat = chat, Embeddings = embeddings, Responses = responses, EchoTokens = prompt };
     }
 
     /// <summary>A 400 that charges nothing but still reports the window, as every response past the key check does.</summary>
@@ -164,6 +177,8 @@ internal sealed partial class ApiRequestHandler(UpstreamState state)
         public ChatRequestSummary Chat { get; init; }
 
         public EmbeddingsRequestSummary Embeddings { get; init; }
+
+        public ResponsesRequestSummary Responses { get; init; }
 
         public long EchoTokens { get; init; }
 

@@ -11,4 +11,7 @@ internal enum ApiRoute
 
     /// <summary><c>POST /v1/embeddings</c>.</summary>
     Embeddings,
+
+    /// <summary><c>POST /v1/responses</c> (OpenAI's Responses API).</summary>
+    Responses,
 }

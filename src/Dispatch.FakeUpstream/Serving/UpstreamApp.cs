@@ -34,6 +34,7 @@ internal static class UpstreamApp
         app.MapPost("/v1/chat/completions", context => api.HandleAsync(context, ApiRoute.ChatCompletions));
         app.MapPost("/v1/echo", context => api.HandleAsync(context, ApiRoute.Echo));
         app.MapPost("/v1/embeddings", context => api.HandleAsync(context, ApiRoute.Embeddings));
+        app.MapPost("/v1/responses", context => api.HandleAsync(context, ApiRoute.Responses));
         AdminEndpoints.Map(app, state);
         return app;
     }

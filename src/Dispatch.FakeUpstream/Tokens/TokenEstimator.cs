@@ -8,15 +8,16 @@ namespace Dispatch.FakeUpstream.Tokens;
 /// The server's token arithmetic, public so clients and tests compute exactly what it charges.
 /// A chat request is charged its <c>usage.total_tokens</c>: prompt tokens (message characters / 4,
 /// rounded up) plus completion tokens (see <see cref="ChatRequestSummary.CompletionTokensPerChoice"/>)
-/// for each of the <c>n</c> choices. An echo request is charged its <see cref="FakeUpstreamHeaders.Tokens"/>
+/// for each of the <c>n</c> choices; a Responses API request, as one choice of its instructions and input text, with
+/// <c>max_output_tokens</c> as its max tokens. An echo request is charged its <see cref="FakeUpstreamHeaders.Tokens"/>
 /// header, else its body's UTF-8 bytes / 4, rounded up.
 /// </summary>
-public static class TokenEstimator
+public static partial class TokenEstimator
 {
     /// <summary>Characters per token, as OpenAI's rule of thumb for English.</summary>
     public const int CharsPerToken = 4;
 
-    /// <summary>The completion budget of a chat request without <c>max_tokens</c> or <c>max_completion_tokens</c>.</summary>
+    /// <summary>The completion budget of a chat request without <c>max_tokens</c> or <c>max_completion_tokens</c> (and of a Responses API request without <c>max_output_tokens</c>).</summary>
     public const int DefaultMaxTokens = 256;
 
     /// <summary>The largest <c>n</c> accepted, as OpenAI's API.</summary>
@@ -40,12 +41,19 @@ public static class TokenEstimator
     /// <param name="summary">What was read.</param>
     /// <param name="error">Why the body is not a valid request, naming the field.</param>
     /// <returns>Whether the body is a valid chat completion request.</returns>
-    public static bool TryReadChat(ReadOnlySpan<byte> utf8Json, out ChatRequestSummary summary, out string? error)
+    public static bool TryReadChat(ReadOnlySpan<byte> utf8Json, out ChatRequestSummary summary, out string? error) =>
+        TryRead(utf8Json, TryReadChatCore, out summary, out error);
+
+    private delegate bool BodyReader<TSummary>(ReadOnlySpan<byte> utf8Json, out TSummary summary, out string? error);
+
+    /// <summary>Runs <paramref name="read"/>, turning invalid JSON into an error rather than an exception.</summary>
+    private static bool TryRead<TSummary>(ReadOnlySpan<byte> utf8Json, BodyReader<TSummary> read, out TSummary summary, out string? error)
+        where TSummary : struct
     {
         summary = default;
         try
         {
-            return TryReadChatCore(utf8Json, out summary, out error);
+            return read(utf8Json, out summary, out error);
         }
         catch (JsonException ex)
         {
@@ -57,9 +65,7 @@ public static class TokenEstimator
     private static bool TryReadChatCore(ReadOnlySpan<byte> utf8Json, out ChatRequestSummary summary, out string? error)
     {
         summary = default;
-        var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            return Fail("body must be a JSON object", out error);
+        if (!TryOpenObject(utf8Json, out var reader, out error)) return false;
 
         string? model = null;
         long chars = 0;
@@ -71,14 +77,12 @@ public static class TokenEstimator
         {
             if (reader.ValueTextEquals("model"u8))
             {
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.String) model = reader.GetString();
-                else if (reader.TokenType != JsonTokenType.Null) return Fail("'model' must be a string", out error);
+                if (!TryReadModel(ref reader, out model, out error)) return false;
             }
             else if (reader.ValueTextEquals("messages"u8))
             {
                 reader.Read();
-                if (!TryCountMessages(ref reader, out chars, out error)) return false;
+                if (!TryCountMessages(ref reader, "messages", out chars, out error)) return false;
                 sawMessages = true;
             }
             else if (reader.ValueTextEquals("max_tokens"u8))
@@ -96,9 +100,7 @@ public static class TokenEstimator
             }
             else if (reader.ValueTextEquals("stream"u8))
             {
-                reader.Read();
-                if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null)) return Fail("'stream' must be a boolean", out error);
-                stream = reader.TokenType == JsonTokenType.True;
+                if (!TryReadStream(ref reader, out stream, out error)) return false;
             }
             else if (reader.ValueTextEquals("stream_options"u8))
             {
@@ -107,18 +109,56 @@ public static class TokenEstimator
             }
             else
             {
-                reader.Read();
-                reader.Skip();
+                SkipValue(ref reader);
             }
         }
 
-        if (!sawMessages) return Fail("'messages' is required", out error);
-        // Trailing bytes after the object are invalid JSON too.
-        while (reader.Read()) { }
+        if (!TryClose(ref reader, sawMessages, "messages", out error)) return false;
 
         summary = new ChatRequestSummary(model, chars, maxCompletionTokens ?? maxTokens ?? DefaultMaxTokens, choices) { Stream = stream, IncludeUsage = includeUsage };
-        error = null;
         return true;
+    }
+
+    private static bool TryReadModel(ref Utf8JsonReader reader, out string? model, out string? error)
+    {
+        model = null;
+        error = null;
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.String) model = reader.GetString();
+        else if (reader.TokenType != JsonTokenType.Null) return Fail("'model' must be a string", out error);
+        return true;
+    }
+
+    private static bool TryReadStream(ref Utf8JsonReader reader, out bool stream, out string? error)
+    {
+        error = null;
+        reader.Read();
+        stream = reader.TokenType == JsonTokenType.True;
+        return reader.TokenType is JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null || Fail("'stream' must be a boolean", out error);
+    }
+
+    /// <summary>A reader at the start of the body's object, or the error saying the body is not one.</summary>
+    private static bool TryOpenObject(ReadOnlySpan<byte> utf8Json, out Utf8JsonReader reader, out string? error)
+    {
+        reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        error = null;
+        return (reader.Read() && reader.TokenType == JsonTokenType.StartObject) || Fail("body must be a JSON object", out error);
+    }
+
+    /// <summary>After the object's last property: the error when the required field was missing; trailing bytes (invalid JSON) throw.</summary>
+    private static bool TryClose(ref Utf8JsonReader reader, bool sawRequired, string required, out string? error)
+    {
+        error = null;
+        if (!sawRequired) return Fail($"'{required}' is required", out error);
+        while (reader.Read()) { }
+        return true;
+    }
+
+    /// <summary>Skips the value of the property the reader is at.</summary>
+    private static void SkipValue(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        reader.Skip();
     }
 
     /// <summary>Reads <c>stream_options</c>: null or an object whose <c>include_usage</c> is a boolean.</summary>
@@ -140,14 +180,18 @@ public static class TokenEstimator
         return true;
     }
 
-    private static bool TryCountMessages(ref Utf8JsonReader reader, out long chars, out string? error)
+    /// <summary>
+    /// Characters of the <c>content</c> of every item of the array <paramref name="field"/> (chat's <c>messages</c>, the
+    /// Responses API's <c>input</c> items): a string or an array of parts with <c>text</c>.
+    /// </summary>
+    private static bool TryCountMessages(ref Utf8JsonReader reader, string field, out long chars, out string? error)
     {
         chars = 0;
-        if (reader.TokenType != JsonTokenType.StartArray) return Fail("'messages' must be an array", out error);
+        if (reader.TokenType != JsonTokenType.StartArray) return Fail($"'{field}' must be an array", out error);
         var index = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            if (reader.TokenType != JsonTokenType.StartObject) return Fail($"'messages[{index}]' must be an object", out error);
+            if (reader.TokenType != JsonTokenType.StartObject) return Fail($"'{field}[{index}]' must be an object", out error);
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var isContent = reader.ValueTextEquals("content"u8);
@@ -155,7 +199,7 @@ public static class TokenEstimator
                 if (!isContent) reader.Skip();
                 else if (reader.TokenType == JsonTokenType.String) chars += CharCount(ref reader);
                 else if (reader.TokenType == JsonTokenType.StartArray) chars += CountTextParts(ref reader);
-                else if (reader.TokenType != JsonTokenType.Null) return Fail($"'messages[{index}].content' must be a string, an array of parts or null", out error);
+                else if (reader.TokenType != JsonTokenType.Null) return Fail($"'{field}[{index}].content' must be a string, an array of parts or null", out error);
             }
 
             index++;

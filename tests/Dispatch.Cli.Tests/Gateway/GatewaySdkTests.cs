@@ -125,6 +125,58 @@ public sealed class GatewaySdkTests : IAsyncLifetime
         Assert.Equal(2, _upstream.Counters.RequestsReceived);
     }
 
+    [Fact]
+    public async Task The_openai_sdk_gets_a_response_plain_and_streamed_from_the_responses_api_and_the_node_charges_its_real_usage()
+    {
+        // Its own window, long enough to hold both calls' charges when the status is read, and no pacing to wait out.
+        const long tokenLimit = 100_000;
+        var (node, address) = await StartNodeAsync($$"""
+            dispatch.endpoints.respond {
+              base-url = "{{_upstream.BaseUrl}}", path = /v1/responses
+              rate-limit { tokens = {{tokenLimit}}, interval = 10m, pacing = burst }
+            }
+            dispatch.gateway.models { "responses-model" = respond }
+            """);
+        using var _ = node;
+
+        var seen = await GatewaySdk.RunAsync("responses.mjs", address + "/v1", Token, Timeout);
+        var respond = await EndpointStatusAsync(address, "respond");
+        node.Terminate();
+        await node.WaitAsync(Timeout);
+
+        var plain = seen.GetProperty("plain");
+        Assert.Equal("response", plain.GetProperty("object").GetString());
+        Assert.Equal("completed", plain.GetProperty("status").GetString());
+        Assert.StartsWith("tok tok", plain.GetProperty("text").GetString());
+        Assert.Equal("1", plain.GetProperty("attempts").GetString());
+        var streamed = seen.GetProperty("streamed");
+        Assert.Equal(
+            ["response.created", "response.in_progress", "response.output_item.added", "response.content_part.added",
+             .. Enumerable.Repeat("response.output_text.delta", StreamChunks),
+             "response.output_text.done", "response.content_part.done", "response.output_item.done", "response.completed"],
+            streamed.GetProperty("events").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("completed", streamed.GetProperty("status").GetString());
+        Assert.StartsWith("tok tok", streamed.GetProperty("deltas").GetString());
+        Assert.Equal(streamed.GetProperty("text").GetString(), streamed.GetProperty("deltas").GetString());
+        var usages = new[] { plain.GetProperty("usage"), streamed.GetProperty("usage") };
+        Assert.All(usages, u => Assert.Equal(u.GetProperty("input_tokens").GetInt64() + u.GetProperty("output_tokens").GetInt64(), u.GetProperty("total_tokens").GetInt64()));
+        var used = usages.Sum(u => u.GetProperty("total_tokens").GetInt64());
+        Assert.Equal(used, _upstream.Counters.TokensCharged);
+        // Each call reserved its input and 200 output tokens; the node kept only what the provider reported using.
+        Assert.True(used < 2 * 200, $"the answers used {used} tokens, as many as were reserved: the reconciliation would show nothing");
+        Assert.Equal(tokenLimit - used, respond.GetProperty("tokenCreditsLeft").GetInt64());
+        Assert.Equal(2, respond.GetProperty("counters").GetProperty("completed").GetInt64());
+    }
+
+    /// <summary>The status of <paramref name="endpoint"/> on the node at <paramref name="address"/> (<c>GET /v1/status</c>).</summary>
+    private static async Task<JsonElement> EndpointStatusAsync(string address, string endpoint)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(address) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+        using var status = JsonDocument.Parse(await http.GetStringAsync(new Uri("/v1/status", UriKind.Relative)));
+        return status.RootElement.GetProperty("endpoints").EnumerateArray().Single(e => e.GetProperty("endpoint").GetString() == endpoint).Clone();
+    }
+
     /// <summary>A <c>dispatch node</c> process whose gateway routes chat and embeddings to the provider (and whatever <paramref name="extra"/> adds), and its ingress address.</summary>
     private async Task<(DispatchProcess Node, string Address)> StartNodeAsync(string extra = "")
     {

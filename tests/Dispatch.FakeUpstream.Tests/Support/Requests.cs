@@ -20,6 +20,18 @@ public static class Requests
         return JsonSerializer.Serialize(body);
     }
 
+    /// <summary>A Responses API request whose <c>input</c> string has <paramref name="inputChars"/> characters.</summary>
+    public static string ResponsesBody(int inputChars = 40, int? maxOutputTokens = 100, bool stream = false, string model = "gpt-test")
+    {
+        var body = new Dictionary<string, object?> { ["model"] = model, ["input"] = new string('a', inputChars) };
+        if (maxOutputTokens is not null) body["max_output_tokens"] = maxOutputTokens;
+        if (stream) body["stream"] = true;
+        return JsonSerializer.Serialize(body);
+    }
+
+    public static HttpRequestMessage Responses(string? body = null, string? apiKey = null, string? callId = null, string? faultScript = null) =>
+        Post("v1/responses", body ?? ResponsesBody(), apiKey, callId, faultScript);
+
     public static HttpRequestMessage Chat(string? body = null, string? apiKey = null, string? callId = null, string? faultScript = null) =>
         Post("v1/chat/completions", body ?? ChatBody(), apiKey, callId, faultScript);
 
