@@ -23,7 +23,7 @@ internal static class FakeUpstreamCommand
         var streamChunks = new Option<int>("--stream-chunks") { Description = "How many chunks a streamed chat completion's text comes in.", DefaultValueFactory = _ => 5 };
         var faultRate = new Option<double>("--fault-rate") { Description = "Probability (0-1) of an injected 500/502/503, timeout or reset.", DefaultValueFactory = _ => 0 };
 
-        var command = new Command("fake-upstream", "Run a fake rate-limited LLM provider (OpenAI-shaped /v1/chat/completions and /v1/echo).")
+        var command = new Command("fake-upstream", "Run a fake rate-limited LLM provider (OpenAI-shaped /v1/chat/completions, /v1/responses and /v1/embeddings, and /v1/echo).")
         {
             bind, port, rpm, tpm, latency, faultRate, streamGap, streamChunks,
         };
