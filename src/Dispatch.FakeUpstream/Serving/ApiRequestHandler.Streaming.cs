@@ -85,7 +85,7 @@ internal sealed partial class ApiRequestHandler
                 json.WriteNumber("index"u8, choice);
                 json.WriteStartObject("delta"u8);
                 if (index == 0) json.WriteString("role"u8, "assistant"u8);
-                WriteCompletionText(json, to - from);
+                WriteCompletionText(json, "content"u8, from, to - from);
                 json.WriteEndObject();
                 json.WriteNull("finish_reason"u8);
                 json.WriteEndObject();
