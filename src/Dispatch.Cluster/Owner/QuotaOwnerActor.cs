@@ -242,7 +242,10 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
         foreach (var lease in returns)
         {
             // Returns of another owner's leases count only if this owner took that owner's window over.
-            _ledger.Return(lease.Owner, lease.Lease, lease.UsedRequests, lease.UsedTokens, now);
+            if (_ledger.Return(lease.Owner, lease.Lease, lease.UsedRequests, lease.UsedTokens, now) && _log.IsDebugEnabled)
+            {
+                _log.Debug("Quota owner of endpoint {Endpoint} applied {Return} from {Node} at {At:HH:mm:ss.fff}", _endpoint, lease, NodeOf(Sender), now);
+            }
         }
     }
 
@@ -292,6 +295,12 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
             {
                 _line.RemoveAt(0);
                 var lease = decision.Lease;
+                if (_log.IsDebugEnabled)
+                {
+                    _log.Debug("Quota owner of endpoint {Endpoint} granted {Lease} to {Node} at {At:HH:mm:ss.fff}, until {Finish:HH:mm:ss.fff}; the window counts {RequestsInWindow} requests",
+                        _endpoint, lease, head.Node, now, lease.Finish, _ledger.RequestsInWindow);
+                }
+
                 head.Client.Tell(new LeaseGranted(_endpoint, request.RequestId, _incarnation, lease.Number, lease.Requests, lease.Tokens, now - head.ArrivedAt, _span, pace, lease.Bound), Self);
                 continue;
             }
@@ -323,7 +332,15 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
         {
             if (!_clients.TryGetValue(other, out var client)) continue;
             foreach (var cut in _ledger.Cut(other, pace, now))
+            {
+                if (_log.IsDebugEnabled)
+                {
+                    _log.Debug("Quota owner of endpoint {Endpoint} made {Cut} to the leases of {Node} at {At:HH:mm:ss.fff}, for {Waiting}",
+                        _endpoint, cut, other, now, node);
+                }
+
                 client.Tell(new LeaseCut(_endpoint, _incarnation, cut.Lease, cut.Successor, cut.Requests, cut.Tokens, pace, cut.Bound), Self);
+            }
         }
     }
 

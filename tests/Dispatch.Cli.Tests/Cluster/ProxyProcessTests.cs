@@ -29,6 +29,7 @@ public sealed class ProxyProcessTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        ProviderThreads.KeepAtHand();
         _upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions
         {
             Limits = new UpstreamLimits { RequestsPerWindow = Limit, Window = Window },
