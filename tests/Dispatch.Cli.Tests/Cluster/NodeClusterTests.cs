@@ -32,7 +32,6 @@ public sealed class NodeClusterTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        ProviderThreads.KeepAtHand();
         _upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions
         {
             Limits = new UpstreamLimits { RequestsPerWindow = Limit, Window = Window },

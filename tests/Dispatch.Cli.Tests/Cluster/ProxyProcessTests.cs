@@ -29,7 +29,6 @@ public sealed class ProxyProcessTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        ProviderThreads.KeepAtHand();
         _upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions
         {
             Limits = new UpstreamLimits { RequestsPerWindow = Limit, Window = Window },
