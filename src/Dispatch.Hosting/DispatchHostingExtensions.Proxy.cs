@@ -14,10 +14,13 @@ public static partial class DispatchHostingExtensions
     /// node is lost, so the caller gets one answer. For an application node that joins the cluster without running
     /// Dispatch, or a <c>dispatch</c> node that wants its calls spread over the cluster; with <c>AddDispatch</c>, the
     /// node's <c>ICallSubmitter</c> (and so its ingress) then goes through the proxy. A cluster node that
-    /// <c>WithDispatch</c> starts without the role gets one without asking.
+    /// <c>WithDispatch</c> starts without the role gets one without asking. Its calls, re-sends, calls outstanding and
+    /// ready nodes are reported on the <c>Dispatch</c> meter (<c>dispatch.calls</c> and <c>dispatch.call.duration</c>
+    /// tagged <c>via = proxy</c>, <c>dispatch.proxy.*</c>).
     /// </summary>
     /// <param name="builder">The Akka.Hosting builder; the actor system must be a cluster system (<c>akka.actor.provider = cluster</c>).</param>
     /// <param name="options">Which nodes take the calls and where their <c>DispatchActor</c> runs; <see langword="null"/> for the defaults. Validated here.</param>
+    /// <param name="statusPollInterval">How often the proxy's state is polled for the gauges; <see langword="null"/> for 1 second (as <see cref="DispatchHostingOptions.StatusPollInterval"/>).</param>
     /// <exception cref="Core.Options.DispatchOptionsException">An option is invalid, or (when the actor system starts) the system is not a cluster system.</exception>
     /// <example>
     /// <code>
@@ -27,11 +30,13 @@ public static partial class DispatchHostingExtensions
     /// // elsewhere: IRequiredActor&lt;DispatchProxy&gt; proxy; proxy.ActorRef.Tell(new APICalling(...), Self);
     /// </code>
     /// </example>
-    public static AkkaConfigurationBuilder WithDispatchProxy(this AkkaConfigurationBuilder builder, DispatchProxyOptions? options = null)
+    public static AkkaConfigurationBuilder WithDispatchProxy(this AkkaConfigurationBuilder builder, DispatchProxyOptions? options = null, TimeSpan? statusPollInterval = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         options ??= new DispatchProxyOptions();
         options.Validate();
-        return builder.WithActors((system, registry) => ClusterMode.StartProxy(system, registry, options));
+        var poll = statusPollInterval ?? new DispatchHostingOptions().StatusPollInterval;
+        if (poll <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(statusPollInterval), poll, "The proxy's status poll interval must be > 0.");
+        return builder.WithActors((system, registry) => ClusterMode.StartProxy(system, registry, options, poll));
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Akka.Actor;
 using Akka.DependencyInjection;
 using Akka.Hosting;
@@ -107,21 +106,14 @@ public static partial class DispatchHostingExtensions
     {
         var services = DependencyResolver.For(system).Resolver;
         var loggers = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
-        var metrics = services.GetService<DispatchMetrics>();
-        if (metrics is null)
-        {
-            // Not registered by AddDispatch: this system owns its instruments.
-            var own = new DispatchMetrics(services.GetService<IMeterFactory>());
-            system.WhenTerminated.ContinueWith(_ => own.Dispose(), TaskScheduler.Default);
-            metrics = own;
-        }
+        var metrics = SystemMetrics.Of(system);
 
         // Cluster mode: the endpoints' credits come from the quota shared by every node with the dispatch role; a node
         // without the role runs no pipeline and sends its calls through a DispatchProxy to the nodes that have it.
         var dependencies = options.Dependencies;
         // The provider the system really runs, so a cluster set up in code (Akka.Cluster.Hosting's WithClustering) counts too.
         var cluster = ((ExtendedActorSystem)system).Provider is Akka.Cluster.ClusterActorRefProvider
-            ? ClusterMode.Start(system, registry, settings, options.ActorName)
+            ? ClusterMode.Start(system, registry, settings, options.ActorName, options.StatusPollInterval)
             : null;
         if (cluster?.Quota is { } quota) dependencies = (dependencies ?? new DispatchDependencies()) with { CreditSourceFactory = quota.CreditSourceFactory };
 

@@ -18,7 +18,8 @@ namespace Dispatch.Cluster.Proxy;
 /// When the node running a call is lost before answering (removed from the cluster after it was downed, or its
 /// <c>DispatchActor</c> stopped), or answers <see cref="ErrorKind.Cancelled"/> unasked because it is shutting
 /// down, the call is sent again to another node with the same <see cref="APICalling.CallId"/>, and
-/// <see cref="CallResent"/> is published. Every call carries
+/// <see cref="CallResent"/> is published. Every answer the proxy gives is published as <see cref="ProxyCallFinished"/>
+/// (with the time the caller waited), so a node's telemetry sees its calls from the application's side. Every call carries
 /// <see cref="DispatchProxyOptions.IdempotencyKeyHeader"/>: its call id, so the provider can drop the second
 /// send of a call whose first send was cut off. The first answer is passed on; a later one for the same call is
 /// dropped. An unreachable or leaving node gets no new calls; its calls stay with it until it answers or is removed
@@ -28,7 +29,7 @@ namespace Dispatch.Cluster.Proxy;
 /// A call with a local <see cref="APICalling.ResponseStream"/> sent to another process goes to that node's
 /// <see cref="StreamedCallReceiver"/> as a <see cref="StreamedCall"/>: its answer comes back chunk by chunk through an
 /// Akka.Streams sink ref, and its result after the last chunk. It is re-sent only before its first chunk reached the
-/// caller; a node lost after that ends it <see cref="CallStatus.Failed"/>/<see cref="ErrorKind.Connection"/>.
+/// caller; a node lost after that ends it <see cref="CallStatus.Failed"/>/<see cref="ErrorKind.Connection"/> and publishes <see cref="CallCutOff"/>.
 /// </para>
 /// <para>
 /// While no node is ready, calls wait here (at most <see cref="DispatchProxyOptions.MaxWaitingCalls"/>, beyond
@@ -100,17 +101,17 @@ public sealed partial class DispatchProxy : ReceiveActor, IWithTimers
     {
         if (_draining)
         {
-            Reply(Sender, APICallResult.Rejected(call.CallId, ErrorKind.Cancelled, "the node is shutting down and accepts no new calls"));
+            Answer(Sender, call.Endpoint, APICallResult.Rejected(call.CallId, ErrorKind.Cancelled, "the node is shutting down and accepts no new calls"), TimeSpan.Zero);
             return;
         }
 
         if (_calls.ContainsKey(call.CallId))
         {
-            Reply(Sender, APICallResult.Rejected(call.CallId, ErrorKind.InvalidRequest, $"a call with id '{call.CallId}' is already waiting for its result on this proxy"));
+            Answer(Sender, call.Endpoint, APICallResult.Rejected(call.CallId, ErrorKind.InvalidRequest, $"a call with id '{call.CallId}' is already waiting for its result on this proxy"), TimeSpan.Zero);
             return;
         }
 
-        var entry = new ProxiedCall(WithIdempotencyKey(call), Sender);
+        var entry = new ProxiedCall(WithIdempotencyKey(call), Sender, Context.System.Scheduler.Now);
         _calls.Add(call.CallId, entry);
         if (call.Deadline is { } deadline)
             Timers.StartSingleTimer(entry, new CallExpired(call.CallId, entry), Max(deadline - Context.System.Scheduler.Now, TimeSpan.Zero));
@@ -204,13 +205,14 @@ public sealed partial class DispatchProxy : ReceiveActor, IWithTimers
         if (entry.Relay is { Begun: true })
         {
             // Part of the answer is the caller's: a second send would give it a second beginning.
+            Context.System.EventStream.Publish(new CallCutOff(entry.Call.CallId, entry.Call.Endpoint, lost.ToString()));
             Finish(entry, APICallResult.Failed(entry.Call.CallId, ErrorKind.Connection, $"node {lost} was lost after the streamed answer had begun; a streamed call is not sent again once its answer began"));
             return;
         }
 
         _resent++;
         _log.Debug("Re-sending call {0}: node {1} was lost before answering (send {2})", entry.Call.CallId, lost, entry.Sends + 1);
-        Context.System.EventStream.Publish(new CallResent(entry.Call.CallId, lost.ToString(), entry.Sends + 1));
+        Context.System.EventStream.Publish(new CallResent(entry.Call.CallId, entry.Call.Endpoint, lost.ToString(), entry.Sends + 1));
         Send(entry);
     }
 
@@ -232,7 +234,7 @@ public sealed partial class DispatchProxy : ReceiveActor, IWithTimers
         _calls.Remove(entry.Call.CallId);
         Timers.Cancel(entry);
         entry.Relay?.Stop();
-        Reply(entry.ReplyTo, result);
+        Answer(entry.ReplyTo, entry.Call.Endpoint, result, Context.System.Scheduler.Now - entry.Accepted);
         if (_drainRequester is null) return;
         _drainedCompleted++;
         if (_calls.Count == 0) EndDrain();
@@ -251,9 +253,11 @@ public sealed partial class DispatchProxy : ReceiveActor, IWithTimers
         entry.Node = null;
     }
 
-    private void Reply(IActorRef replyTo, APICallResult result)
+    /// <summary>Passes a call's one answer to its caller and publishes it (<see cref="ProxyCallFinished"/>).</summary>
+    private void Answer(IActorRef replyTo, string endpoint, APICallResult result, TimeSpan duration)
     {
         if (!replyTo.IsNobody() && !ReferenceEquals(replyTo, Context.System.DeadLetters)) replyTo.Tell(result, Self);
+        Context.System.EventStream.Publish(new ProxyCallFinished(endpoint, result, duration));
     }
 
     private APICalling WithIdempotencyKey(APICalling call)
@@ -356,11 +360,14 @@ public sealed partial class DispatchProxy : ReceiveActor, IWithTimers
     }
 
     /// <summary>A call the proxy holds: where it is and who waits for its answer.</summary>
-    private sealed class ProxiedCall(APICalling call, IActorRef replyTo)
+    private sealed class ProxiedCall(APICalling call, IActorRef replyTo, DateTimeOffset accepted)
     {
         public APICalling Call { get; } = call;
 
         public IActorRef ReplyTo { get; } = replyTo;
+
+        /// <summary>When the proxy took it, on the actor system's scheduler.</summary>
+        public DateTimeOffset Accepted { get; } = accepted;
 
         /// <summary>The node it was last handed to; <see langword="null"/> while it waits for one.</summary>
         public Address? Node { get; set; }

@@ -8,9 +8,28 @@ namespace Dispatch.Cluster.Proxy;
 /// its <c>Idempotency-Key</c>.
 /// </summary>
 /// <param name="CallId">The call's id.</param>
+/// <param name="Endpoint">The call's endpoint.</param>
 /// <param name="LostNode">The address of the node that had it.</param>
 /// <param name="Send">How many times the call has now been handed to a node, this one included (2 for the first re-send).</param>
-public sealed record CallResent(string CallId, string LostNode, int Send);
+public sealed record CallResent(string CallId, string Endpoint, string LostNode, int Send);
+
+/// <summary>
+/// Published on the proxy's event stream when the node running a streamed call was lost after the call's answer had
+/// begun reaching its caller: the call is not sent again, and ends <c>Failed</c>/<c>Connection</c>.
+/// </summary>
+/// <param name="CallId">The call's id.</param>
+/// <param name="Endpoint">The call's endpoint.</param>
+/// <param name="LostNode">The address of the node that had it.</param>
+public sealed record CallCutOff(string CallId, string Endpoint, string LostNode);
+
+/// <summary>
+/// Published on the proxy's event stream with every answer the proxy gives a caller, once per call, as a
+/// <c>dispatch</c> node publishes <c>CallFinished</c> for the calls its pipeline answers.
+/// </summary>
+/// <param name="Endpoint">The call's endpoint.</param>
+/// <param name="Result">The answer passed to the caller.</param>
+/// <param name="Duration">From the call's arrival at the proxy to its answer, on the actor system's scheduler: the time the caller saw.</param>
+public sealed record ProxyCallFinished(string Endpoint, Dispatch.Core.Protocol.APICallResult Result, TimeSpan Duration);
 
 /// <summary>Asks a <see cref="DispatchProxy"/> for its own state; answered with a <see cref="DispatchProxyStatus"/>.</summary>
 public sealed record GetProxyStatus

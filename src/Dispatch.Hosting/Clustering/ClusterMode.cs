@@ -5,6 +5,7 @@ using Dispatch.Cluster.Protocol;
 using Dispatch.Cluster.Proxy;
 using Dispatch.Core.Options;
 using Dispatch.Hosting.Configuration;
+using Dispatch.Hosting.Telemetry;
 
 namespace Dispatch.Hosting.Clustering;
 
@@ -52,21 +53,27 @@ public sealed class ClusterMode : IExtension
     /// <param name="registry">Akka.Hosting's registry.</param>
     /// <param name="settings">The node's settings.</param>
     /// <param name="dispatchName">The name of the <c>DispatchActor</c> under <c>/user</c> on the nodes with the role.</param>
-    internal static ClusterMode Start(ActorSystem system, IActorRegistry registry, DispatchSettings settings, string dispatchName)
+    /// <param name="statusPollInterval">How often a proxy's state is polled for the metrics.</param>
+    internal static ClusterMode Start(ActorSystem system, IActorRegistry registry, DispatchSettings settings, string dispatchName, TimeSpan statusPollInterval)
     {
         var role = settings.ClusterQuota.Role;
         var mode = Akka.Cluster.Cluster.Get(system).SelfRoles.Contains(role)
             ? new ClusterMode(system, ClusterQuota.Start(system, settings.Dispatch, settings.ClusterQuota), null)
-            : new ClusterMode(system, null, StartProxy(system, registry, settings.ClusterProxy with { Role = role, DispatchPath = "/user/" + dispatchName }));
+            : new ClusterMode(system, null, StartProxy(system, registry, settings.ClusterProxy with { Role = role, DispatchPath = "/user/" + dispatchName }, statusPollInterval));
         return (ClusterMode)system.RegisterExtension(new Id(mode));
     }
 
     /// <summary>
     /// Starts the node's <see cref="DispatchProxy"/> at <c>/user/dispatch-proxy</c> and registers it as
-    /// <see cref="DispatchProxy"/>, unless one is registered already (then that one is returned).
+    /// <see cref="DispatchProxy"/>, with its telemetry feeding the node's <c>Dispatch</c> meter, unless one is registered
+    /// already (then that one is returned).
     /// </summary>
+    /// <param name="system">The node's actor system, a cluster system.</param>
+    /// <param name="registry">Akka.Hosting's registry.</param>
+    /// <param name="options">The proxy's options.</param>
+    /// <param name="statusPollInterval">How often the proxy's state is polled for the metrics.</param>
     /// <exception cref="DispatchOptionsException">The actor system is not a cluster system.</exception>
-    internal static IActorRef StartProxy(ActorSystem system, IActorRegistry registry, DispatchProxyOptions options)
+    internal static IActorRef StartProxy(ActorSystem system, IActorRegistry registry, DispatchProxyOptions options, TimeSpan statusPollInterval)
     {
         if (registry.TryGet<DispatchProxy>(out var started)) return started;
         if (((ExtendedActorSystem)system).Provider is not Akka.Cluster.ClusterActorRefProvider)
@@ -77,6 +84,8 @@ public sealed class ClusterMode : IExtension
         }
 
         var proxy = system.ActorOf(DispatchProxy.Props(options), ProxyName);
+        var telemetry = system.ActorOf(ProxyTelemetryActor.Props(proxy, SystemMetrics.Of(system), statusPollInterval), ProxyName + "-telemetry");
+        ProxyTelemetryActor.Subscribe(system.EventStream, telemetry);
         registry.Register<DispatchProxy>(proxy);
         return proxy;
     }

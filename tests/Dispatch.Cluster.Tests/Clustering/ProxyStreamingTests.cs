@@ -118,7 +118,7 @@ public class ProxyStreamingTests(ITestOutputHelper output)
         var result = await answer;
 
         Assert.Equal(CallStatus.Completed, result.Status);
-        Assert.Equal(new CallResent("s1", doomed.Address.ToString(), 2), Assert.Single(resent));
+        Assert.Equal(new CallResent("s1", DispatchCluster.Api, doomed.Address.ToString(), 2), Assert.Single(resent));
         Assert.Equal(2, upstream.Counters.ArrivalsOf("s1"));
         Assert.Single(stream.Begins);
         Assert.Equal(Chunks + 2, stream.Chunks.Count);
@@ -131,6 +131,7 @@ public class ProxyStreamingTests(ITestOutputHelper output)
         await using var cluster = await DispatchCluster.StartAsync(2, ChatOptions(upstream), new ClusterQuotaOptions(), output);
         await using var app = await StartAppAsync(cluster, readyNodes: 2);
         var resent = EventRecorder.Start<CallResent>(app.System);
+        var cutOff = EventRecorder.Start<CallCutOff>(app.System);
         var stream = new RecordingResponseStream();
         var answer = app.Proxy.Ask<APICallResult>(StreamedCall("s1", stream, includeUsage: false), Wait);
         await stream.FirstChunk.WaitAsync(Wait);
@@ -139,9 +140,12 @@ public class ProxyStreamingTests(ITestOutputHelper output)
         await doomed.CrashAsync();
         survivor.Cluster.Down(doomed.Address);
         var result = await answer;
+        // Published just before the answer, but recorded by an actor of its own: it may come a moment after.
+        await cluster.UntilAsync(() => !cutOff.IsEmpty, "the proxy published the call it cut off");
 
         Assert.Equal((CallStatus.Failed, ErrorKind.Connection), (result.Status, result.Error));
         Assert.Empty(resent);
+        Assert.Equal(new CallCutOff("s1", DispatchCluster.Api, doomed.Address.ToString()), Assert.Single(cutOff));
         Assert.Equal(1, upstream.Counters.ArrivalsOf("s1"));
         Assert.Single(stream.Begins);
         Assert.Single(stream.Chunks);

@@ -48,30 +48,55 @@ public class DispatchProxyTests(ITestOutputHelper output)
     [Fact]
     public void A_call_whose_node_is_lost_goes_to_another_node_with_the_same_id()
     {
-        var (proxy, a, b) = ProxyWithOneNode();
-        var resent = CreateTestProbe();
-        Sys.EventStream.Subscribe(resent.Ref, typeof(CallResent));
-        proxy.Tell(Call("c1"), TestActor);
-        a.ExpectMsg<APICalling>();
-        proxy.Tell(new NodeReady(NodeB, b.Ref));
+        var resent = Listen<CallResent>();
+        var (proxy, a, b) = ProxyWithACallOnNodeA("c1");
 
         proxy.Tell(new NodeLost(NodeA));
 
         var again = b.ExpectMsg<APICalling>();
         Assert.Equal("c1", again.CallId);
         Assert.Equal("c1", again.Headers!["Idempotency-Key"]);
-        Assert.Equal(new CallResent("c1", NodeA.ToString(), 2), resent.ExpectMsg<CallResent>());
+        Assert.Equal(new CallResent("c1", "api", NodeA.ToString(), 2), resent.ExpectMsg<CallResent>());
         b.Reply(APICallResult.Completed("c1", 200, "{}"));
         Assert.Equal(CallStatus.Completed, ExpectMsg<APICallResult>().Status);
     }
 
     [Fact]
-    public void A_node_whose_DispatchActor_stops_loses_its_calls_to_another_node()
+    public void Each_answer_is_published_once_with_the_time_the_caller_waited()
     {
-        var (proxy, a, b) = ProxyWithOneNode();
+        var finished = Listen<ProxyCallFinished>();
+        var (proxy, a, b) = ProxyWithACallOnNodeA("c1");
+        Scheduler.Advance(TimeSpan.FromSeconds(2));
+        proxy.Tell(new NodeLost(NodeA));
+        b.ExpectMsg<APICalling>();
+        Scheduler.Advance(TimeSpan.FromSeconds(1));
+
+        b.Reply(APICallResult.Completed("c1", 200, "from b"));
+        proxy.Tell(APICallResult.Completed("c1", 200, "from a, late"), a.Ref);
+
+        var published = finished.ExpectMsg<ProxyCallFinished>();
+        Assert.Equal(("api", "c1", "from b", TimeSpan.FromSeconds(3)), (published.Endpoint, published.Result.CallId, published.Result.Body, published.Duration));
+        finished.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void A_call_refused_at_once_is_published_with_no_wait()
+    {
+        var (proxy, a, _) = ProxyWithOneNode();
+        var finished = Listen<ProxyCallFinished>();
         proxy.Tell(Call("c1"), TestActor);
         a.ExpectMsg<APICalling>();
-        proxy.Tell(new NodeReady(NodeB, b.Ref));
+
+        proxy.Tell(Call("c1"), TestActor);
+
+        var published = finished.ExpectMsg<ProxyCallFinished>();
+        Assert.Equal((CallStatus.Rejected, ErrorKind.InvalidRequest, TimeSpan.Zero), (published.Result.Status, published.Result.Error, published.Duration));
+    }
+
+    [Fact]
+    public void A_node_whose_DispatchActor_stops_loses_its_calls_to_another_node()
+    {
+        var (proxy, a, b) = ProxyWithACallOnNodeA("c1");
 
         Sys.Stop(a.Ref);
 
@@ -81,11 +106,8 @@ public class DispatchProxyTests(ITestOutputHelper output)
     [Fact]
     public void The_caller_gets_the_first_answer_only()
     {
-        var (proxy, a, b) = ProxyWithOneNode();
-        proxy.Tell(Call("c1"), TestActor);
-        a.ExpectMsg<APICalling>();
+        var (proxy, a, b) = ProxyWithACallOnNodeA("c1");
         var lastSender = a.LastSender;
-        proxy.Tell(new NodeReady(NodeB, b.Ref));
         proxy.Tell(new NodeLost(NodeA));
         b.ExpectMsg<APICalling>();
 
@@ -170,10 +192,7 @@ public class DispatchProxyTests(ITestOutputHelper output)
     [Fact]
     public void An_unasked_Cancelled_answer_from_a_node_shutting_down_sends_the_call_elsewhere()
     {
-        var (proxy, a, b) = ProxyWithOneNode();
-        proxy.Tell(Call("c1"), TestActor);
-        a.ExpectMsg<APICalling>();
-        proxy.Tell(new NodeReady(NodeB, b.Ref));
+        var (proxy, a, b) = ProxyWithACallOnNodeA("c1");
 
         a.Reply(APICallResult.Rejected("c1", ErrorKind.Cancelled, "the node is shutting down and accepts no new calls"));
 
@@ -308,12 +327,30 @@ public class DispatchProxyTests(ITestOutputHelper output)
 
     private static APICalling Call(string id) => new(id, "api", "{}") { Headers = new Dictionary<string, string> { ["x-test"] = "1" } };
 
+    /// <summary>A probe that receives the events of type <typeparamref name="T"/> published on the event stream.</summary>
+    private TestProbe Listen<T>()
+    {
+        var probe = CreateTestProbe();
+        Sys.EventStream.Subscribe(probe.Ref, typeof(T));
+        return probe;
+    }
+
     private (IActorRef Proxy, TestProbe A, TestProbe B) ProxyWithOneNode()
     {
         var proxy = Sys.ActorOf(DispatchProxy.Props(null, followCluster: false));
         var a = CreateTestProbe();
         proxy.Tell(new NodeReady(NodeA, a.Ref));
         return (proxy, a, CreateTestProbe());
+    }
+
+    /// <summary>A proxy whose call <paramref name="callId"/> runs on node A, with node B ready beside it.</summary>
+    private (IActorRef Proxy, TestProbe A, TestProbe B) ProxyWithACallOnNodeA(string callId)
+    {
+        var (proxy, a, b) = ProxyWithOneNode();
+        proxy.Tell(Call(callId), TestActor);
+        a.ExpectMsg<APICalling>();
+        proxy.Tell(new NodeReady(NodeB, b.Ref));
+        return (proxy, a, b);
     }
 
     private (IActorRef Proxy, TestProbe A, TestProbe B) ProxyWithTwoNodes()

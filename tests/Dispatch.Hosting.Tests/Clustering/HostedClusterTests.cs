@@ -25,6 +25,7 @@ namespace Dispatch.Hosting.Tests.Clustering;
 /// Akka.Remote on 127.0.0.1 from their HOCON alone and share one endpoint's limit, which is also the limit of the real
 /// fake upstream they both call.
 /// </summary>
+[Collection(MetricsScrapes.Name)]
 public sealed class HostedClusterTests : IAsyncLifetime
 {
     private const string Token = "cluster-test-token-123";
@@ -124,11 +125,7 @@ public sealed class HostedClusterTests : IAsyncLifetime
     [Fact]
     public async Task A_cluster_node_without_the_dispatch_role_is_a_proxy_node_whose_calls_run_on_a_dispatch_node()
     {
-        var seedPort = FreePort();
-        var first = await StartNode(seedPort, seedPort);
-        await TestNode.Eventually(() => UpMembers(first) == 1, "the seed node is up");
-        var app = await StartNode(FreePort(), seedPort, role: "app");
-        await TestNode.Eventually(() => UpMembers(first) == 2 && UpMembers(app) == 2, "both nodes see each other up");
+        var (first, app) = await StartTwoNodes(secondRole: "app");
 
         var submitted = await Submit(app, "via-submitter").WaitAsync(TestNode.Patience);
         var posted = await PostCall(app, """{"id": "via-ingress", "endpoint": "api", "body": {}, "tokens": 1, "headers": {"x-call-id": "via-ingress"}}""");
@@ -153,13 +150,35 @@ public sealed class HostedClusterTests : IAsyncLifetime
         Assert.Equal(JsonValueKind.Null, (await GetStatus(first)).GetProperty("cluster").GetProperty("proxy").ValueKind);
     }
 
-    /// <summary>Starts the seed node (the oldest: it hosts the quota's owner), then a second, and waits until both see each other up.</summary>
-    private async Task<(WebApplication First, WebApplication Second)> StartTwoNodes()
+    [Fact]
+    public async Task A_proxy_nodes_metrics_endpoint_serves_its_calls_via_proxy_and_its_ready_dispatch_nodes()
+    {
+        var (_, app) = await StartTwoNodes(secondRole: "app");
+
+        var result = await Submit(app, "metered").WaitAsync(TestNode.Patience);
+
+        Assert.Equal(CallStatus.Completed, result.Status);
+        string[] lines = [];
+        await TestNode.Eventually(
+            () =>
+            {
+                lines = GetMetrics(app).Split('\n');
+                return lines.Any(l => l.StartsWith("dispatch_calls", StringComparison.Ordinal) && l.Contains("endpoint=\"api\"", StringComparison.Ordinal) &&
+                                      l.Contains("status=\"Completed\"", StringComparison.Ordinal) && l.Contains("via=\"proxy\"", StringComparison.Ordinal)) &&
+                       lines.Any(l => l.StartsWith("dispatch_proxy_nodes", StringComparison.Ordinal) && Value(l) == 1);
+            },
+            "the proxy node's /metrics counts its call via the proxy and its one ready dispatch node");
+        Assert.Contains(lines, l => l.StartsWith("dispatch_call_duration", StringComparison.Ordinal) && l.Contains("via=\"proxy\"", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("dispatch_proxy_outstanding", StringComparison.Ordinal) && Value(l) == 0);
+    }
+
+    /// <summary>Starts the seed node (the oldest: it hosts the quota's owner), then a second with <paramref name="secondRole"/>, and waits until both see each other up.</summary>
+    private async Task<(WebApplication First, WebApplication Second)> StartTwoNodes(string secondRole = "dispatch")
     {
         var seedPort = FreePort();
         var first = await StartNode(seedPort, seedPort);
         await TestNode.Eventually(() => UpMembers(first) == 1, "the seed node is up");
-        var second = await StartNode(FreePort(), seedPort);
+        var second = await StartNode(FreePort(), seedPort, secondRole);
         await TestNode.Eventually(() => UpMembers(first) == 2 && UpMembers(second) == 2, "both nodes see each other up");
         return (first, second);
     }
@@ -226,6 +245,26 @@ public sealed class HostedClusterTests : IAsyncLifetime
         using var response = await http.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    /// <summary>The node's <c>GET /metrics</c> (Prometheus text).</summary>
+    private static string GetMetrics(WebApplication node)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(DispatchNode.IngressAddress(node)) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, IngressEndpoints.MetricsPath);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        using var response = http.Send(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var reader = new StreamReader(response.Content.ReadAsStream());
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>The value of a Prometheus sample line: after its name and labels, before its timestamp.</summary>
+    private static double Value(string line)
+    {
+        var labelsEnd = line.LastIndexOf('}');
+        var rest = labelsEnd >= 0 ? line[(labelsEnd + 1)..] : line[line.IndexOf(' ', StringComparison.Ordinal)..];
+        return double.Parse(rest.Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Notes each <see cref="QuotaLeft"/> and whether the node's drain had completed when it came.</summary>

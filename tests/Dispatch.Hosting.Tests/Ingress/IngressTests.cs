@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Builder;
 namespace Dispatch.Hosting.Tests.Ingress;
 
 /// <summary>A real node (<see cref="DispatchNode"/>) on loopback, called over HTTP, calling the fake upstream over HTTP.</summary>
+[Collection(MetricsScrapes.Name)]
 public sealed class IngressTests : IAsyncLifetime
 {
     private const string Token = "ingress-test-token-123";
