@@ -128,7 +128,8 @@ public static partial class DispatchHostingExtensions
         else
         {
             dispatch = system.ActorOf(DispatchActor.Props(settings.Dispatch, dependencies), options.ActorName);
-            system.ActorOf(TelemetryActor.Props(dispatch, metrics, loggers.CreateLogger("Dispatch.Calls"), options.StatusPollInterval), options.ActorName + "-telemetry");
+            var telemetry = system.ActorOf(TelemetryActor.Props(dispatch, metrics, loggers.CreateLogger("Dispatch.Calls"), options.StatusPollInterval), options.ActorName + "-telemetry");
+            TelemetryActor.Subscribe(system.EventStream, telemetry);
             // Where the cluster's proxies send streamed calls, with a stream ref back to their caller.
             if (cluster is not null) system.ActorOf(StreamedCallReceiver.Props(dispatch), options.ActorName + StreamedCallReceiver.NameSuffix);
         }

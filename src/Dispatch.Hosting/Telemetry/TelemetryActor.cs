@@ -44,11 +44,23 @@ public sealed class TelemetryActor : ReceiveActor, IWithTimers
     public static Props Props(IActorRef dispatch, DispatchMetrics metrics, ILogger logger, TimeSpan pollInterval) =>
         Akka.Actor.Props.Create(() => new TelemetryActor(dispatch, metrics, logger, pollInterval));
 
+    /// <summary>
+    /// Subscribes <paramref name="telemetry"/> to the pipeline's events from outside, before the pipeline can be reached
+    /// (it is registered after this): an event published while the actor is still starting waits in its mailbox.
+    /// </summary>
+    /// <param name="eventStream">The node's event stream.</param>
+    /// <param name="telemetry">An actor made from <see cref="Props"/>.</param>
+    internal static void Subscribe(Akka.Event.EventStream eventStream, IActorRef telemetry)
+    {
+        eventStream.Subscribe(telemetry, typeof(CallFinished));
+        eventStream.Subscribe(telemetry, typeof(BreakerStateChanged));
+    }
+
     /// <inheritdoc />
     protected override void PreStart()
     {
-        Context.System.EventStream.Subscribe(Self, typeof(CallFinished));
-        Context.System.EventStream.Subscribe(Self, typeof(BreakerStateChanged));
+        // Again, for an actor made elsewhere (a subscription made twice is one).
+        Subscribe(Context.System.EventStream, Self);
         Timers.StartPeriodicTimer(nameof(Poll), Poll.Instance, TimeSpan.Zero, _pollInterval);
     }
 
