@@ -29,9 +29,15 @@ public sealed class RecordingResponseStream : IResponseStream
 
     public ValueTask WriteAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken)
     {
-        _firstChunk.TrySetResult();
-        if (ReaderGone) throw new IOException("the client closed the connection");
+        if (ReaderGone)
+        {
+            _firstChunk.TrySetResult();
+            throw new IOException("the client closed the connection");
+        }
+
+        // Recorded before it is signalled: a test woken by FirstChunk reads Chunks on another thread at once.
         Chunks.Enqueue(Encoding.UTF8.GetString(chunk.Span));
+        _firstChunk.TrySetResult();
         return ValueTask.CompletedTask;
     }
 }
