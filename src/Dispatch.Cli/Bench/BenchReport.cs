@@ -17,11 +17,12 @@ internal sealed record ClientResult(string Client, IReadOnlyList<Metric> Metrics
     public double? Get(string name) => Metrics.FirstOrDefault(m => m.Name == name)?.Value;
 }
 
-/// <summary>One issue-7 target checked against this run.</summary>
+/// <summary>One target checked against this run, or a figure shown beside the targets for information.</summary>
 /// <param name="Target">The target, in words.</param>
 /// <param name="Measured">What this run measured, in words.</param>
-/// <param name="Pass">Whether it holds.</param>
-internal sealed record TargetCheck(string Target, string Measured, bool Pass);
+/// <param name="Pass">Whether it holds (for an informational figure: whether it would meet the bar named).</param>
+/// <param name="Informational">A figure with no target of its own (e.g. the defaults' utilisation where the target is set for a fitted configuration).</param>
+internal sealed record TargetCheck(string Target, string Measured, bool Pass, bool Informational = false);
 
 /// <summary>One scenario's results.</summary>
 /// <param name="Name">overhead, accuracy, storm or memory.</param>

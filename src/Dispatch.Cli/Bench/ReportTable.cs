@@ -23,7 +23,7 @@ internal static class ReportTable
         console.Write(table);
         foreach (var target in scenario.Targets)
         {
-            var verdict = target.Pass ? "[green]PASS[/]" : "[red]MISS[/]";
+            var verdict = target.Informational ? "[grey]NOTE[/]" : target.Pass ? "[green]PASS[/]" : "[red]MISS[/]";
             console.MarkupLine($"  {verdict} {Markup.Escape(target.Target)} — {Markup.Escape(target.Measured)}");
         }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dispatch.Cli.Bench;
+using Spectre.Console;
 
 namespace Dispatch.Cli.Tests.Bench;
 
@@ -45,6 +46,27 @@ public sealed class BenchReportTests
 
         Assert.True(target.GetProperty("pass").GetBoolean());
         Assert.Equal("90.0 %", target.GetProperty("measured").GetString());
+    }
+
+    [Fact]
+    public void A_figure_shown_for_information_is_marked_as_such_and_not_judged_a_miss()
+    {
+        var scenario = new ScenarioResult("accuracy", "sliding window", [],
+        [
+            new TargetCheck("Dispatch, defaults: utilisation", "94.5 %", false, Informational: true),
+            new TargetCheck("Dispatch, burst pacing: utilisation ≥ 99 %", "98.0 %", false),
+        ]);
+        var text = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(text), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+
+        ReportTable.Write(console, scenario);
+        using var json = JsonDocument.Parse((Report with { Scenarios = [scenario] }).ToJson());
+
+        Assert.Contains("NOTE Dispatch, defaults: utilisation", text.ToString(), StringComparison.Ordinal);
+        Assert.Contains("MISS Dispatch, burst pacing", text.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("MISS Dispatch, defaults", text.ToString(), StringComparison.Ordinal);
+        Assert.True(json.RootElement.GetProperty("scenarios")[0].GetProperty("targets")[0].GetProperty("informational").GetBoolean());
+        Assert.False(json.RootElement.GetProperty("scenarios")[0].GetProperty("targets")[1].GetProperty("informational").GetBoolean());
     }
 
     [Fact]
