@@ -64,13 +64,20 @@ public class ProviderLimitsTests : DispatchSpec
     {
         Upstream.Limits = new UpstreamLimits { RequestsPerWindow = 100, AdvertisedRequestsPerWindow = 200, Window = Second, Headers = headers };
         var dispatch = Start(new Dispatch.Core.RateLimiting.RateLimitOptions { Requests = 200, Interval = Second });
+        var oneInterval = SchedulerNow + Second;
+        StatusSnapshot? afterOneInterval = null;
 
-        var results = await RunAsync(dispatch);
+        var results = await RunAsync(dispatch, afterStep: async () =>
+        {
+            if (afterOneInterval is null && SchedulerNow >= oneInterval) afterOneInterval = await StatusOf(dispatch);
+        });
         var status = await StatusOf(dispatch);
 
         Assert.All(results, r => Assert.Equal(CallStatus.Completed, r.Status));
         Assert.InRange(Upstream.Counters.Throttled, 0, Calls / 100);
         Assert.Equal(200, status.RequestLimit);
+        // The configured limit twice the real one converges to the real one within one interval, and stays there.
+        Assert.InRange(afterOneInterval!.RequestLimitInForce!.Value, 90, 110);
         Assert.InRange(status.RequestLimitInForce!.Value, 90, 110);
     }
 
@@ -91,6 +98,8 @@ public class ProviderLimitsTests : DispatchSpec
                 _lastThrottled = Upstream.Counters.Throttled;
                 lastThrottle = SchedulerNow;
             }
+
+            return Task.CompletedTask;
         });
         var status = await StatusOf(dispatch);
 
@@ -113,14 +122,14 @@ public class ProviderLimitsTests : DispatchSpec
     }
 
     /// <summary>Sends every call at once and moves time in steps until all are answered.</summary>
-    private async Task<APICallResult[]> RunAsync(IActorRef dispatch, Action? afterStep = null)
+    private async Task<APICallResult[]> RunAsync(IActorRef dispatch, Func<Task>? afterStep = null)
     {
         var start = SchedulerNow;
         var calls = Enumerable.Range(0, Calls).Select(i => dispatch.Ask<APICallResult>(Call($"c{i}"))).ToArray();
         while (true)
         {
             await UntilOnlyTimeCanHelp(dispatch, calls, Executors, BackingOff);
-            afterStep?.Invoke();
+            if (afterStep is not null) await afterStep();
             if (calls.All(c => c.IsCompleted)) break;
             Advance(Step);
         }
