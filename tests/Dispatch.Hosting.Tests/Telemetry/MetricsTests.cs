@@ -55,6 +55,47 @@ public sealed class MetricsTests
         await host.StopAsync();
     }
 
+    [Fact]
+    public async Task The_limit_in_force_gauge_shows_a_lower_limit_the_provider_reported_beside_the_configured_one()
+    {
+        const string Endpoint = "meter-learned";
+        var limits = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == DispatchMetrics.MeterName && instrument.Name.StartsWith("dispatch.limit.requests", StringComparison.Ordinal)) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((i, value, tags, _) =>
+        {
+            if (Tag(tags, "endpoint") == Endpoint) limits[i.Name] = value;
+        });
+        listener.Start();
+
+        // The provider allows 400 a second and says so in OpenAI's headers; the endpoint is configured for 1,000.
+        await using var upstream = await FakeUpstreamServer.StartAsync(new FakeUpstreamOptions
+        {
+            Limits = new FakeUpstream.RateLimiting.RateLimitOptions { RequestsPerWindow = 400, Window = TimeSpan.FromSeconds(1), Headers = FakeUpstream.RateLimiting.RateLimitHeaderStyle.OpenAI },
+        });
+        using var host = TestNode.Build(d =>
+        {
+            d.AddHocon(TestNode.Endpoint(Endpoint, upstream.BaseUrl));
+            d.StatusPollInterval = TimeSpan.FromMilliseconds(20);
+        });
+        await host.StartAsync();
+        var dispatch = host.Services.GetRequiredService<IRequiredActor<DispatchActor>>().ActorRef;
+        await dispatch.Ask<APICallResult>(new APICalling("l1", Endpoint, TestNode.ChatPayload()), TestNode.Patience);
+
+        await TestNode.Eventually(
+            () =>
+            {
+                listener.RecordObservableInstruments();
+                return limits.TryGetValue("dispatch.limit.requests.in_force", out var inForce) && inForce == 400;
+            },
+            "the limit in force is the provider's 400");
+        Assert.Equal(1000, limits["dispatch.limit.requests"]);
+        await host.StopAsync();
+    }
+
     private static string? Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)
     {
         foreach (var tag in tags)
