@@ -85,16 +85,16 @@ public sealed class NodeClusterTests(ITestOutputHelper output) : IAsyncLifetime
         var terminatedAt = _cluster.Clock.Elapsed;
         _cluster.Log($"SIGTERM to {owner.Name}, the owner");
         var newOwner = await _cluster.QuotaOwnerAsync(Api, other: owner);
-        var handedOverAt = _cluster.Clock.Elapsed;
+        var newOwnerSeenAt = _cluster.Clock.Elapsed;
         _cluster.Log($"{newOwner.Name} holds the quota; calls go on for two windows more");
         posting.CancelAfter(2 * Window);
         var results = await Task.WhenAll(calls.Concat(await flowing)).WaitAsync(TimeSpan.FromSeconds(120));
         var exitCode = await owner.Process.WaitAsync(TimeSpan.FromSeconds(60));
 
-        var afterHandOver = results.Count(r => r.Answered > handedOverAt);
+        var answeredAfter = results.Count(r => r.Answered > newOwnerSeenAt);
         var gaps = survivors.Select(n => (n.Name, Gap: LongestGap(terminatedAt, results.Where(r => r.Node == n.Name && r.Answered > terminatedAt).Select(r => r.Answered))));
         _cluster.Log(string.Create(CultureInfo.InvariantCulture,
-            $"{results.Length} calls; {newOwner.Name} seen holding the quota {(handedOverAt - terminatedAt).TotalSeconds:F1}s after the SIGTERM; {afterHandOver} answered after that; " +
+            $"{results.Length} calls; {newOwner.Name} seen holding the quota {(newOwnerSeenAt - terminatedAt).TotalSeconds:F1}s after the SIGTERM; {answeredAfter} answered after that; " +
             $"longest gap between a survivor's answers after the SIGTERM: {string.Join(", ", gaps.Select(g => $"{g.Name} {g.Gap.Gap.TotalSeconds:F1}s from {g.Gap.From.TotalSeconds:F1}s"))}; " +
             $"{_upstream.Counters.Throttled} 429s; {owner.Name} exited {exitCode}"));
         Assert.All(results, AnsweredOnceAndCompleted);
@@ -103,7 +103,7 @@ public sealed class NodeClusterTests(ITestOutputHelper output) : IAsyncLifetime
         // Calls kept flowing across the hand-over: the survivors had a window's worth each waiting when the new owner was seen
         // and got more for two windows, so far more than a window's worth is answered after that (a run whose calls stop at
         // the SIGTERM answers a handful then).
-        Assert.InRange(afterHandOver, Limit, results.Length);
+        Assert.InRange(answeredAfter, Limit, results.Length);
         Assert.Contains($"took over the window of {owner.Address}", newOwner.Process.StandardOutput, StringComparison.Ordinal);
         Assert.Equal(0, exitCode);
         Assert.Contains("Dispatch drained", owner.Process.StandardOutput);
