@@ -77,15 +77,34 @@ public sealed class NodeClusterTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task A_node_leaving_on_sigterm_while_calls_flow_loses_no_call_and_causes_no_429()
     {
         var (owner, calls) = await StartRunAsync();
+        var survivors = _cluster.Nodes.Where(n => n != owner).ToArray();
+        using var posting = new CancellationTokenSource();
+        // Calls go on through the owner's drain and the quota's hand-over, or the run could end before the new owner grants.
+        var flowing = KeepCallsWaitingAsync(survivors, "flow", posting.Token);
         owner.Terminate();
+        var terminatedAt = _cluster.Clock.Elapsed;
         _cluster.Log($"SIGTERM to {owner.Name}, the owner");
-        var results = await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(120));
+        var newOwner = await _cluster.QuotaOwnerAsync(Api, other: owner);
+        var newOwnerSeenAt = _cluster.Clock.Elapsed;
+        _cluster.Log($"{newOwner.Name} holds the quota; calls go on for two windows more");
+        posting.CancelAfter(2 * Window);
+        var results = await Task.WhenAll(calls.Concat(await flowing)).WaitAsync(TimeSpan.FromSeconds(120));
         var exitCode = await owner.Process.WaitAsync(TimeSpan.FromSeconds(60));
 
-        _cluster.Log($"{results.Length} calls; {_upstream.Counters.Throttled} 429s; {owner.Name} exited {exitCode}");
+        var answeredAfter = results.Count(r => r.Answered > newOwnerSeenAt);
+        var gaps = survivors.Select(n => (n.Name, Gap: LongestGap(terminatedAt, results.Where(r => r.Node == n.Name && r.Answered > terminatedAt).Select(r => r.Answered))));
+        _cluster.Log(string.Create(CultureInfo.InvariantCulture,
+            $"{results.Length} calls; {newOwner.Name} seen holding the quota {(newOwnerSeenAt - terminatedAt).TotalSeconds:F1}s after the SIGTERM; {answeredAfter} answered after that; " +
+            $"longest gap between a survivor's answers after the SIGTERM: {string.Join(", ", gaps.Select(g => $"{g.Name} {g.Gap.Gap.TotalSeconds:F1}s from {g.Gap.From.TotalSeconds:F1}s"))}; " +
+            $"{_upstream.Counters.Throttled} 429s; {owner.Name} exited {exitCode}"));
         Assert.All(results, AnsweredOnceAndCompleted);
         Assert.Equal(0, _upstream.Counters.Throttled);
         Assert.All(results, r => Assert.Equal(1, _upstream.Counters.ArrivalsOf(r.Id)));
+        // Calls kept flowing across the hand-over: the survivors had a window's worth each waiting when the new owner was seen
+        // and got more for two windows, so far more than a window's worth is answered after that (a run whose calls stop at
+        // the SIGTERM answers a handful then).
+        Assert.InRange(answeredAfter, Limit, results.Length);
+        Assert.Contains($"took over the window of {owner.Address}", newOwner.Process.StandardOutput, StringComparison.Ordinal);
         Assert.Equal(0, exitCode);
         Assert.Contains("Dispatch drained", owner.Process.StandardOutput);
         await _cluster.UntilUpAsync(2);
@@ -188,6 +207,30 @@ public sealed class NodeClusterTests(ITestOutputHelper output) : IAsyncLifetime
         Enumerable.Range(0, perNode * _cluster.Nodes.Count)
             .Select(i => _cluster.Nodes[i % _cluster.Nodes.Count].PostCallAsync($"{prefix}-{i}", Api, _cluster.Clock))
             .ToList();
+
+    /// <summary>
+    /// Keeps a window's worth of calls waiting on each of <paramref name="nodes"/>, posting one to a node whenever fewer wait
+    /// there, until <paramref name="stop"/>, and returns them: the limit binds throughout, and the calls flow as fast as it
+    /// lets them, however fast the machine is.
+    /// </summary>
+    private async Task<List<Task<PostedCall>>> KeepCallsWaitingAsync(IReadOnlyList<ClusterNode> nodes, string prefix, CancellationToken stop)
+    {
+        var calls = nodes.ToDictionary(n => n, _ => new List<Task<PostedCall>>());
+        var stopped = Task.Delay(Timeout.Infinite, stop);
+        var posted = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            foreach (var (node, own) in calls)
+            {
+                for (var waiting = own.Count(c => !c.IsCompleted); waiting < Limit; waiting++)
+                    own.Add(node.PostCallAsync($"{prefix}-{posted++}", Api, _cluster.Clock));
+            }
+
+            await Task.WhenAny(calls.Values.SelectMany(c => c).Where(c => !c.IsCompleted).Append(stopped));
+        }
+
+        return calls.Values.SelectMany(c => c).ToList();
+    }
 
     /// <summary>
     /// A few calls through every node first (JIT, connections: a cold process can deliver its first requests later

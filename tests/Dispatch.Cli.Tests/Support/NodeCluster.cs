@@ -140,19 +140,22 @@ internal sealed partial class NodeCluster : IAsyncDisposable
         Log($"{count} members up");
     }
 
-    /// <summary>The node whose address the status names as the owner of <paramref name="endpoint"/>'s quota.</summary>
-    public async Task<ClusterNode> QuotaOwnerAsync(string endpoint)
+    /// <summary>
+    /// The node whose address the status names as the owner of <paramref name="endpoint"/>'s quota; with
+    /// <paramref name="other"/>, a node other than that one, as another node's status names it (waits for the quota to move).
+    /// </summary>
+    public async Task<ClusterNode> QuotaOwnerAsync(string endpoint, ClusterNode? other = null)
     {
         var deadline = Clock.Elapsed + StartTimeout;
         while (true)
         {
-            var status = await _nodes.First(n => !n.Process.HasExited).GetStatusAsync();
+            var status = await _nodes.First(n => n != other && !n.Process.HasExited).GetStatusAsync();
             var owner = status.GetProperty("cluster").GetProperty("quota").EnumerateArray()
                 .Where(q => q.GetProperty("endpoint").GetString() == endpoint)
                 .Select(q => q.GetProperty("owner").GetString())
                 .FirstOrDefault();
-            if (_nodes.FirstOrDefault(n => n.Address == owner) is { } node) return node;
-            if (Clock.Elapsed > deadline) throw new TimeoutException($"no owner of {endpoint}'s quota within {StartTimeout}.");
+            if (_nodes.FirstOrDefault(n => n.Address == owner && n != other) is { } node) return node;
+            if (Clock.Elapsed > deadline) throw new TimeoutException($"no owner of {endpoint}'s quota{(other is null ? "" : $" other than {other.Name}")} within {StartTimeout}.");
             await Task.Delay(200);
         }
     }
