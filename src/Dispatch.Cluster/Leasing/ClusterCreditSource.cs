@@ -244,6 +244,19 @@ internal sealed partial class ClusterCreditSource : ICreditSource
         }
     }
 
+    /// <summary>
+    /// The lease request in line was lost (the owner handed over with it in line, or no answer came in time), so it is asked
+    /// again: a call that waits meanwhile was held back by the missing lease, not by a want of calls, and the request asks for
+    /// more than this node spent while it waited (four times its rate, as when a lease was spent before its deadline).
+    /// </summary>
+    internal void RequestLost()
+    {
+        lock (_gate)
+        {
+            if (_holding) _pacer?.HeldBackByLease();
+        }
+    }
+
     /// <summary>With smooth pacing, the rate the next lease request asks for (<see cref="RequestLease.WantedPace"/>); 0 without.</summary>
     /// <param name="now">The current time.</param>
     internal long WantedPace(DateTimeOffset now)

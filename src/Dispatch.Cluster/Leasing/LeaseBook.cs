@@ -99,8 +99,9 @@ internal sealed class LeaseBook
     public bool HasUrgentReturns => _unsent > 0 && _retired.Exists(l => l.Unsent && !l.Sent && (!l.RanOutOfTime || _ownerFull));
 
     /// <summary>
-    /// Whether the lease retired last was spent before its deadline (or could not serve a call in time): the calls wanted more
-    /// than it held, so a call that now waits for a lease was held back by the lease, not by a want of calls.
+    /// Whether the lease retired last was spent before its deadline (or could not serve a call in time), or came too late to
+    /// be spent at all: the calls wanted more than it held, so a call that now waits for a lease was held back by the lease,
+    /// not by a want of calls.
     /// </summary>
     public bool Outran { get; private set; }
 
@@ -202,7 +203,7 @@ internal sealed class LeaseBook
         _byLease[(lease.Owner, lease.Number)] = lease;
         _open.Add(lease);
         if (now < deadline) return true;
-        Retire(lease, Ending.Expired, now);
+        Retire(lease, Ending.DeadOnArrival, now);
         return false;
     }
 
@@ -392,13 +393,13 @@ internal sealed class LeaseBook
     {
         _open.Remove(lease);
         lease.Retired = true;
-        lease.RanOutOfTime = ending == Ending.Expired;
-        if (ending != Ending.Stopped) Outran = ending == Ending.Spent;
+        lease.RanOutOfTime = ending is Ending.Expired or Ending.DeadOnArrival;
+        if (ending != Ending.Stopped) Outran = ending is Ending.Spent or Ending.DeadOnArrival;
         _retired.Add(lease);
         MarkUnsent(lease);
         // Spent in time: demand outran the lease; ask for what that rate spends in a whole lease's time, and
-        // at least twice as much. Out of time: a lease's time needed what was used. A pause or a stop says
-        // nothing about demand.
+        // at least twice as much. Out of time: a lease's time needed what was used. A lease that came too late
+        // to be spent, a pause or a stop says nothing about demand.
         var size = ending switch
         {
             Ending.Spent => Math.Max(Math.Max(NextLeaseRequests, 2L * lease.Requests), AtSpendingRate(lease, now)),
@@ -427,6 +428,12 @@ internal sealed class LeaseBook
     {
         Spent,
         Expired,
+
+        /// <summary>
+        /// It arrived after its deadline (its request waited, e.g. in the singleton proxy's buffer while the quota was handed
+        /// over): the calls that waited for it were held back by the lease, not by a want of calls.
+        /// </summary>
+        DeadOnArrival,
         Stopped,
     }
 

@@ -194,6 +194,7 @@ internal sealed class LeaseClientActor : ReceiveActor, IWithTimers
 
     private void AskAgain()
     {
+        _source.RequestLost();
         _source.Unsend(_outstanding!.Returns);
         _outstanding = null;
         Timers.Cancel(RetryKey);
