@@ -93,10 +93,13 @@ public sealed class ClusterQuota
                     HandOverAndStop.Instance,
                     ClusterSingletonManagerSettings.Create(system).WithRole(quota.Role).WithSingletonName("owner")),
                 actorName);
+            var proxySettings = ClusterSingletonProxySettings.Create(system).WithRole(quota.Role).WithSingletonName("owner");
             var proxy = system.ActorOf(
                 ClusterSingletonProxy.Props(
                     manager.Path.ToStringWithoutAddress(),
-                    ClusterSingletonProxySettings.Create(system).WithRole(quota.Role).WithSingletonName("owner")),
+                    // While the owner moves, the proxy buffers lease requests until it has found the next one: at Akka's
+                    // 1 s between tries a request could wait longer than a lease span, and its lease came too late to spend.
+                    proxySettings.WithSingletonIdentificationInterval(Min(proxySettings.SingletonIdentificationInterval, OwnerIdentificationInterval))),
                 actorName + "-proxy");
             // Reports and lone corrections keep the short span's rhythm, paced leases or not.
             var shortSpan = quota.UnpacedSpanFor(limits);
@@ -140,11 +143,16 @@ public sealed class ClusterQuota
         return new ClusterQuotaStatus(await Task.WhenAll(answers).ConfigureAwait(false));
     }
 
+    /// <summary>How often at most the quota's singleton proxy looks for the owner while it does not know where it is.</summary>
+    internal static readonly TimeSpan OwnerIdentificationInterval = TimeSpan.FromMilliseconds(100);
+
     /// <summary>The name of an endpoint's singleton manager under <c>/user</c>; the proxy and the lease client add <c>-proxy</c> and <c>-lease</c>.</summary>
     internal static string ActorName(string endpoint) => "dispatch-quota-" + Uri.EscapeDataString(endpoint);
 
     /// <summary>The name of an endpoint's lease client under <c>/user</c> (a stopping owner sends its window to its successor's).</summary>
     internal static string LeaseClientName(string endpoint) => ActorName(endpoint) + "-lease";
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     /// <summary>This node's source of an endpoint (tests look inside).</summary>
     internal ClusterCreditSource SourceOf(string endpoint) => _endpoints[endpoint].Source;
