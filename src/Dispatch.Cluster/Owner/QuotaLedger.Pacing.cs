@@ -28,10 +28,11 @@ namespace Dispatch.Cluster.Owner;
 internal sealed partial class QuotaLedger
 {
     /// <summary>
-    /// Per node, the highest rate and burst among its leases still being spent, or ended less than
+    /// Per node, the highest rate, burst and per-second cap among its leases still being spent, or ended less than
     /// <paramref name="linger"/> ago. A node paces at the rate of the lease it received last, which is among them, so it
     /// spends no faster than this until those spans end, whichever of its grants arrived first; the linger keeps a rate
-    /// from moving to another node while the grants made at it still count in a period the provider enforces (a second).
+    /// and a cap from moving to another node while the grants made at them still count in a period the provider enforces
+    /// (a second).
     /// </summary>
     /// <param name="now">The current time.</param>
     /// <param name="linger">How long after its span ends (or its return arrived) a lease's rate still counts.</param>
@@ -44,7 +45,8 @@ internal sealed partial class QuotaLedger
             if (entry.Finish + linger.Ticks <= ticks || entry.Pace is not { } pace) continue;
             paces[entry.Node] = paces.TryGetValue(entry.Node, out var other)
                 ? new LeasePace(Math.Max(pace.Requests, other.Requests), Math.Max(pace.Tokens, other.Tokens),
-                    Math.Max(pace.RequestBurst, other.RequestBurst), Math.Max(pace.TokenBurst, other.TokenBurst))
+                    Math.Max(pace.RequestBurst, other.RequestBurst), Math.Max(pace.TokenBurst, other.TokenBurst),
+                    Math.Max(pace.RequestCap, other.RequestCap), Math.Max(pace.TokenCap, other.TokenCap))
                 : pace;
         }
 
