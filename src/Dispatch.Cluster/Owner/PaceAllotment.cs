@@ -99,8 +99,9 @@ internal sealed class PaceAllotment
     }
 
     /// <summary>
-    /// The nodes whose live rate is above their share now that <paramref name="node"/> waits for its own (<see cref="Allot"/>
-    /// found less than half of it free), each with the pace it is cut to: its share, and no more burst and cap than it holds.
+    /// The nodes whose live rate is above their share, or whose per-second cap is above their part of it, now that
+    /// <paramref name="node"/> waits for its own (<see cref="Allot"/> found less than half of its share free, or no cap),
+    /// each with the pace it is cut to: its share (or its rate, when lower), and no more burst and cap than it holds.
     /// </summary>
     /// <param name="node">The node waiting.</param>
     /// <param name="requestsInForce">The request limit in force; <see langword="null"/> when unlimited.</param>
@@ -117,9 +118,11 @@ internal sealed class PaceAllotment
         foreach (var (other, pace) in live)
         {
             if (other == node) continue;
+            var rate = byRequests ? pace.Requests : pace.Tokens;
             var share = Share(other, limit, active);
-            if ((byRequests ? pace.Requests : pace.Tokens) <= share) continue;
-            if (PaceAt(other, share, limit, tokensInForce, byRequests, pace, active) is { } cut) cuts.Add((other, cut));
+            if (PaceAt(other, Math.Min(rate, share), limit, tokensInForce, byRequests, pace, active) is not { } cut) continue;
+            // A cap held above the node's part is cut too: a node that wants little finds its rate free but the cap all held.
+            if (rate > share || cut.RequestCap < pace.RequestCap || cut.TokenCap < pace.TokenCap) cuts.Add((other, cut));
         }
 
         return cuts;

@@ -71,7 +71,7 @@ internal sealed partial class QuotaLedger
     }
 
     /// <summary>
-    /// Cuts the live leases of <paramref name="node"/> whose rate is above <paramref name="pace"/>: the rest of each goes on
+    /// Cuts the live leases of <paramref name="node"/> whose rate or cap is above <paramref name="pace"/>: the rest of each goes on
     /// as a successor lease at that pace, until the cut lease's end, holding what its bound spends there (at most what the
     /// cut lease was granted). The successor counts only once the cut lease's return arrives (see the remarks).
     /// </summary>
@@ -89,7 +89,8 @@ internal sealed partial class QuotaLedger
             var entry = _entries[i];
             // Only this owner's own leases: the node knows the successor by this owner's incarnation.
             if (entry.Node != node || entry.Returned || entry.Finish <= ticks || entry.Successor is not null || entry.Owner != _incarnation
-                || entry.Pace is not { } was || (pace.Requests >= was.Requests && pace.Tokens >= was.Tokens)) continue;
+                || entry.Pace is not { } was
+                || (pace.Requests >= was.Requests && pace.Tokens >= was.Tokens && pace.RequestCap >= was.RequestCap && pace.TokenCap >= was.TokenCap)) continue;
             var bound = BoundFor(pace, entry.Asked.Requests, entry.Asked.Tokens);
             var rest = entry.Finish - ticks;
             var requests = bound.Requests > 0 ? (int)Math.Min(entry.GrantedRequests, Spendable(bound.Requests, bound.RequestBurst, rest)) : entry.GrantedRequests;

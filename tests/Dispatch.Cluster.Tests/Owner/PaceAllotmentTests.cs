@@ -220,6 +220,31 @@ public class PaceAllotmentTests
     }
 
     [Fact]
+    public void A_node_holding_the_whole_per_second_cap_at_its_share_is_cut_to_its_part_when_a_node_wanting_little_waits_for_one()
+    {
+        // 700 / 10 s: 70 a second. a, alone and wanting 695, holds all 70 of the cap (69.5, rounded up).
+        var limits = new RateLimitOptions { Requests = 700, Interval = TimeSpan.FromSeconds(10) };
+        var allotment = new PaceAllotment(limits);
+        allotment.Want("a", 695);
+        var a = allotment.Allot("a", 700, null, new Dictionary<string, LeasePace>(), [])!;
+        allotment.Want("b", 5);
+        var live = new Dictionary<string, LeasePace> { ["a"] = a };
+
+        var refused = allotment.Allot("b", 700, null, live, []);
+        var (node, cut) = Assert.Single(allotment.Cuts("b", 700, null, live, ["b"]));
+        live["a"] = cut;
+        var b = allotment.Allot("b", 700, null, live, []);
+
+        Assert.Equal((695, 70), (a.Requests, a.RequestCap));
+        // b's 5 per window are free, but no cap is.
+        Assert.Null(refused);
+        // a keeps its rate and gives up the one credit of the cap b needs.
+        Assert.Equal("a", node);
+        Assert.Equal((695, 69), (cut.Requests, cut.RequestCap));
+        Assert.Equal((5, 1), (b!.Requests, b.RequestCap));
+    }
+
+    [Fact]
     public void A_forgotten_node_no_longer_wants_what_it_said()
     {
         _allotment.Want("a", 10);
