@@ -323,8 +323,9 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>
-    /// Cuts the leases of the nodes holding more than their share while <paramref name="node"/> waits for its own, and tells
-    /// them (<see cref="LeaseCut"/>); each lease is cut once, and a node whose client is unknown here is left to its lease's end.
+    /// Cuts the leases of the nodes holding more than their share (of the rate, or of the cap) while <paramref name="node"/>
+    /// waits for its own, and tells them (<see cref="LeaseCut"/>); each lease is cut once, and a node whose client is unknown
+    /// here is left to its lease's end.
     /// </summary>
     private void CutFor(string node, DateTimeOffset now)
     {

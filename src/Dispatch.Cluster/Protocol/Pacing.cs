@@ -20,12 +20,13 @@ namespace Dispatch.Cluster.Protocol;
 internal sealed record LeasePace(long Requests, long Tokens, long RequestBurst, long TokenBurst, long RequestCap = 0, long TokenCap = 0);
 
 /// <summary>
-/// Owner → lease client (smooth pacing): another node waits for the rate lease <paramref name="Lease"/> was granted with,
-/// so the rest of that lease goes on as lease <paramref name="Successor"/> at the lower <paramref name="Pace"/>. The node
-/// retires <paramref name="Lease"/> at once (its return, sent at once, acknowledges the cut) and spends the successor, until
-/// the old lease's deadline, within both the successor's <paramref name="Bound"/> and the old lease's bound and credits:
-/// so until that return arrives, the old lease's count at the owner still covers both. A node with no call asking for
-/// credits returns the successor unused too; one that no longer holds the old lease returns it unused.
+/// Owner → lease client (smooth pacing): another node waits for the rate (or per-second cap) lease <paramref name="Lease"/>
+/// was granted with, so the rest of that lease goes on as lease <paramref name="Successor"/> at the lower
+/// <paramref name="Pace"/>. The node retires <paramref name="Lease"/> at once (its return, sent at once, acknowledges the
+/// cut) and spends the successor, until the old lease's deadline, within both the successor's <paramref name="Bound"/>
+/// and the old lease's bound and credits: so until that return arrives, the old lease's count at the owner still covers
+/// both. A node with no call asking for credits returns the successor unused too; one that no longer holds the old lease
+/// returns it unused.
 /// </summary>
 /// <param name="Endpoint">The endpoint whose quota this is.</param>
 /// <param name="Owner">The owner incarnation that granted both leases.</param>
