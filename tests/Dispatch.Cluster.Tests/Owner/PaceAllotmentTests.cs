@@ -1,5 +1,5 @@
-using Dispatch.Cluster.Owner;
 using Dispatch.Cluster.Leasing;
+using Dispatch.Cluster.Owner;
 using Dispatch.Cluster.Protocol;
 using Dispatch.Cluster.Tests.Support;
 using Dispatch.Core.RateLimiting;
@@ -12,6 +12,9 @@ public class PaceAllotmentTests
 {
     private static readonly RateLimitOptions Limits = new() { Requests = 120, Interval = TimeSpan.FromSeconds(1) };
     private static readonly TimeSpan Span = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>600 / 10 s, the default burst: a per-second cap of 60.</summary>
+    private static readonly RateLimitOptions PerTenSeconds = new() { Requests = 600, Interval = TimeSpan.FromSeconds(10) };
 
     /// <summary>The period the default burst's cap counts over at the default guard (2 %): a second, stretched to 1.02 s.</summary>
     private static readonly TimeSpan CapPeriod = TimeSpan.FromMilliseconds(1020);
@@ -68,15 +71,7 @@ public class PaceAllotmentTests
     [Fact]
     public void Uneven_shares_of_the_per_second_cap_add_up_to_it_by_largest_remainder()
     {
-        // 600 / 10 s: 60 a second. c wants 134; a and b share the rest, 233 each.
-        var limits = new RateLimitOptions { Requests = 600, Interval = TimeSpan.FromSeconds(10) };
-        var allotment = new PaceAllotment(limits);
-        allotment.Want("a", 1_000);
-        allotment.Want("b", 1_000);
-        allotment.Want("c", 134);
-        var live = new Dictionary<string, LeasePace>();
-
-        foreach (var node in new[] { "a", "b", "c" }) live[node] = allotment.Allot(node, 600, null, live, ["a", "b", "c"])!;
+        var live = UnevenShares();
 
         Assert.Equal([233, 233, 134], live.Values.Select(p => p.Requests));
         // Quotas of 23.3, 23.3 and 13.4: each node's own ceiling, 24 + 24 + 14, is 62 of 60.
@@ -87,20 +82,14 @@ public class PaceAllotmentTests
     [Fact]
     public void Nodes_spending_unevenly_shared_rates_at_once_put_no_more_than_the_per_second_cap_into_any_cap_period()
     {
-        var limits = new RateLimitOptions { Requests = 600, Interval = TimeSpan.FromSeconds(10) };
-        var allotment = new PaceAllotment(limits);
-        allotment.Want("a", 1_000);
-        allotment.Want("b", 1_000);
-        allotment.Want("c", 134);
-        var live = new Dictionary<string, LeasePace>();
-        foreach (var node in new[] { "a", "b", "c" }) live[node] = allotment.Allot(node, 600, null, live, ["a", "b", "c"])!;
+        var live = UnevenShares();
         var start = Now.UtcTicks;
 
         // Each node spends whenever its pacer lets it, from the same instant, for 10 s.
         var spent = new List<WindowAudit.Span>();
         foreach (var pace in live.Values)
         {
-            var pacer = new LeasePacer(limits, Span);
+            var pacer = new LeasePacer(PerTenSeconds, Span);
             pacer.Apply(pace);
             for (var ticks = start; ticks < start + TimeSpan.TicksPerSecond * 10;)
             {
@@ -330,6 +319,18 @@ public class PaceAllotmentTests
 
         // 120 per 1.02 s over 50 ms is 5.9, so 6, and the 3 the burst lets go at once.
         Assert.Equal(9, requests);
+    }
+
+    /// <summary>The paces three nodes are allotted at <see cref="PerTenSeconds"/> when c wants 134 and a and b share the rest, 233 each.</summary>
+    private static Dictionary<string, LeasePace> UnevenShares()
+    {
+        var allotment = new PaceAllotment(PerTenSeconds);
+        allotment.Want("a", 1_000);
+        allotment.Want("b", 1_000);
+        allotment.Want("c", 134);
+        var live = new Dictionary<string, LeasePace>();
+        foreach (var node in new[] { "a", "b", "c" }) live[node] = allotment.Allot(node, 600, null, live, ["a", "b", "c"])!;
+        return live;
     }
 
     private LeasePace? Lease(string node, string[]? waiting = null)
