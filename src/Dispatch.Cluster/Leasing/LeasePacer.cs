@@ -5,8 +5,8 @@ namespace Dispatch.Cluster.Leasing;
 
 /// <summary>
 /// A node's pacing of its lease spending (<c>rate-limit.pacing = smooth</c>): Core's <see cref="Pacer"/> per limited
-/// kind, at the rate and burst of the lease received last (<see cref="LeasePace"/>), with standalone's per-second cap
-/// at the node's share; and what the node asks the owner for next (<see cref="Wanted"/>).
+/// kind, at the rate, burst and per-second cap of the lease received last (<see cref="LeasePace"/>: the cap is the node's
+/// part of standalone's, which the owner apportions); and what the node asks the owner for next (<see cref="Wanted"/>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -86,8 +86,8 @@ internal sealed class LeasePacer
     {
         ArgumentNullException.ThrowIfNull(pace);
         Pace = pace;
-        _requests = Paced(_requests, pace.Requests, pace.RequestBurst);
-        _tokens = Paced(_tokens, pace.Tokens, pace.TokenBurst);
+        _requests = Paced(_requests, pace.Requests, pace.RequestBurst, pace.RequestCap);
+        _tokens = Paced(_tokens, pace.Tokens, pace.TokenBurst, pace.TokenCap);
     }
 
     /// <summary>What to ask the owner for with the next lease request, in credits of the paced kind per window; 0 for "as much as it may".</summary>
@@ -119,12 +119,14 @@ internal sealed class LeasePacer
     /// </summary>
     public void Idle() => _idle = true;
 
-    private Pacer? Paced(Pacer? pacer, long rate, long burst)
+    private Pacer? Paced(Pacer? pacer, long rate, long burst, long cap)
     {
         if (rate <= 0) return null;
         burst = Math.Clamp(burst, 1, rate);
-        if (pacer is null) return new Pacer(rate, _options.Window, burst, Pacer.TimerLateness, _options.CapPeriod, _options.PeriodCapFor(rate));
-        pacer.SetLimit(rate, burst, _options.PeriodCapFor(rate));
+        // Counted over standalone's cap period, which an explicit burst does not have; a pace that names no cap (0) caps nothing.
+        var periodCap = cap > 0 ? cap : long.MaxValue;
+        if (pacer is null) return new Pacer(rate, _options.Window, burst, Pacer.TimerLateness, _options.CapPeriod, periodCap);
+        pacer.SetLimit(rate, burst, periodCap);
         return pacer;
     }
 }

@@ -28,10 +28,11 @@ namespace Dispatch.Cluster.Owner;
 internal sealed partial class QuotaLedger
 {
     /// <summary>
-    /// Per node, the highest rate and burst among its leases still being spent, or ended less than
+    /// Per node, the highest rate, burst and per-second cap among its leases still being spent, or ended less than
     /// <paramref name="linger"/> ago. A node paces at the rate of the lease it received last, which is among them, so it
     /// spends no faster than this until those spans end, whichever of its grants arrived first; the linger keeps a rate
-    /// from moving to another node while the grants made at it still count in a period the provider enforces (a second).
+    /// and a cap from moving to another node while the grants made at them still count in a period the provider enforces
+    /// (a second).
     /// </summary>
     /// <param name="now">The current time.</param>
     /// <param name="linger">How long after its span ends (or its return arrived) a lease's rate still counts.</param>
@@ -44,7 +45,8 @@ internal sealed partial class QuotaLedger
             if (entry.Finish + linger.Ticks <= ticks || entry.Pace is not { } pace) continue;
             paces[entry.Node] = paces.TryGetValue(entry.Node, out var other)
                 ? new LeasePace(Math.Max(pace.Requests, other.Requests), Math.Max(pace.Tokens, other.Tokens),
-                    Math.Max(pace.RequestBurst, other.RequestBurst), Math.Max(pace.TokenBurst, other.TokenBurst))
+                    Math.Max(pace.RequestBurst, other.RequestBurst), Math.Max(pace.TokenBurst, other.TokenBurst),
+                    Math.Max(pace.RequestCap, other.RequestCap), Math.Max(pace.TokenCap, other.TokenCap))
                 : pace;
         }
 
@@ -69,7 +71,7 @@ internal sealed partial class QuotaLedger
     }
 
     /// <summary>
-    /// Cuts the live leases of <paramref name="node"/> whose rate is above <paramref name="pace"/>: the rest of each goes on
+    /// Cuts the live leases of <paramref name="node"/> whose rate or cap is above <paramref name="pace"/>: the rest of each goes on
     /// as a successor lease at that pace, until the cut lease's end, holding what its bound spends there (at most what the
     /// cut lease was granted). The successor counts only once the cut lease's return arrives (see the remarks).
     /// </summary>
@@ -87,7 +89,8 @@ internal sealed partial class QuotaLedger
             var entry = _entries[i];
             // Only this owner's own leases: the node knows the successor by this owner's incarnation.
             if (entry.Node != node || entry.Returned || entry.Finish <= ticks || entry.Successor is not null || entry.Owner != _incarnation
-                || entry.Pace is not { } was || (pace.Requests >= was.Requests && pace.Tokens >= was.Tokens)) continue;
+                || entry.Pace is not { } was
+                || (pace.Requests >= was.Requests && pace.Tokens >= was.Tokens && pace.RequestCap >= was.RequestCap && pace.TokenCap >= was.TokenCap)) continue;
             var bound = BoundFor(pace, entry.Asked.Requests, entry.Asked.Tokens);
             var rest = entry.Finish - ticks;
             var requests = bound.Requests > 0 ? (int)Math.Min(entry.GrantedRequests, Spendable(bound.Requests, bound.RequestBurst, rest)) : entry.GrantedRequests;

@@ -204,11 +204,16 @@ internal sealed partial class QuotaLedger
         return PacedFreedAt(ticks, span, bound, requests, tokens, requestLimit, tokenLimit, FreedAt(requests - freeRequests, tokens - freeTokens));
     }
 
-    /// <summary>What a node may spend of a paced lease at most: its pace, with bursts of at least the call that asked, plus a wake's lateness at its rate.</summary>
+    /// <summary>
+    /// What a node may spend of a paced lease at most: its pace, with bursts of at least the call that asked, plus a wake's
+    /// lateness at its rate. No per-second cap: the node's lease book enforces the bound per lease by rate and burst alone.
+    /// </summary>
     private LeasePace BoundFor(LeasePace pace, long minRequests, long minTokens) => pace with
     {
         RequestBurst = Math.Max(pace.RequestBurst, minRequests) + LatenessAt(pace.Requests),
         TokenBurst = Math.Max(pace.TokenBurst, minTokens) + LatenessAt(pace.Tokens),
+        RequestCap = 0,
+        TokenCap = 0,
     };
 
     /// <summary>The credits a rate of <paramref name="rate"/> per window grants in a timer's lateness, rounded up.</summary>

@@ -280,7 +280,7 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
                 pace = _pacing.Allot(head.Node, _ledger.RequestLimitInForce, _ledger.TokenLimitInForce, _ledger.LivePaces(now, _limits.CapPeriod), _line.Select(w => w.Node));
                 if (pace is null)
                 {
-                    // The others' leases hold the rate: those above their share are cut to it, and their returns free it a cap period later.
+                    // The others' leases hold the rate (or the cap): those above their share are cut to it, and their returns free it a cap period later.
                     CutFor(head.Node, now);
                     // Or the first of them to stop counting frees some, within one span and a cap period.
                     SetWake(_ledger.NextPaceEnd(head.Node, now, _limits.CapPeriod) ?? now + _span, now);
@@ -323,8 +323,9 @@ internal sealed partial class QuotaOwnerActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>
-    /// Cuts the leases of the nodes holding more than their share while <paramref name="node"/> waits for its own, and tells
-    /// them (<see cref="LeaseCut"/>); each lease is cut once, and a node whose client is unknown here is left to its lease's end.
+    /// Cuts the leases of the nodes holding more than their share (of the rate, or of the cap) while <paramref name="node"/>
+    /// waits for its own, and tells them (<see cref="LeaseCut"/>); each lease is cut once, and a node whose client is unknown
+    /// here is left to its lease's end.
     /// </summary>
     private void CutFor(string node, DateTimeOffset now)
     {

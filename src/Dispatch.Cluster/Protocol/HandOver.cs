@@ -36,7 +36,7 @@ internal sealed record QuotaHandOver(
 /// <param name="Tokens">Token credits it counts.</param>
 /// <param name="Returned">Whether its node returned it (it is no longer being spent).</param>
 /// <param name="EndsIn">How long from now its span ends (negative once over: it still counts for one window after).</param>
-/// <param name="Pace">The rate its node was granted with it (smooth pacing), which the next owner counts until the span ends.</param>
+/// <param name="Pace">The rate, burst and cap its node was granted with it (smooth pacing), which the next owner counts until the span ends.</param>
 /// <param name="Bound">What its node may spend of it at most, as rate and burst (<see cref="LeaseGranted.Bound"/>; a rate of 0 for a kind counted in full); <see langword="null"/>: counted in full.</param>
 internal sealed record HandedOverLease(long Owner, long Lease, string Node, int Requests, long Tokens, bool Returned, TimeSpan EndsIn, LeasePace? Pace = null, LeasePace? Bound = null);
 

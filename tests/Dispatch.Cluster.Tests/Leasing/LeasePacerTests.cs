@@ -27,7 +27,7 @@ public class LeasePacerTests
         var pacer = new LeasePacer(Limits, Span);
         pacer.Apply(new LeasePace(40, 0, 2, 1));
 
-        var granted = GrantsWithin(pacer, Start, TimeSpan.FromSeconds(1));
+        var granted = GrantTimes(pacer, Start, TimeSpan.FromSeconds(1)).Count;
 
         // 2 at once, then one every 25 ms: 40 more by the end of the second (the last exactly at it, outside).
         Assert.Equal(2 + 39, granted);
@@ -38,13 +38,45 @@ public class LeasePacerTests
     {
         var pacer = new LeasePacer(Limits, Span);
         pacer.Apply(new LeasePace(40, 0, 2, 1));
-        GrantsWithin(pacer, Start, TimeSpan.FromMilliseconds(1));
+        GrantTimes(pacer, Start, TimeSpan.FromMilliseconds(1));
 
         pacer.Apply(new LeasePace(80, 0, 2, 1));
         var wait = pacer.Wait(1, 0, Start);
 
         // The two grants hold the bucket for 2 × 25 ms at the old rate; at the new one the next fits once that is 12.5 ms from full.
         Assert.Equal(TimeSpan.FromMilliseconds(37.5).Ticks, wait);
+    }
+
+    [Fact]
+    public void A_node_keeps_to_the_per_second_cap_it_was_given_rather_than_its_rate_s_own()
+    {
+        // The default burst: standalone's per-second cap, counted over 1.02 s at the default guard.
+        var limits = new RateLimitOptions { Requests = 600, Interval = TimeSpan.FromSeconds(10) };
+        var pacer = new LeasePacer(limits, Span);
+        // 233 per window is 23.3 in a cap period: its own ceiling would be 24; the owner gave it 23.
+        pacer.Apply(new LeasePace(233, 0, 1, 1, 23, 0));
+
+        var grants = GrantTimes(pacer, Start, TimeSpan.FromSeconds(5));
+        // The cap period at the default guard: 1.02 s.
+        var busiest = grants.Max(t => grants.Count(u => u <= t && u > t - TimeSpan.FromMilliseconds(1020).Ticks));
+
+        Assert.Equal(23, busiest);
+    }
+
+    [Fact]
+    public void A_lower_cap_from_a_cut_holds_from_its_arrival_and_the_grants_already_made_still_count()
+    {
+        var limits = new RateLimitOptions { Requests = 600, Interval = TimeSpan.FromSeconds(10) };
+        var pacer = new LeasePacer(limits, Span);
+        pacer.Apply(new LeasePace(600, 0, 30, 1, 60, 0));
+        var before = GrantTimes(pacer, Start, TimeSpan.FromMilliseconds(1)).Count;
+
+        pacer.Apply(new LeasePace(300, 0, 30, 1, 30, 0));
+        var wait = pacer.Wait(1, 0, Start);
+
+        // The burst of 30 went at once; at the lower cap of 30 the next fits once they have left the cap period.
+        Assert.Equal(30, before);
+        Assert.Equal(TimeSpan.FromMilliseconds(1020).Ticks, wait);
     }
 
     [Fact]
@@ -79,7 +111,7 @@ public class LeasePacerTests
         var pacer = new LeasePacer(Limits, Span);
         pacer.Apply(new LeasePace(40, 0, 1, 1));
         pacer.Wanted(Start);
-        var granted = GrantsWithin(pacer, Start, TimeSpan.FromMilliseconds(100), every: TimeSpan.FromMilliseconds(50));
+        var granted = GrantTimes(pacer, Start, TimeSpan.FromMilliseconds(100), every: TimeSpan.FromMilliseconds(50)).Count;
 
         var wanted = pacer.Wanted(Start + TimeSpan.FromMilliseconds(100).Ticks);
 
@@ -169,22 +201,25 @@ public class LeasePacerTests
         Assert.Equal([new LeaseReturn(1, 1, 3, 0)], source.TakeReturns());
     }
 
-    /// <summary>Grants one request whenever it fits (or, given <paramref name="every"/>, tries only that often) from <paramref name="from"/> until <paramref name="within"/> later.</summary>
-    private static int GrantsWithin(LeasePacer pacer, long from, TimeSpan within, TimeSpan? every = null)
+    /// <summary>
+    /// The instants (ticks) of the grants of one request whenever it fits (or, given <paramref name="every"/>, tried only that
+    /// often) from <paramref name="from"/> until <paramref name="within"/> later.
+    /// </summary>
+    private static List<long> GrantTimes(LeasePacer pacer, long from, TimeSpan within, TimeSpan? every = null)
     {
-        var granted = 0;
+        var times = new List<long>();
         for (var ticks = from; ticks < from + within.Ticks;)
         {
             var wait = pacer.Wait(1, 0, ticks);
             if (wait == 0)
             {
                 pacer.Take(1, 0, ticks);
-                granted++;
+                times.Add(ticks);
             }
 
             ticks += every?.Ticks ?? Math.Max(wait, 1);
         }
 
-        return granted;
+        return times;
     }
 }

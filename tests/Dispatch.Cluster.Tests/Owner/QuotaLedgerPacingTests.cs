@@ -205,6 +205,21 @@ public class QuotaLedgerPacingTests
     }
 
     [Fact]
+    public void A_lease_is_cut_to_a_lower_per_second_cap_at_the_same_rate_and_its_live_pace_keeps_the_higher_until_it_ends()
+    {
+        var ledger = Ledger(100);
+        ledger.TryGrant("a", 1, 0, 12, 0, Span, Now, pace: Forty with { RequestCap = 40 });
+        At(50);
+
+        var cut = ledger.Cut("a", Forty with { RequestCap = 39 }, Now);
+        var live = ledger.LivePaces(Now)["a"];
+
+        Assert.Single(cut);
+        // Until the cut lease's return arrives (and a cap period after, with a linger), the node counts at its cap.
+        Assert.Equal(Forty with { RequestCap = 40 }, live);
+    }
+
+    [Fact]
     public void A_cut_lease_and_its_successor_count_as_the_cut_lease_alone_until_its_return_arrives()
     {
         var (ledger, uncut) = (Ledger(14), Ledger(14));

@@ -82,6 +82,35 @@ public class QuotaSimulationTests(ITestOutputHelper output)
         Assert.True(!cuts || simulation.Cuts > 50, $"only {simulation.Cuts} cuts");
     }
 
+    /// <summary>
+    /// The owner's own sharing of the rate (smooth pacing at the defaults: its allotment, cuts and the linger of a cap period),
+    /// nodes pacing at their leases' rates and caps, and a provider that enforces 700 / 10 s as 70 a second. One node has a
+    /// backlog throughout; the other two have one now and then (two seconds of it and two of a trickle, and three and
+    /// three), so the shares are now even (233 each: 23.3 a second, whose ceiling is 24 on each node, 72 in all) and now
+    /// not. No cap period of what the nodes spent together holds more than the 70 the provider allows in a second (each
+    /// node's own ceiling let 71–72 through), and no window more than the limit.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Nodes_with_uneven_demand_together_spend_no_more_in_any_second_than_a_provider_enforcing_the_limit_per_second_allows(int seed)
+    {
+        var limits = new RateLimitOptions { Requests = 700, Interval = TimeSpan.FromSeconds(10) };
+        var simulation = new Simulation(seed, 1, allotted: new Allotted(limits, limits.Interval / 3, (node, elapsed) =>
+            node == 0 || (int)elapsed.TotalSeconds / (node + 1) % 2 == 0 ? 50 : 5));
+        simulation.Run(TimeSpan.FromSeconds(30), ownerDiesAt: TimeSpan.FromSeconds(60), ownerReturnsAfter: TimeSpan.Zero);
+
+        // 70 a second, counted over a second stretched by the guard's share as the cap is: 1.02 s.
+        var (second, _) = WindowAudit.Peak(simulation.Spent, TimeSpan.FromMilliseconds(1020));
+        var (window, _) = WindowAudit.Peak(simulation.Spent, limits.Window);
+        output.WriteLine($"spent {simulation.Spent.Count} from {simulation.Grants} leases and {simulation.Cuts} cuts, busiest cap period {second}, busiest window {window}");
+        Assert.InRange(second, 1, 70);
+        Assert.InRange(window, 1, 700);
+        // And the caps are not slack: some second comes close to what the provider allows.
+        Assert.True(second * 10 >= 70 * 9, $"busiest cap period {second}");
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
@@ -164,6 +193,9 @@ public class QuotaSimulationTests(ITestOutputHelper output)
 
     private sealed class Simulation
     {
+        /// <summary>How long a rate and its cap linger at the owner (the cap period at the default guard).</summary>
+        private static readonly TimeSpan CapPeriod = TimeSpan.FromMilliseconds(1020);
+
         private readonly Random _random;
         private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         private readonly List<(DateTimeOffset At, long Order, Action Deliver)> _network = [];
@@ -171,7 +203,10 @@ public class QuotaSimulationTests(ITestOutputHelper output)
         private readonly List<Waiting> _line = [];
         private readonly List<Action<QuotaLedger>> _proxied = [];
         private readonly TimeSpan _merge;
+        private readonly PaceAllotment? _allotment;
         private QuotaLedger? _ledger;
+        // With the allotment, as the owner: the line is looked at again when a message arrives or its wake falls due.
+        private DateTimeOffset _wakeAt;
         private (HandedOverLease[] Leases, TimeSpan GrantingIn)? _handedOver;
         private long _owner = 1;
         private long _order;
@@ -181,20 +216,37 @@ public class QuotaSimulationTests(ITestOutputHelper output)
         /// <param name="merge">How long the owner waits for the rest of a lease that frees that soon (default: as the owner).</param>
         /// <param name="paced">Whether leases are paced (a quarter of the interval long, each with a random rate and burst, spent through its bound).</param>
         /// <param name="cuts">Whether the owner now and then cuts a node's live paced leases, and idle nodes return theirs early.</param>
-        public Simulation(int seed, int largestEstimate, TimeSpan? merge = null, bool paced = false, bool cuts = false)
+        /// <param name="allotted">Paced leases at the rates, bursts and caps the owner's allotment shares out, under these limits and demand.</param>
+        public Simulation(int seed, int largestEstimate, TimeSpan? merge = null, bool paced = false, bool cuts = false, Allotted? allotted = null)
         {
             CutsLeases = cuts;
             _merge = merge ?? QuotaOwnerActor.MergeTimeFor(Span);
             _random = new Random(seed);
             LargestEstimate = largestEstimate;
-            Paced = paced;
-            LeaseSpan = paced ? PacedSpan : Span;
+            Allotted = allotted;
+            Options = allotted?.Limits ?? Limits;
+            Paced = paced || allotted is not null;
+            LeaseSpan = allotted?.Span ?? (paced ? PacedSpan : Span);
             Started = Now;
+            if (allotted is not null) _allotment = new PaceAllotment(Options);
             _nodes = Enumerable.Range(0, 3).Select(i => new Node(this, i)).ToArray();
-            _ledger = new QuotaLedger(RequestLimit, TokenLimit, Window, LeaseSpan, Now, _owner);
+            // With the allotment, the owner grants from the start (the new owner's wait is the other runs' business).
+            _ledger = NewLedger(allotted is null ? Now : Now - Options.Window - LeaseSpan);
         }
 
         public bool Paced { get; }
+
+        public Allotted? Allotted { get; }
+
+        /// <summary>
+        /// How long a node waits for its request's grant before it asks again: with the allotment, as long as the lease client
+        /// waits for a deferred request (a window and a span; the owner holds a request while others hold the rate, and a
+        /// request asked again measures what its node wants over the wait, nothing).
+        /// </summary>
+        public TimeSpan AskAgainAfter => Allotted is null ? RequestTimeout : Options.Window + LeaseSpan;
+
+        /// <summary>The endpoint's limits.</summary>
+        public RateLimitOptions Options { get; }
 
         public bool CutsLeases { get; }
 
@@ -236,7 +288,7 @@ public class QuotaSimulationTests(ITestOutputHelper output)
                 if (dead && Now >= Started + ownerDiesAt + ownerReturnsAfter)
                 {
                     (dead, _owner) = (false, _owner + 1);
-                    var ledger = _ledger = new QuotaLedger(RequestLimit, TokenLimit, Window, LeaseSpan, Now, _owner);
+                    var ledger = _ledger = NewLedger(Now);
                     // The window arrives no sooner than the new owner starts: its leases count from then.
                     if (_handedOver is { } window) Assert.True(ledger.TakeOver(window.Leases, window.GrantingIn, Now));
                     (RestartedAt, GrantingFrom) = (Now, ledger.GrantingFrom);
@@ -250,13 +302,19 @@ public class QuotaSimulationTests(ITestOutputHelper output)
             }
         }
 
+        private QuotaLedger NewLedger(DateTimeOffset startedAt) => new(Options.Requests, Options.Tokens, Options.Window, LeaseSpan, startedAt, _owner);
+
         /// <summary>A message that arrives after 0 to 5 ms.</summary>
         public void Send(Action deliver) => _network.Add((Now + TimeSpan.FromMilliseconds(_random.Next(0, 6)), _order++, deliver));
 
         public void ToOwner(Action<QuotaLedger> deliver) => Send(() =>
         {
             // A message to a dead owner is lost; during a hand-over the singleton proxy keeps it for the next one.
-            if (_ledger is { } ledger) deliver(ledger);
+            if (_ledger is { } ledger)
+            {
+                deliver(ledger);
+                _wakeAt = Now;
+            }
             else if (_handedOver is not null) _proxied.Add(deliver);
         });
 
@@ -264,6 +322,7 @@ public class QuotaSimulationTests(ITestOutputHelper output)
         {
             Apply(ledger, request.Returns);
             var index = _line.FindIndex(w => w.Node == node);
+            _allotment?.Want(node.Name, request.WantedPace);
             var waiting = new Waiting(node, request, Now);
             if (index >= 0) _line[index] = waiting;
             else _line.Add(waiting);
@@ -304,18 +363,57 @@ public class QuotaSimulationTests(ITestOutputHelper output)
                 }
             }
 
-            while (_ledger is { } ledger && _line.Count > 0)
+            while (_ledger is { } ledger && _line.Count > 0 && (_allotment is null || Now >= _wakeAt))
             {
                 var (node, request, arrived) = _line[0];
-                // Any rate and burst: the window must hold whatever the leases were granted with.
-                var rate = _random.Next(2, RequestLimit + 1);
-                LeasePace? pace = Paced ? new LeasePace(rate, rate * TokenLimit / RequestLimit, _random.Next(1, 5), _random.Next(1, 300)) : null;
-                var decision = ledger.TryGrant(node.Name, request.MinRequests, request.MinTokens, request.MaxRequests, request.MaxTokens, LeaseSpan, Now, _merge, pace);
-                if (!decision.Granted) return;
+                var (maxRequests, maxTokens) = (request.MaxRequests, request.MaxTokens);
+                LeasePace? pace;
+                if (_allotment is not null)
+                {
+                    // As the owner: the allotment's pace, or the others above their share cut to it while this node waits.
+                    pace = _allotment.Allot(node.Name, ledger.RequestLimitInForce, ledger.TokenLimitInForce, ledger.LivePaces(Now, CapPeriod), _line.Select(w => w.Node.Name));
+                    if (pace is null)
+                    {
+                        CutFor(ledger, node.Name);
+                        _wakeAt = ledger.NextPaceEnd(node.Name, Now, CapPeriod) ?? Now + LeaseSpan;
+                        return;
+                    }
+
+                    (maxRequests, maxTokens) = PaceAllotment.LeaseSize(pace, LeaseSpan, Options.Window, request);
+                }
+                else
+                {
+                    // Any rate and burst: the window must hold whatever the leases were granted with.
+                    var rate = _random.Next(2, RequestLimit + 1);
+                    pace = Paced ? new LeasePace(rate, rate * TokenLimit / RequestLimit, _random.Next(1, 5), _random.Next(1, 300)) : null;
+                }
+
+                var decision = ledger.TryGrant(node.Name, request.MinRequests, request.MinTokens, maxRequests, maxTokens, LeaseSpan, Now, _merge, pace);
+                if (!decision.Granted)
+                {
+                    _wakeAt = decision.RetryAt;
+                    return;
+                }
+
                 _line.RemoveAt(0);
                 Grants++;
                 var grant = new LeaseGranted("api", request.RequestId, _owner, decision.Lease.Number, decision.Lease.Requests, decision.Lease.Tokens, Now - arrived, LeaseSpan, pace, decision.Lease.Bound);
                 Send(() => node.Granted(grant));
+            }
+        }
+
+        /// <summary>As the owner: the nodes above their share while <paramref name="waiting"/> waits are cut to it, each lease once.</summary>
+        private void CutFor(QuotaLedger ledger, string waiting)
+        {
+            var incarnation = _owner;
+            foreach (var (name, pace) in _allotment!.Cuts(waiting, ledger.RequestLimitInForce, ledger.TokenLimitInForce, ledger.LivePaces(Now), _line.Select(w => w.Node.Name)))
+            {
+                var node = _nodes.Single(n => n.Name == name);
+                foreach (var cut in ledger.Cut(name, pace, Now))
+                {
+                    Cuts++;
+                    Send(() => node.Cut(new LeaseCut("api", incarnation, cut.Lease, cut.Successor, cut.Requests, cut.Tokens, pace, cut.Bound)));
+                }
             }
         }
 
@@ -332,7 +430,9 @@ public class QuotaSimulationTests(ITestOutputHelper output)
         public sealed class Node(Simulation simulation, int index)
         {
             // Sized as the defaults size them: from 4 up to a quarter of the limit.
-            private readonly LeaseBook _book = new(RequestLimit, TokenLimit, Window, Defaults.MinLeaseRequests, Defaults.MaxLeaseFor(Limits));
+            private readonly LeaseBook _book = new(simulation.Options.Requests, simulation.Options.Tokens, simulation.Options.Window, Defaults.MinLeaseRequests, Defaults.MaxLeaseFor(simulation.Options));
+            // With the owner's allotment, the node's pacing at its leases' rates and caps, as at its credit source.
+            private readonly LeasePacer? _pacer = simulation.Allotted is null ? null : new LeasePacer(simulation.Options, simulation.LeaseSpan);
             private readonly Queue<long> _calls = new();
             private readonly Dictionary<long, DateTimeOffset> _sentAt = [];
             private (long Id, DateTimeOffset At, LeaseReturn[] Returns)? _outstanding;
@@ -346,11 +446,13 @@ public class QuotaSimulationTests(ITestOutputHelper output)
 
             public void Tick()
             {
-                if (simulation.Next(0, 100) < 4) _calls.Enqueue(simulation.Next(1, simulation.LargestEstimate + 1));
+                var arrivals = simulation.Allotted?.Arrivals(index, Now - simulation.Started) ?? 40;
+                if (simulation.Next(0, 1000) < arrivals) _calls.Enqueue(simulation.Next(1, simulation.LargestEstimate + 1));
                 _book.RetireExpired(Now);
                 _book.Prune(Now);
-                // Paced: now and then the node holds its calls back for up to a span, then spends as fast as its leases let it.
-                if (simulation.Paced && Now >= _idleUntil && simulation.Next(0, 1000) < 5)
+                // Paced: now and then the node holds its calls back for up to a span, then spends as fast as its leases let it
+                // (not with the allotment: a node asks for what it spends, and its demand comes as its calls do).
+                if (simulation.Paced && _pacer is null && Now >= _idleUntil && simulation.Next(0, 1000) < 5)
                 {
                     _idleUntil = Now + TimeSpan.FromMilliseconds(simulation.Next(0, (int)PacedSpan.TotalMilliseconds));
                     // An idle node may give its paced leases back early.
@@ -358,23 +460,26 @@ public class QuotaSimulationTests(ITestOutputHelper output)
                 }
 
                 var idle = Now < _idleUntil;
-                while (!idle && _calls.TryPeek(out var estimate) && _book.Wait(1, estimate, Now) == 0 && _book.TryTake(1, estimate, Now, out var grantId))
+                while (!idle && _calls.TryPeek(out var estimate) && Wait(estimate) == 0 && _book.TryTake(1, estimate, Now, out var grantId))
                 {
                     _calls.Dequeue();
+                    _pacer?.Take(1, estimate, Now.UtcTicks);
                     // The call really uses at most its estimate (often exactly); the correction comes back after its response.
                     var used = simulation.Next(0, 2) == 0 ? estimate : simulation.Next(0, (int)estimate + 1);
                     simulation.Spend(Now, used);
                     simulation.Send(() => _book.Reconcile(grantId, used));
                 }
 
-                if (_outstanding is { } outstanding && Now - outstanding.At >= RequestTimeout)
+                if (_outstanding is { } outstanding && Now - outstanding.At >= simulation.AskAgainAfter)
                 {
                     _book.Unsend(outstanding.Returns);
                     _outstanding = null;
                 }
 
                 // A call its lease's own pace holds back waits for it, as at the credit source; it asks for no lease.
-                var wanted = (_calls.Count > 0 && (idle || _book.Wait(1, _calls.Peek(), Now) == 0)) || (_book.OpenLeases > 0 && _book.IsRunningLow(Now));
+                var wanted = (_calls.Count > 0 && (idle || Wait(_calls.Peek()) == 0)) || (_book.OpenLeases > 0 && _book.IsRunningLow(Now));
+                // A call no lease could serve, the last having been spent before its deadline: the node wants more than it held.
+                if (_calls.Count > 0 && !idle && _book.Outran && Wait(_calls.Peek()) == 0) _pacer?.HeldBackByLease();
                 if (wanted && _outstanding is null)
                 {
                     var ask = _book.NextAsk(1, _calls.TryPeek(out var head) ? head : 1);
@@ -382,7 +487,7 @@ public class QuotaSimulationTests(ITestOutputHelper output)
                     var id = ++_requests;
                     _sentAt[id] = Now;
                     _outstanding = (id, Now, returns);
-                    simulation.Request(this, new RequestLease("api", id, ask.MinRequests, ask.MinTokens, ask.MaxRequests, ask.MaxTokens, returns));
+                    simulation.Request(this, new RequestLease("api", id, ask.MinRequests, ask.MinTokens, ask.MaxRequests, ask.MaxTokens, returns, _pacer?.Wanted(Now.UtcTicks) ?? 0));
                 }
                 else if (_book.HasUrgentReturns || (_book.HasUnsentReturns && Now - _lastFlush >= simulation.LeaseSpan))
                 {
@@ -392,7 +497,10 @@ public class QuotaSimulationTests(ITestOutputHelper output)
             }
 
             /// <summary>A cut arrives: the lease goes on within both bounds, or (now and then, as an idle node) goes back with its rest.</summary>
-            public void Cut(LeaseCut cut) => _book.Cut(cut, idle: Now < _idleUntil && simulation.Next(0, 2) == 0, Now);
+            public void Cut(LeaseCut cut)
+            {
+                if (_book.Cut(cut, idle: Now < _idleUntil && simulation.Next(0, 2) == 0, Now)) _pacer?.Apply(cut.Pace);
+            }
 
             public void Dropped(long requestId)
             {
@@ -406,8 +514,19 @@ public class QuotaSimulationTests(ITestOutputHelper output)
                 // As the lease client: the deadline counts from when this node asked, by its own clock.
                 var deadline = _sentAt.TryGetValue(grant.RequestId, out var sentAt) ? sentAt + grant.Held + grant.Span : Now;
                 _book.Add(grant, deadline, Now);
+                if (grant.Pace is { } pace) _pacer?.Apply(pace);
                 if (_outstanding?.Id == grant.RequestId) _outstanding = null;
             }
+
+            /// <summary>How long until a call of <paramref name="estimate"/> tokens fits both the node's pacing and its leases' bounds (0: now).</summary>
+            private long Wait(long estimate) =>
+                _book.OpenLeases > 0 ? Math.Max(_pacer?.Wait(1, estimate, Now.UtcTicks) ?? 0, _book.Wait(1, estimate, Now)) : _book.Wait(1, estimate, Now);
         }
     }
+
+    /// <summary>A simulation whose owner shares the paced rate out with its allotment (<see cref="PaceAllotment"/>).</summary>
+    /// <param name="Limits">The endpoint's limits.</param>
+    /// <param name="Span">The lease span.</param>
+    /// <param name="Arrivals">Per node (0 to 2) and time since the start, the chance in a thousand that a call arrives in a millisecond.</param>
+    private sealed record Allotted(RateLimitOptions Limits, TimeSpan Span, Func<int, TimeSpan, int> Arrivals);
 }
