@@ -35,7 +35,7 @@ public static partial class DispatchHostingExtensions
         ArgumentNullException.ThrowIfNull(builder);
         options ??= new DispatchProxyOptions();
         options.Validate();
-        var poll = statusPollInterval ?? new DispatchHostingOptions().StatusPollInterval;
+        var poll = statusPollInterval ?? DispatchHostingOptions.DefaultStatusPollInterval;
         if (poll <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(statusPollInterval), poll, "The proxy's status poll interval must be > 0.");
         return builder.WithActors((system, registry) => ClusterMode.StartProxy(system, registry, options, poll));
     }

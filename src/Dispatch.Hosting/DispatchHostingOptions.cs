@@ -20,7 +20,10 @@ public sealed class DispatchHostingOptions
     public DispatchDependencies? Dependencies { get; set; }
 
     /// <summary>How often the pipeline's status is polled for the <c>Dispatch</c> meter's gauges. Default 1 second.</summary>
-    public TimeSpan StatusPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan StatusPollInterval { get; set; } = DefaultStatusPollInterval;
+
+    /// <summary>The default of <see cref="StatusPollInterval"/> (and of a proxy's, <c>WithDispatchProxy</c>'s).</summary>
+    internal static readonly TimeSpan DefaultStatusPollInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Whether the drain begins as soon as the host starts stopping (<c>IHostApplicationLifetime.ApplicationStopping</c>),

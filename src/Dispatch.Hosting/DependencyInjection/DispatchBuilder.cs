@@ -36,7 +36,7 @@ public sealed class DispatchBuilder
     public bool LogToStandardError { get; set; }
 
     /// <summary>How often the pipeline's status is polled for the metrics. Default 1 second.</summary>
-    public TimeSpan StatusPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan StatusPollInterval { get; set; } = DispatchHostingOptions.DefaultStatusPollInterval;
 
     internal DispatchConfigLoader Loader { get; } = new();
 
