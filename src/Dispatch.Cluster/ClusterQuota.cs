@@ -99,7 +99,7 @@ public sealed class ClusterQuota
                     manager.Path.ToStringWithoutAddress(),
                     // While the owner moves, the proxy buffers lease requests until it has found the next one: at Akka's
                     // 1 s between tries a request could wait longer than a lease span, and its lease came too late to spend.
-                    proxySettings.WithSingletonIdentificationInterval(Min(proxySettings.SingletonIdentificationInterval, OwnerIdentificationInterval))),
+                    proxySettings.WithSingletonIdentificationInterval(TimeSpan.FromTicks(Math.Min(proxySettings.SingletonIdentificationInterval.Ticks, OwnerIdentificationInterval.Ticks)))),
                 actorName + "-proxy");
             // Reports and lone corrections keep the short span's rhythm, paced leases or not.
             var shortSpan = quota.UnpacedSpanFor(limits);
@@ -151,8 +151,6 @@ public sealed class ClusterQuota
 
     /// <summary>The name of an endpoint's lease client under <c>/user</c> (a stopping owner sends its window to its successor's).</summary>
     internal static string LeaseClientName(string endpoint) => ActorName(endpoint) + "-lease";
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     /// <summary>This node's source of an endpoint (tests look inside).</summary>
     internal ClusterCreditSource SourceOf(string endpoint) => _endpoints[endpoint].Source;

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Dispatch.Core.Protocol;
 
 namespace Dispatch.Cluster.Proxy;
 
@@ -29,7 +30,7 @@ public sealed record CallCutOff(string CallId, string Endpoint, string LostNode)
 /// <param name="Endpoint">The call's endpoint.</param>
 /// <param name="Result">The answer passed to the caller.</param>
 /// <param name="Duration">From the call's arrival at the proxy to its answer, on the actor system's scheduler: the time the caller saw.</param>
-public sealed record ProxyCallFinished(string Endpoint, Dispatch.Core.Protocol.APICallResult Result, TimeSpan Duration);
+public sealed record ProxyCallFinished(string Endpoint, APICallResult Result, TimeSpan Duration);
 
 /// <summary>Asks a <see cref="DispatchProxy"/> for its own state; answered with a <see cref="DispatchProxyStatus"/>.</summary>
 public sealed record GetProxyStatus
