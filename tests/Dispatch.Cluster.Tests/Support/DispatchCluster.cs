@@ -46,7 +46,7 @@ internal sealed class DispatchCluster : IAsyncDisposable
     public static async Task<DispatchCluster> StartAsync(int count, DispatchOptions options, ClusterQuotaOptions quota, ITestOutputHelper output)
     {
         var cluster = new DispatchCluster(output);
-        var ports = Enumerable.Range(0, count).Select(_ => FreePort()).ToArray();
+        var ports = FreePorts(count);
         try
         {
             for (var i = 0; i < count; i++)
@@ -159,13 +159,22 @@ internal sealed class DispatchCluster : IAsyncDisposable
         Stalls.Dispose();
     }
 
-    private static int FreePort()
+    /// <summary>
+    /// <paramref name="count"/> distinct free ports. The listeners are held open together while the ports are read: a
+    /// port released before the next is picked can be picked again (two nodes on one port met in a fresh-clone run).
+    /// </summary>
+    private static int[] FreePorts(int count)
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
+        try
+        {
+            foreach (var listener in listeners) listener.Start();
+            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
+        }
+        finally
+        {
+            foreach (var listener in listeners) listener.Stop();
+        }
     }
 }
 
